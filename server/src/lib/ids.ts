@@ -1,0 +1,11 @@
+import { randomBytes } from 'node:crypto';
+
+/** An opaque, URL-safe, unguessable id (16 chars, 96 bits). */
+export const newId = (): string => randomBytes(12).toString('base64url');
+
+/** A URL-safe random token of `bytes` bytes of entropy. */
+export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+
+/** App ids, collection names and field paths are validated with these before reaching an engine. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
