@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The whole test suite: build every package (the end-to-end tests run the built server and
+// dashboard), type-check, then run unit, integration, conformance and end-to-end suites with
+// vitest. The servers the tests need (the MongoDB-wire test server, …) are started by the test
+// setup itself. Ends with one summary line: "tests: N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const started = Date.now();
+
+function step(title, cmd, cmdArgs, options = {}) {
+  process.stdout.write(`\n▶ ${title}\n`);
+  const t0 = Date.now();
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', ...options });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    process.stdout.write(`✗ ${title} failed after ${secs}s\n`);
+    return false;
+  }
+  process.stdout.write(`✓ ${title} (${secs}s)\n`);
+  return true;
+}
+
+if (!args.includes('--no-build')) {
+  if (!step('build (sdk, dashboard, server)', 'pnpm', ['run', 'build'])) process.exit(1);
+  if (!step('type-check', 'pnpm', ['-r', 'run', 'typecheck'])) process.exit(1);
+}
+
+const reportDir = join(root, '.test-tmp');
+mkdirSync(reportDir, { recursive: true });
+const report = join(reportDir, 'vitest.json');
+rmSync(report, { force: true });
+const vitestArgs = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args.filter((a) => a !== '--no-build')];
+const ok = step('tests (unit, integration, conformance, end-to-end)', 'pnpm', vitestArgs, { cwd: join(root, 'server') });
+
+let summary = 'tests: 0 passed, 1 failed, 0 skipped';
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  const failed = (r.numFailedTests ?? 0) + (ok && r.numFailedTests === 0 ? 0 : r.numFailedTestSuites ?? 0);
+  summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
+}
+process.stdout.write(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)}s\n${summary}\n`);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.js';
+import { CONFIG_VARIABLES } from './schema.js';
+import { resolveSigningSecret } from './secret.js';
+
+describe('configuration', () => {
+  it('defaults work on an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', DATA_DIR: './data', LOG_LEVEL: 'info', BODY_LIMIT: '1mb' });
+    expect(c.MONGODB_URL).toBeUndefined();
+  });
+
+  it('casts values', () => {
+    const c = loadConfig({ PORT: '9000', METRICS_ENABLED: 'false', MONGODB_URL: 'mongodb://db:27017' });
+    expect(c.PORT).toBe(9000);
+    expect(c.METRICS_ENABLED).toBe(false);
+  });
+
+  it('reports one line per bad variable, naming it, never echoing secrets', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        MONGODB_URL: 'postgres://x',
+        HEARTH_SECRET: 'short-secret',
+        PUBLIC_URL: 'ftp://x',
+      });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = error!.problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual(['HEARTH_SECRET', 'LOG_LEVEL', 'MONGODB_URL', 'PORT', 'PUBLIC_URL']);
+    expect(error!.message).not.toContain('short-secret');
+    expect(error!.message).toContain('"eighty"');
+  });
+
+  it('admin bootstrap variables go together', () => {
+    expect(() => loadConfig({ HEARTH_ADMIN_EMAIL: 'a@example.com' })).toThrow(/HEARTH_ADMIN_PASSWORD/);
+  });
+
+  it('docs/configuration.md documents every variable and no unknown one', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/configuration.md'), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    expect([...documented].sort()).toEqual(Object.keys(CONFIG_VARIABLES).sort());
+  });
+});
+
+describe('signing secret', () => {
+  it('is generated once, persisted with mode 0600, and reused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-secret-'));
+    const first = resolveSigningSecret(undefined, dir);
+    expect(first.source).toBe('generated');
+    expect(first.secret.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
+    const second = resolveSigningSecret(undefined, dir);
+    expect(second).toEqual({ secret: first.secret, source: 'file' });
+  });
+
+  it('the environment wins', () => {
+    expect(resolveSigningSecret('x'.repeat(40), '/nonexistent')).toEqual({ secret: 'x'.repeat(40), source: 'environment' });
+  });
+});

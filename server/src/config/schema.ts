@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Hearth reads, declared once: type, default and help text. The
+ * config loader, the startup error messages and docs/configuration.md (checked by a test) all
+ * come from this one declaration.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const duration = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const CONFIG_VARIABLES = {
+  PORT: { schema: port.default(8080), help: 'TCP port the HTTP server listens on.', default: '8080' },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), help: 'Interface to bind.', default: '0.0.0.0' },
+  DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    help: 'Directory for the embedded engines (SQLite file, files) and the generated signing secret.',
+    default: './data',
+  },
+  PUBLIC_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'The URL clients use to reach this server (links in mails, signed URLs). Default: http://localhost:PORT.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    help: 'pino log level.',
+    default: 'info',
+  },
+  HEARTH_SECRET: {
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    help: 'Signing secret for tokens. When absent, one is generated on first run and kept in DATA_DIR/secret.key (mode 0600). Set it to the same value on every replica.',
+  },
+  HEARTH_ADMIN_EMAIL: {
+    schema: z.email().optional(),
+    help: 'Bootstrap: create this admin at startup when no admin exists yet (with HEARTH_ADMIN_PASSWORD).',
+  },
+  HEARTH_ADMIN_PASSWORD: {
+    schema: z.string().min(10, 'must be at least 10 characters').optional(),
+    help: 'Bootstrap admin password (with HEARTH_ADMIN_EMAIL).',
+  },
+  MONGODB_URL: {
+    schema: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
+    help: 'Use MongoDB as the document store instead of the embedded SQLite file.',
+  },
+  MONGODB_DB: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/, 'must be a valid database name').default('hearth'),
+    help: 'Database name when MONGODB_URL is set.',
+    default: 'hearth',
+  },
+  BODY_LIMIT: {
+    schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb').default('1mb'),
+    help: 'Largest JSON request body accepted (larger: 413 payload_too_large).',
+    default: '1mb',
+  },
+  TRUST_PROXY: {
+    schema: z.string().optional(),
+    help: "Express 'trust proxy' setting when behind a load balancer (e.g. 1, loopback, or a CIDR list).",
+  },
+  ADMIN_ACCESS_TOKEN_TTL: {
+    schema: duration.default(900),
+    help: 'Admin access token lifetime in seconds.',
+    default: '900',
+  },
+  ADMIN_REFRESH_TOKEN_TTL: {
+    schema: duration.default(60 * 60 * 24 * 30),
+    help: 'Admin refresh token (session) lifetime in seconds.',
+    default: '2592000',
+  },
+  DASHBOARD_DIR: {
+    schema: z.string().min(1).optional(),
+    help: "Directory with the dashboard's built files, served at /dashboard. Default: the workspace's dashboard/dist.",
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: duration.default(10_000),
+    help: 'How long a graceful shutdown waits for open requests before closing anyway.',
+    default: '10000',
+  },
+  METRICS_ENABLED: {
+    schema: bool.default(true),
+    help: 'Serve Prometheus metrics at /metrics.',
+    default: 'true',
+  },
+} as const;
+
+type Vars = typeof CONFIG_VARIABLES;
+export type Config = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+export const configSchema = z
+  .object(
+    Object.fromEntries(Object.entries(CONFIG_VARIABLES).map(([k, v]) => [k, v.schema])) as {
+      [K in keyof Vars]: Vars[K]['schema'];
+    },
+  )
+  .refine((c) => Boolean(c.HEARTH_ADMIN_EMAIL) === Boolean(c.HEARTH_ADMIN_PASSWORD), {
+    message: 'HEARTH_ADMIN_EMAIL and HEARTH_ADMIN_PASSWORD must be set together',
+    path: ['HEARTH_ADMIN_PASSWORD'],
+  });

@@ -1,0 +1,65 @@
+import type { RequestHandler } from 'express';
+import { HearthError } from '../errors.js';
+import { ID_PATTERN } from '../lib/ids.js';
+import type { AdminAuth } from '../modules/admin/admin-auth.js';
+import type { AppsService } from '../modules/admin/apps.service.js';
+import type { KeysService } from '../modules/admin/keys.service.js';
+
+/**
+ * Everything under /v1/apps/{appId}: resolve the app, answer CORS from the app's own allowed
+ * origins, then resolve the caller: an `X-Hearth-Key` of this app (a key of another app is
+ * `invalid_api_key`, the same answer as an unknown key), or an admin bearer token (secret-key
+ * power, used by the dashboard).
+ */
+export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAuth: AdminAuth }): RequestHandler[] {
+  const resolveApp: RequestHandler = async (req, _res, next) => {
+    const appId = String(req.params.appId ?? '');
+    if (!appId || !ID_PATTERN.test(appId)) return next(new HearthError('not_found', 'No such app.'));
+    const app = await deps.apps.find(appId);
+    if (!app) return next(new HearthError('not_found', 'No such app.'));
+    req.ctx.app = { id: app.id, name: app.name, settings: app.settings };
+    next();
+  };
+
+  const cors: RequestHandler = (req, res, next) => {
+    const origin = req.get('origin');
+    const allowed = req.ctx.app!.settings.corsOrigins;
+    const ok = origin !== undefined && (allowed.includes('*') || allowed.includes(origin));
+    if (origin !== undefined) res.vary('Origin');
+    if (ok) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, ETag, Retry-After');
+    }
+    if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
+      if (!ok) return next(new HearthError('forbidden', 'This origin is not allowed for this app.'));
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Content-Type, X-Hearth-Key, If-Match, Idempotency-Key, X-Request-Id',
+      );
+      res.setHeader('Access-Control-Max-Age', '600');
+      return res.status(204).end();
+    }
+    next();
+  };
+
+  const resolveCaller: RequestHandler = async (req, res, next) => {
+    const raw = req.get('x-hearth-key');
+    if (raw !== undefined) {
+      const key = await deps.keys.resolve(raw);
+      if (!key || key.appId !== req.ctx.app!.id) {
+        return next(new HearthError('invalid_api_key', 'The API key is not valid for this app.'));
+      }
+      req.ctx.key = { id: key.id, kind: key.kind, scopes: key.scopes };
+    }
+    const bearer = req.get('authorization');
+    if (bearer && !req.ctx.key) {
+      // An admin token has secret-key power on every app (the dashboard). App user tokens join here later.
+      return deps.adminAuth.requireAdmin(req, res, next);
+    }
+    if (!req.ctx.key) return next(new HearthError('invalid_api_key', 'Send an X-Hearth-Key header with this app\'s key.'));
+    next();
+  };
+
+  return [resolveApp, cors, resolveCaller];
+}

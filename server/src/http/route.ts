@@ -1,0 +1,90 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { HearthError } from '../errors.js';
+import type { OpenApiRegistry } from './openapi.js';
+
+/**
+ * One declaration per route operation: its request schemas validate the request, type the
+ * handler and feed /openapi.json. Handlers return `{status, body, headers}` instead of writing
+ * to the response.
+ */
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type SecurityScheme = 'adminBearer' | 'appKey' | 'userBearer';
+
+export interface HandlerResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<B extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, P extends Schema | undefined = Schema | undefined> {
+  method: HttpMethod;
+  /** Express path with `:params`, e.g. `/v1/admin/apps/:appId`. */
+  path: string;
+  summary: string;
+  tag: string;
+  security?: SecurityScheme[];
+  body?: B;
+  query?: Q;
+  params?: P;
+  responses: Record<number, { description: string; schema?: Schema }>;
+  /** Run before validation (authentication, key resolution, rate limits). */
+  before?: RequestHandler[];
+  handler: (input: {
+    body: Out<B>;
+    query: Out<Q>;
+    params: Out<P>;
+    req: Request;
+    res: Response;
+  }) => Promise<HandlerResult> | HandlerResult;
+}
+
+/** Identity helper that keeps the handler's input types inferred from the schemas. */
+export const defineRoute = <B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
+  spec: RouteSpec<B, Q, P>,
+): RouteSpec => spec as unknown as RouteSpec;
+
+/** Turns zod issues into `details.fields`: one message per bad field. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join('.') : '(body)';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+function parsePart(schema: Schema | undefined, value: unknown, part: 'body' | 'query' | 'params'): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  if (part === 'body') {
+    throw new HearthError('validation_failed', 'One or more fields are invalid.', { fields: fieldErrors(result.error) });
+  }
+  const fields = fieldErrors(result.error);
+  const names = Object.keys(fields).join(', ');
+  throw new HearthError('invalid_request', `Invalid ${part === 'query' ? 'query parameter' : 'path parameter'}: ${names}.`, {
+    [part === 'query' ? 'query' : 'params']: fields,
+  });
+}
+
+export function mountRoutes(router: Router, registry: OpenApiRegistry, specs: RouteSpec[]): void {
+  for (const spec of specs) {
+    registry.add(spec);
+    const run: RequestHandler = async (req, res) => {
+      const body = spec.body ? parsePart(spec.body, req.body ?? {}, 'body') : undefined;
+      const query = parsePart(spec.query, req.query, 'query');
+      const params = parsePart(spec.params, req.params, 'params');
+      const result = await spec.handler({ body, query, params, req, res } as never);
+      if (res.headersSent) return;
+      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+      const status = result.status ?? 200;
+      if (result.body === undefined || status === 204) res.status(status).end();
+      else res.status(status).json(result.body);
+    };
+    router[spec.method](spec.path, ...(spec.before ?? []), run);
+  }
+}

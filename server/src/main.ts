@@ -1,0 +1,112 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, readDotenv } from './config/load.js';
+import { resolveSigningSecret } from './config/secret.js';
+import { createDocumentStore } from './engines/registry.js';
+
+/**
+ * The composition root: read the configuration once, build the engines, build the app, listen,
+ * and shut down gracefully. The only module that reads process.env.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const version = (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ ...readDotenv(resolve('.env')), ...process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\nSee docs/configuration.md for every variable.\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'hearth' } });
+  const dataDir = resolve(config.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const { secret, source } = resolveSigningSecret(config.HEARTH_SECRET, dataDir);
+  if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
+
+  const store = await createDocumentStore({ dataDir, mongodbUrl: config.MONGODB_URL, mongodbDb: config.MONGODB_DB });
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+  const dashboardDir = config.DASHBOARD_DIR ? resolve(config.DASHBOARD_DIR) : join(here, '..', '..', 'dashboard', 'dist');
+
+  const { app, services } = await buildApp({
+    store,
+    logger,
+    secret,
+    version,
+    publicUrl,
+    bodyLimit: config.BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    adminAccessTtlSeconds: config.ADMIN_ACCESS_TOKEN_TTL,
+    adminRefreshTtlSeconds: config.ADMIN_REFRESH_TOKEN_TTL,
+    metrics: config.METRICS_ENABLED,
+    dashboardDir,
+  });
+
+  if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {
+    const result = await services.admins.bootstrap(config.HEARTH_ADMIN_EMAIL, config.HEARTH_ADMIN_PASSWORD);
+    logger.info({ email: config.HEARTH_ADMIN_EMAIL, result }, 'admin bootstrap');
+  }
+  const needsSetup = !(await services.admins.hasAdmin());
+
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolveListen());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const local = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
+  logger.info(
+    { engine: store.engine, dataDir: store.engine === 'sqlite' ? dataDir : undefined, version },
+    `Hearth ${version} is listening`,
+  );
+  process.stdout.write(
+    [
+      '',
+      `  Hearth ${version} is running (document store: ${store.engine})`,
+      `  API          ${local}/v1`,
+      `  Dashboard    ${local}/dashboard/${needsSetup ? '   ← open it to create the first admin' : ''}`,
+      `  OpenAPI      ${local}/openapi.json`,
+      `  Health       ${local}/healthz  ${local}/readyz  ${local}/metrics`,
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining HTTP');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout: closing open connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.close(() => {
+      store
+        .close()
+        .catch((err: unknown) => logger.error({ err }, 'error closing the document store'))
+        .finally(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Hearth failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

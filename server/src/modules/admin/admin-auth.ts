@@ -1,0 +1,84 @@
+import type { RequestHandler } from 'express';
+import { Passport } from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { HearthError } from '../../errors.js';
+import { ADMIN_AUDIENCE, ISSUER, type AdminTokens } from './admin-tokens.js';
+import type { AdminsService } from './admins.service.js';
+
+/**
+ * Admin bearer authentication through passport-jwt (HS256 only, audience and issuer checked,
+ * `alg: none` and other algorithms refused), plus a check that the session behind the token is
+ * still live, so logout and session revocation take effect at once.
+ */
+export interface AdminAuth {
+  /** Requires an admin bearer token; sets req.ctx.admin. */
+  requireAdmin: RequestHandler;
+  /** Sets req.ctx.admin when a valid admin bearer token is present; never fails. */
+  optionalAdmin: RequestHandler;
+  /** Per-IP and per-email limits on setup/login/refresh. */
+  rateLimit: RequestHandler;
+}
+
+interface TokenPayload {
+  sub?: string;
+  sid?: string;
+  typ?: string;
+}
+
+export function createAdminAuth(deps: { secret: string; admins: AdminsService; tokens: AdminTokens }): AdminAuth {
+  const passport = new Passport();
+  passport.use(
+    'admin-jwt',
+    new JwtStrategy(
+      {
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        secretOrKey: deps.secret,
+        algorithms: ['HS256'],
+        audience: ADMIN_AUDIENCE,
+        issuer: ISSUER,
+      },
+      (payload: TokenPayload, done: (err: unknown, user?: unknown) => void) => {
+        if (payload.typ !== 'admin' || !payload.sub || !payload.sid) return done(null, false);
+        Promise.all([deps.admins.findActive(payload.sub), deps.tokens.isSessionActive(payload.sid)])
+          .then(([admin, live]) => done(null, admin && live ? { id: admin.id, email: admin.email, sessionId: payload.sid } : false))
+          .catch((e: unknown) => done(e));
+      },
+    ),
+  );
+
+  const authenticate = (required: boolean): RequestHandler => (req, res, next) => {
+    const header = req.headers.authorization;
+    if (!header) {
+      return required ? next(new HearthError('unauthorized', 'An admin access token is required.')) : next();
+    }
+    passport.authenticate('admin-jwt', { session: false }, (err: unknown, user: { id: string; email: string; sessionId: string } | false) => {
+      if (err) return next(err);
+      if (!user) {
+        return required ? next(new HearthError('unauthorized', 'The access token is invalid or expired.')) : next();
+      }
+      req.ctx.admin = { id: user.id, email: user.email };
+      req.ctx.adminSessionId = user.sessionId;
+      next();
+    })(req, res, next);
+  };
+
+  const perIp = new RateLimiterMemory({ keyPrefix: 'admin_auth_ip', points: 30, duration: 15 * 60 });
+  const perEmail = new RateLimiterMemory({ keyPrefix: 'admin_auth_email', points: 10, duration: 15 * 60 });
+  const rateLimit: RequestHandler = async (req, _res, next) => {
+    try {
+      await perIp.consume(req.ip ?? 'unknown');
+      const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 320) : null;
+      if (email) await perEmail.consume(email);
+      next();
+    } catch (e) {
+      if (e instanceof RateLimiterRes) {
+        const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+        return next(new HearthError('rate_limited', undefined, { retryAfter }, { headers: { 'Retry-After': String(retryAfter) } }));
+      }
+      next(e);
+    }
+  };
+
+  return { requireAdmin: authenticate(true), optionalAdmin: authenticate(false), rateLimit };
+}

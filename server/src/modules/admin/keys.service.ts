@@ -1,0 +1,166 @@
+import { HearthError } from '../../errors.js';
+import { sha256 } from '../../lib/hash.js';
+import { randomToken } from '../../lib/ids.js';
+import type { AppStore, StoredDocument } from '../../ports/document-store.js';
+import type { AuditLog } from './audit.service.js';
+import type { RequestMeta } from '../../context.js';
+import { auditMeta } from './admins.service.js';
+
+/**
+ * App API keys. `pk_…` (public: shipped in apps, always subject to rules) and `sk_…` (secret:
+ * servers only, bypasses rules). Only a SHA-256 of the key is stored (keys are 192-bit random,
+ * so a fast hash is enough); the key itself is shown once, when created. Keys can carry scopes,
+ * expire, be revoked, and be rotated with a grace period for the old one.
+ */
+export type KeyKind = 'public' | 'secret';
+
+export interface KeyView {
+  id: string;
+  appId: string;
+  kind: KeyKind;
+  name: string;
+  /** The first characters of the key, to recognise it in lists. */
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ResolvedKey {
+  key: KeyView;
+}
+
+const KEYS = 'keys';
+const CACHE_TTL_MS = 10_000;
+
+export class KeysService {
+  private readonly cache = new Map<string, { key: KeyView | null; until: number }>();
+
+  constructor(
+    private readonly system: AppStore,
+    private readonly audit: AuditLog,
+    private readonly now: () => Date,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.system.ensureIndex(KEYS, { kind: 'regular', name: 'hash_unique', fields: [{ path: 'hash', dir: 1 }], unique: true });
+    await this.system.ensureIndex(KEYS, { kind: 'regular', name: 'by_app', fields: [{ path: 'appId', dir: 1 }, { path: 'createdAt', dir: 1 }] });
+  }
+
+  async create(
+    appId: string,
+    input: { kind: KeyKind; name?: string; scopes?: string[]; expiresAt?: string | null },
+    meta: RequestMeta,
+  ): Promise<KeyView & { key: string }> {
+    const raw = `${input.kind === 'public' ? 'pk' : 'sk'}_${randomToken(24)}`;
+    const doc = await this.system.create(KEYS, {
+      data: {
+        appId,
+        kind: input.kind,
+        name: input.name ?? (input.kind === 'public' ? 'Public key' : 'Secret key'),
+        prefix: raw.slice(0, 10),
+        hash: sha256(raw),
+        scopes: input.scopes ?? [],
+        expiresAt: input.expiresAt ?? null,
+        revokedAt: null,
+        lastUsedAt: null,
+      },
+    });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'key.create',
+      target: { type: 'key', id: doc.id },
+      details: { appId, kind: input.kind, scopes: input.scopes ?? [] },
+      ...auditMeta(meta),
+    });
+    return { ...toView(doc), key: raw };
+  }
+
+  async list(appId: string): Promise<KeyView[]> {
+    const items: KeyView[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.system.find(KEYS, {
+        filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: appId }] },
+        sort: [{ path: 'createdAt', dir: 1 }],
+        limit: 200,
+        ...(after ? { after } : {}),
+      });
+      items.push(...page.items.map(toView));
+      after = page.next ?? undefined;
+    } while (after);
+    return items;
+  }
+
+  async get(appId: string, keyId: string): Promise<KeyView> {
+    const doc = await this.system.get(KEYS, keyId);
+    if (!doc || doc.appId !== appId) throw new HearthError('not_found', 'No such key.');
+    return toView(doc);
+  }
+
+  async revoke(appId: string, keyId: string, meta: RequestMeta, at?: Date): Promise<KeyView> {
+    const key = await this.get(appId, keyId);
+    if (key.revokedAt) return key;
+    const revokedAt = (at ?? this.now()).toISOString();
+    const doc = await this.system.update(KEYS, keyId, { set: at ? { expiresAt: revokedAt } : { revokedAt } });
+    this.cache.clear();
+    await this.audit.record({ adminId: meta.adminId ?? null, action: 'key.revoke', target: { type: 'key', id: keyId }, details: { appId }, ...auditMeta(meta) });
+    return toView(doc);
+  }
+
+  /** A new key like the old one; the old one stops working now, or after `graceSeconds`. */
+  async rotate(appId: string, keyId: string, graceSeconds: number, meta: RequestMeta): Promise<KeyView & { key: string }> {
+    const old = await this.get(appId, keyId);
+    if (old.revokedAt) throw new HearthError('conflict', 'The key is already revoked.');
+    const fresh = await this.create(appId, { kind: old.kind, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt }, meta);
+    await this.revoke(appId, keyId, meta, graceSeconds > 0 ? new Date(this.now().getTime() + graceSeconds * 1000) : undefined);
+    return fresh;
+  }
+
+  async removeAllForApp(appId: string): Promise<void> {
+    for (const key of await this.list(appId)) await this.system.delete(KEYS, key.id);
+    this.cache.clear();
+  }
+
+  /**
+   * The key behind an `X-Hearth-Key` value, if it is valid now. Cached for a few seconds per
+   * process (a revocation on another replica takes effect within CACHE_TTL_MS).
+   */
+  async resolve(raw: string): Promise<KeyView | null> {
+    if (!/^(pk|sk)_[A-Za-z0-9_-]{16,64}$/.test(raw)) return null;
+    const hash = sha256(raw);
+    const nowMs = this.now().getTime();
+    let entry = this.cache.get(hash);
+    if (!entry || entry.until < nowMs) {
+      const page = await this.system.find(KEYS, {
+        filter: { op: 'field', path: 'hash', conds: [{ op: 'eq', value: hash }] },
+        limit: 1,
+      });
+      const doc = page.items[0];
+      entry = { key: doc ? toView(doc) : null, until: nowMs + CACHE_TTL_MS };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, entry);
+    }
+    const key = entry.key;
+    if (!key || key.revokedAt) return null;
+    if (key.expiresAt && key.expiresAt <= new Date(nowMs).toISOString()) return null;
+    return key;
+  }
+}
+
+function toView(doc: StoredDocument): KeyView {
+  return {
+    id: doc.id,
+    appId: String(doc.appId),
+    kind: doc.kind as KeyKind,
+    name: String(doc.name),
+    prefix: String(doc.prefix),
+    scopes: (doc.scopes as string[]) ?? [],
+    createdAt: doc.createdAt,
+    expiresAt: (doc.expiresAt as string | null) ?? null,
+    revokedAt: (doc.revokedAt as string | null) ?? null,
+    lastUsedAt: (doc.lastUsedAt as string | null) ?? null,
+  };
+}

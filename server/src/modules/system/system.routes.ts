@@ -1,0 +1,86 @@
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { HearthError } from '../../errors.js';
+import type { OpenApiRegistry } from '../../http/openapi.js';
+import { defineRoute, type RouteSpec } from '../../http/route.js';
+
+/** A dependency /readyz checks: a name, which engine serves it, and a check that throws when down. */
+export interface ReadinessCheck {
+  name: string;
+  engine: string;
+  check: () => Promise<void>;
+}
+
+export function systemRoutes(deps: {
+  checks: ReadinessCheck[];
+  metrics: Registry | null;
+  openapi: OpenApiRegistry;
+  version: string;
+  publicUrl: string;
+}): RouteSpec[] {
+  const routes: RouteSpec[] = [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the process is up',
+      tag: 'System',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+      handler: () => ({ body: { status: 'ok' } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: every configured engine answers',
+      tag: 'System',
+      responses: {
+        200: {
+          description: 'Ready',
+          schema: z.object({ status: z.literal('ok'), engines: z.record(z.string(), z.object({ engine: z.string(), ok: z.boolean() })) }),
+        },
+        503: { description: 'An engine is unreachable' },
+      },
+      handler: async () => {
+        const results = await Promise.all(
+          deps.checks.map(async (c) => {
+            const ok = await Promise.race([
+              c.check().then(() => true, () => false),
+              new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+            ]);
+            return [c.name, { engine: c.engine, ok }] as const;
+          }),
+        );
+        const engines = Object.fromEntries(results);
+        if (results.some(([, r]) => !r.ok)) {
+          throw new HearthError('unavailable', 'An engine is unreachable.', { engines });
+        }
+        return { body: { status: 'ok', engines } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API as OpenAPI 3.1',
+      tag: 'System',
+      responses: { 200: { description: 'The OpenAPI document' } },
+      handler: () => ({ body: deps.openapi.document({ version: deps.version, serverUrl: deps.publicUrl }) }),
+    }),
+  ];
+  if (deps.metrics) {
+    const registry = deps.metrics;
+    routes.push(
+      defineRoute({
+        method: 'get',
+        path: '/metrics',
+        summary: 'Prometheus metrics',
+        tag: 'System',
+        responses: { 200: { description: 'Metrics in the Prometheus text format' } },
+        handler: async ({ res }) => {
+          res.setHeader('Content-Type', registry.contentType);
+          res.status(200).send(await registry.metrics());
+          return {};
+        },
+      }),
+    );
+  }
+  return routes;
+}

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HearthError } from '../../src/errors.js';
+import { ENGINES, startHarness, type Harness } from '../support/harness.js';
+
+describe.each(ENGINES)('system routes [%s]', (engine) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(engine);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('/healthz and /readyz answer 200 with the engine named', async () => {
+    expect((await h.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    const ready = await h.http.get('/readyz').expect(200);
+    expect(ready.body).toEqual({ status: 'ok', engines: { documentStore: { engine, ok: true } } });
+  });
+
+  it('/metrics counts requests by route template', async () => {
+    await h.http.get('/v1/admin/apps/abc').expect(401);
+    const res = await h.http.get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toContain('hearth_http_requests_total{method="GET",route="/readyz",status="200"}');
+    expect(res.text).toMatch(/hearth_http_request_duration_seconds_bucket\{.*route="\/healthz"/);
+    expect(res.text).toContain('hearth_process_cpu_user_seconds_total');
+    expect(res.text).not.toContain('/v1/admin/apps/abc');
+  });
+
+  it('/openapi.json is OpenAPI 3.1 with every route and its request schema', async () => {
+    const doc = (await h.http.get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/admin/setup', '/v1/admin/apps/{appId}/keys', '/readyz', '/v1/apps/{appId}']));
+    const setup = doc.paths['/v1/admin/setup'].post;
+    expect(setup.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
+    expect(setup.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
+    const keys = doc.paths['/v1/admin/apps/{appId}/keys'].get;
+    expect(keys.parameters).toEqual([expect.objectContaining({ name: 'appId', in: 'path', required: true })]);
+    expect(keys.security).toEqual([{ adminBearer: [] }]);
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('rate_limited');
+  });
+
+  it('/readyz is 503 unavailable when the store cannot be reached', async () => {
+    const broken = await startHarness(engine);
+    const original = broken.store.ping.bind(broken.store);
+    broken.store.ping = () => Promise.reject(new HearthError('unavailable'));
+    const res = await broken.http.get('/readyz').expect(503);
+    expect(res.body.error.code).toBe('unavailable');
+    expect(res.body.error.details.engines.documentStore.ok).toBe(false);
+    broken.store.ping = original;
+    await broken.close();
+  });
+
+  it('security headers are set', async () => {
+    const res = await h.http.get('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});

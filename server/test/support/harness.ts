@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import request from 'supertest';
+import { inject } from 'vitest';
+import { buildApp, type AppDeps } from '../../src/app.js';
+import { connectMongoStore } from '../../src/engines/mongodb/index.js';
+import { openSqliteStore } from '../../src/engines/sqlite/index.js';
+import { newId } from '../../src/lib/ids.js';
+import type { DocumentStore } from '../../src/ports/document-store.js';
+
+/**
+ * A real Hearth app (no listening socket) on a real engine: SQLite in a temp dir, or MongoDB on
+ * the test server with a fresh database. Tests drive it with supertest.
+ */
+export type EngineName = 'sqlite' | 'mongodb';
+export const ENGINES: EngineName[] = ['sqlite', 'mongodb'];
+
+export const TEST_SECRET = 'test-secret-0123456789-0123456789-abcdef';
+
+export interface Harness {
+  http: ReturnType<typeof request>;
+  app: Awaited<ReturnType<typeof buildApp>>['app'];
+  services: Awaited<ReturnType<typeof buildApp>>['services'];
+  store: DocumentStore;
+  close(): Promise<void>;
+}
+
+export async function openStore(engine: EngineName): Promise<{ store: DocumentStore; cleanup: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-test-'));
+    const store = openSqliteStore({ file: join(dir, 'hearth.db') });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const store = await connectMongoStore({ url: inject('mongoUrl'), dbName: `t_${newId().replace(/[^A-Za-z0-9]/g, '')}` });
+  return { store, cleanup: () => store.close() };
+}
+
+export async function startHarness(engine: EngineName, overrides: Partial<AppDeps> = {}): Promise<Harness> {
+  const { store, cleanup } = await openStore(engine);
+  const built = await buildApp({
+    store,
+    logger: pino({ level: 'silent' }),
+    secret: TEST_SECRET,
+    version: '0.0.0-test',
+    publicUrl: 'http://localhost:0',
+    dashboardDir: null,
+    ...overrides,
+  });
+  return { http: request(built.app), app: built.app, services: built.services, store, close: cleanup };
+}
+
+export const ADMIN = { email: 'owner@example.com', password: 'correct horse battery' };
+
+/** Setup + one app: the state most scenarios start from. */
+export async function withAdminAndApp(h: Harness): Promise<{
+  adminToken: string;
+  refreshToken: string;
+  appId: string;
+  publicKey: string;
+  secretKey: string;
+}> {
+  const setup = await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
+  const adminToken = setup.body.accessToken as string;
+  const created = await h.http.post('/v1/admin/apps').set('Authorization', `Bearer ${adminToken}`).send({ name: 'Todos' }).expect(201);
+  return {
+    adminToken,
+    refreshToken: setup.body.refreshToken as string,
+    appId: created.body.id as string,
+    publicKey: created.body.keys.public as string,
+    secretKey: created.body.keys.secret as string,
+  };
+}
