@@ -8,4 +8,7 @@ export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('
 
 /** App ids, collection names and field paths are validated with these before reaching an engine. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Collection names at the port. A leading `_` marks a system collection (`_users`, `_sessions`…). */
+export const NAME_PATTERN = /^_?[A-Za-z][A-Za-z0-9_]{0,62}$/;
+/** Collections an app developer may create through the API: no leading `_`. */
+export const USER_COLLECTION_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
