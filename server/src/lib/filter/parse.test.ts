@@ -57,13 +57,23 @@ describe('parseFilter: valid filters', () => {
       { s: { $options: 'i', $regex: 'ab' } },
       field('s', { op: 'regex', pattern: 'ab', flags: 'i' }),
     ],
-    ['$regex with empty $options', { s: { $regex: 'a', $options: '' } }, field('s', { op: 'regex', pattern: 'a', flags: '' })],
+    [
+      '$regex with empty $options',
+      { s: { $regex: 'a', $options: '' } },
+      field('s', { op: 'regex', pattern: 'a', flags: '' }),
+    ],
     ['$all', { tags: { $all: ['a', 'b'] } }, field('tags', { op: 'all', values: ['a', 'b'] })],
     ['$size', { tags: { $size: 0 } }, field('tags', { op: 'size', value: 0 })],
     [
       '$elemMatch with operators',
       { a: { $elemMatch: { $gt: 1, $lt: 3 } } },
-      field('a', { op: 'elemMatch', conds: [{ op: 'gt', value: 1 }, { op: 'lt', value: 3 }] }),
+      field('a', {
+        op: 'elemMatch',
+        conds: [
+          { op: 'gt', value: 1 },
+          { op: 'lt', value: 3 },
+        ],
+      }),
     ],
     [
       '$elemMatch with a sub-filter',
@@ -119,7 +129,11 @@ describe('parseFilter: valid filters', () => {
       },
     ],
     ['eight path segments', { 'a.b.c.d.e.f.g.h': 1 }, field('a.b.c.d.e.f.g.h', { op: 'eq', value: 1 })],
-    ['literal object with odd but harmless keys', { j: { 'Content-Type': 'x' } }, field('j', { op: 'eq', value: { 'Content-Type': 'x' } })],
+    [
+      'literal object with odd but harmless keys',
+      { j: { 'Content-Type': 'x' } },
+      field('j', { op: 'eq', value: { 'Content-Type': 'x' } }),
+    ],
   ];
 
   it.each(cases)('%s', (_name, input, expected) => {
@@ -182,7 +196,7 @@ describe('parseFilter: invalid filters', () => {
     ['numeric array index', { 'a.0': 1 }, { path: 'a.0' }],
     ['path with a dash', { 'a-b': 1 }, { path: 'a-b' }],
     ['path with a space', { 'a b': 1 }, { path: 'a b' }],
-    ['unicode path', { 'ä': 1 }, { path: 'ä' }],
+    ['unicode path', { ä: 1 }, { path: 'ä' }],
     ['__proto__ path', JSON.parse('{"__proto__": 1}'), { path: '__proto__' }],
     ['constructor path', { constructor: 1 }, { path: 'constructor' }],
     ['prototype segment', { 'a.prototype.b': 1 }, { path: 'a.prototype.b' }],
@@ -225,6 +239,9 @@ describe('parseFilter: invalid filters', () => {
     ['$elemMatch empty', { a: { $elemMatch: {} } }, { operator: '$elemMatch' }],
     ['$elemMatch not an object', { a: { $elemMatch: [1] } }, { operator: '$elemMatch' }],
     ['$elemMatch with a bad inner path', { a: { $elemMatch: { 'x-y': 1 } } }, { path: 'x-y' }],
+    ['$elemMatch mixing operators and fields', { a: { $elemMatch: { $gt: 1, b: 2 } } }, { operator: '$elemMatch' }],
+    ['$elemMatch mixing fields and operators', { a: { $elemMatch: { b: 2, $gt: 1 } } }, { operator: '$elemMatch' }],
+    ['$not mixing operators and fields', { a: { $not: { $gt: 1, b: 2 } } }, { operator: '$not' }],
     ['non-JSON value (undefined)', { a: undefined }, { reason: 'not_json' }],
     ['non-JSON value (Date)', { a: new Date() }, { reason: 'not_json' }],
     ['non-JSON value (function)', { a: { $eq: () => 1 } }, { reason: 'not_json' }],
@@ -297,7 +314,9 @@ describe('parseFilter: limits', () => {
   });
 
   it('rejects too many literal values in total', () => {
-    const big = Array.from({ length: 11 }, (_, i) => ({ [`f${i}`]: { $in: Array.from({ length: 1000 }, (_, j) => j) } }));
+    const big = Array.from({ length: 11 }, (_, i) => ({
+      [`f${i}`]: { $in: Array.from({ length: 1000 }, (_, j) => j) },
+    }));
     expect(errorOf(() => parseFilter({ $or: big })).details).toEqual({ limit: 'values', max: 10_000 });
   });
 });

@@ -234,7 +234,11 @@ class FilterParser {
         return this.elemMatch(value, depth);
       case '$not':
         if (where === 'not') throw invalidRequest('$not cannot contain another $not.', { operator: '$not' });
-        if (!isPlainObject(value) || !isOperatorObject(value) || Object.keys(value).length === 0) {
+        if (
+          !isPlainObject(value) ||
+          Object.keys(value).length === 0 ||
+          !Object.keys(value).every((k) => k.startsWith('$'))
+        ) {
           throw needs('an object of operators, like {"$gt": 5}');
         }
         return { op: 'not', conds: this.conditions(value, depth + 1, 'not') };
@@ -261,9 +265,16 @@ class FilterParser {
     if (!isPlainObject(value) || Object.keys(value).length === 0) {
       throw invalidRequest('$elemMatch needs a non-empty object.', { operator: '$elemMatch' });
     }
+    // Operator form ({$gt: 1}: conditions on each element) or filter form ({qty: 1, $or: […]}:
+    // a filter on each element, which must be an object).
     const keys = Object.keys(value);
-    const operatorForm = keys.every((k) => k.startsWith('$') && !LOGICAL_OPERATORS.has(k));
-    if (operatorForm) return { op: 'elemMatch', conds: this.conditions(value, depth + 1, 'elemMatch') };
+    const conditionKeys = keys.filter((k) => k.startsWith('$') && !LOGICAL_OPERATORS.has(k) && k !== '$text');
+    if (conditionKeys.length === keys.length) {
+      return { op: 'elemMatch', conds: this.conditions(value, depth + 1, 'elemMatch') };
+    }
+    if (conditionKeys.length > 0) {
+      throw invalidRequest('$elemMatch cannot mix operators ($…) and field names.', { operator: '$elemMatch' });
+    }
     return { op: 'elemMatch', filter: this.filter(value, depth + 1, false) };
   }
 
@@ -322,13 +333,13 @@ const isJsonObjectPrototype = (value: object): boolean => {
  * An object whose keys are operators (`{$gt: 1}`), as opposed to a literal object for equality.
  * Mixing operators and plain keys is an error (MongoDB rejects it too).
  */
-function isOperatorObject(value: unknown, path?: string): value is Record<string, unknown> {
+function isOperatorObject(value: unknown, path: string): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
   const operators = keys.filter((k) => k.startsWith('$')).length;
   if (operators === 0) return false;
   if (operators !== keys.length) {
-    throw invalidRequest('A condition cannot mix operators ($…) and field names.', path ? { path } : {});
+    throw invalidRequest('A condition cannot mix operators ($…) and field names.', { path });
   }
   return true;
 }
