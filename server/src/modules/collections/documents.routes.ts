@@ -1,0 +1,173 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { invalidRequest } from '../../errors.js';
+import { isPlainObject } from '../../lib/filter/compare.js';
+import { defineRoute, type HandlerResult, type RouteSpec } from '../../http/route.js';
+import { idParam, listOf } from '../../http/schemas.js';
+import { callerFrom, type Caller } from './access.js';
+import { aggregateBody, type AggregateService } from './aggregate.js';
+import { batchBody, batchResult, type BatchService } from './batch.service.js';
+import { getQuery, listQuery, type DocumentsReader } from './documents.read.js';
+import type { DocumentsWriter } from './documents.write.js';
+import { parseIdempotencyKey, type IdempotencyStore } from './idempotency.js';
+import { etagOf, parseIfMatch, toClientDocument } from './view.js';
+
+/** The document API under /v1/apps/{appId}: HTTP only; the work is in the reader/writer services. */
+const TAG = 'Documents';
+const security = ['appKey' as const, 'userBearer' as const, 'adminBearer' as const];
+
+const collectionParams = z.object({ appId: idParam, collection: z.string().max(64) });
+const documentParams = collectionParams.extend({ id: z.string().max(128) });
+const documentBody = z
+  .custom<Record<string, unknown>>((v) => isPlainObject(v), 'must be a JSON object')
+  .meta({ type: 'object', description: 'The document fields' });
+const patchBody = z
+  .custom<Record<string, unknown>>((v) => isPlainObject(v), 'must be a JSON object')
+  .meta({ type: 'object', description: 'Fields to merge, plus $inc, $push, $addToSet, $pull, $unset' });
+export const documentView = z
+  .object({ id: z.string(), createdAt: z.string(), updatedAt: z.string(), owner: z.string().nullable(), version: z.number().int() })
+  .loose();
+
+export interface DocumentRouteDeps {
+  reader: DocumentsReader;
+  writer: DocumentsWriter;
+  batch: BatchService;
+  aggregate: AggregateService;
+  idempotency: IdempotencyStore;
+}
+
+function ifMatchOf(req: Request): number | undefined {
+  const v = parseIfMatch(req.get('if-match'));
+  if (v === 'invalid') throw invalidRequest('If-Match must be a document version, e.g. "3".', { header: 'If-Match' });
+  return v;
+}
+
+export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
+  const { reader, writer } = deps;
+
+  /** Runs a POST/PATCH once per Idempotency-Key (see idempotency.ts). */
+  const once = (req: Request, caller: Caller, work: () => Promise<HandlerResult>): Promise<HandlerResult> => {
+    const key = parseIdempotencyKey(req.get('idempotency-key'));
+    if (key === undefined) return work();
+    const request = `${req.method} ${req.originalUrl.split('?')[0]}\n${req.get('if-match') ?? ''}\n${JSON.stringify(req.body ?? null)}`;
+    return deps.idempotency.run({ appId: caller.appId, principal: caller.principal, key, request }, work);
+  };
+
+  const base = '/v1/apps/:appId/collections/:collection';
+  return [
+    defineRoute({
+      method: 'get',
+      path: `${base}/documents`,
+      summary: 'List documents (filter, sort, cursor or offset paging, fields, expand, count)',
+      tag: TAG,
+      security,
+      params: collectionParams,
+      query: listQuery,
+      responses: { 200: { description: 'A page of documents', schema: listOf(documentView) } },
+      handler: async ({ req, params, query }) => ({ body: await reader.list(callerFrom(req), params.collection, query) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/documents`,
+      summary: 'Create a document (Idempotency-Key supported)',
+      tag: TAG,
+      security,
+      params: collectionParams,
+      body: documentBody,
+      responses: { 201: { description: 'The new document', schema: documentView } },
+      handler: async ({ req, params, body }) => {
+        const caller = callerFrom(req);
+        return once(req, caller, async () => {
+          const { doc, prepared } = await writer.run(caller, () => writer.prepareCreate(caller, params.collection, body), true);
+          return {
+            status: 201,
+            body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }),
+            headers: { ETag: etagOf(doc), Location: `/v1/apps/${caller.appId}/collections/${params.collection}/documents/${doc.id}` },
+          };
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/documents/:id`,
+      summary: 'Get a document (fields, expand); ETag is its version',
+      tag: TAG,
+      security,
+      params: documentParams,
+      query: getQuery,
+      responses: { 200: { description: 'The document', schema: documentView } },
+      handler: async ({ req, params, query }) => {
+        const { doc, version } = await reader.get(callerFrom(req), params.collection, params.id, query);
+        return { body: doc, headers: { ETag: `"${version}"` } };
+      },
+    }),
+    ...(['patch', 'put'] as const).map((method) =>
+      defineRoute({
+        method,
+        path: `${base}/documents/:id`,
+        summary:
+          method === 'patch'
+            ? 'Update a document: merge fields and apply $inc/$push/$addToSet/$pull/$unset (If-Match, Idempotency-Key)'
+            : 'Replace all fields of a document (If-Match)',
+        tag: TAG,
+        security,
+        params: documentParams,
+        body: method === 'patch' ? patchBody : documentBody,
+        responses: { 200: { description: 'The updated document', schema: documentView } },
+        handler: async ({ req, params, body }) => {
+          const caller = callerFrom(req);
+          const ifMatch = ifMatchOf(req);
+          const work = async (): Promise<HandlerResult> => {
+            const { doc, prepared } = await writer.run(
+              caller,
+              () => writer.prepareUpdate(caller, params.collection, params.id, body, { replace: method === 'put', ifMatch }),
+              ifMatch !== undefined,
+            );
+            return { body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }), headers: { ETag: etagOf(doc) } };
+          };
+          return method === 'patch' ? once(req, caller, work) : work();
+        },
+      }),
+    ),
+    defineRoute({
+      method: 'delete',
+      path: `${base}/documents/:id`,
+      summary: 'Delete a document (If-Match); relations apply their onDelete',
+      tag: TAG,
+      security,
+      params: documentParams,
+      responses: { 204: { description: 'Deleted' } },
+      handler: async ({ req, params }) => {
+        const caller = callerFrom(req);
+        const ifMatch = ifMatchOf(req);
+        await writer.run(caller, () => writer.prepareDelete(caller, params.collection, params.id, { ifMatch }), ifMatch !== undefined);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/aggregate`,
+      summary: 'Aggregate ($match, $group, $sort, $limit) over the documents the caller may list',
+      tag: TAG,
+      security,
+      params: collectionParams,
+      body: aggregateBody,
+      responses: { 200: { description: 'Result rows', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ req, params, body }) => ({ body: await deps.aggregate.run(callerFrom(req), params.collection, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/apps/:appId/batch',
+      summary: 'Up to 100 create/update/replace/delete ops, all-or-nothing (Idempotency-Key supported)',
+      tag: TAG,
+      security,
+      params: z.object({ appId: idParam }),
+      body: batchBody,
+      responses: { 200: { description: 'One result per op', schema: batchResult } },
+      handler: async ({ req, body }) => {
+        const caller = callerFrom(req);
+        return once(req, caller, async () => ({ body: await deps.batch.run(caller, body) }));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,112 @@
+import { HearthError } from '../../errors.js';
+import type { AppStore, IndexSpec } from '../../ports/document-store.js';
+import { AUTO_INDEX_PREFIX, type CollectionDef } from './collection.schema.js';
+
+/**
+ * The indexes a collection definition implies, and bringing an engine's indexes in line with
+ * them online. Besides the admin's own `indexes`, Hearth keeps:
+ * - `auto_unique_<field>` for each `unique` field,
+ * - `auto_rel_<field>` for each relation (onDelete lookups and expand),
+ * - `auto_text` over the searchable fields (`$text`),
+ * - `auto_created` and `auto_owner` for the default sort and the default owner rules.
+ */
+export function desiredIndexes(def: CollectionDef): IndexSpec[] {
+  const out: IndexSpec[] = [
+    { kind: 'regular', name: `${AUTO_INDEX_PREFIX}created`, fields: [{ path: 'createdAt', dir: 1 }] },
+    { kind: 'regular', name: `${AUTO_INDEX_PREFIX}owner`, fields: [{ path: 'owner', dir: 1 }, { path: 'createdAt', dir: 1 }] },
+  ];
+  for (const f of def.fields) {
+    if (f.unique) out.push({ kind: 'regular', name: `${AUTO_INDEX_PREFIX}unique_${f.name}`, fields: [{ path: f.name, dir: 1 }], unique: true });
+    const isRelation = f.type === 'relation' || (f.type === 'array' && f.of?.type === 'relation');
+    if (isRelation) out.push({ kind: 'regular', name: `${AUTO_INDEX_PREFIX}rel_${f.name}`, fields: [{ path: f.name, dir: 1 }] });
+  }
+  const searchable = def.fields.filter((f) => f.searchable).map((f) => f.name);
+  if (searchable.length) out.push({ kind: 'text', name: `${AUTO_INDEX_PREFIX}text`, fields: searchable });
+  for (const index of def.indexes) {
+    out.push({
+      kind: 'regular',
+      name: index.name,
+      fields: index.fields.map((key) => (key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const })),
+      ...(index.unique ? { unique: true } : {}),
+    });
+  }
+  return out;
+}
+
+const signature = (spec: IndexSpec): string =>
+  spec.kind === 'text'
+    ? `text:${spec.fields.join(',')}`
+    : `regular:${spec.fields.map((f) => `${f.dir === -1 ? '-' : ''}${f.path}`).join(',')}:${spec.unique ? 'u' : ''}`;
+
+export interface IndexPlan {
+  create: IndexSpec[];
+  drop: string[];
+}
+
+/** What to create and drop to get from `current` to `desired` (a changed index is dropped and re-created). */
+export function planIndexes(current: IndexSpec[], desired: IndexSpec[]): IndexPlan {
+  const have = new Map(current.map((s) => [s.name, s]));
+  const want = new Map(desired.map((s) => [s.name, s]));
+  const create: IndexSpec[] = [];
+  const drop: string[] = [];
+  for (const [name, spec] of want) {
+    const existing = have.get(name);
+    if (!existing) create.push(spec);
+    else if (signature(existing) !== signature(spec)) {
+      drop.push(name);
+      create.push(spec);
+    }
+  }
+  for (const name of have.keys()) if (!want.has(name)) drop.push(name);
+  return { create, drop };
+}
+
+/**
+ * Applies the index changes a new definition needs, in an order that keeps data safe: new
+ * unique indexes first (existing data that violates one refuses the change with `conflict`
+ * naming the clashing ids, and indexes made so far are removed again); old indexes are dropped
+ * last, by `finish`, once the caller has stored the new definition.
+ */
+export async function applyIndexes(
+  store: AppStore,
+  collection: string,
+  desired: IndexSpec[],
+): Promise<{ finish: () => Promise<void> }> {
+  const current = await store.listIndexes(collection);
+  const plan = planIndexes(current, desired);
+  const created: string[] = [];
+  const replaced = new Set(plan.drop.filter((name) => plan.create.some((s) => s.name === name)));
+  const textChanges = plan.create.some((s) => s.kind === 'text');
+  try {
+    // An index whose definition changed must go before its new version is made; a collection
+    // has at most one text index.
+    for (const name of plan.drop) {
+      const old = current.find((s) => s.name === name);
+      if (replaced.has(name) || (textChanges && old?.kind === 'text')) await store.dropIndex(collection, name);
+    }
+    for (const spec of plan.create) {
+      await store.ensureIndex(collection, spec);
+      created.push(spec.name);
+    }
+  } catch (e) {
+    for (const name of created) await store.dropIndex(collection, name).catch(() => {});
+    if (e instanceof HearthError && e.code === 'conflict') {
+      const details = (e.details ?? {}) as Record<string, unknown>;
+      throw new HearthError('conflict', 'Existing documents violate a unique index; fix them first.', {
+        reason: 'unique',
+        ...details,
+      });
+    }
+    throw e;
+  }
+  return {
+    finish: async () => {
+      for (const name of plan.drop) {
+        if (replaced.has(name)) continue;
+        const old = current.find((s) => s.name === name);
+        if (textChanges && old?.kind === 'text') continue;
+        await store.dropIndex(collection, name);
+      }
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { HearthError } from '../../errors.js';
+import type { FilterNode } from '../../lib/filter/types.js';
+import type { AppStore, BatchOp, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
+import type { CompiledCollection, RelationInfo } from './collection.compile.js';
+import type { CollectionRegistry } from './registry.js';
+import { validationFailed, type FieldErrors } from './validate.js';
+
+/**
+ * Referential integrity for relation fields.
+ * - On write, every id in a relation field must name an existing document of the target
+ *   collection (checked as the system: ids are unguessable, and the message says only "missing").
+ * - On delete, each relation pointing at the deleted document applies its `onDelete`:
+ *   `restrict` (default) refuses the delete with `conflict` while references exist, `cascade`
+ *   deletes the referencing documents too (recursively), `setNull` clears the reference (null
+ *   for a single relation, the id pulled from an array). Everything happens in one all-or-nothing
+ *   batch with the delete. Cascades act for the schema, not the caller: the referencing
+ *   collections' rules do not apply to them, exactly like a foreign key in SQL.
+ */
+const CHUNK = 1_000;
+/** The most documents one delete may touch through cascades and set-nulls. */
+export const MAX_CASCADE = 1_000;
+
+const idsIn = (value: unknown): string[] =>
+  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+/** Checks the relation fields present in `data` (or only `fields`) point to existing documents. */
+export async function assertRelationTargets(
+  store: AppStore,
+  col: CompiledCollection,
+  data: Record<string, unknown>,
+  fields?: ReadonlySet<string>,
+): Promise<void> {
+  const errors: FieldErrors = {};
+  for (const rel of col.relations) {
+    if (!Object.hasOwn(data, rel.field) || (fields && !fields.has(rel.field))) continue;
+    const value = data[rel.field];
+    const ids = [...new Set(idsIn(value))];
+    if (ids.length === 0) continue;
+    const existing = new Set<string>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const page = await store.find(rel.to, {
+        filter: { op: 'field', path: 'id', conds: [{ op: 'in', values: chunk }] },
+        limit: chunk.length,
+        fields: ['id'],
+      });
+      for (const d of page.items) existing.add(d.id);
+    }
+    if (rel.many) {
+      idsIn(value).forEach((id, i) => {
+        if (!existing.has(id)) errors[`${rel.field}.${i}`] = `refers to a missing ${rel.to} document`;
+      });
+    } else if (typeof value === 'string' && !existing.has(value)) {
+      errors[rel.field] = `refers to a missing ${rel.to} document`;
+    }
+  }
+  if (Object.keys(errors).length) throw validationFailed(errors);
+}
+
+export interface CascadeEffect {
+  type: 'delete' | 'update';
+  collection: string;
+  before: StoredDocument;
+}
+
+export interface DeletePlan {
+  /** Ops to run in the same batch after the main delete. */
+  ops: BatchOp[];
+  /** One per op, for events. */
+  effects: CascadeEffect[];
+}
+
+/** Plans what deleting `doc` of `col` does to the documents that refer to it. */
+export async function planDelete(
+  store: AppStore,
+  registry: CollectionRegistry,
+  col: CompiledCollection,
+  doc: StoredDocument,
+  options: { revealIds: boolean },
+): Promise<DeletePlan> {
+  const all = await registry.list(col.appId);
+  const incoming = (name: string): Array<{ from: CompiledCollection; rel: RelationInfo }> =>
+    all.flatMap((c) => c.relations.filter((r) => r.to === name).map((rel) => ({ from: c, rel })));
+  if (incoming(col.name).length === 0) return { ops: [], effects: [] };
+
+  const key = (c: string, id: string) => `${c}/${id}`;
+  const deleted = new Map<string, { collection: string; doc: StoredDocument }>([[key(col.name, doc.id), { collection: col.name, doc }]]);
+  const updates = new Map<string, { collection: string; doc: StoredDocument; spec: UpdateSpec }>();
+  const restricted: Array<{ collection: string; field: string; id: string }> = [];
+  const queue: Array<{ collection: string; id: string }> = [{ collection: col.name, id: doc.id }];
+
+  while (queue.length) {
+    const { collection, id } = queue.shift()!;
+    for (const { from, rel } of incoming(collection)) {
+      const filter: FilterNode = { op: 'field', path: rel.field, conds: [{ op: 'eq', value: id }] };
+      const page = await store.find(from.name, { filter, limit: MAX_CASCADE + 1 });
+      if (page.items.length > MAX_CASCADE) throw tooMany();
+      for (const ref of page.items) {
+        const k = key(from.name, ref.id);
+        if (rel.onDelete === 'restrict') {
+          restricted.push({ collection: from.name, field: rel.field, id: ref.id });
+        } else if (rel.onDelete === 'cascade') {
+          if (!deleted.has(k)) {
+            deleted.set(k, { collection: from.name, doc: ref });
+            queue.push({ collection: from.name, id: ref.id });
+          }
+        } else {
+          const entry = updates.get(k) ?? { collection: from.name, doc: ref, spec: {} };
+          if (rel.many) (entry.spec.pull ??= {})[rel.field] = [...(entry.spec.pull?.[rel.field] ?? []), id];
+          else (entry.spec.set ??= {})[rel.field] = null;
+          updates.set(k, entry);
+        }
+        if (deleted.size + updates.size > MAX_CASCADE) throw tooMany();
+      }
+    }
+  }
+
+  const blocking = restricted.filter((r) => !deleted.has(key(r.collection, r.id)));
+  if (blocking.length) {
+    const first = blocking[0]!;
+    throw new HearthError('conflict', `Documents of ${first.collection} still refer to this document (${first.field}, onDelete: restrict).`, {
+      reason: 'restricted',
+      collection: first.collection,
+      field: first.field,
+      count: blocking.length,
+      ...(options.revealIds ? { ids: blocking.slice(0, 100).map((b) => b.id) } : {}),
+    });
+  }
+
+  const ops: BatchOp[] = [];
+  const effects: CascadeEffect[] = [];
+  for (const [k, d] of deleted) {
+    if (k === key(col.name, doc.id)) continue;
+    ops.push({ op: 'delete', collection: d.collection, id: d.doc.id, expectedVersion: d.doc.version });
+    effects.push({ type: 'delete', collection: d.collection, before: d.doc });
+  }
+  for (const [k, u] of updates) {
+    if (deleted.has(k)) continue;
+    ops.push({ op: 'update', collection: u.collection, id: u.doc.id, update: u.spec, expectedVersion: u.doc.version });
+    effects.push({ type: 'update', collection: u.collection, before: u.doc });
+  }
+  return { ops, effects };
+}
+
+function tooMany(): HearthError {
+  return new HearthError('conflict', `Deleting this document would change more than ${MAX_CASCADE} related documents.`, {
+    reason: 'too_many_related',
+    max: MAX_CASCADE,
+  });
+}
