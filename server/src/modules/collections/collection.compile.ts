@@ -95,6 +95,9 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
     if (field.to !== undefined && field.type !== 'relation') errors[`${at}.to`] = 'is only for relation fields';
     if (field.of !== undefined && field.type !== 'array') errors[`${at}.of`] = 'is only for array fields';
     if (field.onDelete !== undefined && !isRelation) errors[`${at}.onDelete`] = 'is only for relation fields';
+    if (field.onDelete === 'setNull' && field.required && field.type === 'relation') {
+      errors[`${at}.onDelete`] = 'setNull needs a field that is not required';
+    }
     const target = field.type === 'relation' ? field.to : field.of?.type === 'relation' ? field.of.to : undefined;
     if (isRelation && field.type === 'array' && !field.of?.to) errors[`${at}.of.to`] = 'is required for relations';
     if (target && target !== def.name && !exists(target)) errors[`${at}.to`] = `no collection named ${target}`;
