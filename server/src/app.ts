@@ -21,6 +21,8 @@ import { auditRoutes } from './modules/admin/audit.routes.js';
 import { AuditLog } from './modules/admin/audit.service.js';
 import { KeysService } from './modules/admin/keys.service.js';
 import { appInfoRoutes } from './modules/apps/app-info.routes.js';
+import { createCollectionsModule, type CollectionsModule } from './modules/collections/collections.module.js';
+import type { DocumentEvents } from './modules/collections/events.js';
 import { systemRoutes, type ReadinessCheck } from './modules/system/system.routes.js';
 import { SYSTEM_APP, type DocumentStore } from './ports/document-store.js';
 
@@ -50,6 +52,10 @@ export interface Services {
   keys: KeysService;
   audit: AuditLog;
   tokens: AdminTokens;
+  /** App collections: schemas, documents (see modules/collections). */
+  collections: CollectionsModule;
+  /** documents.create/update/delete after commit, for realtime and webhooks. */
+  documentEvents: DocumentEvents;
 }
 
 /** Builds the express app and its services without listening. */
@@ -68,6 +74,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   const apps = new AppsService(deps.store, system, keys, audit, now);
   await Promise.all([audit.init(), admins.init(), keys.init()]);
   const adminAuth = createAdminAuth({ secret: deps.secret, admins, tokens });
+  const collections = createCollectionsModule({
+    store: deps.store,
+    audit,
+    now,
+    onListenerError: (err, event) => deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
+  });
+  await collections.init();
 
   const app = express();
   app.disable('x-powered-by');
@@ -97,13 +110,15 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   mountRoutes(router, openapi, auditRoutes({ audit, auth: adminAuth }));
   app.use('/v1/apps/:appId', ...appAccess({ apps, keys, adminAuth }));
   mountRoutes(router, openapi, appInfoRoutes());
+  mountRoutes(router, openapi, collections.adminRoutes({ apps, auth: adminAuth }));
+  mountRoutes(router, openapi, collections.appRoutes());
   app.use(router);
 
   mountDashboard(app, deps.dashboardDir ?? null);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 
-  return { app, services: { admins, apps, keys, audit, tokens }, openapi };
+  return { app, services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events }, openapi };
 }
 
 function mountDashboard(app: Express, dir: string | null): void {
