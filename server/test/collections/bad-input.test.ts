@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../support/harness.js';
+import { expectError, openWorld, type CollectionsWorld } from './support.js';
+
+/**
+ * Every kind of bad input the document API must refuse cleanly: the right error code, naming the
+ * offending field / operator / parameter, never a 500, never a write.
+ */
+const deepFilter = (depth: number): string => {
+  let f = '{"a":1}';
+  for (let i = 0; i < depth; i++) f = `{"$and":[${f}]}`;
+  return f;
+};
+
+describe.each(ENGINES)('bad input [%s]', (engine) => {
+  let w: CollectionsWorld;
+  let id: string;
+  beforeAll(async () => {
+    w = await openWorld(engine);
+    await w.createCollection({
+      name: 'items',
+      fields: [
+        { name: 'title', type: 'string', required: true },
+        { name: 'n', type: 'integer' },
+        { name: 'meta', type: 'json' },
+      ],
+      rules: { list: 'public', get: 'public', create: 'public', update: 'public', delete: 'public' },
+    });
+    for (let i = 0; i < 3; i++) id = (await w.h.http.post(w.docs('items')).set(w.sk).send({ title: `t${i}`, n: i }).expect(201)).body.id;
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  const list = (query: Record<string, string>) => w.h.http.get(w.docs('items')).query(query).set(w.pk);
+
+  describe('document bodies', () => {
+    it.each<[string, unknown, Record<string, string>]>([
+      ['wrong type', { title: 1, n: 'two' }, { title: 'must be a string', n: 'must be an integer' }],
+      ['unknown field (strict)', { title: 'x', nope: true }, { nope: 'is not a field of this collection' }],
+      ['$set as a field name', { title: 'x', $set: { n: 1 } }, { $set: 'field names cannot start with $' }],
+      ['constructor.prototype as a field name', { title: 'x', 'constructor.prototype': 1 }, { 'constructor.prototype': 'field names cannot contain "."' }],
+      ['constructor', { title: 'x', constructor: { prototype: { polluted: 1 } } }, { constructor: 'is not an allowed field name' }],
+      ['$-keys inside json', { title: 'x', meta: { $where: 'x' } }, { 'meta.$where': 'keys cannot start with $' }],
+      ['system fields', { title: 'x', id: 'mine', version: 9, createdAt: 'now' }, { id: 'is read-only', version: 'is read-only', createdAt: 'is read-only' }],
+    ])('%s → validation_failed naming each field', async (_name, body, fields) => {
+      const res = await w.h.http.post(w.docs('items')).set(w.sk).send(body as object);
+      expect(expectError(res, 400, 'validation_failed').fields).toEqual(fields);
+    });
+
+    it('__proto__ as a field name is refused and pollutes nothing', async () => {
+      const raw = '{"title":"x","__proto__":{"polluted":"yes"}}';
+      const res = await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(raw);
+      expect(expectError(res, 400, 'validation_failed').fields).toEqual({ __proto__: 'is not an allowed field name' });
+      const patch = await w.h.http.patch(w.docs('items', id)).set(w.sk).set('Content-Type', 'application/json').send('{"$inc":{"__proto__.polluted":1}}');
+      expectError(patch, 400, 'validation_failed');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('a 10,000-deep document is refused, not a crash', async () => {
+      let v = '1';
+      for (let i = 0; i < 10_000; i++) v = `{"a":${v}}`;
+      const res = await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(`{"title":"x","meta":${v}}`);
+      expectError(res, 400, 'validation_failed');
+    });
+
+    it('a 10 MB body is 413; a non-JSON body is 415; malformed JSON is 400', async () => {
+      const big = JSON.stringify({ title: 'x'.repeat(10 * 1024 * 1024) });
+      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(big), 413, 'payload_too_large');
+      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'text/plain').send('title=x'), 415, 'unsupported_media_type');
+      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send('{"title":'), 400, 'invalid_request');
+      expectError(await w.h.http.post(w.docs('items')).set(w.sk).send([{ title: 'x' }]), 400, 'validation_failed');
+    });
+
+    it('PATCH: unknown operators are named; read-only fields refused', async () => {
+      for (const op of ['$set', '$where', '$rename', '$currentDate']) {
+        const res = await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ [op]: { n: 1 } });
+        expect(expectError(res, 400, 'invalid_request')).toEqual({ operator: op });
+      }
+      expect(expectError(await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ $inc: { title: 1 } }), 400, 'invalid_request')).toMatchObject({ operator: '$inc' });
+      expect(expectError(await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ owner: 'x' }).set('X-Hearth-Key', w.publicKey), 400, 'validation_failed').fields).toEqual({ owner: 'is read-only' });
+    });
+  });
+
+  describe('query parameters', () => {
+    it.each<[string, Record<string, string>, Record<string, unknown>]>([
+      ['unknown operator', { filter: '{"n":{"$foo":1}}' }, { operator: '$foo' }],
+      ['$where', { filter: '{"$where":"sleep(1000)"}' }, { operator: '$where' }],
+      ['$expr', { filter: '{"$expr":{"$gt":["$n",1]}}' }, { operator: '$expr' }],
+      ['$function', { filter: '{"n":{"$function":{}}}' }, { operator: '$function' }],
+      ['unsafe regex', { filter: '{"title":{"$regex":"(a+)+$"}}' }, { operator: '$regex' }],
+      ['malformed JSON filter', { filter: '{"n":' }, { reason: 'invalid_json' }],
+      ['filter not an object', { filter: '[1,2]' }, { expected: 'object' }],
+      ['$set as a filter path', { filter: '{"title":{"$set":1}}' }, { operator: '$set' }],
+      ['__proto__ path', { filter: '{"__proto__":{"a":1}}' }, { path: '__proto__' }],
+      ['constructor.prototype path', { filter: '{"constructor.prototype":1}' }, { path: 'constructor.prototype' }],
+      ['sort by __proto__', { sort: '__proto__' }, { parameter: 'sort' }],
+      ['sort by $natural', { sort: '$natural' }, { parameter: 'sort' }],
+      ['fields constructor.prototype', { fields: 'constructor.prototype' }, { parameter: 'fields' }],
+      ['a deep filter', { filter: deepFilter(300) }, { limit: 'depth' }],
+      ['garbage cursor', { after: 'not a cursor!' }, { parameter: 'after' }],
+      ['forged cursor', { after: Buffer.from(JSON.stringify({ s: 'createdAt', v: [{ $gt: '' }], i: 'x' })).toString('base64url') }, { parameter: 'after' }],
+    ])('%s → invalid_request naming it', async (_name, query, details) => {
+      expect(expectError(await list(query), 400, 'invalid_request')).toMatchObject(details);
+    });
+
+    it.each<[string, Record<string, string>]>([
+      ['limit=1e9', { limit: '1e9' }],
+      ['limit=0', { limit: '0' }],
+      ['limit=abc', { limit: 'abc' }],
+      ['limit=1.5', { limit: '1.5' }],
+      ['offset too large', { offset: '1000000000' }],
+      ['count=maybe', { count: 'maybe' }],
+    ])('%s → invalid_request naming the parameter', async (_name, query) => {
+      const details = expectError(await list(query), 400, 'invalid_request');
+      expect(Object.keys(details.query as object)).toEqual(Object.keys(query));
+    });
+
+    it('a cursor made for another sort is refused', async () => {
+      const page = await list({ sort: 'title', limit: '1' }).expect(200);
+      expect(page.body.next).toBeTruthy();
+      expect(expectError(await list({ sort: '-title', after: page.body.next }), 400, 'invalid_request')).toMatchObject({ parameter: 'after' });
+    });
+
+    it('a 10,000-deep filter is refused (aggregate $match, in a body: too big for a URL)', async () => {
+      const res = await w.h.http
+        .post(`/v1/apps/${w.appId}/collections/items/aggregate`)
+        .set(w.pk)
+        .set('Content-Type', 'application/json')
+        .send(`{"pipeline":[{"$match":${deepFilter(10_000)}}]}`);
+      expect(expectError(res, 400, 'invalid_request')).toMatchObject({ limit: 'depth' });
+    });
+
+    it('a filter too long for a URL is refused by the HTTP layer, not crashed on', async () => {
+      const res = await list({ filter: deepFilter(10_000) });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    });
+  });
+
+  it('nothing above wrote anything', async () => {
+    const res = await list({ limit: '100' }).expect(200);
+    expect(res.body.items.map((d: { title: string }) => d.title).sort()).toEqual(['t0', 't1', 't2']);
+    expect(res.body.items.every((d: { version: number }) => d.version === 1)).toBe(true);
+  });
+});
