@@ -151,8 +151,15 @@ export class DocumentsWriter {
     }
 
     const rule = accessFilter(caller, col, 'update', now, writeData);
-    if (rule === null) throw notFound();
-    if (rule && !matches(rule, stored, { textFields: col.searchable })) throw notFound();
+    if (rule === null || (rule && !matches(rule, stored, { textFields: col.searchable }))) {
+      // The stored document may be one the caller can change, with other content (an `@data`
+      // test failed): then the content is what is refused. Otherwise nothing is revealed.
+      const anyContent = accessFilter(caller, col, 'update', now, {});
+      if (anyContent && matches(anyContent, stored, { textFields: col.searchable })) {
+        throw new HearthError('forbidden', 'The update rule of this collection does not allow this change.');
+      }
+      throw notFound();
+    }
     if (options.ifMatch !== undefined && options.ifMatch !== stored.version) {
       throw new HearthError('conflict', 'The document changed since you read it.', {
         reason: 'version',
