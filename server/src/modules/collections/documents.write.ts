@@ -58,15 +58,32 @@ function asObject(body: unknown): Record<string, unknown> {
   return body;
 }
 
-/** Owner given in a create/replace body: allowed for privileged callers only. */
-function takeOwner(body: Record<string, unknown>, caller: Caller): { rest: Record<string, unknown>; owner: string | null | undefined } {
+/**
+ * Splits `owner` off a create/replace body: allowed for privileged callers only. Problems with it
+ * are reported together with the other fields' (`validate`).
+ */
+function takeOwner(body: Record<string, unknown>, caller: Caller): { rest: Record<string, unknown>; owner: string | null | undefined; error?: string } {
   if (!Object.hasOwn(body, 'owner')) return { rest: body, owner: undefined };
-  if (!caller.privileged) throw validationFailed({ owner: 'is read-only' });
-  const owner = body.owner;
-  if (owner !== null && (typeof owner !== 'string' || !ID_PATTERN.test(owner))) throw validationFailed({ owner: 'must be a user id or null' });
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (k !== 'owner') setOwn(rest, k, v);
+  const owner = body.owner;
+  if (!caller.privileged) return { rest, owner: undefined, error: 'is read-only' };
+  if (owner !== null && (typeof owner !== 'string' || !ID_PATTERN.test(owner))) return { rest, owner: undefined, error: 'must be a user id or null' };
   return { rest, owner: owner as string | null };
+}
+
+/** Validates a whole document, reporting an `owner` problem in the same answer. */
+function validateWithOwner(col: CompiledCollection, taken: ReturnType<typeof takeOwner>): DocumentData {
+  try {
+    const data = validateDocument(col, taken.rest);
+    if (taken.error) throw validationFailed({ owner: taken.error });
+    return data;
+  } catch (e) {
+    if (taken.error && e instanceof HearthError && e.code === 'validation_failed') {
+      throw validationFailed({ owner: taken.error, ...((e.details?.fields as Record<string, string>) ?? {}) });
+    }
+    throw e;
+  }
 }
 
 /** Unique clashes name the clashing document ids only to privileged callers. */
@@ -91,8 +108,9 @@ export class DocumentsWriter {
   async prepareCreate(caller: Caller, collection: string, body: unknown): Promise<PreparedWrite> {
     requireScope(caller, 'documents:write');
     const col = await this.deps.registry.require(caller.appId, collection);
-    const { rest, owner: givenOwner } = takeOwner(asObject(body), caller);
-    const data = validateDocument(col, rest);
+    const taken = takeOwner(asObject(body), caller);
+    const givenOwner = taken.owner;
+    const data = validateWithOwner(col, taken);
     await assertRelationTargets(this.app(caller), col, data);
     const owner = givenOwner !== undefined ? givenOwner : (caller.user?.id ?? null);
     if (!caller.privileged) {
@@ -120,7 +138,7 @@ export class DocumentsWriter {
     const input = asObject(body);
     const patch = options.replace ? null : parsePatch(input, { privileged: caller.privileged });
     const replacement = options.replace ? takeOwner(input, caller) : null;
-    const replacedData = replacement ? validateDocument(col, replacement.rest) : null;
+    const replacedData = replacement ? validateWithOwner(col, replacement) : null;
     if (!ID_PATTERN.test(id)) throw notFound();
     const store = this.app(caller);
     const stored = await store.get(col.name, id);
