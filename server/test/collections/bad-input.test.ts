@@ -51,7 +51,9 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
     it('__proto__ as a field name is refused and pollutes nothing', async () => {
       const raw = '{"title":"x","__proto__":{"polluted":"yes"}}';
       const res = await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(raw);
-      expect(expectError(res, 400, 'validation_failed').fields).toEqual({ __proto__: 'is not an allowed field name' });
+      const fields = expectError(res, 400, 'validation_failed').fields as Record<string, string>;
+      expect(Object.keys(fields)).toEqual(['__proto__']);
+      expect(fields['__proto__']).toBe('is not an allowed field name');
       const patch = await w.h.http.patch(w.docs('items', id)).set(w.sk).set('Content-Type', 'application/json').send('{"$inc":{"__proto__.polluted":1}}');
       expectError(patch, 400, 'validation_failed');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -43,7 +43,7 @@ const q = (filter: unknown) => encodeURIComponent(JSON.stringify(filter));
 
 const ROWS: Row[] = [
   // ── notes: default rules — create "authenticated"; list/get/update/delete {"owner": "@auth.id"}
-  { name: 'owner lists only their notes', as: 'alice', method: 'get', url: `${C}/notes/documents`, status: 200, ids: ['nA'] },
+  { name: 'owner lists only their notes', as: 'alice', method: 'get', url: `${C}/notes/documents`, status: 200, ids: ['nA', 'nDel'] },
   { name: 'the other user lists only theirs', as: 'bob', method: 'get', url: `${C}/notes/documents`, status: 200, ids: ['nB'] },
   { name: 'anonymous user owns nothing yet', as: 'anon', method: 'get', url: `${C}/notes/documents`, status: 200, ids: [] },
   { name: 'public key alone sees nothing (not even ownerless notes)', as: 'public', method: 'get', url: `${C}/notes/documents`, status: 200, ids: [] },
@@ -52,14 +52,14 @@ const ROWS: Row[] = [
   { name: "another app's public key is refused", as: 'otherPk', method: 'get', url: `${C}/notes/documents`, status: 401, code: 'invalid_api_key' },
   { name: "another app's secret key is refused", as: 'otherSk', method: 'get', url: `${C}/notes/documents`, status: 401, code: 'invalid_api_key' },
   { name: "another app's user token is refused", as: 'otherUser', method: 'get', url: `${C}/notes/documents`, status: 401, code: 'unauthorized' },
-  { name: 'a filter cannot widen the rule', as: 'alice', method: 'get', url: `${C}/notes/documents?filter=${q({ $or: [{ owner: '{bob}' }, { owner: null }, { title: { $exists: true } }] })}`, status: 200, ids: ['nA'] },
+  { name: 'a filter cannot widen the rule', as: 'alice', method: 'get', url: `${C}/notes/documents?filter=${q({ $or: [{ owner: '{bob}' }, { owner: null }, { title: { $exists: true } }] })}`, status: 200, ids: ['nA', 'nDel'] },
   {
     name: 'count follows the rule',
     as: 'alice',
     method: 'get',
     url: `${C}/notes/documents?count=exact&limit=1`,
     status: 200,
-    check: (b) => expect(b.count).toBe(1),
+    check: (b) => expect(b.count).toBe(2),
   },
   { name: "get another user's note → 404", as: 'alice', method: 'get', url: `${C}/notes/documents/{nB}`, status: 404, code: 'not_found' },
   { name: 'get own note', as: 'bob', method: 'get', url: `${C}/notes/documents/{nB}`, status: 200, check: (b) => expect(b.title).toBe('bob note') },

@@ -11,7 +11,7 @@ import {
   type RuleKind,
 } from './collection.schema.js';
 import { compileRule, type CompiledRule } from './rules.compile.js';
-import { checkValue, normaliseDate, type FieldErrors, type ValidationSchema } from './validate.js';
+import { checkValue, normaliseDate, newFieldErrors, type FieldErrors, type ValidationSchema } from './validate.js';
 
 /**
  * A collection definition checked as a whole (field/type consistency, relation targets, indexes,
@@ -84,7 +84,7 @@ export type CollectionExists = (name: string) => boolean;
 
 /** Every problem with a definition, keyed like `fields.2.to`, `indexes.0.fields`, `rules.list`. */
 export function checkDefinition(def: CollectionDef, exists: CollectionExists): FieldErrors {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   const names = new Map<string, number>();
   def.fields.forEach((field, i) => {
     const at = `fields.${i}`;
@@ -112,7 +112,7 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
       if (field.default === null) errors[`${at}.default`] = 'cannot be null (leave it out)';
       else if (field.type === 'relation' || field.type === 'file') errors[`${at}.default`] = `is not supported for ${field.type} fields`;
       else if (!Object.keys(errors).some((k) => k.startsWith(`${at}.`))) {
-        const inner: FieldErrors = {};
+        const inner: FieldErrors = newFieldErrors();
         checkValue(field, field.default, 'default', inner);
         const first = Object.entries(inner)[0];
         if (first) errors[`${at}.default`] = first[0] === 'default' ? first[1] : `${first[0]}: ${first[1]}`;

@@ -3,7 +3,7 @@ import type { FilterNode } from '../../lib/filter/types.js';
 import type { AppStore, BatchOp, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
 import type { CompiledCollection, RelationInfo } from './collection.compile.js';
 import type { CollectionRegistry } from './registry.js';
-import { validationFailed, type FieldErrors } from './validate.js';
+import { validationFailed, newFieldErrors, type FieldErrors } from './validate.js';
 
 /**
  * Referential integrity for relation fields.
@@ -30,7 +30,7 @@ export async function assertRelationTargets(
   data: Record<string, unknown>,
   fields?: ReadonlySet<string>,
 ): Promise<void> {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   for (const rel of col.relations) {
     if (!Object.hasOwn(data, rel.field) || (fields && !fields.has(rel.field))) continue;
     const value = data[rel.field];

@@ -16,7 +16,7 @@ import {
 import { applyIndexes, desiredIndexes } from './indexes.js';
 import { SCHEMAS, schemaDocId, toStored, toView, fromStored, type CollectionRegistry } from './registry.js';
 import { removeFieldData, renameFieldData } from './schemas.migrate.js';
-import { validationFailed, type FieldErrors } from './validate.js';
+import { validationFailed, newFieldErrors, type FieldErrors } from './validate.js';
 
 /**
  * The admin schema API: create, change online, delete collections. Every change is checked as a
@@ -168,7 +168,7 @@ function applyPatch(
   current: CollectionDef,
   patch: UpdateCollectionInput,
 ): { def: CollectionDef; renames: Array<{ from: string; to: string }>; removed: string[]; errors: FieldErrors } {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   let fields = [...current.fields];
   let indexes = [...current.indexes];
   const has = (n: string) => fields.some((f) => f.name === n);

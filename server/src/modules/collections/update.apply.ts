@@ -2,7 +2,7 @@ import { HearthError, invalidRequest } from '../../errors.js';
 import { deepEqual, isPlainObject } from '../../lib/filter/compare.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import { SYSTEM_FIELDS, type StoredDocument } from '../../ports/document-store.js';
-import { badKeyReason, setOwn, validationFailed, type FieldErrors } from './validate.js';
+import { badKeyReason, setOwn, validationFailed, newFieldErrors, type FieldErrors } from './validate.js';
 
 /**
  * PATCH bodies: plain fields merge (`{"title": "x"}`), plus atomic operators
@@ -46,7 +46,7 @@ function badPathReason(path: string): string | null {
 
 export function parsePatch(body: Record<string, unknown>, options: { privileged: boolean }): PatchOps {
   const ops: PatchOps = { set: [], unset: [], inc: [], push: [], addToSet: [], pull: [] };
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   const paths: string[] = [];
   const usePath = (path: string): boolean => {
     const reason = badPathReason(path);

@@ -14,6 +14,9 @@ import { FIELD_NAME_PATTERN, RESERVED_FIELD_NAMES, type ElementDef, type FieldDe
  */
 export type FieldErrors = Record<string, string>;
 
+/** An empty error map with no prototype, so a field named `__proto__` is recorded like any other. */
+export const newFieldErrors = (): FieldErrors => Object.create(null) as FieldErrors;
+
 /** What validation needs to know about a collection (CompiledCollection satisfies it). */
 export interface ValidationSchema {
   strict: boolean;
@@ -265,7 +268,7 @@ function checkField(schema: ValidationSchema, key: string, value: unknown, error
  * missing fields, required fields present. Throws `validation_failed` listing every bad field.
  */
 export function validateDocument(schema: ValidationSchema, input: Record<string, unknown>): DocumentData {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   const data: DocumentData = {};
   for (const [key, value] of Object.entries(input)) {
     const checked = checkField(schema, key, value, errors);
@@ -286,7 +289,7 @@ export function validateDocument(schema: ValidationSchema, input: Record<string,
  * touch are not re-validated (so documents written under an older schema stay editable).
  */
 export function validateTouched(schema: ValidationSchema, result: Record<string, unknown>, touched: Iterable<string>): DocumentData {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = newFieldErrors();
   const data: DocumentData = {};
   for (const key of touched) {
     const present = Object.hasOwn(result, key);
