@@ -34,11 +34,32 @@ const ENGINES = arg('engines', 'sqlite,mongodb').split(',');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-function call(port: number, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
+interface Reply {
+  status: number;
+  body: { id: string; accessToken: string; keys: { public: string }; items: unknown[] };
+}
+
+function call(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          ...headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -93,17 +114,35 @@ async function benchEngine(engine: string): Promise<Result[]> {
   } else {
     const external = process.env.MONGODB_URL;
     const server = external ? null : await startJongodb();
-    store = await createDocumentStore({ dataDir: tmpdir(), mongodbUrl: external ?? server!.url, mongodbDb: `bench_${Date.now()}` });
+    store = await createDocumentStore({
+      dataDir: tmpdir(),
+      mongodbUrl: external ?? server!.url,
+      mongodbDb: `bench_${Date.now()}`,
+    });
     cleanup = async () => {
       await server?.stop();
     };
   }
-  const { app } = await buildApp({ store, logger: pino({ level: 'silent' }), secret: 'bench-secret-0123456789-0123456789-abcdef', version: 'bench', publicUrl: 'http://127.0.0.1', dashboardDir: null, metrics: false });
+  const { app } = await buildApp({
+    store,
+    logger: pino({ level: 'silent' }),
+    secret: 'bench-secret-0123456789-0123456789-abcdef',
+    version: 'bench',
+    publicUrl: 'http://127.0.0.1',
+    dashboardDir: null,
+    metrics: false,
+  });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const setup = await call(port, 'POST', '/v1/admin/setup', {}, { email: 'bench@example.com', password: 'a long bench password' });
+    const setup = await call(
+      port,
+      'POST',
+      '/v1/admin/setup',
+      {},
+      { email: 'bench@example.com', password: 'a long bench password' },
+    );
     const admin = { authorization: `Bearer ${setup.body.accessToken}` };
     const created = await call(port, 'POST', '/v1/admin/apps', admin, { name: 'bench' });
     const appId = created.body.id as string;
@@ -158,5 +197,7 @@ console.log(`\nHTTP document API — node ${process.version}, concurrency ${CONC
 console.log('| engine | operation | requests | req/s | p50 ms | p99 ms |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const r of all) {
-  console.log(`| ${r.engine} | ${r.op} | ${r.n} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+  console.log(
+    `| ${r.engine} | ${r.op} | ${r.n} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`,
+  );
 }

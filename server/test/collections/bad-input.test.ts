@@ -26,7 +26,14 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
       ],
       rules: { list: 'public', get: 'public', create: 'public', update: 'public', delete: 'public' },
     });
-    for (let i = 0; i < 3; i++) id = (await w.h.http.post(w.docs('items')).set(w.sk).send({ title: `t${i}`, n: i }).expect(201)).body.id;
+    for (let i = 0; i < 3; i++)
+      id = (
+        await w.h.http
+          .post(w.docs('items'))
+          .set(w.sk)
+          .send({ title: `t${i}`, n: i })
+          .expect(201)
+      ).body.id;
   });
   afterAll(async () => {
     await w.close();
@@ -39,12 +46,27 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
       ['wrong type', { title: 1, n: 'two' }, { title: 'must be a string', n: 'must be an integer' }],
       ['unknown field (strict)', { title: 'x', nope: true }, { nope: 'is not a field of this collection' }],
       ['$set as a field name', { title: 'x', $set: { n: 1 } }, { $set: 'field names cannot start with $' }],
-      ['constructor.prototype as a field name', { title: 'x', 'constructor.prototype': 1 }, { 'constructor.prototype': 'field names cannot contain "."' }],
-      ['constructor', { title: 'x', constructor: { prototype: { polluted: 1 } } }, { constructor: 'is not an allowed field name' }],
+      [
+        'constructor.prototype as a field name',
+        { title: 'x', 'constructor.prototype': 1 },
+        { 'constructor.prototype': 'field names cannot contain "."' },
+      ],
+      [
+        'constructor',
+        { title: 'x', constructor: { prototype: { polluted: 1 } } },
+        { constructor: 'is not an allowed field name' },
+      ],
       ['$-keys inside json', { title: 'x', meta: { $where: 'x' } }, { 'meta.$where': 'keys cannot start with $' }],
-      ['system fields', { title: 'x', id: 'mine', version: 9, createdAt: 'now' }, { id: 'is read-only', version: 'is read-only', createdAt: 'is read-only' }],
+      [
+        'system fields',
+        { title: 'x', id: 'mine', version: 9, createdAt: 'now' },
+        { id: 'is read-only', version: 'is read-only', createdAt: 'is read-only' },
+      ],
     ])('%s → validation_failed naming each field', async (_name, body, fields) => {
-      const res = await w.h.http.post(w.docs('items')).set(w.sk).send(body as object);
+      const res = await w.h.http
+        .post(w.docs('items'))
+        .set(w.sk)
+        .send(body as object);
       expect(expectError(res, 400, 'validation_failed').fields).toEqual(fields);
     });
 
@@ -54,7 +76,11 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
       const fields = expectError(res, 400, 'validation_failed').fields as Record<string, string>;
       expect(Object.keys(fields)).toEqual(['__proto__']);
       expect(fields['__proto__']).toBe('is not an allowed field name');
-      const patch = await w.h.http.patch(w.docs('items', id)).set(w.sk).set('Content-Type', 'application/json').send('{"$inc":{"__proto__.polluted":1}}');
+      const patch = await w.h.http
+        .patch(w.docs('items', id))
+        .set(w.sk)
+        .set('Content-Type', 'application/json')
+        .send('{"$inc":{"__proto__.polluted":1}}');
       expectError(patch, 400, 'validation_failed');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
@@ -62,25 +88,66 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
     it('a 10,000-deep document is refused, not a crash', async () => {
       let v = '1';
       for (let i = 0; i < 10_000; i++) v = `{"a":${v}}`;
-      const res = await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(`{"title":"x","meta":${v}}`);
+      const res = await w.h.http
+        .post(w.docs('items'))
+        .set(w.sk)
+        .set('Content-Type', 'application/json')
+        .send(`{"title":"x","meta":${v}}`);
       expectError(res, 400, 'validation_failed');
     });
 
     it('a 10 MB body is 413; a non-JSON body is 415; malformed JSON is 400', async () => {
       const big = JSON.stringify({ title: 'x'.repeat(10 * 1024 * 1024) });
-      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(big), 413, 'payload_too_large');
-      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'text/plain').send('title=x'), 415, 'unsupported_media_type');
-      expectError(await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send('{"title":'), 400, 'invalid_request');
-      expectError(await w.h.http.post(w.docs('items')).set(w.sk).send([{ title: 'x' }]), 400, 'validation_failed');
+      expectError(
+        await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send(big),
+        413,
+        'payload_too_large',
+      );
+      expectError(
+        await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'text/plain').send('title=x'),
+        415,
+        'unsupported_media_type',
+      );
+      expectError(
+        await w.h.http.post(w.docs('items')).set(w.sk).set('Content-Type', 'application/json').send('{"title":'),
+        400,
+        'invalid_request',
+      );
+      expectError(
+        await w.h.http
+          .post(w.docs('items'))
+          .set(w.sk)
+          .send([{ title: 'x' }]),
+        400,
+        'validation_failed',
+      );
     });
 
     it('PATCH: unknown operators are named; read-only fields refused', async () => {
       for (const op of ['$set', '$where', '$rename', '$currentDate']) {
-        const res = await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ [op]: { n: 1 } });
+        const res = await w.h.http
+          .patch(w.docs('items', id))
+          .set(w.sk)
+          .send({ [op]: { n: 1 } });
         expect(expectError(res, 400, 'invalid_request')).toEqual({ operator: op });
       }
-      expect(expectError(await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ $inc: { title: 1 } }), 400, 'invalid_request')).toMatchObject({ operator: '$inc' });
-      expect(expectError(await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ owner: 'x' }).set('X-Hearth-Key', w.publicKey), 400, 'validation_failed').fields).toEqual({ owner: 'is read-only' });
+      expect(
+        expectError(
+          await w.h.http
+            .patch(w.docs('items', id))
+            .set(w.sk)
+            .send({ $inc: { title: 1 } }),
+          400,
+          'invalid_request',
+        ),
+      ).toMatchObject({ operator: '$inc' });
+      expect(
+        expectError(
+          await w.h.http.patch(w.docs('items', id)).set(w.sk).send({ owner: 'x' }).set('X-Hearth-Key', w.publicKey),
+          400,
+          'validation_failed',
+        ).fields,
+      ).toEqual({ owner: 'is read-only' });
     });
   });
 
@@ -101,7 +168,11 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
       ['fields constructor.prototype', { fields: 'constructor.prototype' }, { parameter: 'fields' }],
       ['a deep filter', { filter: deepFilter(300) }, { limit: 'depth' }],
       ['garbage cursor', { after: 'not a cursor!' }, { parameter: 'after' }],
-      ['forged cursor', { after: Buffer.from(JSON.stringify({ s: 'createdAt', v: [{ $gt: '' }], i: 'x' })).toString('base64url') }, { parameter: 'after' }],
+      [
+        'forged cursor',
+        { after: Buffer.from(JSON.stringify({ s: 'createdAt', v: [{ $gt: '' }], i: 'x' })).toString('base64url') },
+        { parameter: 'after' },
+      ],
     ])('%s → invalid_request naming it', async (_name, query, details) => {
       expect(expectError(await list(query), 400, 'invalid_request')).toMatchObject(details);
     });
@@ -121,7 +192,9 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
     it('a cursor made for another sort is refused', async () => {
       const page = await list({ sort: 'title', limit: '1' }).expect(200);
       expect(page.body.next).toBeTruthy();
-      expect(expectError(await list({ sort: '-title', after: page.body.next }), 400, 'invalid_request')).toMatchObject({ parameter: 'after' });
+      expect(expectError(await list({ sort: '-title', after: page.body.next }), 400, 'invalid_request')).toMatchObject({
+        parameter: 'after',
+      });
     });
 
     it('a 10,000-deep filter is refused (aggregate $match, in a body: too big for a URL)', async () => {

@@ -36,9 +36,19 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
   };
 
   it('create → get → patch → put → delete, with system fields, ETags and events', async () => {
-    const created = await w.h.http.post(w.docs('todos')).set(w.sk).send({ title: 'Buy milk', due: '2024-05-01T14:00:00+02:00' }).expect(201);
+    const created = await w.h.http
+      .post(w.docs('todos'))
+      .set(w.sk)
+      .send({ title: 'Buy milk', due: '2024-05-01T14:00:00+02:00' })
+      .expect(201);
     const doc = created.body;
-    expect(doc).toMatchObject({ title: 'Buy milk', done: false, owner: null, version: 1, due: '2024-05-01T12:00:00.000Z' });
+    expect(doc).toMatchObject({
+      title: 'Buy milk',
+      done: false,
+      owner: null,
+      version: 1,
+      due: '2024-05-01T12:00:00.000Z',
+    });
     expect(doc.id).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(doc.createdAt).toBe(doc.updatedAt);
     expect(created.headers.etag).toBe('"1"');
@@ -54,16 +64,37 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
       .send({ done: true, $inc: { priority: 2 }, $push: { tags: 'home' } })
       .expect(200);
     expect(patched.body).toMatchObject({ title: 'Buy milk', done: true, priority: 2, tags: ['home'], version: 2 });
-    const added = await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).send({ $addToSet: { tags: { $each: ['home', 'x'] } } }).expect(200);
+    const added = await w.h.http
+      .patch(w.docs('todos', doc.id))
+      .set(w.sk)
+      .send({ $addToSet: { tags: { $each: ['home', 'x'] } } })
+      .expect(200);
     expect(added.body.tags).toEqual(['home', 'x']);
     // two operators on one path are ambiguous
-    expectError(await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).send({ $push: { tags: 'a' }, $pull: { tags: 'b' } }), 400, 'invalid_request');
-    const pulled = await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).send({ $pull: { tags: 'x' }, $unset: ['due'] }).expect(200);
+    expectError(
+      await w.h.http
+        .patch(w.docs('todos', doc.id))
+        .set(w.sk)
+        .send({ $push: { tags: 'a' }, $pull: { tags: 'b' } }),
+      400,
+      'invalid_request',
+    );
+    const pulled = await w.h.http
+      .patch(w.docs('todos', doc.id))
+      .set(w.sk)
+      .send({ $pull: { tags: 'x' }, $unset: ['due'] })
+      .expect(200);
     expect(pulled.body.tags).toEqual(['home']);
     expect(pulled.body).not.toHaveProperty('due');
 
     const replaced = await w.h.http.put(w.docs('todos', doc.id)).set(w.sk).send({ title: 'Replaced' }).expect(200);
-    expect(replaced.body).toMatchObject({ title: 'Replaced', done: false, version: 5, id: doc.id, createdAt: doc.createdAt });
+    expect(replaced.body).toMatchObject({
+      title: 'Replaced',
+      done: false,
+      version: 5,
+      id: doc.id,
+      createdAt: doc.createdAt,
+    });
     expect(replaced.body).not.toHaveProperty('tags');
     expect(replaced.body).not.toHaveProperty('priority');
 
@@ -80,7 +111,12 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
       'documents.delete',
     ]);
     const del = w.events[5]!;
-    expect(del).toMatchObject({ appId: w.appId, collection: 'todos', after: null, before: { id: doc.id, title: 'Replaced' } });
+    expect(del).toMatchObject({
+      appId: w.appId,
+      collection: 'todos',
+      after: null,
+      before: { id: doc.id, title: 'Replaced' },
+    });
     expect(w.events[1]).toMatchObject({ before: { version: 1 }, after: { version: 2, done: true } });
   });
 
@@ -101,9 +137,15 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     });
     expect(w.events).toHaveLength(0);
     const doc = await create({ title: 'x', priority: 9 });
-    const over = await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).send({ $inc: { priority: 5 } });
+    const over = await w.h.http
+      .patch(w.docs('todos', doc.id))
+      .set(w.sk)
+      .send({ $inc: { priority: 5 } });
     expect(expectError(over, 400, 'validation_failed').fields).toEqual({ priority: 'must be at most 10' });
-    const req = await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).send({ $unset: ['title'] });
+    const req = await w.h.http
+      .patch(w.docs('todos', doc.id))
+      .set(w.sk)
+      .send({ $unset: ['title'] });
     expect(expectError(req, 400, 'validation_failed').fields).toEqual({ title: 'is required' });
     const got = await w.h.http.get(w.docs('todos', doc.id)).set(w.sk).expect(200);
     expect(got.body.version).toBe(1);
@@ -114,32 +156,63 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).set('If-Match', '"1"').send({ done: true }).expect(200);
     const stale = await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).set('If-Match', '"1"').send({ done: false });
     expect(expectError(stale, 409, 'conflict')).toMatchObject({ reason: 'version', expected: 1, actual: 2 });
-    expectError(await w.h.http.put(w.docs('todos', doc.id)).set(w.sk).set('If-Match', '1').send({ title: 'x' }), 409, 'conflict');
+    expectError(
+      await w.h.http.put(w.docs('todos', doc.id)).set(w.sk).set('If-Match', '1').send({ title: 'x' }),
+      409,
+      'conflict',
+    );
     expectError(await w.h.http.delete(w.docs('todos', doc.id)).set(w.sk).set('If-Match', '"7"'), 409, 'conflict');
-    expectError(await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).set('If-Match', 'abc').send({}), 400, 'invalid_request');
+    expectError(
+      await w.h.http.patch(w.docs('todos', doc.id)).set(w.sk).set('If-Match', 'abc').send({}),
+      400,
+      'invalid_request',
+    );
     await w.h.http.delete(w.docs('todos', doc.id)).set(w.sk).set('If-Match', 'W/"2"').expect(204);
   });
 
   it('Idempotency-Key: a retry returns the first response; another body with the same key is a conflict', async () => {
-    const first = await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-1').send({ title: 'once' }).expect(201);
-    const again = await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-1').send({ title: 'once' }).expect(201);
+    const first = await w.h.http
+      .post(w.docs('todos'))
+      .set(w.sk)
+      .set('Idempotency-Key', 'k-1')
+      .send({ title: 'once' })
+      .expect(201);
+    const again = await w.h.http
+      .post(w.docs('todos'))
+      .set(w.sk)
+      .set('Idempotency-Key', 'k-1')
+      .send({ title: 'once' })
+      .expect(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers['idempotent-replayed']).toBe('true');
     const list = await w.h.http.get(w.docs('todos')).set(w.sk).expect(200);
     expect(list.body.items).toHaveLength(1);
-    expectError(await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-1').send({ title: 'other' }), 409, 'conflict');
+    expectError(
+      await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-1').send({ title: 'other' }),
+      409,
+      'conflict',
+    );
     // another caller (the public key) has its own key space
     await w.h.http.post(w.docs('todos')).set(w.pk).set('Idempotency-Key', 'k-1').send({ title: 'other' }).expect(201);
     // PATCH: $inc applied once
     const id = first.body.id;
     for (let i = 0; i < 3; i++) {
-      await w.h.http.patch(w.docs('todos', id)).set(w.sk).set('Idempotency-Key', 'inc-1').send({ $inc: { priority: 1 } }).expect(200);
+      await w.h.http
+        .patch(w.docs('todos', id))
+        .set(w.sk)
+        .set('Idempotency-Key', 'inc-1')
+        .send({ $inc: { priority: 1 } })
+        .expect(200);
     }
     expect((await w.h.http.get(w.docs('todos', id)).set(w.sk)).body.priority).toBe(1);
     // a failed request does not burn its key
     await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-2').send({ title: 5 }).expect(400);
     await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'k-2').send({ title: 5 }).expect(400);
-    expectError(await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'x'.repeat(300)).send({ title: 'a' }), 400, 'invalid_request');
+    expectError(
+      await w.h.http.post(w.docs('todos')).set(w.sk).set('Idempotency-Key', 'x'.repeat(300)).send({ title: 'a' }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('Idempotency-Key records expire after 24 hours', async () => {
@@ -149,37 +222,73 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     const h = await startHarness(engine, { now: () => new Date(now) });
     const ctx = await withAdminAndApp(h);
     const admin = { Authorization: `Bearer ${ctx.adminToken}` };
-    await h.http.post(`/v1/admin/apps/${ctx.appId}/collections`).set(admin).send({ name: 'n', fields: [{ name: 'v', type: 'integer' }] }).expect(201);
+    await h.http
+      .post(`/v1/admin/apps/${ctx.appId}/collections`)
+      .set(admin)
+      .send({ name: 'n', fields: [{ name: 'v', type: 'integer' }] })
+      .expect(201);
     const url = `/v1/apps/${ctx.appId}/collections/n/documents`;
-    const a = await h.http.post(url).set('X-Hearth-Key', ctx.secretKey).set('Idempotency-Key', 'day').send({ v: 1 }).expect(201);
+    const a = await h.http
+      .post(url)
+      .set('X-Hearth-Key', ctx.secretKey)
+      .set('Idempotency-Key', 'day')
+      .send({ v: 1 })
+      .expect(201);
     now += 23 * 3600 * 1000;
-    const b = await h.http.post(url).set('X-Hearth-Key', ctx.secretKey).set('Idempotency-Key', 'day').send({ v: 1 }).expect(201);
+    const b = await h.http
+      .post(url)
+      .set('X-Hearth-Key', ctx.secretKey)
+      .set('Idempotency-Key', 'day')
+      .send({ v: 1 })
+      .expect(201);
     expect(b.body.id).toBe(a.body.id);
     now += 2 * 3600 * 1000;
-    const c = await h.http.post(url).set('X-Hearth-Key', ctx.secretKey).set('Idempotency-Key', 'day').send({ v: 1 }).expect(201);
+    const c = await h.http
+      .post(url)
+      .set('X-Hearth-Key', ctx.secretKey)
+      .set('Idempotency-Key', 'day')
+      .send({ v: 1 })
+      .expect(201);
     expect(c.body.id).not.toBe(a.body.id);
     w = { ...w, close: () => h.close() };
   });
 
   it('list: filter, sort, limit, cursor paging, offset, fields, count', async () => {
-    for (let i = 0; i < 25; i++) await create({ title: `t${String(i).padStart(2, '0')}`, priority: i % 5, done: i % 2 === 0 });
-    const page1 = await w.h.http.get(w.docs('todos')).query({ filter: JSON.stringify({ done: true }), sort: '-title', limit: 5, count: 'exact' }).set(w.pk).expect(200);
+    for (let i = 0; i < 25; i++)
+      await create({ title: `t${String(i).padStart(2, '0')}`, priority: i % 5, done: i % 2 === 0 });
+    const page1 = await w.h.http
+      .get(w.docs('todos'))
+      .query({ filter: JSON.stringify({ done: true }), sort: '-title', limit: 5, count: 'exact' })
+      .set(w.pk)
+      .expect(200);
     expect(page1.body.items.map((d: { title: string }) => d.title)).toEqual(['t24', 't22', 't20', 't18', 't16']);
     expect(page1.body.count).toBe(13);
     const seen = [...page1.body.items];
     let next = page1.body.next;
     while (next) {
-      const page = await w.h.http.get(w.docs('todos')).query({ filter: JSON.stringify({ done: true }), sort: '-title', limit: 5, after: next }).set(w.pk).expect(200);
+      const page = await w.h.http
+        .get(w.docs('todos'))
+        .query({ filter: JSON.stringify({ done: true }), sort: '-title', limit: 5, after: next })
+        .set(w.pk)
+        .expect(200);
       seen.push(...page.body.items);
       next = page.body.next;
     }
     expect(seen).toHaveLength(13);
     expect(new Set(seen.map((d) => d.id)).size).toBe(13);
 
-    const offset = await w.h.http.get(w.docs('todos')).query({ sort: 'title', limit: 3, offset: 10 }).set(w.pk).expect(200);
+    const offset = await w.h.http
+      .get(w.docs('todos'))
+      .query({ sort: 'title', limit: 3, offset: 10 })
+      .set(w.pk)
+      .expect(200);
     expect(offset.body.items.map((d: { title: string }) => d.title)).toEqual(['t10', 't11', 't12']);
 
-    const fields = await w.h.http.get(w.docs('todos')).query({ fields: 'title', limit: 2, sort: 'title' }).set(w.pk).expect(200);
+    const fields = await w.h.http
+      .get(w.docs('todos'))
+      .query({ fields: 'title', limit: 2, sort: 'title' })
+      .set(w.pk)
+      .expect(200);
     expect(fields.body.items[0]).toEqual({ id: expect.any(String), title: 't00' });
 
     const defaults = await w.h.http.get(w.docs('todos')).set(w.pk).expect(200);
@@ -192,7 +301,13 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
 
     const ops = await w.h.http
       .get(w.docs('todos'))
-      .query({ filter: JSON.stringify({ $or: [{ priority: { $gte: 4 } }, { title: { $in: ['t00', 't01'] } }], title: { $regex: '^t[0-1]', $options: 'i' } }), sort: 'title' })
+      .query({
+        filter: JSON.stringify({
+          $or: [{ priority: { $gte: 4 } }, { title: { $in: ['t00', 't01'] } }],
+          title: { $regex: '^t[0-1]', $options: 'i' },
+        }),
+        sort: 'title',
+      })
       .set(w.pk)
       .expect(200);
     expect(ops.body.items.map((d: { title: string }) => d.title)).toEqual(['t00', 't01', 't04', 't09', 't14', 't19']);
@@ -203,15 +318,28 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     expect(doc.secret).toBe('s3cret'); // secret key sees it
     const pub = await w.h.http.get(w.docs('todos', doc.id)).set(w.pk).expect(200);
     expect(pub.body).not.toHaveProperty('secret');
-    const created = await w.h.http.post(w.docs('todos')).set(w.pk).send({ title: 'p', secret: 'write-only' }).expect(201);
+    const created = await w.h.http
+      .post(w.docs('todos'))
+      .set(w.pk)
+      .send({ title: 'p', secret: 'write-only' })
+      .expect(201);
     expect(created.body).not.toHaveProperty('secret');
     const list = await w.h.http.get(w.docs('todos')).set(w.pk).expect(200);
     expect(JSON.stringify(list.body)).not.toContain('s3cret');
-    for (const query of [{ filter: '{"secret":"s3cret"}' }, { filter: '{"$or":[{"secret":{"$regex":"^s"}}]}' }, { sort: 'secret' }, { fields: 'title,secret' }]) {
+    for (const query of [
+      { filter: '{"secret":"s3cret"}' },
+      { filter: '{"$or":[{"secret":{"$regex":"^s"}}]}' },
+      { sort: 'secret' },
+      { fields: 'title,secret' },
+    ]) {
       const res = await w.h.http.get(w.docs('todos')).query(query).set(w.pk);
       expect(expectError(res, 400, 'invalid_request')).toMatchObject({ path: 'secret' });
     }
-    const agg = await w.h.http.post(`/v1/apps/${w.appId}/collections/todos/aggregate`).set(w.pk).send({ pipeline: [{ $match: {} }] }).expect(200);
+    const agg = await w.h.http
+      .post(`/v1/apps/${w.appId}/collections/todos/aggregate`)
+      .set(w.pk)
+      .send({ pipeline: [{ $match: {} }] })
+      .expect(200);
     expect(JSON.stringify(agg.body)).not.toContain('s3cret');
     const skList = await w.h.http.get(w.docs('todos')).query({ filter: '{"secret":"s3cret"}' }).set(w.sk).expect(200);
     expect(skList.body.items).toHaveLength(1);
@@ -223,10 +351,17 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     await create({ title: 'Buy fresh milk' });
     await create({ title: 'Walk the dog' });
     await create({ title: 'Milk the cow' });
-    const res = await w.h.http.get(w.docs('todos')).query({ filter: JSON.stringify({ $text: { $search: 'milk' } }), sort: 'title' }).set(w.pk).expect(200);
+    const res = await w.h.http
+      .get(w.docs('todos'))
+      .query({ filter: JSON.stringify({ $text: { $search: 'milk' } }), sort: 'title' })
+      .set(w.pk)
+      .expect(200);
     expect(res.body.items.map((d: { title: string }) => d.title)).toEqual(['Buy fresh milk', 'Milk the cow']);
     await w.createCollection({ name: 'plain', fields: [{ name: 'x', type: 'string' }] });
-    const none = await w.h.http.get(w.docs('plain')).query({ filter: JSON.stringify({ $text: { $search: 'x' } }) }).set(w.sk);
+    const none = await w.h.http
+      .get(w.docs('plain'))
+      .query({ filter: JSON.stringify({ $text: { $search: 'x' } }) })
+      .set(w.sk);
     expect(expectError(none, 400, 'invalid_request')).toMatchObject({ operator: '$text' });
   });
 
@@ -254,7 +389,10 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
           { op: 'update', collection: 'todos', id: b.id, data: { priority: 99 } },
         ],
       });
-    expect(expectError(bad, 400, 'validation_failed')).toMatchObject({ index: 2, fields: { priority: 'must be at most 10' } });
+    expect(expectError(bad, 400, 'validation_failed')).toMatchObject({
+      index: 2,
+      fields: { priority: 'must be at most 10' },
+    });
     expect((await w.h.http.get(w.docs('todos')).set(w.sk)).body.items).toHaveLength(2);
     expect((await w.h.http.get(w.docs('todos', a.id)).set(w.sk)).body.done).toBe(false);
     expect(w.events.length).toBe(before);
@@ -262,7 +400,12 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     const stale = await w.h.http
       .post(url)
       .set(w.sk)
-      .send({ ops: [{ op: 'create', collection: 'todos', data: { title: 'new' } }, { op: 'delete', collection: 'todos', id: b.id, ifMatch: 5 }] });
+      .send({
+        ops: [
+          { op: 'create', collection: 'todos', data: { title: 'new' } },
+          { op: 'delete', collection: 'todos', id: b.id, ifMatch: 5 },
+        ],
+      });
     expect(expectError(stale, 409, 'conflict')).toMatchObject({ index: 1 });
     expect((await w.h.http.get(w.docs('todos')).set(w.sk)).body.items).toHaveLength(2);
 
@@ -279,20 +422,49 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
       .expect(200);
     expect(ok.body.results.map((r: { status: number }) => r.status)).toEqual([201, 200, 200]);
     expect(ok.body.results[1].body).toMatchObject({ done: true, priority: 1 });
-    const del = await w.h.http.post(url).set(w.sk).send({ ops: [{ op: 'delete', collection: 'todos', id: a.id }] }).expect(200);
+    const del = await w.h.http
+      .post(url)
+      .set(w.sk)
+      .send({ ops: [{ op: 'delete', collection: 'todos', id: a.id }] })
+      .expect(200);
     expect(del.body.results).toEqual([{ status: 204 }]);
-    expect(w.events.slice(before).map((e) => e.type)).toEqual(['documents.create', 'documents.update', 'documents.update', 'documents.delete']);
+    expect(w.events.slice(before).map((e) => e.type)).toEqual([
+      'documents.create',
+      'documents.update',
+      'documents.update',
+      'documents.delete',
+    ]);
 
-    const tooMany = await w.h.http.post(url).set(w.sk).send({ ops: Array.from({ length: 101 }, () => ({ op: 'create', collection: 'todos', data: { title: 'x' } })) });
+    const tooMany = await w.h.http
+      .post(url)
+      .set(w.sk)
+      .send({ ops: Array.from({ length: 101 }, () => ({ op: 'create', collection: 'todos', data: { title: 'x' } })) });
     expectError(tooMany, 400, 'validation_failed');
-    const dup = await w.h.http.post(url).set(w.sk).send({ ops: [{ op: 'delete', collection: 'todos', id: b.id }, { op: 'update', collection: 'todos', id: b.id, data: {} }] });
+    const dup = await w.h.http
+      .post(url)
+      .set(w.sk)
+      .send({
+        ops: [
+          { op: 'delete', collection: 'todos', id: b.id },
+          { op: 'update', collection: 'todos', id: b.id, data: {} },
+        ],
+      });
     expectError(dup, 400, 'invalid_request');
-    const unknownOp = await w.h.http.post(url).set(w.sk).send({ ops: [{ op: 'drop', collection: 'todos' }] });
+    const unknownOp = await w.h.http
+      .post(url)
+      .set(w.sk)
+      .send({ ops: [{ op: 'drop', collection: 'todos' }] });
     expectError(unknownOp, 400, 'validation_failed');
   });
 
   it('aggregate: $match, $group, $sort, $limit', async () => {
-    for (const [title, priority, done] of [['a', 1, true], ['b', 2, true], ['c', 3, false], ['d', 4, false], ['e', 5, false]] as const) {
+    for (const [title, priority, done] of [
+      ['a', 1, true],
+      ['b', 2, true],
+      ['c', 3, false],
+      ['d', 4, false],
+      ['e', 5, false],
+    ] as const) {
       await create({ title, priority, done });
     }
     const res = await w.h.http
@@ -301,7 +473,15 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
       .send({
         pipeline: [
           { $match: { priority: { $gte: 2 } } },
-          { $group: { _id: '$done', n: { $count: {} }, total: { $sum: '$priority' }, top: { $max: '$priority' }, low: { $min: '$priority' } } },
+          {
+            $group: {
+              _id: '$done',
+              n: { $count: {} },
+              total: { $sum: '$priority' },
+              top: { $max: '$priority' },
+              low: { $min: '$priority' },
+            },
+          },
           { $sort: { total: -1 } },
           { $limit: 10 },
         ],
@@ -313,29 +493,40 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
     ]);
   });
 
-  it.skipIf(engine === 'mongodb')('aggregate: $avg (jongodb cannot run $avg in $group; covered on real mongod)', async () => {
-    for (const priority of [1, 2, 6]) await create({ title: 'x', priority });
-    const res = await w.h.http
-      .post(`/v1/apps/${w.appId}/collections/todos/aggregate`)
-      .set(w.sk)
-      .send({ pipeline: [{ $group: { _id: null, avg: { $avg: '$priority' } } }] })
-      .expect(200);
-    expect(res.body.items).toEqual([{ avg: 3 }]);
-  });
+  it.skipIf(engine === 'mongodb')(
+    'aggregate: $avg (jongodb cannot run $avg in $group; covered on real mongod)',
+    async () => {
+      for (const priority of [1, 2, 6]) await create({ title: 'x', priority });
+      const res = await w.h.http
+        .post(`/v1/apps/${w.appId}/collections/todos/aggregate`)
+        .set(w.sk)
+        .send({ pipeline: [{ $group: { _id: null, avg: { $avg: '$priority' } } }] })
+        .expect(200);
+      expect(res.body.items).toEqual([{ avg: 3 }]);
+    },
+  );
 
   it('scoped keys: documents:read / documents:write are required when a key has scopes', async () => {
     const mk = async (scopes: string[]) =>
-      (await w.h.http.post(`/v1/admin/apps/${w.appId}/keys`).set(w.admin).send({ kind: 'secret', scopes }).expect(201)).body.key as string;
+      (await w.h.http.post(`/v1/admin/apps/${w.appId}/keys`).set(w.admin).send({ kind: 'secret', scopes }).expect(201))
+        .body.key as string;
     const readOnly = await mk(['documents:read']);
     const pushOnly = await mk(['push:send']);
     const all = await mk(['documents:*']);
     const doc = await create({ title: 'scoped' });
     await w.h.http.get(w.docs('todos', doc.id)).set('X-Hearth-Key', readOnly).expect(200);
-    expectError(await w.h.http.post(w.docs('todos')).set('X-Hearth-Key', readOnly).send({ title: 'x' }), 403, 'forbidden');
+    expectError(
+      await w.h.http.post(w.docs('todos')).set('X-Hearth-Key', readOnly).send({ title: 'x' }),
+      403,
+      'forbidden',
+    );
     expectError(await w.h.http.delete(w.docs('todos', doc.id)).set('X-Hearth-Key', readOnly), 403, 'forbidden');
     expectError(await w.h.http.get(w.docs('todos')).set('X-Hearth-Key', pushOnly), 403, 'forbidden');
     expectError(
-      await w.h.http.post(`/v1/apps/${w.appId}/batch`).set('X-Hearth-Key', readOnly).send({ ops: [{ op: 'delete', collection: 'todos', id: doc.id }] }),
+      await w.h.http
+        .post(`/v1/apps/${w.appId}/batch`)
+        .set('X-Hearth-Key', readOnly)
+        .send({ ops: [{ op: 'delete', collection: 'todos', id: doc.id }] }),
       403,
       'forbidden',
     );
@@ -343,11 +534,23 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
   });
 
   it('unique fields: a duplicate is 409; the clashing ids are shown to the secret key only', async () => {
-    await w.createCollection({ name: 'accounts', fields: [{ name: 'handle', type: 'string', unique: true }], rules: { create: 'public', list: 'public', get: 'public' } });
+    await w.createCollection({
+      name: 'accounts',
+      fields: [{ name: 'handle', type: 'string', unique: true }],
+      rules: { create: 'public', list: 'public', get: 'public' },
+    });
     const first = await w.h.http.post(w.docs('accounts')).set(w.sk).send({ handle: 'ann' }).expect(201);
-    const dupSk = expectError(await w.h.http.post(w.docs('accounts')).set(w.sk).send({ handle: 'ann' }), 409, 'conflict');
+    const dupSk = expectError(
+      await w.h.http.post(w.docs('accounts')).set(w.sk).send({ handle: 'ann' }),
+      409,
+      'conflict',
+    );
     expect(dupSk).toMatchObject({ reason: 'unique', ids: [first.body.id] });
-    const dupPk = expectError(await w.h.http.post(w.docs('accounts')).set(w.pk).send({ handle: 'ann' }), 409, 'conflict');
+    const dupPk = expectError(
+      await w.h.http.post(w.docs('accounts')).set(w.pk).send({ handle: 'ann' }),
+      409,
+      'conflict',
+    );
     expect(dupPk.reason).toBe('unique');
     expect(dupPk).not.toHaveProperty('ids');
   });

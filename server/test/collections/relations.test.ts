@@ -11,7 +11,14 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
   const open = { list: 'public', get: 'public', create: 'public', update: 'public', delete: 'public' };
   beforeEach(async () => {
     w = await openWorld(engine);
-    await w.createCollection({ name: 'orgs', fields: [{ name: 'name', type: 'string' }, { name: 'visible', type: 'boolean' }], rules: { ...open, get: { visible: true } } });
+    await w.createCollection({
+      name: 'orgs',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'visible', type: 'boolean' },
+      ],
+      rules: { ...open, get: { visible: true } },
+    });
     await w.createCollection({
       name: 'authors',
       fields: [
@@ -51,23 +58,34 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
   };
 
   it('a relation must point to an existing document', async () => {
-    const res = await w.h.http.post(w.docs('posts')).set(w.sk).send({ title: 'x', author: 'nobody123', editors: ['nobody456'] });
+    const res = await w.h.http
+      .post(w.docs('posts'))
+      .set(w.sk)
+      .send({ title: 'x', author: 'nobody123', editors: ['nobody456'] });
     expect(expectError(res, 400, 'validation_failed').fields).toEqual({
       author: 'refers to a missing authors document',
       'editors.0': 'refers to a missing authors document',
     });
   });
 
-  it('expand: nested, arrays, hidden fields stripped, the expanded collection\'s get rule applied', async () => {
+  it("expand: nested, arrays, hidden fields stripped, the expanded collection's get rule applied", async () => {
     const visible = await post('orgs', { name: 'Acme', visible: true });
     const secretOrg = await post('orgs', { name: 'Hidden Inc', visible: false });
     const ann = await post('authors', { name: 'Ann', email: 'ann@example.com', org: visible.id });
     const bob = await post('authors', { name: 'Bob', email: 'bob@example.com', org: secretOrg.id });
     const p = await post('posts', { title: 'Hello', author: ann.id, editors: [bob.id, ann.id] });
 
-    const res = await w.h.http.get(w.docs('posts', p.id)).query({ expand: 'author,author.org,editors,editors.org' }).set(w.pk).expect(200);
+    const res = await w.h.http
+      .get(w.docs('posts', p.id))
+      .query({ expand: 'author,author.org,editors,editors.org' })
+      .set(w.pk)
+      .expect(200);
     expect(res.body.author).toBe(ann.id);
-    expect(res.body.expand.author).toMatchObject({ id: ann.id, name: 'Ann', expand: { org: { id: visible.id, name: 'Acme' } } });
+    expect(res.body.expand.author).toMatchObject({
+      id: ann.id,
+      name: 'Ann',
+      expand: { org: { id: visible.id, name: 'Acme' } },
+    });
     expect(res.body.expand.author).not.toHaveProperty('email');
     expect(res.body.expand.editors.map((e: { name: string }) => e.name)).toEqual(['Bob', 'Ann']);
     // Bob's org fails the orgs get rule for the public key: it is absent, not leaked
@@ -75,10 +93,17 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     expect(JSON.stringify(res.body)).not.toContain('Hidden Inc');
     // the secret key sees everything
     const sk = await w.h.http.get(w.docs('posts', p.id)).query({ expand: 'editors.org' }).set(w.sk).expect(200);
-    expect(sk.body.expand.editors[0]).toMatchObject({ email: 'bob@example.com', expand: { org: { name: 'Hidden Inc' } } });
+    expect(sk.body.expand.editors[0]).toMatchObject({
+      email: 'bob@example.com',
+      expand: { org: { name: 'Hidden Inc' } },
+    });
 
     const list = await w.h.http.get(w.docs('posts')).query({ expand: 'author', fields: 'title' }).set(w.pk).expect(200);
-    expect(list.body.items[0]).toEqual({ id: p.id, title: 'Hello', expand: { author: expect.objectContaining({ name: 'Ann' }) } });
+    expect(list.body.items[0]).toEqual({
+      id: p.id,
+      title: 'Hello',
+      expand: { author: expect.objectContaining({ name: 'Ann' }) },
+    });
 
     for (const bad of ['title', 'author.name', 'nope', 'a.b.c.d']) {
       expectError(await w.h.http.get(w.docs('posts')).query({ expand: bad }).set(w.pk), 400, 'invalid_request');
@@ -86,7 +111,11 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
   });
 
   it('expand of a hidden relation field is refused for non-secret callers', async () => {
-    await w.createCollection({ name: 'notes', fields: [{ name: 'author', type: 'relation', to: 'authors', hidden: true }], rules: open });
+    await w.createCollection({
+      name: 'notes',
+      fields: [{ name: 'author', type: 'relation', to: 'authors', hidden: true }],
+      rules: open,
+    });
     const ann = await post('authors', { name: 'Ann' });
     await post('notes', { author: ann.id });
     expectError(await w.h.http.get(w.docs('notes')).query({ expand: 'author' }).set(w.pk), 400, 'invalid_request');
@@ -109,7 +138,12 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     // restrict: a post that is another post's parent cannot be deleted
     const child = await post('posts', { title: 'child', author: bob.id, parent: p1.id });
     const blocked = await w.h.http.delete(w.docs('posts', p1.id)).set(w.sk);
-    expect(expectError(blocked, 409, 'conflict')).toMatchObject({ reason: 'restricted', collection: 'posts', field: 'parent', ids: [child.id] });
+    expect(expectError(blocked, 409, 'conflict')).toMatchObject({
+      reason: 'restricted',
+      collection: 'posts',
+      field: 'parent',
+      ids: [child.id],
+    });
     const blockedPk = expectError(await w.h.http.delete(w.docs('posts', p1.id)).set(w.pk), 409, 'conflict');
     expect(blockedPk).not.toHaveProperty('ids');
     await w.h.http.delete(w.docs('posts', child.id)).set(w.sk).expect(204);
@@ -122,7 +156,14 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     const p2after = await w.h.http.get(w.docs('posts', p2.id)).set(w.sk).expect(200);
     expect(p2after.body.editors).toEqual([bob.id]);
     const types = w.events.map((e) => `${e.type}:${e.collection}`).sort();
-    expect(types).toEqual(['documents.delete:authors', 'documents.delete:comments', 'documents.delete:posts', 'documents.update:posts'].sort());
+    expect(types).toEqual(
+      [
+        'documents.delete:authors',
+        'documents.delete:comments',
+        'documents.delete:posts',
+        'documents.update:posts',
+      ].sort(),
+    );
     expect(w.events.find((e) => e.collection === 'comments')!.cause).toEqual({ collection: 'authors', id: ann.id });
   });
 

@@ -19,7 +19,15 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
       name: 'things',
       strict: true,
       fields: [
-        { name: 's', type: 'string', required: true, minLength: 1, maxLength: 50, pattern: '^[a-z]+$', searchable: true },
+        {
+          name: 's',
+          type: 'string',
+          required: true,
+          minLength: 1,
+          maxLength: 50,
+          pattern: '^[a-z]+$',
+          searchable: true,
+        },
         { name: 'n', type: 'number', min: 0, max: 1.5 },
         { name: 'i', type: 'integer', default: 3, enum: [1, 2, 3] },
         { name: 'b', type: 'boolean' },
@@ -39,7 +47,13 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
       name: 'things',
       version: 1,
       strict: true,
-      rules: { create: 'authenticated', list: { owner: '@auth.id' }, get: { owner: '@auth.id' }, update: { owner: '@auth.id' }, delete: { owner: '@auth.id' } },
+      rules: {
+        create: 'authenticated',
+        list: { owner: '@auth.id' },
+        get: { owner: '@auth.id' },
+        update: { owner: '@auth.id' },
+        delete: { owner: '@auth.id' },
+      },
     });
     const list = await w.h.http.get(url()).set(w.admin).expect(200);
     expect(list.body.items.map((c: { name: string }) => c.name)).toEqual(['people', 'things']);
@@ -52,7 +66,18 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     const doc = await w.h.http
       .post(w.docs('things'))
       .set(w.sk)
-      .send({ s: 'abc', n: 1.25, b: true, d: '2024-01-01', e: 'a@b.co', u: 'https://x.y', j: { k: [1] }, a: ['x'], g: { lat: 1, lng: 2 }, f: 'file1' })
+      .send({
+        s: 'abc',
+        n: 1.25,
+        b: true,
+        d: '2024-01-01',
+        e: 'a@b.co',
+        u: 'https://x.y',
+        j: { k: [1] },
+        a: ['x'],
+        g: { lat: 1, lng: 2 },
+        f: 'file1',
+      })
       .expect(201);
     expect(doc.body).toMatchObject({ i: 3, d: '2024-01-01T00:00:00.000Z', g: { lat: 1, lng: 2 } });
   });
@@ -61,7 +86,14 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     const bad = await w.h.http
       .post(url())
       .set(w.admin)
-      .send({ name: 'bad', fields: [{ name: 'r', type: 'relation', to: 'nowhere' }, { name: 'x', type: 'string', min: 1 }], rules: { list: { $where: 'true' } } });
+      .send({
+        name: 'bad',
+        fields: [
+          { name: 'r', type: 'relation', to: 'nowhere' },
+          { name: 'x', type: 'string', min: 1 },
+        ],
+        rules: { list: { $where: 'true' } },
+      });
     expect(expectError(bad, 400, 'validation_failed').fields).toMatchObject({
       'fields.0.to': 'no collection named nowhere',
       'fields.1.min': expect.any(String),
@@ -71,7 +103,9 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
       expectError(await w.h.http.post(url()).set(w.admin).send({ name }), 400, 'validation_failed');
     }
     await w.createCollection({ name: 'dup' });
-    expect(expectError(await w.h.http.post(url()).set(w.admin).send({ name: 'dup' }), 409, 'conflict')).toMatchObject({ reason: 'exists' });
+    expect(expectError(await w.h.http.post(url()).set(w.admin).send({ name: 'dup' }), 409, 'conflict')).toMatchObject({
+      reason: 'exists',
+    });
     expectError(await w.h.http.post(url()).set(w.sk).send({ name: 'x' }), 401, 'unauthorized');
     expectError(await w.h.http.post(url()).send({ name: 'x' }), 401, 'unauthorized');
     expectError(await w.h.http.get('/v1/admin/apps/nope/collections').set(w.admin), 404, 'not_found');
@@ -79,7 +113,15 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
   });
 
   it('changes apply online: add, update, rename and remove fields; version bumps; data follows', async () => {
-    await w.createCollection({ name: 'notes', fields: [{ name: 'title', type: 'string' }, { name: 'body', type: 'string' }, { name: 'old', type: 'string' }], rules: { list: 'public', get: 'public', create: 'public' } });
+    await w.createCollection({
+      name: 'notes',
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'body', type: 'string' },
+        { name: 'old', type: 'string' },
+      ],
+      rules: { list: 'public', get: 'public', create: 'public' },
+    });
     const a = await w.h.http.post(w.docs('notes')).set(w.sk).send({ title: 'a', body: 'x', old: 'gone' }).expect(201);
     const v2 = await w.patchCollection('notes', {
       addFields: [{ name: 'stars', type: 'integer', default: 0 }],
@@ -97,15 +139,23 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     expectError(await w.h.http.post(w.docs('notes')).set(w.sk).send({ body: 'x' }), 400, 'validation_failed');
     expect((await w.h.http.post(w.docs('notes')).set(w.sk).send({ text: 'y' }).expect(201)).body.stars).toBe(0);
     // update a field definition (now required) and strictness
-    const v3 = await w.patchCollection('notes', { updateFields: [{ name: 'title', type: 'string', required: true }], strict: false }).expect(200);
+    const v3 = await w
+      .patchCollection('notes', { updateFields: [{ name: 'title', type: 'string', required: true }], strict: false })
+      .expect(200);
     expect(v3.body.version).toBe(3);
-    expect(expectError(await w.h.http.post(w.docs('notes')).set(w.sk).send({ extra: 1 }), 400, 'validation_failed').fields).toEqual({ title: 'is required' });
+    expect(
+      expectError(await w.h.http.post(w.docs('notes')).set(w.sk).send({ extra: 1 }), 400, 'validation_failed').fields,
+    ).toEqual({ title: 'is required' });
     await w.h.http.post(w.docs('notes')).set(w.sk).send({ title: 't', extra: 1 }).expect(201);
     // If-Match on schema changes
     expectError(await w.patchCollection('notes', { strict: true }).set('If-Match', '"1"'), 409, 'conflict');
     await w.patchCollection('notes', { strict: true }).set('If-Match', '"3"').expect(200);
     // bad patches
-    const bad = await w.patchCollection('notes', { removeFields: ['nope'], renameFields: [{ from: 'title', to: 'text' }], addFields: [{ name: 'stars', type: 'string' }] });
+    const bad = await w.patchCollection('notes', {
+      removeFields: ['nope'],
+      renameFields: [{ from: 'title', to: 'text' }],
+      addFields: [{ name: 'stars', type: 'string' }],
+    });
     expect(expectError(bad, 400, 'validation_failed').fields).toMatchObject({
       'removeFields.0': 'no field named nope',
       'renameFields.0.to': 'a field named text exists',
@@ -115,42 +165,66 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
   });
 
   it('a rule that still names a removed field blocks the change until the rule changes too', async () => {
-    await w.createCollection({ name: 'boards', fields: [{ name: 'public', type: 'boolean' }], rules: { list: { public: true } } });
+    await w.createCollection({
+      name: 'boards',
+      fields: [{ name: 'public', type: 'boolean' }],
+      rules: { list: { public: true } },
+    });
     const res = await w.patchCollection('boards', { removeFields: ['public'] });
-    expect(expectError(res, 400, 'validation_failed').fields).toMatchObject({ 'rules.list': 'still refers to field public' });
+    expect(expectError(res, 400, 'validation_failed').fields).toMatchObject({
+      'rules.list': 'still refers to field public',
+    });
     await w.patchCollection('boards', { removeFields: ['public'], rules: { list: 'public' } }).expect(200);
   });
 
   it('a unique index that existing data violates is refused with the clashing ids; fixing the data lets it through', async () => {
-    await w.createCollection({ name: 'users2', fields: [{ name: 'handle', type: 'string' }], rules: { create: 'public' } });
+    await w.createCollection({
+      name: 'users2',
+      fields: [{ name: 'handle', type: 'string' }],
+      rules: { create: 'public' },
+    });
     const ids: string[] = [];
-    for (const handle of ['ann', 'bob', 'ann']) ids.push((await w.h.http.post(w.docs('users2')).set(w.sk).send({ handle }).expect(201)).body.id);
-    const viaField = await w.patchCollection('users2', { updateFields: [{ name: 'handle', type: 'string', unique: true }] });
+    for (const handle of ['ann', 'bob', 'ann'])
+      ids.push((await w.h.http.post(w.docs('users2')).set(w.sk).send({ handle }).expect(201)).body.id);
+    const viaField = await w.patchCollection('users2', {
+      updateFields: [{ name: 'handle', type: 'string', unique: true }],
+    });
     const details = expectError(viaField, 409, 'conflict');
     expect(details.reason).toBe('unique');
     expect([...(details.ids as string[])].sort()).toEqual([ids[0], ids[2]].sort());
-    const viaIndex = await w.patchCollection('users2', { addIndexes: [{ name: 'handle_u', fields: ['handle'], unique: true }] });
+    const viaIndex = await w.patchCollection('users2', {
+      addIndexes: [{ name: 'handle_u', fields: ['handle'], unique: true }],
+    });
     expect(expectError(viaIndex, 409, 'conflict').reason).toBe('unique');
     // nothing changed
     const got = await w.h.http.get(url('users2')).set(w.admin).expect(200);
     expect(got.body.version).toBe(1);
     await w.h.http.patch(w.docs('users2', ids[2]!)).set(w.sk).send({ handle: 'cat' }).expect(200);
-    const ok = await w.patchCollection('users2', { updateFields: [{ name: 'handle', type: 'string', unique: true }] }).expect(200);
+    const ok = await w
+      .patchCollection('users2', { updateFields: [{ name: 'handle', type: 'string', unique: true }] })
+      .expect(200);
     expect(ok.body.version).toBe(2);
     expectError(await w.h.http.post(w.docs('users2')).set(w.sk).send({ handle: 'bob' }), 409, 'conflict');
   });
 
-  it.skipIf(engine === 'mongodb')('indexes can be dropped and collections deleted (jongodb cannot drop indexes or collections; covered on real mongod)', async () => {
-    await w.createCollection({ name: 'tmp', fields: [{ name: 'x', type: 'integer' }], indexes: [{ name: 'by_x', fields: ['x'] }] });
-    await w.h.http.post(w.docs('tmp')).set(w.sk).send({ x: 1 }).expect(201);
-    const dropped = await w.patchCollection('tmp', { dropIndexes: ['by_x'] }).expect(200);
-    expect(dropped.body.indexes).toEqual([]);
-    expect((await w.h.store.forApp(w.appId).listIndexes('tmp')).map((i) => i.name)).not.toContain('by_x');
-    await w.h.http.delete(url('tmp')).set(w.admin).expect(204);
-    expectError(await w.h.http.get(w.docs('tmp')).set(w.sk), 404, 'not_found');
-    await w.createCollection({ name: 'tmp', fields: [{ name: 'x', type: 'integer' }] });
-    expect((await w.h.http.get(w.docs('tmp')).set(w.sk).expect(200)).body.items).toEqual([]);
-  });
+  it.skipIf(engine === 'mongodb')(
+    'indexes can be dropped and collections deleted (jongodb cannot drop indexes or collections; covered on real mongod)',
+    async () => {
+      await w.createCollection({
+        name: 'tmp',
+        fields: [{ name: 'x', type: 'integer' }],
+        indexes: [{ name: 'by_x', fields: ['x'] }],
+      });
+      await w.h.http.post(w.docs('tmp')).set(w.sk).send({ x: 1 }).expect(201);
+      const dropped = await w.patchCollection('tmp', { dropIndexes: ['by_x'] }).expect(200);
+      expect(dropped.body.indexes).toEqual([]);
+      expect((await w.h.store.forApp(w.appId).listIndexes('tmp')).map((i) => i.name)).not.toContain('by_x');
+      await w.h.http.delete(url('tmp')).set(w.admin).expect(204);
+      expectError(await w.h.http.get(w.docs('tmp')).set(w.sk), 404, 'not_found');
+      await w.createCollection({ name: 'tmp', fields: [{ name: 'x', type: 'integer' }] });
+      expect((await w.h.http.get(w.docs('tmp')).set(w.sk).expect(200)).body.items).toEqual([]);
+    },
+  );
 
   it('schema changes are audited', async () => {
     await w.createCollection({ name: 'audited' });

@@ -47,7 +47,8 @@ export async function openWorld(engine: EngineName): Promise<CollectionsWorld> {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body as Record<string, unknown>;
     },
-    patchCollection: (name, body) => h.http.patch(`/v1/admin/apps/${ctx.appId}/collections/${name}`).set(admin).send(body),
+    patchCollection: (name, body) =>
+      h.http.patch(`/v1/admin/apps/${ctx.appId}/collections/${name}`).set(admin).send(body),
     close: () => h.close(),
   };
 }
@@ -59,7 +60,11 @@ export async function otherApp(w: CollectionsWorld): Promise<{ appId: string; pu
 }
 
 /** Asserts an error response's status and code; returns its details. */
-export function expectError(res: { status: number; body: unknown }, status: number, code: string): Record<string, unknown> {
+export function expectError(
+  res: { status: number; body: unknown },
+  status: number,
+  code: string,
+): Record<string, unknown> {
   const body = res.body as { error?: { code: string; details?: Record<string, unknown> } };
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(body.error?.code, JSON.stringify(res.body)).toBe(code);

@@ -29,7 +29,9 @@ type ContextWithUser = RequestContext & { user?: RuleUser | null };
 
 export function callerFrom(req: Request): Caller {
   const ctx = req.ctx as ContextWithUser;
-  const user = ctx.user ? { id: ctx.user.id, roles: [...(ctx.user.roles ?? [])], anonymous: Boolean(ctx.user.anonymous) } : null;
+  const user = ctx.user
+    ? { id: ctx.user.id, roles: [...(ctx.user.roles ?? [])], anonymous: Boolean(ctx.user.anonymous) }
+    : null;
   const privileged = ctx.key?.kind === 'secret' || (!ctx.key && Boolean(ctx.admin));
   const principal = user ? `user:${user.id}` : ctx.key ? `key:${ctx.key.id}` : `admin:${ctx.admin?.id ?? 'unknown'}`;
   return {
@@ -71,7 +73,12 @@ export function accessFilter(
  * Non-privileged callers cannot name hidden fields in filters, sorts, projections, groups or
  * expands: they could otherwise learn hidden values by probing.
  */
-export function assertVisiblePaths(caller: Caller, col: CompiledCollection, paths: Iterable<string>, parameter: string): void {
+export function assertVisiblePaths(
+  caller: Caller,
+  col: CompiledCollection,
+  paths: Iterable<string>,
+  parameter: string,
+): void {
   if (caller.privileged || col.hidden.size === 0) return;
   for (const path of paths) {
     const first = path.split('.')[0]!;

@@ -24,7 +24,13 @@ const col = compileCollection(
   },
   1,
 );
-const user: Caller = { appId: 'app1', privileged: false, user: { id: 'u1', roles: [], anonymous: false }, scopes: [], principal: 'user:u1' };
+const user: Caller = {
+  appId: 'app1',
+  privileged: false,
+  user: { id: 'u1', roles: [], anonymous: false },
+  scopes: [],
+  principal: 'user:u1',
+};
 const secret: Caller = { ...user, privileged: true, user: null, principal: 'key:k' };
 const rule: FilterNode = { op: 'field', path: 'owner', conds: [{ op: 'eq', value: 'u1' }] };
 
@@ -44,35 +50,69 @@ describe('parsePipeline', () => {
       col,
       [
         { $match: { status: 'paid' } },
-        { $group: { _id: '$status', n: { $count: {} }, total: { $sum: '$amount' }, avg: { $avg: '$amount' }, c: { $sum: 1 } } },
+        {
+          $group: {
+            _id: '$status',
+            n: { $count: {} },
+            total: { $sum: '$amount' },
+            avg: { $avg: '$amount' },
+            c: { $sum: 1 },
+          },
+        },
         { $sort: { total: -1 } },
         { $limit: 5 },
       ],
       rule,
     );
     expect(rowsAreDocuments).toBe(false);
-    expect(stages[0]).toEqual({ stage: 'match', filter: { op: 'and', children: [rule, { op: 'field', path: 'status', conds: [{ op: 'eq', value: 'paid' }] }] } });
+    expect(stages[0]).toEqual({
+      stage: 'match',
+      filter: { op: 'and', children: [rule, { op: 'field', path: 'status', conds: [{ op: 'eq', value: 'paid' }] }] },
+    });
     expect(stages[1]).toEqual({
       stage: 'group',
       by: ['status'],
-      accumulators: { n: { op: 'count' }, total: { op: 'sum', path: 'amount' }, avg: { op: 'avg', path: 'amount' }, c: { op: 'count' } },
+      accumulators: {
+        n: { op: 'count' },
+        total: { op: 'sum', path: 'amount' },
+        avg: { op: 'avg', path: 'amount' },
+        c: { op: 'count' },
+      },
     });
-    expect(stages.slice(2)).toEqual([{ stage: 'sort', sort: [{ path: 'total', dir: -1 }] }, { stage: 'limit', limit: 5 }]);
+    expect(stages.slice(2)).toEqual([
+      { stage: 'sort', sort: [{ path: 'total', dir: -1 }] },
+      { stage: 'limit', limit: 5 },
+    ]);
   });
 
   it('puts the rule first even when the pipeline does not start with $match, and caps rows', () => {
     const { stages, rowsAreDocuments } = parsePipeline(user, col, [{ $sort: '-amount' }], rule);
-    expect(stages).toEqual([{ stage: 'match', filter: rule }, { stage: 'sort', sort: [{ path: 'amount', dir: -1 }] }, { stage: 'limit', limit: 1000 }]);
+    expect(stages).toEqual([
+      { stage: 'match', filter: rule },
+      { stage: 'sort', sort: [{ path: 'amount', dir: -1 }] },
+      { stage: 'limit', limit: 1000 },
+    ]);
     expect(rowsAreDocuments).toBe(true);
   });
 
   it('hidden fields cannot be named before a $group by non-privileged callers (but after it, names are outputs)', () => {
-    expect(err(() => parsePipeline(user, col, [{ $match: { cost: { $gt: 10 } } }], rule)).details).toMatchObject({ path: 'cost' });
+    expect(err(() => parsePipeline(user, col, [{ $match: { cost: { $gt: 10 } } }], rule)).details).toMatchObject({
+      path: 'cost',
+    });
     expect(err(() => parsePipeline(user, col, [{ $group: { _id: '$cost' } }], rule)).code).toBe('invalid_request');
-    expect(err(() => parsePipeline(user, col, [{ $group: { _id: null, m: { $max: '$cost' } } }], rule)).code).toBe('invalid_request');
+    expect(err(() => parsePipeline(user, col, [{ $group: { _id: null, m: { $max: '$cost' } } }], rule)).code).toBe(
+      'invalid_request',
+    );
     expect(err(() => parsePipeline(user, col, [{ $sort: { cost: 1 } }], rule)).code).toBe('invalid_request');
     expect(parsePipeline(secret, col, [{ $match: { cost: { $gt: 10 } } }], undefined).stages[0]!.stage).toBe('match');
-    expect(parsePipeline(user, col, [{ $group: { _id: '$status', cost: { $sum: '$amount' } } }, { $match: { cost: { $gt: 1 } } }], rule).stages).toHaveLength(4);
+    expect(
+      parsePipeline(
+        user,
+        col,
+        [{ $group: { _id: '$status', cost: { $sum: '$amount' } } }, { $match: { cost: { $gt: 1 } } }],
+        rule,
+      ).stages,
+    ).toHaveLength(4);
   });
 
   it.each([

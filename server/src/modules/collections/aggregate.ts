@@ -26,9 +26,15 @@ import { toClientDocument } from './view.js';
 export const MAX_STAGES = 10;
 export const MAX_ROWS = 1000;
 
-const stageSchema = z.custom<Record<string, unknown>>((v) => isPlainObject(v) && Object.keys(v).length === 1, 'must be an object with one stage operator');
+const stageSchema = z.custom<Record<string, unknown>>(
+  (v) => isPlainObject(v) && Object.keys(v).length === 1,
+  'must be an object with one stage operator',
+);
 export const aggregateBody = z.strictObject({
-  pipeline: z.array(stageSchema.meta({ type: 'object' })).min(1).max(MAX_STAGES),
+  pipeline: z
+    .array(stageSchema.meta({ type: 'object' }))
+    .min(1)
+    .max(MAX_STAGES),
 });
 export type AggregateBody = z.output<typeof aggregateBody>;
 
@@ -43,24 +49,35 @@ function fieldRef(value: unknown, where: string): string {
 
 function parseGroup(spec: unknown): Extract<AggregateStage, { stage: 'group' }> {
   if (!isPlainObject(spec) || !Object.hasOwn(spec, '_id')) {
-    throw invalidRequest('$group needs an object with _id (a "$field", a list of them, or null).', { operator: '$group' });
+    throw invalidRequest('$group needs an object with _id (a "$field", a list of them, or null).', {
+      operator: '$group',
+    });
   }
   const id = spec._id;
-  const by = id === null ? [] : Array.isArray(id) ? id.map((v) => fieldRef(v, '$group._id')) : [fieldRef(id, '$group._id')];
-  if (by.some((p) => p.includes('.'))) throw invalidRequest('$group._id takes top-level fields.', { operator: '$group' });
-  if (new Set(by).size !== by.length || by.length > 8) throw invalidRequest('$group._id lists a field twice or more than 8 fields.', { operator: '$group' });
+  const by =
+    id === null ? [] : Array.isArray(id) ? id.map((v) => fieldRef(v, '$group._id')) : [fieldRef(id, '$group._id')];
+  if (by.some((p) => p.includes('.')))
+    throw invalidRequest('$group._id takes top-level fields.', { operator: '$group' });
+  if (new Set(by).size !== by.length || by.length > 8)
+    throw invalidRequest('$group._id lists a field twice or more than 8 fields.', { operator: '$group' });
   const accumulators: Record<string, Accumulator> = {};
   for (const [name, acc] of Object.entries(spec)) {
     if (name === '_id') continue;
     if (!NAME.test(name) || by.includes(name)) {
-      throw invalidRequest(`$group output name ${JSON.stringify(name.slice(0, 64))} is invalid or clashes with a group field.`, { operator: '$group' });
+      throw invalidRequest(
+        `$group output name ${JSON.stringify(name.slice(0, 64))} is invalid or clashes with a group field.`,
+        { operator: '$group' },
+      );
     }
     if (!isPlainObject(acc) || Object.keys(acc).length !== 1) {
-      throw invalidRequest(`$group.${name} needs one accumulator: $count, $sum, $avg, $min or $max.`, { operator: '$group' });
+      throw invalidRequest(`$group.${name} needs one accumulator: $count, $sum, $avg, $min or $max.`, {
+        operator: '$group',
+      });
     }
     const [op, arg] = Object.entries(acc)[0]!;
     if (op === '$count') {
-      if (!isPlainObject(arg) || Object.keys(arg).length) throw invalidRequest('$count takes {}.', { operator: '$count' });
+      if (!isPlainObject(arg) || Object.keys(arg).length)
+        throw invalidRequest('$count takes {}.', { operator: '$count' });
       accumulators[name] = { op: 'count' };
     } else if (op === '$sum' && arg === 1) {
       accumulators[name] = { op: 'count' };
@@ -70,15 +87,18 @@ function parseGroup(spec: unknown): Extract<AggregateStage, { stage: 'group' }> 
       throw invalidRequest(`Unknown or unsupported accumulator ${op.slice(0, 64)}.`, { operator: op.slice(0, 64) });
     }
   }
-  if (Object.keys(accumulators).length > 16) throw invalidRequest('$group has more than 16 outputs.', { operator: '$group' });
+  if (Object.keys(accumulators).length > 16)
+    throw invalidRequest('$group has more than 16 outputs.', { operator: '$group' });
   return { stage: 'group', by, accumulators };
 }
 
 function parseSortStage(spec: unknown): SortSpec {
   if (typeof spec === 'string') return parseSort(spec);
-  if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw invalidRequest('$sort needs {"field": 1 | -1}.', { operator: '$sort' });
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0)
+    throw invalidRequest('$sort needs {"field": 1 | -1}.', { operator: '$sort' });
   const keys = Object.entries(spec);
-  if (keys.some(([, dir]) => dir !== 1 && dir !== -1)) throw invalidRequest('$sort directions are 1 or -1.', { operator: '$sort' });
+  if (keys.some(([, dir]) => dir !== 1 && dir !== -1))
+    throw invalidRequest('$sort directions are 1 or -1.', { operator: '$sort' });
   return parseSort(keys.map(([k, dir]) => `${dir === -1 ? '-' : ''}${k}`).join(','));
 }
 
@@ -89,7 +109,12 @@ export interface ParsedPipeline {
 }
 
 /** Parses and checks a pipeline for a caller, and puts the read rule in front. */
-export function parsePipeline(caller: Caller, col: CompiledCollection, pipeline: Record<string, unknown>[], rule: ReturnType<typeof accessFilter>): ParsedPipeline {
+export function parsePipeline(
+  caller: Caller,
+  col: CompiledCollection,
+  pipeline: Record<string, unknown>[],
+  rule: ReturnType<typeof accessFilter>,
+): ParsedPipeline {
   const stages: AggregateStage[] = [];
   let grouped = false;
   pipeline.forEach((raw, i) => {
@@ -121,7 +146,13 @@ export function parsePipeline(caller: Caller, col: CompiledCollection, pipeline:
       }
       case '$sort': {
         const sort = parseSortStage(spec);
-        if (!grouped) assertVisiblePaths(caller, col, sort.map((s) => s.path), '$sort');
+        if (!grouped)
+          assertVisiblePaths(
+            caller,
+            col,
+            sort.map((s) => s.path),
+            '$sort',
+          );
         stages.push({ stage: 'sort', sort });
         break;
       }
@@ -132,7 +163,9 @@ export function parsePipeline(caller: Caller, col: CompiledCollection, pipeline:
         stages.push({ stage: 'limit', limit: spec });
         break;
       default:
-        throw invalidRequest(`Unknown or unsupported pipeline stage ${op.slice(0, 64)} (stage ${i}).`, { operator: op.slice(0, 64) });
+        throw invalidRequest(`Unknown or unsupported pipeline stage ${op.slice(0, 64)} (stage ${i}).`, {
+          operator: op.slice(0, 64),
+        });
     }
   });
   if (rule) {
@@ -152,11 +185,14 @@ export class AggregateService {
     requireScope(caller, 'documents:read');
     const col = await this.deps.registry.require(caller.appId, collection);
     const rule = accessFilter(caller, col, 'list', this.deps.now());
-    if (rule === null) throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
+    if (rule === null)
+      throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
     const { stages, rowsAreDocuments } = parsePipeline(caller, col, body.pipeline, rule);
     const rows = await this.deps.store.forApp(caller.appId).aggregate(col.name, stages);
     return {
-      items: rowsAreDocuments ? rows.map((r) => toClientDocument(col, r as unknown as StoredDocument, { privileged: caller.privileged })) : rows,
+      items: rowsAreDocuments
+        ? rows.map((r) => toClientDocument(col, r as unknown as StoredDocument, { privileged: caller.privileged }))
+        : rows,
     };
   }
 }

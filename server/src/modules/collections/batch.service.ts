@@ -41,18 +41,30 @@ export const batchResult = z.object({
 });
 
 const withIndex = (e: unknown, index: number): unknown =>
-  e instanceof HearthError ? new HearthError(e.code, `ops.${index}: ${e.message}`, { ...(e.details ?? {}), index }, e.headers ? { headers: e.headers } : undefined) : e;
+  e instanceof HearthError
+    ? new HearthError(
+        e.code,
+        `ops.${index}: ${e.message}`,
+        { ...(e.details ?? {}), index },
+        e.headers ? { headers: e.headers } : undefined,
+      )
+    : e;
 
 export class BatchService {
   constructor(private readonly writer: DocumentsWriter) {}
 
-  async run(caller: Caller, body: BatchBody): Promise<{ results: Array<{ status: number; body?: Record<string, unknown> }> }> {
+  async run(
+    caller: Caller,
+    body: BatchBody,
+  ): Promise<{ results: Array<{ status: number; body?: Record<string, unknown> }> }> {
     const seen = new Map<string, number>();
     body.ops.forEach((op, i) => {
       if (op.op === 'create') return;
       const key = `${op.collection}/${op.id}`;
       if (seen.has(key)) {
-        throw new HearthError('invalid_request', `ops.${i} changes the same document as ops.${seen.get(key)}.`, { index: i });
+        throw new HearthError('invalid_request', `ops.${i} changes the same document as ops.${seen.get(key)}.`, {
+          index: i,
+        });
       }
       seen.set(key, i);
     });
@@ -76,7 +88,10 @@ export class BatchService {
           }),
         };
       } catch (e) {
-        const versionClash = e instanceof HearthError && e.code === 'conflict' && (e.details as { reason?: string } | undefined)?.reason === 'version';
+        const versionClash =
+          e instanceof HearthError &&
+          e.code === 'conflict' &&
+          (e.details as { reason?: string } | undefined)?.reason === 'version';
         if (!versionClash || pinned || attempt >= 3) throw e;
       }
     }
@@ -88,7 +103,10 @@ export class BatchService {
         return this.writer.prepareCreate(caller, op.collection, op.data);
       case 'update':
       case 'replace':
-        return this.writer.prepareUpdate(caller, op.collection, op.id, op.data, { replace: op.op === 'replace', ifMatch: op.ifMatch });
+        return this.writer.prepareUpdate(caller, op.collection, op.id, op.data, {
+          replace: op.op === 'replace',
+          ifMatch: op.ifMatch,
+        });
       case 'delete':
         return this.writer.prepareDelete(caller, op.collection, op.id, { ifMatch: op.ifMatch });
     }

@@ -38,7 +38,14 @@ describe('checkDefinition', () => {
     ]);
     const names = desiredIndexes(d).map((i) => i.name);
     expect(names).toEqual(
-      expect.arrayContaining(['auto_unique_slug', 'auto_rel_project', 'auto_rel_watchers', 'auto_text', 'by_views', 'auto_created']),
+      expect.arrayContaining([
+        'auto_unique_slug',
+        'auto_rel_project',
+        'auto_rel_watchers',
+        'auto_text',
+        'by_views',
+        'auto_created',
+      ]),
     );
   });
 
@@ -106,7 +113,17 @@ describe('checkDefinition', () => {
     });
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['name', 'fields.0.name', 'fields.1.name', 'fields.2.name', 'fields.3.name', 'fields.4.type', 'indexes.0.name']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'name',
+        'fields.0.name',
+        'fields.1.name',
+        'fields.2.name',
+        'fields.3.name',
+        'fields.4.type',
+        'indexes.0.name',
+      ]),
+    );
   });
 });
 
@@ -131,11 +148,14 @@ describe('indexes', () => {
 
 describe('ruleFieldNames', () => {
   it('lists the fields a rule names', () => {
-    expect([...ruleFieldNames({ $or: [{ public: true }, { 'members.id': '@auth.id' }], '@auth.roles': 'x', status: '@data.state' })].sort()).toEqual([
-      'members',
-      'public',
-      'state',
-      'status',
-    ]);
+    expect(
+      [
+        ...ruleFieldNames({
+          $or: [{ public: true }, { 'members.id': '@auth.id' }],
+          '@auth.roles': 'x',
+          status: '@data.state',
+        }),
+      ].sort(),
+    ).toEqual(['members', 'public', 'state', 'status']);
   });
 });

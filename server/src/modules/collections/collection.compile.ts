@@ -52,12 +52,15 @@ function checkConstraints(def: FieldDef | ElementDef, at: string, errors: FieldE
       if (v === undefined) continue;
       if (NUMBER_TYPES.has(type) && typeof v !== 'number') errors[`${at}.${key}`] = 'must be a number';
       else if (type === 'date' && normaliseDate(v) === null) errors[`${at}.${key}`] = 'must be an ISO-8601 date';
-      else if (!NUMBER_TYPES.has(type) && type !== 'date') errors[`${at}.${key}`] = `is not supported for ${type} fields`;
+      else if (!NUMBER_TYPES.has(type) && type !== 'date')
+        errors[`${at}.${key}`] = `is not supported for ${type} fields`;
     }
-    if (typeof def.min === 'number' && typeof def.max === 'number' && def.min > def.max) errors[`${at}.min`] = 'is greater than max';
+    if (typeof def.min === 'number' && typeof def.max === 'number' && def.min > def.max)
+      errors[`${at}.min`] = 'is greater than max';
   }
   if (def.minLength !== undefined || def.maxLength !== undefined) {
-    if (!isText && type !== 'array') errors[`${at}.minLength`] = `minLength/maxLength are not supported for ${type} fields`;
+    if (!isText && type !== 'array')
+      errors[`${at}.minLength`] = `minLength/maxLength are not supported for ${type} fields`;
     if (def.minLength !== undefined && def.maxLength !== undefined && def.minLength > def.maxLength) {
       errors[`${at}.minLength`] = 'is greater than maxLength';
     }
@@ -74,7 +77,8 @@ function checkConstraints(def: FieldDef | ElementDef, at: string, errors: FieldE
   }
   if (def.enum !== undefined) {
     if (isText && def.enum.some((v) => typeof v !== 'string')) errors[`${at}.enum`] = 'must list strings';
-    else if (NUMBER_TYPES.has(type) && def.enum.some((v) => typeof v !== 'number')) errors[`${at}.enum`] = 'must list numbers';
+    else if (NUMBER_TYPES.has(type) && def.enum.some((v) => typeof v !== 'number'))
+      errors[`${at}.enum`] = 'must list numbers';
     else if (!isText && !NUMBER_TYPES.has(type)) errors[`${at}.enum`] = `is not supported for ${type} fields`;
   }
 }
@@ -102,15 +106,19 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
     if (isRelation && field.type === 'array' && !field.of?.to) errors[`${at}.of.to`] = 'is required for relations';
     if (target && target !== def.name && !exists(target)) errors[`${at}.to`] = `no collection named ${target}`;
     if (field.of) {
-      if (field.of.to !== undefined && field.of.type !== 'relation') errors[`${at}.of.to`] = 'is only for relation elements';
+      if (field.of.to !== undefined && field.of.type !== 'relation')
+        errors[`${at}.of.to`] = 'is only for relation elements';
       checkConstraints(field.of, `${at}.of`, errors);
     }
-    if (field.unique && !UNIQUE_TYPES.has(field.type)) errors[`${at}.unique`] = `is not supported for ${field.type} fields`;
-    if (field.searchable && !TEXT_TYPES.has(field.type)) errors[`${at}.searchable`] = 'is only for string, email and url fields';
+    if (field.unique && !UNIQUE_TYPES.has(field.type))
+      errors[`${at}.unique`] = `is not supported for ${field.type} fields`;
+    if (field.searchable && !TEXT_TYPES.has(field.type))
+      errors[`${at}.searchable`] = 'is only for string, email and url fields';
     checkConstraints(field, at, errors);
     if (field.default !== undefined) {
       if (field.default === null) errors[`${at}.default`] = 'cannot be null (leave it out)';
-      else if (field.type === 'relation' || field.type === 'file') errors[`${at}.default`] = `is not supported for ${field.type} fields`;
+      else if (field.type === 'relation' || field.type === 'file')
+        errors[`${at}.default`] = `is not supported for ${field.type} fields`;
       else if (!Object.keys(errors).some((k) => k.startsWith(`${at}.`))) {
         const inner: FieldErrors = newFieldErrors();
         checkValue(field, field.default, 'default', inner);
@@ -154,7 +162,10 @@ export function compileCollection(appId: string, def: CollectionDef, version: nu
     const to = f.type === 'relation' ? f.to : f.type === 'array' && f.of?.type === 'relation' ? f.of.to : undefined;
     if (to) relations.push({ field: f.name, to, many: f.type === 'array', onDelete: f.onDelete ?? 'restrict' });
   }
-  const rules = Object.fromEntries(RULE_KINDS.map((k) => [k, compileRule(def.rules[k], k)])) as Record<RuleKind, CompiledRule>;
+  const rules = Object.fromEntries(RULE_KINDS.map((k) => [k, compileRule(def.rules[k], k)])) as Record<
+    RuleKind,
+    CompiledRule
+  >;
   return {
     appId,
     name: def.name,

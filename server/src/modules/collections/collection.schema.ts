@@ -55,7 +55,10 @@ const fieldName = z
   .refine((n) => !RESERVED_FIELD_NAMES.has(n), 'is reserved');
 const bound = z.union([z.number(), z.string().max(40)]);
 const length = z.number().int().min(0).max(1_000_000);
-const enumValues = z.array(z.union([z.string().max(1000), z.number()])).min(1).max(500);
+const enumValues = z
+  .array(z.union([z.string().max(1000), z.number()]))
+  .min(1)
+  .max(500);
 
 const constraintShape = {
   enum: enumValues.optional(),
@@ -95,7 +98,12 @@ export const fieldDef = z.strictObject({
 export type FieldDef = z.output<typeof fieldDef>;
 
 /** `"title"` or `"-createdAt"` (descending); dotted paths allowed. */
-const indexKey = z.string().regex(/^-?[A-Za-z][A-Za-z0-9_]{0,62}(\.[A-Za-z][A-Za-z0-9_]{0,62}){0,7}$/, 'must be a field path, optionally prefixed with -');
+const indexKey = z
+  .string()
+  .regex(
+    /^-?[A-Za-z][A-Za-z0-9_]{0,62}(\.[A-Za-z][A-Za-z0-9_]{0,62}){0,7}$/,
+    'must be a field path, optionally prefixed with -',
+  );
 export const indexDef = z.strictObject({
   name: z
     .string()
@@ -152,7 +160,10 @@ export const updateCollectionBody = z
     /** New definitions for existing fields (matched by name). */
     updateFields: z.array(fieldDef).max(200).optional(),
     removeFields: z.array(fieldName).max(200).optional(),
-    renameFields: z.array(z.strictObject({ from: fieldName, to: fieldName })).max(200).optional(),
+    renameFields: z
+      .array(z.strictObject({ from: fieldName, to: fieldName }))
+      .max(200)
+      .optional(),
     addIndexes: z.array(indexDef).max(32).optional(),
     dropIndexes: z.array(z.string().max(63)).max(32).optional(),
     strict: z.boolean().optional(),

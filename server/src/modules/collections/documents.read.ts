@@ -23,7 +23,7 @@ export const listQuery = z.object({
   filter: z.string().max(16_384).optional().describe('JSON filter, e.g. {"done": false}'),
   sort: z.string().max(1_000).optional().describe('Comma list of fields, - for descending: -createdAt,title'),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
-  after: z.string().min(1).max(4096).optional().describe('The previous page\'s next cursor'),
+  after: z.string().min(1).max(4096).optional().describe("The previous page's next cursor"),
   offset: z.coerce.number().int().min(0).max(MAX_OFFSET).optional(),
   fields: z.string().max(4_000).optional().describe('Comma list of fields to return (id always)'),
   expand: z.string().max(1_000).optional().describe('Comma list of relation fields, nested with dots'),
@@ -51,19 +51,34 @@ interface Projection {
 export class DocumentsReader {
   constructor(private readonly deps: ReadDeps) {}
 
-  private async projection(caller: Caller, col: CompiledCollection, q: { fields?: string | undefined; expand?: string | undefined }): Promise<Projection> {
+  private async projection(
+    caller: Caller,
+    col: CompiledCollection,
+    q: { fields?: string | undefined; expand?: string | undefined },
+  ): Promise<Projection> {
     const fields = q.fields !== undefined ? parseFields(q.fields) : undefined;
     if (fields) assertVisiblePaths(caller, col, fields, 'fields');
     const expand = q.expand !== undefined ? parseExpand(q.expand) : undefined;
     if (expand) {
-      await validateExpand({ store: this.deps.store.forApp(caller.appId), registry: this.deps.registry, caller, now: this.deps.now() }, col, expand);
+      await validateExpand(
+        { store: this.deps.store.forApp(caller.appId), registry: this.deps.registry, caller, now: this.deps.now() },
+        col,
+        expand,
+      );
     }
     const engineFields = fields && expand ? [...new Set([...fields, ...expand.keys()])] : fields;
     return { fields, engineFields, expand };
   }
 
-  private async present(caller: Caller, col: CompiledCollection, docs: StoredDocument[], p: Projection): Promise<Record<string, unknown>[]> {
-    const views = docs.map((d) => toClientDocument(col, d, { privileged: caller.privileged, ...(p.fields ? { fields: p.fields } : {}) }));
+  private async present(
+    caller: Caller,
+    col: CompiledCollection,
+    docs: StoredDocument[],
+    p: Projection,
+  ): Promise<Record<string, unknown>[]> {
+    const views = docs.map((d) =>
+      toClientDocument(col, d, { privileged: caller.privileged, ...(p.fields ? { fields: p.fields } : {}) }),
+    );
     if (p.expand) {
       await expandDocuments(
         { store: this.deps.store.forApp(caller.appId), registry: this.deps.registry, caller, now: this.deps.now() },
@@ -76,17 +91,27 @@ export class DocumentsReader {
     return views;
   }
 
-  async list(caller: Caller, collection: string, q: ListQuery): Promise<{ items: Record<string, unknown>[]; next: string | null; count?: number }> {
+  async list(
+    caller: Caller,
+    collection: string,
+    q: ListQuery,
+  ): Promise<{ items: Record<string, unknown>[]; next: string | null; count?: number }> {
     requireScope(caller, 'documents:read');
     const col = await this.deps.registry.require(caller.appId, collection);
     const userFilter: FilterNode | undefined = q.filter !== undefined ? parseFilter(q.filter) : undefined;
     const sort = q.sort !== undefined ? parseSort(q.sort) : DEFAULT_SORT;
     if (userFilter) assertVisiblePaths(caller, col, collectPaths(userFilter), 'filter');
-    assertVisiblePaths(caller, col, sort.map((s) => s.path), 'sort');
+    assertVisiblePaths(
+      caller,
+      col,
+      sort.map((s) => s.path),
+      'sort',
+    );
     assertTextAllowed(col, userFilter);
     const p = await this.projection(caller, col, q);
     const rule = accessFilter(caller, col, 'list', this.deps.now());
-    if (rule === null) throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
+    if (rule === null)
+      throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
     const filter = andFilters(rule, userFilter);
     const store = this.deps.store.forApp(caller.appId);
     const page = await store.find(col.name, {
@@ -102,7 +127,12 @@ export class DocumentsReader {
     return { items, next: page.next, ...(count !== undefined ? { count } : {}) };
   }
 
-  async get(caller: Caller, collection: string, id: string, q: GetQuery): Promise<{ doc: Record<string, unknown>; version: number }> {
+  async get(
+    caller: Caller,
+    collection: string,
+    id: string,
+    q: GetQuery,
+  ): Promise<{ doc: Record<string, unknown>; version: number }> {
     requireScope(caller, 'documents:read');
     const col = await this.deps.registry.require(caller.appId, collection);
     const p = await this.projection(caller, col, q);
@@ -110,10 +140,12 @@ export class DocumentsReader {
     if (rule === null || !ID_PATTERN.test(id)) throw new HearthError('not_found', 'No such document.');
     const doc = await this.deps.store
       .forApp(caller.appId)
-      .get(col.name, id, { ...(rule ? { where: rule } : {}), ...(p.engineFields ? { fields: [...p.engineFields, 'version'] } : {}) });
+      .get(col.name, id, {
+        ...(rule ? { where: rule } : {}),
+        ...(p.engineFields ? { fields: [...p.engineFields, 'version'] } : {}),
+      });
     if (!doc) throw new HearthError('not_found', 'No such document.');
     const [view] = await this.present(caller, col, [doc], p);
     return { doc: view!, version: doc.version };
   }
 }
-

@@ -25,7 +25,13 @@ const patchBody = z
   .custom<Record<string, unknown>>((v) => isPlainObject(v), 'must be a JSON object')
   .meta({ type: 'object', description: 'Fields to merge, plus $inc, $push, $addToSet, $pull, $unset' });
 export const documentView = z
-  .object({ id: z.string(), createdAt: z.string(), updatedAt: z.string(), owner: z.string().nullable(), version: z.number().int() })
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    owner: z.string().nullable(),
+    version: z.number().int(),
+  })
   .loose();
 
 export interface DocumentRouteDeps {
@@ -64,7 +70,9 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       params: collectionParams,
       query: listQuery,
       responses: { 200: { description: 'A page of documents', schema: listOf(documentView) } },
-      handler: async ({ req, params, query }) => ({ body: await reader.list(callerFrom(req), params.collection, query) }),
+      handler: async ({ req, params, query }) => ({
+        body: await reader.list(callerFrom(req), params.collection, query),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -78,11 +86,18 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       handler: async ({ req, params, body }) => {
         const caller = callerFrom(req);
         return once(req, caller, async () => {
-          const { doc, prepared } = await writer.run(caller, () => writer.prepareCreate(caller, params.collection, body), true);
+          const { doc, prepared } = await writer.run(
+            caller,
+            () => writer.prepareCreate(caller, params.collection, body),
+            true,
+          );
           return {
             status: 201,
             body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }),
-            headers: { ETag: etagOf(doc), Location: `/v1/apps/${caller.appId}/collections/${params.collection}/documents/${doc.id}` },
+            headers: {
+              ETag: etagOf(doc),
+              Location: `/v1/apps/${caller.appId}/collections/${params.collection}/documents/${doc.id}`,
+            },
           };
         });
       },
@@ -120,10 +135,17 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
           const work = async (): Promise<HandlerResult> => {
             const { doc, prepared } = await writer.run(
               caller,
-              () => writer.prepareUpdate(caller, params.collection, params.id, body, { replace: method === 'put', ifMatch }),
+              () =>
+                writer.prepareUpdate(caller, params.collection, params.id, body, {
+                  replace: method === 'put',
+                  ifMatch,
+                }),
               ifMatch !== undefined,
             );
-            return { body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }), headers: { ETag: etagOf(doc) } };
+            return {
+              body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }),
+              headers: { ETag: etagOf(doc) },
+            };
           };
           return method === 'patch' ? once(req, caller, work) : work();
         },
@@ -140,7 +162,11 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       handler: async ({ req, params }) => {
         const caller = callerFrom(req);
         const ifMatch = ifMatchOf(req);
-        await writer.run(caller, () => writer.prepareDelete(caller, params.collection, params.id, { ifMatch }), ifMatch !== undefined);
+        await writer.run(
+          caller,
+          () => writer.prepareDelete(caller, params.collection, params.id, { ifMatch }),
+          ifMatch !== undefined,
+        );
         return { status: 204 };
       },
     }),
@@ -152,8 +178,12 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: collectionParams,
       body: aggregateBody,
-      responses: { 200: { description: 'Result rows', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) } },
-      handler: async ({ req, params, body }) => ({ body: await deps.aggregate.run(callerFrom(req), params.collection, body) }),
+      responses: {
+        200: { description: 'Result rows', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) },
+      },
+      handler: async ({ req, params, body }) => ({
+        body: await deps.aggregate.run(callerFrom(req), params.collection, body),
+      }),
     }),
     defineRoute({
       method: 'post',

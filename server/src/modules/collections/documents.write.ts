@@ -3,7 +3,14 @@ import { isPlainObject } from '../../lib/filter/compare.js';
 import { matches } from '../../lib/filter/evaluate.js';
 import type { FilterNode, JsonValue } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { AppStore, BatchOp, DocumentData, DocumentStore, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
+import type {
+  AppStore,
+  BatchOp,
+  DocumentData,
+  DocumentStore,
+  StoredDocument,
+  UpdateSpec,
+} from '../../ports/document-store.js';
 import { accessFilter, requireScope, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
@@ -62,13 +69,17 @@ function asObject(body: unknown): Record<string, unknown> {
  * Splits `owner` off a create/replace body: allowed for privileged callers only. Problems with it
  * are reported together with the other fields' (`validate`).
  */
-function takeOwner(body: Record<string, unknown>, caller: Caller): { rest: Record<string, unknown>; owner: string | null | undefined; error?: string } {
+function takeOwner(
+  body: Record<string, unknown>,
+  caller: Caller,
+): { rest: Record<string, unknown>; owner: string | null | undefined; error?: string } {
   if (!Object.hasOwn(body, 'owner')) return { rest: body, owner: undefined };
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (k !== 'owner') setOwn(rest, k, v);
   const owner = body.owner;
   if (!caller.privileged) return { rest, owner: undefined, error: 'is read-only' };
-  if (owner !== null && (typeof owner !== 'string' || !ID_PATTERN.test(owner))) return { rest, owner: undefined, error: 'must be a user id or null' };
+  if (owner !== null && (typeof owner !== 'string' || !ID_PATTERN.test(owner)))
+    return { rest, owner: undefined, error: 'must be a user id or null' };
   return { rest, owner: owner as string | null };
 }
 
@@ -96,7 +107,9 @@ export function sanitizeConflict(e: unknown, caller: Caller): unknown {
 }
 
 const isVersionConflict = (e: unknown): boolean =>
-  e instanceof HearthError && e.code === 'conflict' && (e.details as { reason?: string } | undefined)?.reason === 'version';
+  e instanceof HearthError &&
+  e.code === 'conflict' &&
+  (e.details as { reason?: string } | undefined)?.reason === 'version';
 
 export class DocumentsWriter {
   constructor(private readonly deps: WriteDeps) {}
@@ -122,7 +135,13 @@ export class DocumentsWriter {
         throw new HearthError('forbidden', 'The create rule of this collection does not allow this document.');
       }
     }
-    return { kind: 'create', col, before: null, ops: [{ op: 'create', collection: col.name, data, owner }], effects: [] };
+    return {
+      kind: 'create',
+      col,
+      before: null,
+      ops: [{ op: 'create', collection: col.name, data, owner }],
+      effects: [],
+    };
   }
 
   /** PATCH (`replace` false) or PUT (`replace` true). */
@@ -186,7 +205,14 @@ export class DocumentsWriter {
       });
     }
     const owner = replacement?.owner !== undefined ? replacement.owner : patch?.owner;
-    const resultDoc = { ...result, id: stored.id, createdAt: stored.createdAt, updatedAt: now.toISOString(), owner: owner !== undefined ? owner : stored.owner, version: stored.version + 1 };
+    const resultDoc = {
+      ...result,
+      id: stored.id,
+      createdAt: stored.createdAt,
+      updatedAt: now.toISOString(),
+      owner: owner !== undefined ? owner : stored.owner,
+      version: stored.version + 1,
+    };
     if (rule && !matches(rule, resultDoc, { textFields: col.searchable })) {
       throw new HearthError('forbidden', 'The update rule of this collection does not allow the resulting document.');
     }
@@ -212,7 +238,12 @@ export class DocumentsWriter {
     return { kind: options.replace ? 'replace' : 'update', col, before: stored, ops: [op], effects: [] };
   }
 
-  async prepareDelete(caller: Caller, collection: string, id: string, options: { ifMatch?: number | undefined }): Promise<PreparedWrite> {
+  async prepareDelete(
+    caller: Caller,
+    collection: string,
+    id: string,
+    options: { ifMatch?: number | undefined },
+  ): Promise<PreparedWrite> {
     requireScope(caller, 'documents:write');
     const col = await this.deps.registry.require(caller.appId, collection);
     const rule = accessFilter(caller, col, 'delete', this.deps.now());
@@ -221,10 +252,20 @@ export class DocumentsWriter {
     const stored = await store.get(col.name, id, rule ? { where: rule } : {});
     if (!stored) throw notFound();
     if (options.ifMatch !== undefined && options.ifMatch !== stored.version) {
-      throw new HearthError('conflict', 'The document changed since you read it.', { reason: 'version', expected: options.ifMatch, actual: stored.version });
+      throw new HearthError('conflict', 'The document changed since you read it.', {
+        reason: 'version',
+        expected: options.ifMatch,
+        actual: stored.version,
+      });
     }
     const plan = await planDelete(store, this.deps.registry, col, stored, { revealIds: caller.privileged });
-    const main: BatchOp = { op: 'delete', collection: col.name, id, expectedVersion: stored.version, ...(rule ? { where: rule } : {}) };
+    const main: BatchOp = {
+      op: 'delete',
+      collection: col.name,
+      id,
+      expectedVersion: stored.version,
+      ...(rule ? { where: rule } : {}),
+    };
     return { kind: 'delete', col, before: stored, ops: [main, ...plan.ops], effects: plan.effects };
   }
 
@@ -259,20 +300,41 @@ export class DocumentsWriter {
       out.push(main);
       const base = { appId: caller.appId, collection: p.col.name };
       if (p.kind === 'create') this.deps.events.emit({ ...base, type: 'documents.create', before: null, after: main });
-      else if (p.kind === 'delete') this.deps.events.emit({ ...base, type: 'documents.delete', before: p.before, after: null });
+      else if (p.kind === 'delete')
+        this.deps.events.emit({ ...base, type: 'documents.delete', before: p.before, after: null });
       else this.deps.events.emit({ ...base, type: 'documents.update', before: p.before, after: main });
       for (const effect of p.effects) {
         const r = results[i++]!;
         const cause = { collection: p.col.name, id: p.before!.id };
-        if (effect.type === 'delete') this.deps.events.emit({ appId: caller.appId, collection: effect.collection, type: 'documents.delete', before: effect.before, after: null, cause });
-        else this.deps.events.emit({ appId: caller.appId, collection: effect.collection, type: 'documents.update', before: effect.before, after: r, cause });
+        if (effect.type === 'delete')
+          this.deps.events.emit({
+            appId: caller.appId,
+            collection: effect.collection,
+            type: 'documents.delete',
+            before: effect.before,
+            after: null,
+            cause,
+          });
+        else
+          this.deps.events.emit({
+            appId: caller.appId,
+            collection: effect.collection,
+            type: 'documents.update',
+            before: effect.before,
+            after: r,
+            cause,
+          });
       }
     }
     return out;
   }
 
   /** Prepares and commits one write, retrying on a concurrent change unless the client pinned a version. */
-  async run(caller: Caller, prepare: () => Promise<PreparedWrite>, pinned: boolean): Promise<{ doc: StoredDocument; prepared: PreparedWrite }> {
+  async run(
+    caller: Caller,
+    prepare: () => Promise<PreparedWrite>,
+    pinned: boolean,
+  ): Promise<{ doc: StoredDocument; prepared: PreparedWrite }> {
     for (let attempt = 1; ; attempt++) {
       const prepared = await prepare();
       try {
@@ -292,7 +354,10 @@ async function runOne(store: AppStore, op: BatchOp): Promise<StoredDocument> {
   });
   switch (op.op) {
     case 'create':
-      return store.create(op.collection, { data: op.data as DocumentData, ...(op.owner !== undefined ? { owner: op.owner } : {}) });
+      return store.create(op.collection, {
+        data: op.data as DocumentData,
+        ...(op.owner !== undefined ? { owner: op.owner } : {}),
+      });
     case 'update':
       return store.update(op.collection, op.id, op.update, guard(op));
     case 'replace':

@@ -26,14 +26,21 @@ const SEGMENT = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 export function parseExpand(input: string): ExpandTree {
   const tree: ExpandTree = new Map();
   const items = input.split(',').map((s) => s.trim());
-  if (items.length > MAX_PATHS) throw invalidRequest(`expand names more than ${MAX_PATHS} paths.`, { parameter: 'expand' });
+  if (items.length > MAX_PATHS)
+    throw invalidRequest(`expand names more than ${MAX_PATHS} paths.`, { parameter: 'expand' });
   for (const item of items) {
     const segments = item.split('.');
     if (!item || segments.some((s) => !SEGMENT.test(s))) {
-      throw invalidRequest(`expand: ${JSON.stringify(item.slice(0, 64))} is not a relation path.`, { parameter: 'expand', path: item.slice(0, 64) });
+      throw invalidRequest(`expand: ${JSON.stringify(item.slice(0, 64))} is not a relation path.`, {
+        parameter: 'expand',
+        path: item.slice(0, 64),
+      });
     }
     if (segments.length > MAX_DEPTH) {
-      throw invalidRequest(`expand goes at most ${MAX_DEPTH} levels deep.`, { parameter: 'expand', path: item.slice(0, 64) });
+      throw invalidRequest(`expand goes at most ${MAX_DEPTH} levels deep.`, {
+        parameter: 'expand',
+        path: item.slice(0, 64),
+      });
     }
     let node = tree;
     for (const s of segments) {
@@ -56,7 +63,11 @@ export interface ExpandContext {
 export async function validateExpand(ctx: ExpandContext, col: CompiledCollection, tree: ExpandTree): Promise<void> {
   for (const [field, subtree] of tree) {
     const rel = col.relations.find((r) => r.field === field);
-    if (!rel) throw invalidRequest(`expand: ${field} is not a relation field of ${col.name}.`, { parameter: 'expand', path: field });
+    if (!rel)
+      throw invalidRequest(`expand: ${field} is not a relation field of ${col.name}.`, {
+        parameter: 'expand',
+        path: field,
+      });
     assertVisiblePaths(ctx.caller, col, [field], 'expand');
     const target = await ctx.registry.get(col.appId, rel.to);
     if (target && subtree.size) await validateExpand(ctx, target, subtree);
@@ -64,7 +75,11 @@ export async function validateExpand(ctx: ExpandContext, col: CompiledCollection
 }
 
 const idsIn = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string')
+      : [];
 
 /** Adds `expand` to each view (views[i] shows raw[i]). */
 export async function expandDocuments(
@@ -79,7 +94,9 @@ export async function expandDocuments(
     const target = await ctx.registry.get(col.appId, rel.to);
     const ids = [...new Set(raw.flatMap((d) => idsIn(d[field])))];
     if (ids.length > MAX_IDS_PER_LEVEL) {
-      throw invalidRequest(`expand would load more than ${MAX_IDS_PER_LEVEL} documents; ask for fewer items.`, { parameter: 'expand' });
+      throw invalidRequest(`expand would load more than ${MAX_IDS_PER_LEVEL} documents; ask for fewer items.`, {
+        parameter: 'expand',
+      });
     }
     const found = new Map<string, StoredDocument>();
     const rule = target ? accessFilter(ctx.caller, target, 'get', ctx.now) : null;
@@ -100,7 +117,9 @@ export async function expandDocuments(
       const expand = (view.expand ??= {}) as Record<string, unknown>;
       const value = doc[field];
       expand[field] = rel.many
-        ? idsIn(value).map((id) => viewById.get(id)).filter((v) => v !== undefined)
+        ? idsIn(value)
+            .map((id) => viewById.get(id))
+            .filter((v) => v !== undefined)
         : typeof value === 'string'
           ? (viewById.get(value) ?? null)
           : null;

@@ -48,7 +48,11 @@ export class IdempotencyStore {
   ) {}
 
   async init(): Promise<void> {
-    await this.system.ensureIndex(COLLECTION, { kind: 'regular', name: 'by_expiry', fields: [{ path: 'expiresAt', dir: 1 }] });
+    await this.system.ensureIndex(COLLECTION, {
+      kind: 'regular',
+      name: 'by_expiry',
+      fields: [{ path: 'expiresAt', dir: 1 }],
+    });
   }
 
   async run(scope: IdempotencyScope, work: () => Promise<HandlerResult>): Promise<HandlerResult> {
@@ -71,9 +75,13 @@ export class IdempotencyStore {
           });
         }
         if (existing.state === 'pending') {
-          throw new HearthError('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.', {
-            reason: 'in_progress',
-          });
+          throw new HearthError(
+            'conflict',
+            'A request with this Idempotency-Key is still in progress; retry shortly.',
+            {
+              reason: 'in_progress',
+            },
+          );
         }
         return {
           status: Number(existing.status),

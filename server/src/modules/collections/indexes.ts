@@ -13,12 +13,26 @@ import { AUTO_INDEX_PREFIX, type CollectionDef } from './collection.schema.js';
 export function desiredIndexes(def: CollectionDef): IndexSpec[] {
   const out: IndexSpec[] = [
     { kind: 'regular', name: `${AUTO_INDEX_PREFIX}created`, fields: [{ path: 'createdAt', dir: 1 }] },
-    { kind: 'regular', name: `${AUTO_INDEX_PREFIX}owner`, fields: [{ path: 'owner', dir: 1 }, { path: 'createdAt', dir: 1 }] },
+    {
+      kind: 'regular',
+      name: `${AUTO_INDEX_PREFIX}owner`,
+      fields: [
+        { path: 'owner', dir: 1 },
+        { path: 'createdAt', dir: 1 },
+      ],
+    },
   ];
   for (const f of def.fields) {
-    if (f.unique) out.push({ kind: 'regular', name: `${AUTO_INDEX_PREFIX}unique_${f.name}`, fields: [{ path: f.name, dir: 1 }], unique: true });
+    if (f.unique)
+      out.push({
+        kind: 'regular',
+        name: `${AUTO_INDEX_PREFIX}unique_${f.name}`,
+        fields: [{ path: f.name, dir: 1 }],
+        unique: true,
+      });
     const isRelation = f.type === 'relation' || (f.type === 'array' && f.of?.type === 'relation');
-    if (isRelation) out.push({ kind: 'regular', name: `${AUTO_INDEX_PREFIX}rel_${f.name}`, fields: [{ path: f.name, dir: 1 }] });
+    if (isRelation)
+      out.push({ kind: 'regular', name: `${AUTO_INDEX_PREFIX}rel_${f.name}`, fields: [{ path: f.name, dir: 1 }] });
   }
   const searchable = def.fields.filter((f) => f.searchable).map((f) => f.name);
   if (searchable.length) out.push({ kind: 'text', name: `${AUTO_INDEX_PREFIX}text`, fields: searchable });
@@ -26,7 +40,9 @@ export function desiredIndexes(def: CollectionDef): IndexSpec[] {
     out.push({
       kind: 'regular',
       name: index.name,
-      fields: index.fields.map((key) => (key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const })),
+      fields: index.fields.map((key) =>
+        key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const },
+      ),
       ...(index.unique ? { unique: true } : {}),
     });
   }

@@ -3,7 +3,14 @@ import { sha256 } from '../../lib/hash.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { USER_COLLECTION_PATTERN } from '../../lib/ids.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
-import { DEFAULT_RULES, type CollectionDef, type CollectionView, type FieldDef, type IndexDef, type Rules } from './collection.schema.js';
+import {
+  DEFAULT_RULES,
+  type CollectionDef,
+  type CollectionView,
+  type FieldDef,
+  type IndexDef,
+  type Rules,
+} from './collection.schema.js';
 import { compileCollection, type CompiledCollection } from './collection.compile.js';
 
 /**
@@ -71,7 +78,10 @@ export class CollectionRegistry {
     await this.system.ensureIndex(SCHEMAS, {
       kind: 'regular',
       name: 'by_app',
-      fields: [{ path: 'appId', dir: 1 }, { path: 'name', dir: 1 }],
+      fields: [
+        { path: 'appId', dir: 1 },
+        { path: 'name', dir: 1 },
+      ],
     });
   }
 
@@ -85,7 +95,10 @@ export class CollectionRegistry {
     const doc = await this.system.get(SCHEMAS, schemaDocId(appId, name));
     let compiled: CompiledCollection | null = null;
     if (doc) {
-      compiled = hit?.compiled && hit.compiled.version === doc.version ? hit.compiled : compileCollection(appId, fromStored(doc).def, doc.version);
+      compiled =
+        hit?.compiled && hit.compiled.version === doc.version
+          ? hit.compiled
+          : compileCollection(appId, fromStored(doc).def, doc.version);
     }
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { compiled, checkedAt: nowMs });

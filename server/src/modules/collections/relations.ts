@@ -21,7 +21,11 @@ const CHUNK = 1_000;
 export const MAX_CASCADE = 1_000;
 
 const idsIn = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string')
+      : [];
 
 /** Checks the relation fields present in `data` (or only `fields`) point to existing documents. */
 export async function assertRelationTargets(
@@ -84,7 +88,9 @@ export async function planDelete(
   if (incoming(col.name).length === 0) return { ops: [], effects: [] };
 
   const key = (c: string, id: string) => `${c}/${id}`;
-  const deleted = new Map<string, { collection: string; doc: StoredDocument }>([[key(col.name, doc.id), { collection: col.name, doc }]]);
+  const deleted = new Map<string, { collection: string; doc: StoredDocument }>([
+    [key(col.name, doc.id), { collection: col.name, doc }],
+  ]);
   const updates = new Map<string, { collection: string; doc: StoredDocument; spec: UpdateSpec }>();
   const restricted: Array<{ collection: string; field: string; id: string }> = [];
   const queue: Array<{ collection: string; id: string }> = [{ collection: col.name, id: doc.id }];
@@ -118,13 +124,17 @@ export async function planDelete(
   const blocking = restricted.filter((r) => !deleted.has(key(r.collection, r.id)));
   if (blocking.length) {
     const first = blocking[0]!;
-    throw new HearthError('conflict', `Documents of ${first.collection} still refer to this document (${first.field}, onDelete: restrict).`, {
-      reason: 'restricted',
-      collection: first.collection,
-      field: first.field,
-      count: blocking.length,
-      ...(options.revealIds ? { ids: blocking.slice(0, 100).map((b) => b.id) } : {}),
-    });
+    throw new HearthError(
+      'conflict',
+      `Documents of ${first.collection} still refer to this document (${first.field}, onDelete: restrict).`,
+      {
+        reason: 'restricted',
+        collection: first.collection,
+        field: first.field,
+        count: blocking.length,
+        ...(options.revealIds ? { ids: blocking.slice(0, 100).map((b) => b.id) } : {}),
+      },
+    );
   }
 
   const ops: BatchOp[] = [];
@@ -143,8 +153,12 @@ export async function planDelete(
 }
 
 function tooMany(): HearthError {
-  return new HearthError('conflict', `Deleting this document would change more than ${MAX_CASCADE} related documents.`, {
-    reason: 'too_many_related',
-    max: MAX_CASCADE,
-  });
+  return new HearthError(
+    'conflict',
+    `Deleting this document would change more than ${MAX_CASCADE} related documents.`,
+    {
+      reason: 'too_many_related',
+      max: MAX_CASCADE,
+    },
+  );
 }

@@ -38,7 +38,7 @@ describe('rules: the fixed kinds', () => {
 describe('rules: filters with variables', () => {
   const ownerOnly = { owner: '@auth.id' };
 
-  it('owner-only matches only the caller\'s documents; nobody signed in matches nothing, not even owner null', () => {
+  it("owner-only matches only the caller's documents; nobody signed in matches nothing, not even owner null", () => {
     expect(allows(ownerOnly, alice, { owner: 'alice' })).toBe(true);
     expect(allows(ownerOnly, bob, { owner: 'alice' })).toBe(false);
     expect(allows(ownerOnly, nobody, { owner: null })).toBe(false);
@@ -76,7 +76,10 @@ describe('rules: filters with variables', () => {
     const mixed = { $or: [{ '@auth.roles': 'admin' }, { owner: '@auth.id' }] };
     const forBob = ruleFilter(compileRule(mixed, 'list'), bob) as FilterNode;
     expect(forBob).toEqual({ op: 'field', path: 'owner', conds: [{ op: 'eq', value: 'bob' }] });
-    const forAdmin = ruleFilter(compileRule(mixed, 'list'), { ...bob, auth: { id: 'bob', roles: ['admin'], anonymous: false } });
+    const forAdmin = ruleFilter(compileRule(mixed, 'list'), {
+      ...bob,
+      auth: { id: 'bob', roles: ['admin'], anonymous: false },
+    });
     expect(forAdmin).toEqual({ op: 'all' });
     // $nor over a caller test
     expect(ruleFilter(compileRule({ $nor: [{ '@auth.anonymous': true }] }, 'list'), anon)).toBeNull();

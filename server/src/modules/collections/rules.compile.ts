@@ -140,7 +140,9 @@ function compileObject(obj: unknown, depth: number, state: CompileState): Templa
 function assertNoVariables(value: unknown, depth = 0): void {
   if (depth > MAX_RULE_DEPTH) return;
   if (typeof value === 'string' && value.startsWith('@') && !value.startsWith('@@')) {
-    throw invalidRequest('A condition on a variable cannot compare it with another variable.', { variable: value.slice(0, 64) });
+    throw invalidRequest('A condition on a variable cannot compare it with another variable.', {
+      variable: value.slice(0, 64),
+    });
   }
   if (Array.isArray(value)) value.forEach((v) => assertNoVariables(v, depth + 1));
   else if (isPlainObject(value)) Object.values(value).forEach((v) => assertNoVariables(v, depth + 1));
@@ -151,7 +153,8 @@ function unescape(value: unknown, depth = 0): unknown {
   if (depth > MAX_RULE_DEPTH) return value;
   if (typeof value === 'string') return value.startsWith('@@') ? value.slice(1) : value;
   if (Array.isArray(value)) return value.map((v) => unescape(v, depth + 1));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescape(v, depth + 1)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescape(v, depth + 1)]));
   return value;
 }
 
@@ -175,7 +178,9 @@ function substitute(
       throw invalidRequest(`@auth.roles is a list and cannot be used with ${parentKey}.`, { operator: parentKey });
     }
     if (name === 'auth.anonymous' && parentKey !== undefined && ['$gt', '$gte', '$lt', '$lte'].includes(parentKey)) {
-      throw invalidRequest(`@auth.anonymous is a boolean and cannot be used with ${parentKey}.`, { operator: parentKey });
+      throw invalidRequest(`@auth.anonymous is a boolean and cannot be used with ${parentKey}.`, {
+        operator: parentKey,
+      });
     }
     // A list variable where the parser expects a list: a one-element list spliced later.
     const listContext = parentKey === '$in' || parentKey === '$nin' || parentKey === '$all';
@@ -232,7 +237,9 @@ function testValueOf(name: VariableName, vars: RuleVariables): unknown {
 }
 
 const sentinelName = (value: unknown): VariableName | null =>
-  typeof value === 'string' && value.startsWith(SENTINEL_PREFIX) ? (value.slice(SENTINEL_PREFIX.length) as VariableName) : null;
+  typeof value === 'string' && value.startsWith(SENTINEL_PREFIX)
+    ? (value.slice(SENTINEL_PREFIX.length) as VariableName)
+    : null;
 
 function replaceDeep(value: JsonValue, vars: RuleVariables): JsonValue {
   const name = sentinelName(value);
@@ -275,7 +282,9 @@ function replaceCondition(cond: FieldCondition, vars: RuleVariables): FieldCondi
       const name = sentinelName(cond.value);
       if (!name) return cond;
       const v = valueOf(name, vars);
-      return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? { op: cond.op, value: v } : ALWAYS_FALSE;
+      return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+        ? { op: cond.op, value: v }
+        : ALWAYS_FALSE;
     }
     case 'in':
     case 'nin':

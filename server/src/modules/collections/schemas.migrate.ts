@@ -10,7 +10,12 @@ import type { AppStore } from '../../ports/document-store.js';
  */
 const PAGE = 200;
 
-async function eachWithField(store: AppStore, collection: string, field: string, visit: (id: string, value: unknown) => Promise<void>): Promise<number> {
+async function eachWithField(
+  store: AppStore,
+  collection: string,
+  field: string,
+  visit: (id: string, value: unknown) => Promise<void>,
+): Promise<number> {
   let after: string | undefined;
   let n = 0;
   do {
@@ -37,9 +42,14 @@ export async function renameFieldData(store: AppStore, collection: string, from:
   return eachWithField(store, collection, from, async (id, value) => {
     // A value already written under the new name (by a client on the new schema) wins.
     await store
-      .update(collection, id, { set: { [to]: value as JsonValue }, unset: [from] }, {
-        where: { op: 'field', path: to, conds: [{ op: 'exists', value: false }] },
-      })
+      .update(
+        collection,
+        id,
+        { set: { [to]: value as JsonValue }, unset: [from] },
+        {
+          where: { op: 'field', path: to, conds: [{ op: 'exists', value: false }] },
+        },
+      )
       .catch(async (e: unknown) => {
         if (e instanceof HearthError && e.code === 'not_found') {
           await store.update(collection, id, { unset: [from] }).catch(ignoreGone);

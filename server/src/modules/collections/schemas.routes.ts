@@ -65,7 +65,8 @@ export function schemaRoutes(deps: { schemas: SchemasService; apps: AppsService;
       ...admin,
       method: 'patch',
       path: `${base}/:name`,
-      summary: 'Change a collection online: add/update/remove/rename fields, add/drop indexes, strict, rules (If-Match)',
+      summary:
+        'Change a collection online: add/update/remove/rename fields, add/drop indexes, strict, rules (If-Match)',
       tag: TAG,
       params: collectionParams,
       body: updateCollectionBody,
@@ -73,7 +74,8 @@ export function schemaRoutes(deps: { schemas: SchemasService; apps: AppsService;
       handler: async ({ params, body, req }) => {
         await apps.get(params.appId);
         const ifMatch = parseIfMatch(req.get('if-match'));
-        if (ifMatch === 'invalid') throw invalidRequest('If-Match must be a collection version, e.g. "3".', { header: 'If-Match' });
+        if (ifMatch === 'invalid')
+          throw invalidRequest('If-Match must be a collection version, e.g. "3".', { header: 'If-Match' });
         const view = await schemas.update(params.appId, params.name, body, requestMeta(req), ifMatch);
         return { body: view, headers: { ETag: `"${view.version}"` } };
       },

@@ -68,7 +68,8 @@ export class SchemasService {
       rules: { ...DEFAULT_RULES, ...definedRules(input.rules) },
     };
     const names = await this.existing(appId);
-    if (names.has(def.name)) throw new HearthError('conflict', 'A collection with this name exists.', { reason: 'exists', name: def.name });
+    if (names.has(def.name))
+      throw new HearthError('conflict', 'A collection with this name exists.', { reason: 'exists', name: def.name });
     const errors = checkDefinition(def, (n) => names.has(n));
     if (Object.keys(errors).length) throw validationFailed(errors);
     const data = this.store.forApp(appId);
@@ -88,16 +89,29 @@ export class SchemasService {
     return toView(doc);
   }
 
-  async update(appId: string, name: string, patch: UpdateCollectionInput, meta: RequestMeta, ifMatch?: number): Promise<CollectionView> {
+  async update(
+    appId: string,
+    name: string,
+    patch: UpdateCollectionInput,
+    meta: RequestMeta,
+    ifMatch?: number,
+  ): Promise<CollectionView> {
     const stored = await this.system.get(SCHEMAS, schemaDocId(appId, name));
     if (!stored) throw new HearthError('not_found', 'No such collection.');
     if (ifMatch !== undefined && ifMatch !== stored.version) {
-      throw new HearthError('conflict', 'The collection changed since you read it.', { reason: 'version', expected: ifMatch, actual: stored.version });
+      throw new HearthError('conflict', 'The collection changed since you read it.', {
+        reason: 'version',
+        expected: ifMatch,
+        actual: stored.version,
+      });
     }
     const current = fromStored(stored).def;
     const { def, renames, removed, errors } = applyPatch(current, patch);
     const names = await this.existing(appId);
-    Object.assign(errors, checkDefinition(def, (n) => names.has(n)));
+    Object.assign(
+      errors,
+      checkDefinition(def, (n) => names.has(n)),
+    );
     if (Object.keys(errors).length) throw validationFailed(errors);
 
     const data = this.store.forApp(appId);
@@ -142,11 +156,18 @@ export class SchemasService {
 
   /** Deletes every schema of an app (its data goes with the app's store). */
   async removeAllForApp(appId: string): Promise<void> {
-    for (const c of await this.list(appId)) await this.system.delete(SCHEMAS, schemaDocId(appId, c.name)).catch(() => {});
+    for (const c of await this.list(appId))
+      await this.system.delete(SCHEMAS, schemaDocId(appId, c.name)).catch(() => {});
     this.registry.invalidate(appId);
   }
 
-  private async record(meta: RequestMeta, action: string, appId: string, name: string, details: Record<string, JsonValue>): Promise<void> {
+  private async record(
+    meta: RequestMeta,
+    action: string,
+    appId: string,
+    name: string,
+    details: Record<string, JsonValue>,
+  ): Promise<void> {
     await this.audit.record({
       adminId: meta.adminId ?? null,
       action,
@@ -208,7 +229,8 @@ function applyPatch(
     else fields.push(field);
   }
   for (const [i, index] of (patch.addIndexes ?? []).entries()) {
-    if (indexes.some((x) => x.name === index.name)) errors[`addIndexes.${i}.name`] = `an index named ${index.name} exists`;
+    if (indexes.some((x) => x.name === index.name))
+      errors[`addIndexes.${i}.name`] = `an index named ${index.name} exists`;
     else indexes.push(index);
   }
   // Rules are not rewritten: a rule that still names a removed or renamed field must change too.
@@ -220,7 +242,8 @@ function applyPatch(
   for (const [i, index] of indexes.entries()) {
     for (const key of index.fields) {
       const first = (key.startsWith('-') ? key.slice(1) : key).split('.')[0]!;
-      if ((patch.removeFields ?? []).includes(first)) errors[`indexes.${i}`] = `index ${index.name} uses removed field ${first}; drop it too`;
+      if ((patch.removeFields ?? []).includes(first))
+        errors[`indexes.${i}`] = `index ${index.name} uses removed field ${first}; drop it too`;
     }
   }
   const removed = (patch.removeFields ?? []).filter((n) => !renames.some((r) => r.to === n));

@@ -46,7 +46,10 @@ describe('parsePatch + applyPatch', () => {
 
   it('$pull with $in, $addToSet deep equality, $unset object form', () => {
     const doc = { ...stored, items: [{ a: 1 }, { a: 2 }, 3] };
-    const result = applyPatch(doc, parsePatch({ $pull: { items: { $in: [{ a: 1 }, 3] } }, $unset: { title: true } }, { privileged: false }));
+    const result = applyPatch(
+      doc,
+      parsePatch({ $pull: { items: { $in: [{ a: 1 }, 3] } }, $unset: { title: true } }, { privileged: false }),
+    );
     expect(result.items).toEqual([{ a: 2 }]);
     expect(result).not.toHaveProperty('title');
     const added = applyPatch(doc, parsePatch({ $addToSet: { items: { a: 2 } } }, { privileged: false }));
@@ -64,13 +67,23 @@ describe('parsePatch + applyPatch', () => {
   it('refuses read-only and dangerous paths (validation_failed per path)', () => {
     const e = error(() =>
       parsePatch(
-        JSON.parse('{"id":"x","version":1,"__proto__":{"a":1},"$inc":{"createdAt":1,"meta.__proto__.x":1,"constructor.prototype":1},"owner":"bob"}'),
+        JSON.parse(
+          '{"id":"x","version":1,"__proto__":{"a":1},"$inc":{"createdAt":1,"meta.__proto__.x":1,"constructor.prototype":1},"owner":"bob"}',
+        ),
         { privileged: false },
       ),
     );
     expect(e.code).toBe('validation_failed');
     const fields = e.details!.fields as Record<string, string>;
-    expect(Object.keys(fields).sort()).toEqual(['__proto__', 'constructor.prototype', 'createdAt', 'id', 'meta.__proto__.x', 'owner', 'version']);
+    expect(Object.keys(fields).sort()).toEqual([
+      '__proto__',
+      'constructor.prototype',
+      'createdAt',
+      'id',
+      'meta.__proto__.x',
+      'owner',
+      'version',
+    ]);
     expect(fields['__proto__']).toBe('is not an allowed field name');
     expect(fields['meta.__proto__.x']).toBe('is not an allowed field path');
     expect(fields['constructor.prototype']).toBe('is not an allowed field name');
@@ -80,20 +93,34 @@ describe('parsePatch + applyPatch', () => {
   it('owner may be changed by privileged callers only', () => {
     expect(parsePatch({ owner: 'bob' }, { privileged: true }).owner).toBe('bob');
     expect(parsePatch({ owner: null }, { privileged: true }).owner).toBeNull();
-    expect(error(() => parsePatch({ owner: 5 }, { privileged: true })).details!.fields).toEqual({ owner: 'must be a user id or null' });
+    expect(error(() => parsePatch({ owner: 5 }, { privileged: true })).details!.fields).toEqual({
+      owner: 'must be a user id or null',
+    });
   });
 
   it('refuses two changes to one path or to a path and its parent', () => {
-    expect(error(() => parsePatch({ meta: {}, $inc: { 'meta.views': 1 } }, { privileged: false })).code).toBe('invalid_request');
-    expect(error(() => parsePatch({ $inc: { count: 1 }, $unset: ['count'] }, { privileged: false })).code).toBe('invalid_request');
+    expect(error(() => parsePatch({ meta: {}, $inc: { 'meta.views': 1 } }, { privileged: false })).code).toBe(
+      'invalid_request',
+    );
+    expect(error(() => parsePatch({ $inc: { count: 1 }, $unset: ['count'] }, { privileged: false })).code).toBe(
+      'invalid_request',
+    );
   });
 
   it('type errors against the stored document are invalid_request', () => {
-    expect(error(() => applyPatch(stored, parsePatch({ $inc: { title: 1 } }, { privileged: false }))).code).toBe('invalid_request');
-    expect(error(() => applyPatch(stored, parsePatch({ $push: { title: 1 } }, { privileged: false }))).code).toBe('invalid_request');
-    expect(error(() => applyPatch(stored, parsePatch({ $inc: { 'title.x': 1 } }, { privileged: false }))).code).toBe('invalid_request');
+    expect(error(() => applyPatch(stored, parsePatch({ $inc: { title: 1 } }, { privileged: false }))).code).toBe(
+      'invalid_request',
+    );
+    expect(error(() => applyPatch(stored, parsePatch({ $push: { title: 1 } }, { privileged: false }))).code).toBe(
+      'invalid_request',
+    );
+    expect(error(() => applyPatch(stored, parsePatch({ $inc: { 'title.x': 1 } }, { privileged: false }))).code).toBe(
+      'invalid_request',
+    );
     expect(error(() => parsePatch({ $inc: { count: '1' } }, { privileged: false })).code).toBe('validation_failed');
-    expect(error(() => parsePatch({ $push: { tags: { $each: 'x' } } }, { privileged: false })).code).toBe('invalid_request');
+    expect(error(() => parsePatch({ $push: { tags: { $each: 'x' } } }, { privileged: false })).code).toBe(
+      'invalid_request',
+    );
   });
 
   it('an empty patch is recognised', () => {

@@ -61,7 +61,8 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
   for (const [key, value] of Object.entries(body)) {
     if (key === 'owner') {
       if (!options.privileged) errors.owner = 'is read-only';
-      else if (value !== null && (typeof value !== 'string' || !ID_PATTERN.test(value))) errors.owner = 'must be a user id or null';
+      else if (value !== null && (typeof value !== 'string' || !ID_PATTERN.test(value)))
+        errors.owner = 'must be a user id or null';
       else ops.owner = value as string | null;
       continue;
     }
@@ -70,9 +71,12 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
       continue;
     }
     if (!OPERATORS.has(key)) {
-      throw invalidRequest(`Unsupported update operator ${key.slice(0, 64)}; use $inc, $push, $addToSet, $pull or $unset.`, {
-        operator: key.slice(0, 64),
-      });
+      throw invalidRequest(
+        `Unsupported update operator ${key.slice(0, 64)}; use $inc, $push, $addToSet, $pull or $unset.`,
+        {
+          operator: key.slice(0, 64),
+        },
+      );
     }
     if (key === '$unset') {
       const list = Array.isArray(value) ? value : isPlainObject(value) ? Object.keys(value) : null;
@@ -93,7 +97,11 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
         case '$push':
         case '$addToSet': {
           const each = isPlainObject(arg) && Object.hasOwn(arg, '$each') ? arg.$each : undefined;
-          if (isPlainObject(arg) && Object.keys(arg).some((k) => k.startsWith('$')) && (!Array.isArray(each) || Object.keys(arg).length !== 1)) {
+          if (
+            isPlainObject(arg) &&
+            Object.keys(arg).some((k) => k.startsWith('$')) &&
+            (!Array.isArray(each) || Object.keys(arg).length !== 1)
+          ) {
             throw invalidRequest(`${key} supports only {"$each": [...]}.`, { operator: key });
           }
           (key === '$push' ? ops.push : ops.addToSet).push([path, Array.isArray(each) ? each : [arg]]);
@@ -101,7 +109,11 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
         }
         case '$pull': {
           const list = isPlainObject(arg) && Object.hasOwn(arg, '$in') ? arg.$in : undefined;
-          if (isPlainObject(arg) && Object.keys(arg).some((k) => k.startsWith('$')) && (!Array.isArray(list) || Object.keys(arg).length !== 1)) {
+          if (
+            isPlainObject(arg) &&
+            Object.keys(arg).some((k) => k.startsWith('$')) &&
+            (!Array.isArray(list) || Object.keys(arg).length !== 1)
+          ) {
             throw invalidRequest('$pull supports a value or {"$in": [...]}.', { operator: '$pull' });
           }
           ops.pull.push([path, Array.isArray(list) ? list : [arg]]);
@@ -127,7 +139,8 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
 /** Top-level field names a patch touches. */
 export function touchedFields(ops: PatchOps): Set<string> {
   const out = new Set<string>();
-  for (const list of [ops.set, ops.inc, ops.push, ops.addToSet, ops.pull]) for (const [p] of list) out.add(p.split('.')[0]!);
+  for (const list of [ops.set, ops.inc, ops.push, ops.addToSet, ops.pull])
+    for (const [p] of list) out.add(p.split('.')[0]!);
   for (const p of ops.unset) out.add(p.split('.')[0]!);
   return out;
 }
@@ -144,7 +157,11 @@ export function dataOf(doc: StoredDocument): Record<string, unknown> {
 }
 
 /** The container of a dotted path (created on the way when `create`), or a reason it cannot be. */
-function parentOf(root: Record<string, unknown>, path: string, create: boolean): { parent: Record<string, unknown>; key: string } | null {
+function parentOf(
+  root: Record<string, unknown>,
+  path: string,
+  create: boolean,
+): { parent: Record<string, unknown>; key: string } | null {
   const segments = path.split('.');
   let current = root;
   for (const s of segments.slice(0, -1)) {
@@ -201,7 +218,12 @@ export function applyPatch(doc: StoredDocument, ops: PatchOps): Record<string, u
   }
   for (const [path, values] of ops.pull) {
     const current = arrayAt('$pull', path);
-    if (current) write(result, path, current.filter((x) => !values.some((v) => deepEqual(x, v))));
+    if (current)
+      write(
+        result,
+        path,
+        current.filter((x) => !values.some((v) => deepEqual(x, v))),
+      );
   }
   return result;
 }

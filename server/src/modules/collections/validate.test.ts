@@ -3,7 +3,10 @@ import { HearthError } from '../../errors.js';
 import type { FieldDef } from './collection.schema.js';
 import { normaliseDate, validateDocument, validateTouched, type ValidationSchema } from './validate.js';
 
-const schema = (fields: FieldDef[], strict = true): ValidationSchema => ({ strict, fields: new Map(fields.map((f) => [f.name, f])) });
+const schema = (fields: FieldDef[], strict = true): ValidationSchema => ({
+  strict,
+  fields: new Map(fields.map((f) => [f.name, f])),
+});
 
 const todo = schema([
   { name: 'title', type: 'string', required: true, minLength: 1, maxLength: 10 },
@@ -95,11 +98,21 @@ describe('validateDocument', () => {
     expect(fieldsOf(() => validateDocument(todo, {}))).toEqual({ title: 'is required' });
     expect(fieldsOf(() => validateDocument(todo, { title: null }))).toEqual({ title: 'is required' });
     expect(fieldsOf(() => validateDocument(todo, { title: '' }))).toEqual({ title: 'must be at least 1 characters' });
-    expect(fieldsOf(() => validateDocument(todo, { title: 'x'.repeat(11) }))).toEqual({ title: 'must be at most 10 characters' });
-    expect(fieldsOf(() => validateDocument(todo, { title: 'x', priority: 0 }))).toEqual({ priority: 'must be at least 1' });
-    expect(fieldsOf(() => validateDocument(todo, { title: 'x', priority: 6 }))).toEqual({ priority: 'must be at most 5' });
-    expect(fieldsOf(() => validateDocument(todo, { title: 'x', tags: ['a', 'b', 'c', 'd'] }))).toEqual({ tags: 'must have at most 3 items' });
-    expect(fieldsOf(() => validateDocument(todo, { title: 'x', tags: [null] }))).toEqual({ 'tags.0': 'must not be null' });
+    expect(fieldsOf(() => validateDocument(todo, { title: 'x'.repeat(11) }))).toEqual({
+      title: 'must be at most 10 characters',
+    });
+    expect(fieldsOf(() => validateDocument(todo, { title: 'x', priority: 0 }))).toEqual({
+      priority: 'must be at least 1',
+    });
+    expect(fieldsOf(() => validateDocument(todo, { title: 'x', priority: 6 }))).toEqual({
+      priority: 'must be at most 5',
+    });
+    expect(fieldsOf(() => validateDocument(todo, { title: 'x', tags: ['a', 'b', 'c', 'd'] }))).toEqual({
+      tags: 'must have at most 3 items',
+    });
+    expect(fieldsOf(() => validateDocument(todo, { title: 'x', tags: [null] }))).toEqual({
+      'tags.0': 'must not be null',
+    });
     // unicode length counts code points
     expect(validateDocument(todo, { title: '😀'.repeat(10) }).title).toBe('😀'.repeat(10));
   });
@@ -133,7 +146,9 @@ describe('validateDocument', () => {
   it('non-strict collections take unknown fields as JSON, with safe keys only', () => {
     const loose = schema([{ name: 'title', type: 'string' }], false);
     expect(validateDocument(loose, { title: 'x', extra: { a: [1, 2] } })).toEqual({ title: 'x', extra: { a: [1, 2] } });
-    const fields = fieldsOf(() => validateDocument(loose, JSON.parse('{"extra":{"$gt":1,"a.b":2,"__proto__":{"x":1}}}')));
+    const fields = fieldsOf(() =>
+      validateDocument(loose, JSON.parse('{"extra":{"$gt":1,"a.b":2,"__proto__":{"x":1}}}')),
+    );
     expect(fields).toEqual({
       'extra.$gt': 'keys cannot start with $',
       'extra.a.b': 'keys cannot contain "."',

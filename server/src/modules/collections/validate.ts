@@ -84,7 +84,8 @@ export function checkJson(value: unknown, path: string, errors: FieldErrors, dep
         continue;
       }
       const checked = checkJson(v, `${path}.${k}`, errors, depth + 1);
-      if (checked !== undefined) Object.defineProperty(out, k, { value: checked, enumerable: true, writable: true, configurable: true });
+      if (checked !== undefined)
+        Object.defineProperty(out, k, { value: checked, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
@@ -100,7 +101,11 @@ export function normaliseDate(value: unknown): string | null {
   const [y, mo, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
   if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
   if (m[1]) {
-    const [h, mi, sec] = [Number(value.slice(11, 13)), Number(value.slice(14, 16)), m[2] ? Number(value.slice(17, 19)) : 0];
+    const [h, mi, sec] = [
+      Number(value.slice(11, 13)),
+      Number(value.slice(14, 16)),
+      m[2] ? Number(value.slice(17, 19)) : 0,
+    ];
     if (h > 23 || mi > 59 || sec > 59) return null;
   }
   const ms = Date.parse(m[1] ? value : `${value}T00:00:00Z`);
@@ -122,7 +127,12 @@ function isHttpUrl(value: string): boolean {
  * Checks one value against a field (or array element) definition. Returns the normalised value,
  * or undefined after recording a message under `path`. `null` is handled by the caller.
  */
-export function checkValue(def: FieldDef | ElementDef, value: unknown, path: string, errors: FieldErrors): JsonValue | undefined {
+export function checkValue(
+  def: FieldDef | ElementDef,
+  value: unknown,
+  path: string,
+  errors: FieldErrors,
+): JsonValue | undefined {
   const fail = (message: string): undefined => {
     errors[path] = message;
     return undefined;
@@ -134,7 +144,8 @@ export function checkValue(def: FieldDef | ElementDef, value: unknown, path: str
       out = value;
       break;
     case 'email':
-      if (typeof value !== 'string' || value.length > 320 || !EMAIL.test(value)) return fail('must be an email address');
+      if (typeof value !== 'string' || value.length > 320 || !EMAIL.test(value))
+        return fail('must be an email address');
       out = value;
       break;
     case 'url':
@@ -207,7 +218,12 @@ export function checkValue(def: FieldDef | ElementDef, value: unknown, path: str
   return checkConstraints(def, out, path, errors);
 }
 
-function checkConstraints(def: FieldDef | ElementDef, value: JsonValue, path: string, errors: FieldErrors): JsonValue | undefined {
+function checkConstraints(
+  def: FieldDef | ElementDef,
+  value: JsonValue,
+  path: string,
+  errors: FieldErrors,
+): JsonValue | undefined {
   const fail = (message: string): undefined => {
     errors[path] = message;
     return undefined;
@@ -229,11 +245,14 @@ function checkConstraints(def: FieldDef | ElementDef, value: JsonValue, path: st
     const n = [...value].length;
     if (def.minLength !== undefined && n < def.minLength) return fail(`must be at least ${def.minLength} characters`);
     if (def.maxLength !== undefined && n > def.maxLength) return fail(`must be at most ${def.maxLength} characters`);
-    if (def.pattern !== undefined && !regexMatches(def.pattern, '', value)) return fail('does not match the required pattern');
+    if (def.pattern !== undefined && !regexMatches(def.pattern, '', value))
+      return fail('does not match the required pattern');
   }
   if (Array.isArray(value)) {
-    if (def.minLength !== undefined && value.length < def.minLength) return fail(`must have at least ${def.minLength} items`);
-    if (def.maxLength !== undefined && value.length > def.maxLength) return fail(`must have at most ${def.maxLength} items`);
+    if (def.minLength !== undefined && value.length < def.minLength)
+      return fail(`must have at least ${def.minLength} items`);
+    if (def.maxLength !== undefined && value.length > def.maxLength)
+      return fail(`must have at most ${def.maxLength} items`);
   }
   return value;
 }
@@ -288,7 +307,11 @@ export function validateDocument(schema: ValidationSchema, input: Record<string,
  * the whole document after the write, `touched` the top-level fields it changed. Fields it did not
  * touch are not re-validated (so documents written under an older schema stay editable).
  */
-export function validateTouched(schema: ValidationSchema, result: Record<string, unknown>, touched: Iterable<string>): DocumentData {
+export function validateTouched(
+  schema: ValidationSchema,
+  result: Record<string, unknown>,
+  touched: Iterable<string>,
+): DocumentData {
   const errors: FieldErrors = newFieldErrors();
   const data: DocumentData = {};
   for (const key of touched) {
