@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { RequestContext } from '../../context.js';
 import { HearthError, invalidRequest } from '../../errors.js';
+import { matches } from '../../lib/filter/evaluate.js';
 import { MATCH_ALL, type FilterNode } from '../../lib/filter/types.js';
 import type { RuleKind } from './collection.schema.js';
 import type { CompiledCollection } from './collection.compile.js';
@@ -67,6 +68,22 @@ export function accessFilter(
 ): FilterNode | undefined | null {
   if (caller.privileged) return undefined;
   return ruleFilter(col.rules[kind], ruleVariables(caller, now, data));
+}
+
+/**
+ * Whether a caller may read one stored document under a read rule, evaluated in memory with the
+ * reference semantics. For code that already holds a document (update error paths, realtime
+ * fan-out): queries put the rule in the query instead.
+ */
+export function visibleTo(
+  caller: Caller,
+  col: CompiledCollection,
+  doc: Record<string, unknown>,
+  now: Date,
+  kind: 'get' | 'list' = 'get',
+): boolean {
+  const rule = accessFilter(caller, col, kind, now);
+  return rule === undefined || (rule !== null && matches(rule, doc, { textFields: col.searchable }));
 }
 
 /**

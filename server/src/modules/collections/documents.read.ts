@@ -138,12 +138,10 @@ export class DocumentsReader {
     const p = await this.projection(caller, col, q);
     const rule = accessFilter(caller, col, 'get', this.deps.now());
     if (rule === null || !ID_PATTERN.test(id)) throw new HearthError('not_found', 'No such document.');
-    const doc = await this.deps.store
-      .forApp(caller.appId)
-      .get(col.name, id, {
-        ...(rule ? { where: rule } : {}),
-        ...(p.engineFields ? { fields: [...p.engineFields, 'version'] } : {}),
-      });
+    const doc = await this.deps.store.forApp(caller.appId).get(col.name, id, {
+      ...(rule ? { where: rule } : {}),
+      ...(p.engineFields ? { fields: [...p.engineFields, 'version'] } : {}),
+    });
     if (!doc) throw new HearthError('not_found', 'No such document.');
     const [view] = await this.present(caller, col, [doc], p);
     return { doc: view!, version: doc.version };

@@ -11,7 +11,7 @@ import type {
   StoredDocument,
   UpdateSpec,
 } from '../../ports/document-store.js';
-import { accessFilter, requireScope, type Caller } from './access.js';
+import { accessFilter, requireScope, visibleTo, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
 import type { CollectionRegistry } from './registry.js';
@@ -183,7 +183,7 @@ export class DocumentsWriter {
       }
     } catch (e) {
       // Errors that depend on the stored document must not reveal it to callers who cannot see it.
-      if (!caller.privileged && !this.visible(caller, col, stored, now)) throw notFound();
+      if (!visibleTo(caller, col, stored, now)) throw notFound();
       throw e;
     }
 
@@ -267,11 +267,6 @@ export class DocumentsWriter {
       ...(rule ? { where: rule } : {}),
     };
     return { kind: 'delete', col, before: stored, ops: [main, ...plan.ops], effects: plan.effects };
-  }
-
-  private visible(caller: Caller, col: CompiledCollection, doc: StoredDocument, now: Date): boolean {
-    const rule = accessFilter(caller, col, 'get', now);
-    return rule === undefined || (rule !== null && matches(rule, doc));
   }
 
   /**

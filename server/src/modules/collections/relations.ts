@@ -99,8 +99,8 @@ export async function planDelete(
     const { collection, id } = queue.shift()!;
     for (const { from, rel } of incoming(collection)) {
       const filter: FilterNode = { op: 'field', path: rel.field, conds: [{ op: 'eq', value: id }] };
-      const page = await store.find(from.name, { filter, limit: MAX_CASCADE + 1 });
-      if (page.items.length > MAX_CASCADE) throw tooMany();
+      const page = await store.find(from.name, { filter, limit: MAX_CASCADE });
+      if (page.next !== null) throw tooMany();
       for (const ref of page.items) {
         const k = key(from.name, ref.id);
         if (rel.onDelete === 'restrict') {
