@@ -226,6 +226,24 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     },
   );
 
+  it('the collection and document routes are described in /openapi.json', async () => {
+    const doc = await w.h.http.get('/openapi.json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/admin/apps/{appId}/collections',
+        '/v1/admin/apps/{appId}/collections/{name}',
+        '/v1/apps/{appId}/collections/{collection}/documents',
+        '/v1/apps/{appId}/collections/{collection}/documents/{id}',
+        '/v1/apps/{appId}/collections/{collection}/aggregate',
+        '/v1/apps/{appId}/batch',
+      ]),
+    );
+    const list = doc.body.paths['/v1/apps/{appId}/collections/{collection}/documents'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['filter', 'sort', 'limit', 'after', 'offset', 'fields', 'expand', 'count']),
+    );
+  });
+
   it('schema changes are audited', async () => {
     await w.createCollection({ name: 'audited' });
     await w.patchCollection('audited', { strict: false }).expect(200);
