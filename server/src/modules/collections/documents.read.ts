@@ -123,7 +123,10 @@ export class DocumentsReader {
       ...(p.engineFields ? { fields: p.engineFields } : {}),
     });
     const items = await this.present(caller, col, page.items, p);
-    const count = q.count ? await store.count(col.name, { filter, mode: q.count }) : undefined;
+    // An estimate may come from collection statistics that ignore filters, which would count
+    // documents the caller may not see: only unfiltered counts are estimated.
+    const mode = filter.op === 'all' ? q.count : 'exact';
+    const count = q.count ? await store.count(col.name, { filter, mode }) : undefined;
     return { items, next: page.next, ...(count !== undefined ? { count } : {}) };
   }
 
