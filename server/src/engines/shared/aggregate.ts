@@ -1,0 +1,139 @@
+import { compareValues, getPath } from '../../lib/filter/compare.js';
+import { matches } from '../../lib/filter/evaluate.js';
+import type { JsonValue } from '../../lib/filter/types.js';
+import type { Accumulator, AggregateStage } from '../../ports/document-store.js';
+import { compareForSort } from './documents.js';
+
+/**
+ * The in-memory part of an aggregation, the same for every engine: engines push the leading
+ * `$match` (and a `$sort`/`$limit` right after it) into their query, then stream the rows through
+ * the remaining stages here. `$group` keeps one accumulator state per group, so memory grows with
+ * the number of groups, not with the number of documents.
+ *
+ * Semantics (the port's): group rows are flat `{[byPath]: value, [name]: value}` (a missing
+ * group field is null); `sum` and `avg` ignore non-numbers (`avg` of nothing is null); `min` and
+ * `max` compare like sort and ignore missing and null values (null when there is nothing).
+ */
+
+type Row = Record<string, unknown>;
+
+interface GroupState {
+  key: JsonValue[];
+  acc: Record<string, { count: number; sum: number; n: number; best: unknown }>;
+}
+
+export async function runStages(rows: AsyncIterable<Row> | Iterable<Row>, stages: AggregateStage[]): Promise<Row[]> {
+  let current: Row[] | null = null;
+  let source: AsyncIterable<Row> | Iterable<Row> = rows;
+  for (const stage of stages) {
+    if (stage.stage === 'group') {
+      current = await group(current ?? source, stage.by, stage.accumulators);
+      continue;
+    }
+    const input: Row[] = current ?? (await collect(source));
+    switch (stage.stage) {
+      case 'match':
+        current = input.filter((row) => matches(stage.filter, row));
+        break;
+      case 'sort':
+        current = [...input].sort(compareRows(stage.sort));
+        break;
+      case 'limit':
+        current = input.slice(0, stage.limit);
+        break;
+    }
+    source = current;
+  }
+  return current ?? (await collect(source));
+}
+
+/** Sort for rows that may not have ids (group output). */
+function compareRows(sort: Extract<AggregateStage, { stage: 'sort' }>['sort']) {
+  const withId = compareForSort(sort);
+  return (a: Row, b: Row) => (a.id === undefined && b.id === undefined ? sortOnly(sort, a, b) : withId(a, b));
+}
+
+function sortOnly(sort: Extract<AggregateStage, { stage: 'sort' }>['sort'], a: Row, b: Row): number {
+  for (const { path, dir } of sort) {
+    const c = compareValues(getPath(a, path), getPath(b, path));
+    if (c !== 0) return c * dir;
+  }
+  return 0;
+}
+
+async function collect(rows: AsyncIterable<Row> | Iterable<Row>): Promise<Row[]> {
+  const out: Row[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+async function group(
+  rows: AsyncIterable<Row> | Iterable<Row>,
+  by: string[],
+  accumulators: Record<string, Accumulator>,
+): Promise<Row[]> {
+  const groups = new Map<string, GroupState>();
+  for await (const row of rows) {
+    const key = by.map((path) => {
+      const value = getPath(row, path);
+      return value === undefined ? null : (value as JsonValue);
+    });
+    const id = JSON.stringify(key);
+    let state = groups.get(id);
+    if (!state) {
+      state = { key, acc: {} };
+      for (const name of Object.keys(accumulators)) state.acc[name] = { count: 0, sum: 0, n: 0, best: undefined };
+      groups.set(id, state);
+    }
+    for (const [name, acc] of Object.entries(accumulators)) {
+      const s = state.acc[name]!;
+      s.count++;
+      if (acc.op === 'count') continue;
+      const value = getPath(row, acc.path);
+      if ((acc.op === 'sum' || acc.op === 'avg') && typeof value === 'number') {
+        s.sum += value;
+        s.n++;
+      } else if ((acc.op === 'min' || acc.op === 'max') && value !== undefined && value !== null) {
+        const c = s.best === undefined ? 0 : compareValues(value, s.best);
+        if (s.best === undefined || (acc.op === 'min' ? c < 0 : c > 0)) s.best = value;
+      }
+    }
+  }
+  return [...groups.values()].map((state) => {
+    const out: Row = {};
+    by.forEach((path, i) => (out[path] = state.key[i]));
+    for (const [name, acc] of Object.entries(accumulators)) {
+      const s = state.acc[name]!;
+      out[name] =
+        acc.op === 'count'
+          ? s.count
+          : acc.op === 'sum'
+            ? s.sum
+            : acc.op === 'avg'
+              ? s.n === 0
+                ? null
+                : s.sum / s.n
+              : s.best === undefined
+                ? null
+                : s.best;
+    }
+    return out;
+  });
+}
+
+/** How many leading stages an engine can push into its query: `$match`es, then one `$sort` and a `$limit`. */
+export function pushdownPrefix(stages: AggregateStage[]): {
+  filters: Extract<AggregateStage, { stage: 'match' }>['filter'][];
+  sort: Extract<AggregateStage, { stage: 'sort' }>['sort'] | null;
+  limit: number | null;
+  rest: AggregateStage[];
+} {
+  let i = 0;
+  const filters = [];
+  while (i < stages.length && stages[i]!.stage === 'match') filters.push((stages[i++] as Extract<AggregateStage, { stage: 'match' }>).filter);
+  let sort = null;
+  let limit = null;
+  if (i < stages.length && stages[i]!.stage === 'sort') sort = (stages[i++] as Extract<AggregateStage, { stage: 'sort' }>).sort;
+  if (sort && i < stages.length && stages[i]!.stage === 'limit') limit = (stages[i++] as Extract<AggregateStage, { stage: 'limit' }>).limit;
+  return { filters, sort, limit, rest: stages.slice(i) };
+}

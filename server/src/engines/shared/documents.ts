@@ -1,0 +1,206 @@
+import { HearthError, invalidRequest, notFound } from '../../errors.js';
+import { compareValues, deepEqual, getPath, isPlainObject } from '../../lib/filter/compare.js';
+import type { JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
+import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
+import {
+  SYSTEM_FIELDS,
+  type CreateInput,
+  type DocumentData,
+  type StoredDocument,
+  type UpdateSpec,
+} from '../../ports/document-store.js';
+
+/**
+ * What both engines do the same way, in memory: building a new document, applying an update
+ * spec to a stored one, projections and the sort order used for keyset cursors. Engines read the
+ * stored document and write the result under their own atomicity (a SQLite transaction; a
+ * MongoDB compare-and-set on `version`), so these functions are pure.
+ */
+
+const SYSTEM = new Set<string>(SYSTEM_FIELDS);
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function assertCollectionName(collection: string): void {
+  if (typeof collection !== 'string' || !NAME_PATTERN.test(collection)) {
+    throw invalidRequest('The collection name is invalid.', { collection: String(collection).slice(0, 80) });
+  }
+}
+
+export function assertId(id: string): void {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw invalidRequest('The id is invalid.', { id: String(id).slice(0, 80) });
+}
+
+export const documentNotFound = (collection: string, id: string) =>
+  notFound('The document does not exist.', { collection, id });
+
+export const versionConflict = (expected: number, actual: number) =>
+  new HearthError('conflict', 'The document was changed by someone else (version mismatch).', {
+    reason: 'version',
+    expected,
+    actual,
+  });
+
+export const duplicateId = (collection: string, id: string) =>
+  new HearthError('conflict', 'A document with this id already exists.', {
+    reason: 'unique',
+    index: 'id',
+    fields: ['id'],
+    ids: [id],
+    collection,
+  });
+
+/** Plain field data without system fields and with no `__proto__`-like keys at the top. */
+function checkData(data: DocumentData): void {
+  if (!isPlainObject(data)) throw invalidRequest('Document data must be an object.');
+  for (const key of Object.keys(data)) {
+    if (SYSTEM.has(key)) throw invalidRequest(`The field "${key}" is read-only.`, { field: key });
+    if (FORBIDDEN.has(key)) throw invalidRequest(`The field name "${key}" is not allowed.`, { field: key });
+  }
+}
+
+export function newDocument(input: CreateInput, now: string): StoredDocument {
+  checkData(input.data);
+  const id = input.id ?? newId();
+  assertId(id);
+  return { ...cloneJson(input.data), id, createdAt: now, updatedAt: now, owner: input.owner ?? null, version: 1 };
+}
+
+export function replacedDocument(stored: StoredDocument, data: DocumentData, now: string): StoredDocument {
+  checkData(data);
+  return {
+    ...cloneJson(data),
+    id: stored.id,
+    createdAt: stored.createdAt,
+    updatedAt: now,
+    owner: stored.owner,
+    version: stored.version + 1,
+  };
+}
+
+const cloneJson = <T>(value: T): T => structuredClone(value);
+
+function splitPath(path: Path): string[] {
+  const segments = path.split('.');
+  if (segments.some((s) => s.length === 0 || FORBIDDEN.has(s))) throw invalidRequest(`The path "${path}" is invalid.`, { path });
+  if (SYSTEM.has(segments[0]!)) throw invalidRequest(`The field "${segments[0]}" is read-only.`, { field: segments[0] });
+  return segments;
+}
+
+/** The object holding the last segment of `path`, creating missing objects on the way (when `create`). */
+function parentOf(doc: Record<string, unknown>, path: Path, create: boolean): { parent: Record<string, unknown>; key: string } | null {
+  const segments = splitPath(path);
+  let current = doc;
+  for (const segment of segments.slice(0, -1)) {
+    const next = Object.hasOwn(current, segment) ? current[segment] : undefined;
+    if (next === undefined) {
+      if (!create) return null;
+      const made: Record<string, unknown> = {};
+      current[segment] = made;
+      current = made;
+    } else if (isPlainObject(next)) {
+      current = next;
+    } else {
+      throw invalidRequest(`Cannot write "${path}": "${segment}" is not an object.`, { path });
+    }
+  }
+  return { parent: current, key: segments[segments.length - 1]! };
+}
+
+function arrayAt(doc: Record<string, unknown>, path: Path, op: string, create: boolean): unknown[] | null {
+  const slot = parentOf(doc, path, create);
+  if (!slot) return null;
+  const current = Object.hasOwn(slot.parent, slot.key) ? slot.parent[slot.key] : undefined;
+  if (current === undefined || current === null) {
+    if (!create) return null;
+    const made: unknown[] = [];
+    slot.parent[slot.key] = made;
+    return made;
+  }
+  if (!Array.isArray(current)) throw invalidRequest(`${op} needs an array at "${path}".`, { path, operator: op });
+  return current;
+}
+
+/** The document after `spec` (version +1, updatedAt = now). Throws invalid_request for impossible operations. */
+export function applyUpdate(stored: StoredDocument, spec: UpdateSpec, now: string): StoredDocument {
+  const doc = cloneJson(stored) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(spec.set ?? {})) {
+    const slot = parentOf(doc, path, true)!;
+    slot.parent[slot.key] = cloneJson(value);
+  }
+  for (const path of spec.unset ?? []) {
+    const slot = parentOf(doc, path, false);
+    if (slot) delete slot.parent[slot.key];
+  }
+  for (const [path, by] of Object.entries(spec.inc ?? {})) {
+    if (typeof by !== 'number' || !Number.isFinite(by)) throw invalidRequest(`$inc needs a number for "${path}".`, { path });
+    const slot = parentOf(doc, path, true)!;
+    const current = Object.hasOwn(slot.parent, slot.key) ? slot.parent[slot.key] : undefined;
+    if (current !== undefined && typeof current !== 'number') {
+      throw invalidRequest(`$inc needs a number at "${path}".`, { path, operator: '$inc' });
+    }
+    slot.parent[slot.key] = ((current as number | undefined) ?? 0) + by;
+  }
+  for (const [path, values] of Object.entries(spec.push ?? {})) {
+    arrayAt(doc, path, '$push', true)!.push(...cloneJson(values));
+  }
+  for (const [path, values] of Object.entries(spec.addToSet ?? {})) {
+    const array = arrayAt(doc, path, '$addToSet', true)!;
+    for (const value of values) if (!array.some((existing) => deepEqual(existing, value))) array.push(cloneJson(value));
+  }
+  for (const [path, values] of Object.entries(spec.pull ?? {})) {
+    const array = arrayAt(doc, path, '$pull', false);
+    if (!array) continue;
+    const kept = array.filter((element) => !values.some((value) => deepEqual(element, value)));
+    array.splice(0, array.length, ...kept);
+  }
+  if (spec.owner !== undefined) doc.owner = spec.owner;
+  doc.updatedAt = now;
+  doc.version = stored.version + 1;
+  return doc as StoredDocument;
+}
+
+/** Projection: `id` plus the listed (possibly dotted) paths that exist. */
+export function project(doc: StoredDocument, fields: readonly Path[] | undefined): StoredDocument {
+  if (!fields) return doc;
+  const out: Record<string, unknown> = { id: doc.id };
+  for (const path of fields) {
+    const value = getPath(doc, path);
+    if (value === undefined) continue;
+    const segments = path.split('.');
+    let target = out;
+    for (const segment of segments.slice(0, -1)) {
+      const next = target[segment];
+      if (!isPlainObject(next)) target[segment] = {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[segments[segments.length - 1]!] = value;
+  }
+  return out as StoredDocument;
+}
+
+/** The values a cursor remembers for a row: each sort key's value (null when missing or not a scalar). */
+export function sortValues(doc: Record<string, unknown>, sort: SortSpec): JsonValue[] {
+  return sort.map(({ path }) => {
+    const value = getPath(doc, path);
+    return value === undefined ? null : (value as JsonValue);
+  });
+}
+
+/** The full order of a find: the sort keys, then `id` ascending. */
+export function compareForSort(sort: SortSpec): (a: Record<string, unknown>, b: Record<string, unknown>) => number {
+  return (a, b) => {
+    for (const { path, dir } of sort) {
+      const c = compareValues(getPath(a, path), getPath(b, path));
+      if (c !== 0) return c * dir;
+    }
+    return a.id === b.id ? 0 : String(a.id) < String(b.id) ? -1 : 1;
+  };
+}
+
+/** Normalises a find's sort: never empty, without an explicit `id` key in the middle. */
+export function normaliseSort(sort: SortSpec | undefined): SortSpec {
+  const keys = (sort ?? []).filter((s, i, all) => all.findIndex((o) => o.path === s.path) === i);
+  const idAt = keys.findIndex((s) => s.path === 'id');
+  // Keys after `id` can never matter (ids are unique); `id` itself decides the tie-break direction.
+  return idAt >= 0 ? keys.slice(0, idAt + 1) : keys;
+}
