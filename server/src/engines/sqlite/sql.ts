@@ -1,0 +1,218 @@
+import { invalidRequest } from '../../errors.js';
+import { textTokens } from '../../lib/filter/evaluate.js';
+import type { FieldCondition, FilterNode, JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
+import type { CursorPosition } from '../../lib/cursor.js';
+
+/**
+ * Filter trees and sorts → SQL over a collection table `(seq, id, data)`, where `data` is the
+ * whole document as JSON text (system fields included).
+ *
+ * A field's value is read with two expressions that every index, WHERE and ORDER BY use in the
+ * exact same spelling, so SQLite matches them to expression indexes:
+ *   rank(p) = the type's place in the value order (0 missing/null, 1 number, 2 string, 3 object,
+ *             4 array, 5 boolean; see lib/filter/compare.ts),
+ *   val(p)  = json_extract(data, p).
+ * Sorting by (rank, val) is the value order for scalars, and `rank = 2 AND val = ?` is an exact,
+ * index-usable string equality.
+ *
+ * Arrays: MongoDB semantics say `{tags: "a"}` matches `tags: ["a", "b"]`. Like MongoDB's
+ * "multikey" flag, each collection remembers the paths where a document ever stored an array.
+ * On every other path a value is never an array, so the simple (indexable) SQL above is exact.
+ * Conditions on array paths, and the few operators with no simple SQL form (regex, equality with
+ * objects, $elemMatch…), call `hearth_field(value, conds)`, a function registered on the
+ * connection that runs the reference evaluator (lib/filter/evaluate.ts) on that one value.
+ * Either way the condition is part of the query, so LIMIT, cursors and counts stay exact.
+ */
+
+export interface CompileContext {
+  /** Paths where this collection has held an array. */
+  arrayPaths: ReadonlySet<string>;
+  /** The collection's FTS5 table when it has a text index. */
+  ftsTable: string | null;
+}
+
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/** A JSON path for SQLite: `$."a"."b"` (segments are identifiers; quotes keep them literal). */
+export function jsonPath(path: Path): string {
+  return '$' + path.split('.').map((segment) => `."${segment}"`).join('');
+}
+
+const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export function valExpr(path: Path): string {
+  return path === 'id' ? 'id' : `json_extract(data, ${quoteLiteral(jsonPath(path))})`;
+}
+
+export function rankExpr(path: Path): string {
+  if (path === 'id') return '2';
+  return (
+    `(CASE json_type(data, ${quoteLiteral(jsonPath(path))}) ` +
+    `WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 WHEN 'object' THEN 3 ` +
+    `WHEN 'array' THEN 4 WHEN 'true' THEN 5 WHEN 'false' THEN 5 ELSE 0 END)`
+  );
+}
+
+/** The JSON text at a path (NULL when missing), for `hearth_field`. */
+const rawExpr = (path: Path) => (path === 'id' ? 'json_quote(id)' : `(data -> ${quoteLiteral(jsonPath(path))})`);
+
+/** Rank of a JSON value in the value order (compare.ts). */
+export function rankOf(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'number') return 1;
+  if (typeof value === 'string') return 2;
+  if (typeof value === 'boolean') return 5;
+  return Array.isArray(value) ? 4 : 3;
+}
+
+/** A scalar as SQLite sees json_extract's result (booleans are 1/0). */
+const sqlValue = (value: string | number | boolean) => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
+
+const isScalar = (v: JsonValue): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+
+export function compileFilter(node: FilterNode, ctx: CompileContext): Sql {
+  const params: unknown[] = [];
+  const sql = compileNode(node, ctx, params);
+  return { sql, params };
+}
+
+function compileNode(node: FilterNode, ctx: CompileContext, params: unknown[]): string {
+  switch (node.op) {
+    case 'all':
+      return '1';
+    case 'and':
+      return node.children.length === 0 ? '1' : `(${node.children.map((c) => compileNode(c, ctx, params)).join(' AND ')})`;
+    case 'or':
+      return node.children.length === 0 ? '0' : `(${node.children.map((c) => compileNode(c, ctx, params)).join(' OR ')})`;
+    case 'nor':
+      return node.children.length === 0
+        ? '1'
+        : `(NOT coalesce(${node.children.map((c) => compileNode(c, ctx, params)).join(' OR ')}, 0))`;
+    case 'text': {
+      if (!ctx.ftsTable) throw invalidRequest('$text needs a text index on the collection.', { operator: '$text' });
+      const terms = textTokens(node.search);
+      if (terms.length === 0) return '0';
+      params.push(terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' '));
+      return `seq IN (SELECT rowid FROM "${ctx.ftsTable}" WHERE "${ctx.ftsTable}" MATCH ?)`;
+    }
+    case 'field': {
+      const simple = ctx.arrayPaths.has(node.path) ? null : simpleConds(node.path, node.conds, params);
+      if (simple !== null) return simple;
+      params.push(JSON.stringify(node.conds));
+      return `hearth_field(${rawExpr(node.path)}, ?)`;
+    }
+  }
+}
+
+/** SQL for conditions on a path that never holds arrays, or null when one of them needs hearth_field. */
+function simpleConds(path: Path, conds: FieldCondition[], params: unknown[]): string | null {
+  const mark = params.length;
+  const parts: string[] = [];
+  for (const cond of conds) {
+    const sql = simpleCond(path, cond, params);
+    if (sql === null) {
+      params.length = mark;
+      return null;
+    }
+    parts.push(sql);
+  }
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+}
+
+function simpleEq(path: Path, value: JsonValue, params: unknown[]): string | null {
+  if (value === null) return `${rankExpr(path)} = 0`;
+  if (!isScalar(value)) return Array.isArray(value) ? '0' : null; // a non-array path never equals an array
+  params.push(sqlValue(value));
+  return `(${rankExpr(path)} = ${rankOf(value)} AND ${valExpr(path)} = ?)`;
+}
+
+function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string | null {
+  switch (cond.op) {
+    case 'eq':
+      return simpleEq(path, cond.value, params);
+    case 'ne': {
+      const eq = simpleEq(path, cond.value, params);
+      return eq === null ? null : `(NOT coalesce(${eq}, 0))`;
+    }
+    case 'in':
+    case 'nin': {
+      const eqs: string[] = [];
+      for (const value of cond.values) {
+        const eq = simpleEq(path, value, params);
+        if (eq === null) return null;
+        eqs.push(eq);
+      }
+      const any = eqs.length === 0 ? '0' : `(${eqs.join(' OR ')})`;
+      return cond.op === 'in' ? any : `(NOT coalesce(${any}, 0))`;
+    }
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      const operator = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[cond.op];
+      params.push(cond.value);
+      return `(${rankExpr(path)} = ${rankOf(cond.value)} AND ${valExpr(path)} ${operator} ?)`;
+    }
+    case 'exists':
+      return path === 'id'
+        ? (cond.value ? '1' : '0')
+        : `(json_type(data, ${quoteLiteral(jsonPath(path))}) IS ${cond.value ? 'NOT ' : ''}NULL)`;
+    case 'all': {
+      if (cond.values.length === 0) return '0';
+      const eqs: string[] = [];
+      for (const value of cond.values) {
+        const eq = simpleEq(path, value, params);
+        if (eq === null) return null;
+        eqs.push(eq);
+      }
+      return `(${eqs.join(' AND ')})`;
+    }
+    case 'size':
+    case 'elemMatch':
+      return '0'; // never an array here
+    case 'not': {
+      const inner = simpleConds(path, cond.conds, params);
+      return inner === null ? null : `(NOT coalesce(${inner}, 0))`;
+    }
+    case 'regex':
+      return null;
+  }
+}
+
+/** ORDER BY for a normalised sort plus the `id` tie-break. */
+export function orderBy(sort: SortSpec): string {
+  const keys = sort.flatMap(({ path, dir }) => {
+    const d = dir === -1 ? ' DESC' : '';
+    return path === 'id' ? [`id${d}`] : [`${rankExpr(path)}${d}`, `${valExpr(path)}${d}`];
+  });
+  if (!sort.some((s) => s.path === 'id')) keys.push('id');
+  return keys.join(', ');
+}
+
+/** Rows strictly after a cursor position in the order of `orderBy(sort)`. */
+export function afterPosition(sort: SortSpec, position: CursorPosition): Sql {
+  const hasId = sort.some((s) => s.path === 'id');
+  const keys = hasId ? [...sort] : [...sort, { path: 'id', dir: 1 as const }];
+  const values: unknown[] = hasId ? [...position.values] : [...position.values, position.id];
+  const params: unknown[] = [];
+  const alternatives: string[] = [];
+  const equalities: Array<{ sql: string; params: unknown[] }> = [];
+  keys.forEach(({ path, dir }, i) => {
+    const value = values[i] as JsonValue;
+    const rank = rankOf(value);
+    const r = rankExpr(path);
+    const v = valExpr(path);
+    const bound =
+      rank === 0 ? null : rank === 3 || rank === 4 ? JSON.stringify(value) : sqlValue(value as string | number | boolean);
+    const cmp = dir === -1 ? '<' : '>';
+    const after = bound === null ? `${r} ${cmp} 0` : `(${r} ${cmp} ${rank} OR (${r} = ${rank} AND ${v} ${cmp} ?))`;
+    alternatives.push(`(${[...equalities.map((e) => e.sql), after].join(' AND ')})`);
+    for (const e of equalities) params.push(...e.params);
+    if (bound !== null) params.push(bound);
+    equalities.push(bound === null ? { sql: `${r} = 0`, params: [] } : { sql: `(${r} = ${rank} AND ${v} = ?)`, params: [bound] });
+  });
+  return { sql: `(${alternatives.join(' OR ')})`, params };
+}

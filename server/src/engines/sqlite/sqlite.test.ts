@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseFilter } from '../../lib/filter/parse.js';
+import { openSqliteStore, type SqliteDocumentStore } from './index.js';
+
+/**
+ * What is particular to the SQLite engine (the cross-engine behaviour is in
+ * test/conformance): index use in query plans, the catalog's case-sensitive names, array paths,
+ * persistence across reopening.
+ */
+let dir: string;
+let store: SqliteDocumentStore;
+const file = () => join(dir, 'hearth.db');
+type Explainable = { explainFind(collection: string, options: object): string[] };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hearth-sqlite-'));
+  store = openSqliteStore({ file: file() });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function seed(n: number) {
+  const app = store.forApp('app1');
+  await app.batch(
+    Array.from({ length: n }, (_, i) => ({
+      op: 'create' as const,
+      collection: 'todos',
+      data: { status: ['open', 'done', 'late'][i % 3]!, rank: i, title: `task ${i}` },
+      owner: `u${i % 7}`,
+    })),
+  );
+  return app;
+}
+
+describe('query plans', () => {
+  it('uses a compound index for an indexed equality + sort (no temp b-tree)', async () => {
+    const app = await seed(300);
+    await app.ensureIndex('todos', {
+      kind: 'regular',
+      name: 'byStatusRank',
+      fields: [
+        { path: 'status', dir: 1 },
+        { path: 'rank', dir: -1 },
+      ],
+    });
+    const plan = (app as unknown as Explainable).explainFind('todos', {
+      filter: parseFilter({ status: 'open' }),
+      sort: [{ path: 'rank', dir: -1 }],
+    });
+    expect(plan.join('\n')).toMatch(/SEARCH c\d+ USING INDEX c\d+_i\w+ \(<expr>=\? AND <expr>=\?\)/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    const page = await app.find('todos', { filter: parseFilter({ status: 'open' }), sort: [{ path: 'rank', dir: -1 }], limit: 3 });
+    expect(page.items.map((d) => d.rank)).toEqual([297, 294, 291]);
+  });
+
+  it('scans without an index, and uses the index once it exists', async () => {
+    const app = await seed(50);
+    const explain = () => (app as unknown as Explainable).explainFind('todos', { filter: parseFilter({ owner: 'u3' }) });
+    expect(explain().join('\n')).toMatch(/SCAN c\d+/);
+    await app.ensureIndex('todos', { kind: 'regular', name: 'byOwner', fields: [{ path: 'owner', dir: 1 }] });
+    expect(explain().join('\n')).toMatch(/USING INDEX/);
+    await app.dropIndex('todos', 'byOwner');
+    expect(explain().join('\n')).not.toMatch(/USING INDEX c\d+_i/);
+  });
+});
+
+describe('catalog', () => {
+  it('keeps collections whose names differ only by case apart', async () => {
+    const app = store.forApp('app1');
+    await app.create('Todos', { data: { v: 'upper' } });
+    await app.create('todos', { data: { v: 'lower' } });
+    expect((await app.find('Todos', { limit: 10 })).items.map((d) => d.v)).toEqual(['upper']);
+    expect((await app.find('todos', { limit: 10 })).items.map((d) => d.v)).toEqual(['lower']);
+  });
+
+  it('keeps apps whose ids differ only by case apart', async () => {
+    await store.forApp('AbC').create('notes', { id: 'same', data: { v: 1 } });
+    await store.forApp('abc').create('notes', { id: 'same', data: { v: 2 } });
+    expect((await store.forApp('AbC').get('notes', 'same'))?.v).toBe(1);
+    expect((await store.forApp('abc').get('notes', 'same'))?.v).toBe(2);
+    await store.forApp('abc').dropApp();
+    expect((await store.forApp('AbC').get('notes', 'same'))?.v).toBe(1);
+  });
+
+  it('refuses app ids and collection names that could escape into SQL', async () => {
+    expect(() => store.forApp('a"; DROP TABLE hearth_collections; --')).toThrow(/app id/);
+    await expect(store.forApp('app1').create('x"y', { data: {} })).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('rolls back a batch that created a collection, and the catalog forgets it', async () => {
+    const app = store.forApp('app1');
+    await app.create('existing', { id: 'dup', data: {} });
+    await expect(
+      app.batch([
+        { op: 'create', collection: 'fresh', data: { a: 1 } },
+        { op: 'create', collection: 'existing', id: 'dup', data: {} },
+      ]),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    expect((await app.find('fresh', { limit: 10 })).items).toEqual([]);
+    await app.create('fresh', { data: { a: 2 } });
+    expect(await app.count('fresh')).toBe(1);
+  });
+});
+
+describe('array paths', () => {
+  it('switches a path to array semantics once any document stores an array there', async () => {
+    const app = store.forApp('app1');
+    await app.create('posts', { id: 'p1', data: { tags: 'news' } });
+    expect((await app.find('posts', { filter: parseFilter({ tags: 'news' }), limit: 5 })).items.map((d) => d.id)).toEqual(['p1']);
+    await app.create('posts', { id: 'p2', data: { tags: ['news', 'tech'] } });
+    const ids = (await app.find('posts', { filter: parseFilter({ tags: 'news' }), limit: 5 })).items.map((d) => d.id);
+    expect(ids).toEqual(['p1', 'p2']);
+    expect(await app.count('posts', { filter: parseFilter({ tags: { $ne: 'news' } }) })).toBe(0);
+    expect(await app.count('posts', { filter: parseFilter({ tags: { $size: 2 } }) })).toBe(1);
+  });
+});
+
+describe('persistence', () => {
+  it('finds documents, indexes and the text index after reopening the file', async () => {
+    const app = await seed(10);
+    await app.ensureIndex('todos', { kind: 'text', name: 'search', fields: ['title'] });
+    await app.ensureIndex('todos', { kind: 'regular', name: 'byRank', fields: [{ path: 'rank', dir: 1 }], unique: true });
+    await store.close();
+    store = openSqliteStore({ file: file() });
+    const again = store.forApp('app1');
+    expect(await again.count('todos')).toBe(10);
+    expect((await again.listIndexes('todos')).map((i) => i.name).sort()).toEqual(['byRank', 'search']);
+    const hits = await again.find('todos', { filter: parseFilter({ $text: { $search: 'TASK 7' } }), limit: 5 });
+    expect(hits.items.map((d) => d.rank)).toEqual([7]);
+    await expect(again.create('todos', { data: { rank: 3 } })).rejects.toMatchObject({
+      code: 'conflict',
+      details: { reason: 'unique', index: 'byRank' },
+    });
+  });
+
+  it('answers unavailable once closed', async () => {
+    await store.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(store.forApp('app1').create('x', { data: {} })).rejects.toMatchObject({ code: 'unavailable' });
+    store = openSqliteStore({ file: file() });
+  });
+});
