@@ -5,8 +5,6 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { inject } from 'vitest';
 import { buildApp, type AppDeps } from '../../src/app.js';
-import { connectMongoStore } from '../../src/engines/mongodb/index.js';
-import { openSqliteStore } from '../../src/engines/sqlite/index.js';
 import { newId } from '../../src/lib/ids.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
 
@@ -29,6 +27,7 @@ export interface Harness {
 
 export async function openStore(engine: EngineName): Promise<{ store: DocumentStore; cleanup: () => Promise<void> }> {
   if (engine === 'sqlite') {
+    const { openSqliteStore } = await import('../../src/engines/sqlite/index.js');
     const dir = mkdtempSync(join(tmpdir(), 'hearth-test-'));
     const store = openSqliteStore({ file: join(dir, 'hearth.db') });
     return {
@@ -39,6 +38,7 @@ export async function openStore(engine: EngineName): Promise<{ store: DocumentSt
       },
     };
   }
+  const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
   const store = await connectMongoStore({ url: inject('mongoUrl'), dbName: `t_${newId().replace(/[^A-Za-z0-9]/g, '')}` });
   return { store, cleanup: () => store.close() };
 }
