@@ -38,7 +38,14 @@ export function decodeCursor(sort: SortSpec, cursor: string): CursorPosition {
   if (s !== sortFingerprint(sort) || typeof i !== 'string' || !Array.isArray(v) || v.length !== sort.length) {
     throw bad();
   }
-  // Values are whatever JSON the sort keys held (objects and arrays sort too); the fingerprint
-  // and the length limit bound what a forged cursor can carry.
+  // Values are whatever JSON the sort keys held (objects and arrays sort too), but never an
+  // operator-like object: documents cannot hold `$` keys, so such a cursor is forged.
+  if (v.some(hasOperatorKey)) throw bad();
   return { values: v as JsonValue[], id: i };
+}
+
+function hasOperatorKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasOperatorKey);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, inner]) => key.startsWith('$') || hasOperatorKey(inner));
 }
