@@ -81,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     onListenerError: (err, event) => deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
   });
   await collections.init();
+  apps.onRemove((appId) => collections.schemas.removeAllForApp(appId));
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/harness.js';
-import { expectError, openWorld, type CollectionsWorld } from './support.js';
+import { expectError, openWorld, otherApp, type CollectionsWorld } from './support.js';
 
 /** The admin schema API: every field type, online changes, unique indexes over existing data. */
 describe.each(ENGINES)('collection schemas [%s]', (engine) => {
@@ -250,5 +250,32 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     const audit = await w.h.http.get('/v1/admin/audit').set(w.admin).expect(200);
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['collection.create', 'collection.update']));
+  });
+
+  it('deleting an app removes its schemas and documents; other apps keep theirs', async () => {
+    await w.createCollection({ name: 'notes', fields: [{ name: 'text', type: 'string' }] });
+    const created = await w.h.http.post(w.docs('notes')).set(w.sk).send({ text: 'mine' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const other = await otherApp(w);
+    await w.h.http
+      .post(`/v1/admin/apps/${other.appId}/collections`)
+      .set(w.admin)
+      .send({ name: 'notes', fields: [{ name: 'text', type: 'string' }] })
+      .expect(201);
+    await w.h.http
+      .post(`/v1/apps/${other.appId}/collections/notes/documents`)
+      .set('X-Hearth-Key', other.secretKey)
+      .send({ text: 'theirs' })
+      .expect(201);
+
+    await w.h.http.delete(`/v1/admin/apps/${w.appId}`).set(w.admin).expect(204);
+    expect(await w.h.store.forApp(w.appId).count('notes')).toBe(0);
+    expect(w.h.services.collections.registry).toBeDefined();
+    expect(await w.h.services.collections.schemas.list(w.appId)).toEqual([]);
+    const theirs = await w.h.http
+      .get(`/v1/apps/${other.appId}/collections/notes/documents`)
+      .set('X-Hearth-Key', other.secretKey)
+      .expect(200);
+    expect(theirs.body.items.map((d: { text: string }) => d.text)).toEqual(['theirs']);
   });
 });

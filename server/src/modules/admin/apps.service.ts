@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: AppSettings = { corsOrigins: ['*'] };
 
 export class AppsService {
   private readonly cache = new Map<string, { app: AppView | null; until: number }>();
+  private readonly removalHooks: Array<(appId: string) => Promise<void>> = [];
 
   constructor(
     private readonly store: DocumentStore,
@@ -30,13 +31,26 @@ export class AppsService {
   ) {}
 
   /** A new app with one public and one secret key; the only time the secret is shown. */
-  async create(input: { name: string; settings?: Partial<AppSettings> }, meta: RequestMeta): Promise<AppView & { keys: { public: string; secret: string } }> {
+  async create(
+    input: { name: string; settings?: Partial<AppSettings> },
+    meta: RequestMeta,
+  ): Promise<AppView & { keys: { public: string; secret: string } }> {
     const doc = await this.system.create(APPS, {
-      data: { name: input.name, settings: { ...DEFAULT_SETTINGS, ...input.settings } as unknown as JsonValue, createdBy: meta.adminId ?? null },
+      data: {
+        name: input.name,
+        settings: { ...DEFAULT_SETTINGS, ...input.settings } as unknown as JsonValue,
+        createdBy: meta.adminId ?? null,
+      },
     });
     const pub = await this.keys.create(doc.id, { kind: 'public' }, meta);
     const sec = await this.keys.create(doc.id, { kind: 'secret' }, meta);
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'app.create', target: { type: 'app', id: doc.id }, details: { name: input.name }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'app.create',
+      target: { type: 'app', id: doc.id },
+      details: { name: input.name },
+      ...auditMeta(meta),
+    });
     return { ...toView(doc), keys: { public: pub.key, secret: sec.key } };
   }
 
@@ -70,7 +84,11 @@ export class AppsService {
     return app;
   }
 
-  async update(id: string, patch: { name?: string; settings?: Partial<AppSettings> }, meta: RequestMeta): Promise<AppView> {
+  async update(
+    id: string,
+    patch: { name?: string; settings?: Partial<AppSettings> },
+    meta: RequestMeta,
+  ): Promise<AppView> {
     const current = await this.get(id);
     const doc = await this.system.update(APPS, id, {
       set: {
@@ -79,18 +97,35 @@ export class AppsService {
       },
     });
     this.cache.delete(id);
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'app.update', target: { type: 'app', id }, details: patch as Record<string, JsonValue>, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'app.update',
+      target: { type: 'app', id },
+      details: patch as Record<string, JsonValue>,
+      ...auditMeta(meta),
+    });
     return toView(doc);
   }
 
-  /** Deletes the app, its keys and all of its data. */
+  /** Other modules keep per-app state in the system store (schemas…); they clean it up here. */
+  onRemove(hook: (appId: string) => Promise<void>): void {
+    this.removalHooks.push(hook);
+  }
+
+  /** Deletes the app, its keys, its modules' state and all of its data. */
   async remove(id: string, meta: RequestMeta): Promise<void> {
     await this.get(id);
     await this.keys.removeAllForApp(id);
+    for (const hook of this.removalHooks) await hook(id);
     await this.store.forApp(id).dropApp();
     await this.system.delete(APPS, id);
     this.cache.delete(id);
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'app.delete', target: { type: 'app', id }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'app.delete',
+      target: { type: 'app', id },
+      ...auditMeta(meta),
+    });
   }
 }
 
