@@ -1,0 +1,123 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { newId } from '../../src/lib/ids.js';
+import type { DocumentStore } from '../../src/ports/document-store.js';
+import { openStore } from '../support/harness.js';
+
+/**
+ * The targets every conformance suite runs against:
+ * - `sqlite`: the embedded engine on a temp file;
+ * - `jongodb`: the MongoDB engine on the MongoDB-wire test server the global setup starts;
+ * - `mongod`: the MongoDB engine on a real mongod, only when HEARTH_TEST_MONGODB_URL is set
+ *   (its describe block is skipped otherwise, with a title that says so).
+ *
+ * A case jongodb cannot serve is listed in LIMITATIONS with the reason. It is then skipped on
+ * jongodb only, with the reason in its title (so it shows in every report), and still runs on
+ * sqlite and on a real mongod. Nothing is dropped silently.
+ */
+export type TargetName = 'sqlite' | 'jongodb' | 'mongod';
+
+export interface Target {
+  name: TargetName;
+  engine: 'sqlite' | 'mongodb';
+  /** The describe title. */
+  title: string;
+  /** Skip the whole target (a real mongod without a URL). */
+  skip: boolean;
+  /** A fresh store; `cleanup` closes it and removes its data. */
+  open(): Promise<OpenedStore>;
+}
+
+export interface OpenedStore {
+  store: DocumentStore;
+  cleanup(): Promise<void>;
+}
+
+async function openMongod(url: string): Promise<OpenedStore> {
+  const dbName = `conf_${newId().replace(/[^A-Za-z0-9]/g, '')}`;
+  const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
+  const store = await connectMongoStore({ url, dbName });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+      try {
+        await client.db(dbName).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
+
+export function targets(): Target[] {
+  const realUrl = inject('realMongoUrl');
+  return [
+    { name: 'sqlite', engine: 'sqlite', title: 'sqlite', skip: false, open: () => openStore('sqlite') },
+    {
+      name: 'jongodb',
+      engine: 'mongodb',
+      title: 'mongodb on jongodb (test server)',
+      skip: false,
+      open: () => openStore('mongodb'),
+    },
+    {
+      name: 'mongod',
+      engine: 'mongodb',
+      title: realUrl ? 'mongodb on a real mongod' : 'mongodb on a real mongod (set HEARTH_TEST_MONGODB_URL to run)',
+      skip: !realUrl,
+      open: () => openMongod(realUrl!),
+    },
+  ];
+}
+
+/**
+ * Cases a target cannot serve: case id → target → reason. Only the jongodb test server has
+ * entries; every case here still runs against sqlite and a real mongod. Keep reasons specific
+ * (what jongodb does instead), so a newer jongodb can be checked against them.
+ */
+export const LIMITATIONS: Record<string, Partial<Record<TargetName, string>>> = {};
+
+/** Why `caseId` is skipped on `target`, or undefined when it runs. */
+export const limitation = (target: Target, caseId: string): string | undefined => LIMITATIONS[caseId]?.[target.name];
+
+const registered = new Set<string>();
+
+/** Every case id declared so far in this worker (to check the limitation table against). */
+export const registeredCases = (): ReadonlySet<string> => registered;
+
+/**
+ * Declares one conformance case on a target: `it` with the case id in its title, skipped (with
+ * the reason in the title) when the target has a limitation for it.
+ */
+export function conformanceCase(target: Target, caseId: string, title: string, fn: () => Promise<void>, timeout?: number): void {
+  if (registered.has(`${target.name}:${caseId}`)) throw new Error(`Duplicate conformance case id ${caseId}`);
+  registered.add(`${target.name}:${caseId}`);
+  registered.add(caseId);
+  const reason = limitation(target, caseId);
+  const name = reason ? `${caseId}: ${title} [skipped on ${target.name}: ${reason}]` : `${caseId}: ${title}`;
+  it.skipIf(reason !== undefined)(name, fn, timeout);
+}
+
+/**
+ * Runs `body` once per target inside its own describe block, with one store per target for the
+ * whole block (cases isolate themselves with fresh app ids). `store()` returns the open store.
+ */
+export function forEachTarget(suite: string, body: (target: Target, store: () => DocumentStore) => void): void {
+  for (const target of targets()) {
+    describe.skipIf(target.skip)(`${suite} [${target.title}]`, () => {
+      let opened: OpenedStore | undefined;
+      beforeAll(async () => {
+        opened = await target.open();
+      });
+      afterAll(async () => {
+        await opened?.cleanup();
+      });
+      body(target, () => {
+        if (!opened) throw new Error('store not open');
+        return opened.store;
+      });
+    });
+  }
+}

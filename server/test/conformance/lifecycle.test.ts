@@ -1,0 +1,238 @@
+import { expect } from 'vitest';
+import type { HearthError } from '../../src/errors.js';
+import type { BatchOp } from '../../src/ports/document-store.js';
+import { conformanceCase as test, forEachTarget } from './engines.js';
+import { expectError, f, freshApp, sortedIds } from './support.js';
+
+/** batch (all-or-nothing), dropCollection, dropApp, and isolation between apps. */
+forEachTarget('conformance: batch, drop, isolation', (target, store) => {
+  // --- batch -----------------------------------------------------------------------------------
+  test(target, 'batch.applies-in-order', 'a batch applies every op in order and returns the documents', async () => {
+    const app = freshApp(store());
+    const a = await app.create('t', { id: 'a', data: { n: 1 } });
+    await app.create('t', { id: 'b', data: { n: 2 } });
+    const ops: BatchOp[] = [
+      { op: 'create', collection: 't', id: 'c', data: { n: 3 } },
+      { op: 'update', collection: 't', id: 'a', update: { inc: { n: 10 } }, expectedVersion: 1 },
+      { op: 'delete', collection: 't', id: 'b' },
+      { op: 'create', collection: 'other', data: { x: true } },
+      { op: 'update', collection: 't', id: 'c', update: { set: { n: 4 } } },
+    ];
+    const results = await app.batch(ops);
+    expect(results).toHaveLength(5);
+    expect(results[0]).toMatchObject({ id: 'c', n: 3, version: 1 });
+    expect(results[1]).toMatchObject({ id: 'a', n: 11, version: 2, createdAt: a.createdAt });
+    expect(results[2]).toMatchObject({ id: 'b', n: 2 });
+    expect(results[3]).toMatchObject({ x: true, version: 1 });
+    expect(results[4]).toMatchObject({ id: 'c', n: 4, version: 2 });
+    expect(sortedIds((await app.find('t', { limit: 10 })).items)).toEqual(['a', 'c']);
+    expect(await app.get('other', results[3]!.id)).toEqual(results[3]);
+  });
+
+  const failing: Array<[string, string, BatchOp, string]> = [
+    ['version', 'a stale expectedVersion', { op: 'update', collection: 't', id: 'a', update: { set: { n: 0 } }, expectedVersion: 9 }, 'conflict'],
+    ['missing', 'an update of a missing document', { op: 'update', collection: 't', id: 'missing', update: { set: { n: 0 } } }, 'not_found'],
+    ['delete-missing', 'a delete of a missing document', { op: 'delete', collection: 't', id: 'missing' }, 'not_found'],
+    ['where', 'a where that does not hold', { op: 'replace', collection: 't', id: 'a', data: {}, where: f({ n: 99 }) }, 'not_found'],
+    ['duplicate', 'a duplicate id', { op: 'create', collection: 't', id: 'a', data: {} }, 'conflict'],
+    ['inc-string', '$inc on a string', { op: 'update', collection: 't', id: 'a', update: { inc: { s: 1 } } }, 'invalid_request'],
+    ['unique', 'a unique violation', { op: 'create', collection: 't', data: { email: 'a@x.org' } }, 'conflict'],
+  ];
+  for (const [id, what, bad, code] of failing) {
+    test(target, `batch.rollback-${id}`, `all-or-nothing: ${what} at the end undoes the earlier ops (${code})`, async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('t', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true });
+      const a = await app.create('t', { id: 'a', data: { n: 1, s: 'text', email: 'a@x.org' } });
+      const b = await app.create('t', { id: 'b', data: { n: 2 } });
+      await expectError(
+        app.batch([
+          { op: 'create', collection: 't', id: 'new', data: { n: 3 } },
+          { op: 'create', collection: 'fresh', id: 'f1', data: {} },
+          { op: 'update', collection: 't', id: 'a', update: { inc: { n: 1 } } },
+          { op: 'delete', collection: 't', id: 'b' },
+          bad,
+        ]),
+        code as 'conflict',
+      );
+      expect(await app.get('t', 'a')).toEqual(a);
+      expect(await app.get('t', 'b')).toEqual(b);
+      expect(await app.get('t', 'new')).toBeNull();
+      expect(await app.get('fresh', 'f1')).toBeNull();
+      expect(await app.count('t')).toBe(2);
+    });
+  }
+
+  test(target, 'batch.first-failure', 'the first failing op is the one thrown', async () => {
+    const app = freshApp(store());
+    await app.create('t', { id: 'a', data: {} });
+    await expectError(
+      app.batch([
+        { op: 'delete', collection: 't', id: 'gone' },
+        { op: 'update', collection: 't', id: 'a', update: {}, expectedVersion: 5 },
+      ]),
+      'not_found',
+    );
+  });
+
+  test(target, 'batch.sees-own-writes', 'later ops see earlier ones (create then update the same id)', async () => {
+    const app = freshApp(store());
+    const results = await app.batch([
+      { op: 'create', collection: 't', id: 'x', data: { n: 1 } },
+      { op: 'update', collection: 't', id: 'x', update: { inc: { n: 1 } }, expectedVersion: 1 },
+      { op: 'update', collection: 't', id: 'x', update: { inc: { n: 1 } }, where: f({ n: 2 }) },
+    ]);
+    expect(results.map((d) => [d.n, d.version])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+  });
+
+  test(target, 'batch.empty', 'an empty batch returns []', async () => {
+    const app = freshApp(store());
+    expect(await app.batch([])).toEqual([]);
+  });
+
+  test(target, 'batch.concurrent', 'concurrent batches on one counter serialise', async () => {
+    const app = freshApp(store());
+    await app.create('t', { id: 'c', data: { n: 0 } });
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        app.batch([
+          { op: 'update', collection: 't', id: 'c', update: { inc: { n: 1 } } },
+          { op: 'create', collection: 'log', data: { at: 1 } },
+        ]),
+      ),
+    );
+    expect(await app.get('t', 'c')).toMatchObject({ n: 10, version: 11 });
+    expect(await app.count('log')).toBe(10);
+  });
+
+  // --- drop ------------------------------------------------------------------------------------
+  test(target, 'drop.collection', 'dropCollection removes documents and indexes, leaves other collections', async () => {
+    const app = freshApp(store());
+    await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
+    await app.create('t', { id: 'a', data: { k: 1 } });
+    const keep = await app.create('keep', { id: 'a', data: { k: 1 } });
+    await app.dropCollection('t');
+    expect(await app.get('t', 'a')).toBeNull();
+    expect(await app.count('t')).toBe(0);
+    expect(await app.listIndexes('t')).toEqual([]);
+    expect(await app.get('keep', 'a')).toEqual(keep);
+    // usable again, without the old unique index
+    await app.create('t', { data: { k: 1 } });
+    await app.create('t', { data: { k: 1 } });
+    expect(await app.count('t')).toBe(2);
+  });
+
+  test(target, 'drop.collection-missing', 'dropping a collection that does not exist is fine', async () => {
+    const app = freshApp(store());
+    await app.dropCollection('never');
+  });
+
+  test(target, 'drop.app', 'dropApp removes every collection of the app and nothing of other apps', async () => {
+    const s = store();
+    const app = freshApp(s);
+    const other = freshApp(s);
+    for (const col of ['a', 'b', 'c']) {
+      await app.create(col, { id: 'x', data: { col } });
+      await other.create(col, { id: 'x', data: { col } });
+    }
+    await app.ensureIndex('a', { kind: 'regular', name: 'i', fields: [{ path: 'col', dir: 1 }] });
+    await app.dropApp();
+    for (const col of ['a', 'b', 'c']) {
+      expect(await app.count(col)).toBe(0);
+      expect(await other.get(col, 'x')).toMatchObject({ col });
+    }
+    expect(await app.listIndexes('a')).toEqual([]);
+    // the app can start over
+    await app.create('a', { id: 'x', data: {} });
+    expect(await app.count('a')).toBe(1);
+  });
+
+  // --- isolation -------------------------------------------------------------------------------
+  test(target, 'isolation.same-ids', 'two apps with the same collection and ids never see each other', async () => {
+    const s = store();
+    const A = freshApp(s, 'A');
+    const B = freshApp(s, 'B');
+    const a = await A.create('todos', { id: 'same', data: { who: 'A', secret: 1 } });
+    const b = await B.create('todos', { id: 'same', data: { who: 'B' } });
+    expect(await A.get('todos', 'same')).toEqual(a);
+    expect(await B.get('todos', 'same')).toEqual(b);
+    expect((await A.find('todos', { limit: 10 })).items).toEqual([a]);
+    expect((await B.find('todos', { filter: f({ secret: 1 }), limit: 10 })).items).toEqual([]);
+    expect(await B.count('todos', { filter: f({ who: 'A' }) })).toBe(0);
+    expect(await B.aggregate('todos', [{ stage: 'group', by: ['who'], accumulators: { n: { op: 'count' } } }])).toEqual([{ who: 'B', n: 1 }]);
+  });
+
+  test(target, 'isolation.writes', 'writes in one app never touch the other', async () => {
+    const s = store();
+    const A = freshApp(s, 'A');
+    const B = freshApp(s, 'B');
+    await A.create('t', { id: 'x', data: { n: 1 } });
+    const b = await B.create('t', { id: 'x', data: { n: 1 } });
+    await A.update('t', 'x', { inc: { n: 5 } });
+    await A.replace('t', 'x', { n: 100 });
+    await A.delete('t', 'x');
+    expect(await B.get('t', 'x')).toEqual(b);
+    await A.batch([{ op: 'create', collection: 't', id: 'y', data: {} }]);
+    expect(await B.get('t', 'y')).toBeNull();
+    await expectError(B.update('t', 'y', { set: { n: 1 } }), 'not_found');
+    await expectError(B.delete('t', 'y'), 'not_found');
+    await A.dropCollection('t');
+    expect(await B.get('t', 'x')).toEqual(b);
+  });
+
+  test(target, 'isolation.indexes', 'indexes and unique constraints are per app', async () => {
+    const s = store();
+    const A = freshApp(s, 'A');
+    const B = freshApp(s, 'B');
+    await A.ensureIndex('u', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true });
+    await A.create('u', { data: { email: 'a@x.org' } });
+    await B.create('u', { data: { email: 'a@x.org' } });
+    await B.create('u', { data: { email: 'a@x.org' } });
+    expect(await B.listIndexes('u')).toEqual([]);
+    expect((await A.listIndexes('u')).map((i) => i.name)).toEqual(['email']);
+    // B's own duplicates (not A's document) are what stops B's unique index
+    const error = await expectError(
+      B.ensureIndex('u', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true }),
+      'conflict',
+    );
+    expect((error as HearthError).details!.ids as string[]).toHaveLength(2);
+  });
+
+  test(target, 'isolation.text', '$text only searches the own app', async () => {
+    const s = store();
+    const A = freshApp(s, 'A');
+    const B = freshApp(s, 'B');
+    for (const app of [A, B]) await app.ensureIndex('p', { kind: 'text', name: 'search', fields: ['title'] });
+    await A.create('p', { data: { title: 'secret plans' } });
+    await B.create('p', { data: { title: 'public notes' } });
+    expect((await B.find('p', { filter: f({ $text: { $search: 'secret' } }), limit: 10 })).items).toEqual([]);
+  });
+
+  test(target, 'isolation.similar-names', 'app ids that prefix each other or differ by case are distinct', async () => {
+    const s = store();
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const names = [`ab${suffix}`, `ab${suffix}_c`, `AB${suffix}`, `ab_${suffix}`, `a${suffix}`];
+    for (const [i, name] of names.entries()) await s.forApp(name).create('c_d', { id: 'x', data: { i } });
+    // and collections whose names could concatenate the same way
+    await s.forApp(`ab${suffix}`).create('c', { id: 'x', data: { i: 'c' } });
+    for (const [i, name] of names.entries()) {
+      expect(await s.forApp(name).get('c_d', 'x')).toMatchObject({ i });
+      expect(await s.forApp(name).count('c_d')).toBe(1);
+    }
+    expect(await s.forApp(`ab${suffix}`).get('c', 'x')).toMatchObject({ i: 'c' });
+    expect(await s.forApp(`ab${suffix}_c`).count('d')).toBe(0);
+  });
+
+  test(target, 'isolation.system-app', 'the system app is one more isolated app', async () => {
+    const s = store();
+    const app = freshApp(s);
+    const id = `iso_${Math.random().toString(36).slice(2, 10)}`;
+    await s.forApp('_system').create('_probe', { id, data: { n: 1 } });
+    expect(await app.get('_probe', id)).toBeNull();
+    expect(await s.forApp('_system').get('_probe', id)).toMatchObject({ n: 1 });
+    await s.forApp('_system').delete('_probe', id);
+  });
+});
