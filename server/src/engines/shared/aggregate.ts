@@ -17,34 +17,47 @@ import { compareForSort } from './documents.js';
 
 type Row = Record<string, unknown>;
 
-interface GroupState {
+interface Group {
   key: JsonValue[];
   acc: Record<string, { count: number; sum: number; n: number; best: unknown }>;
 }
 
-export async function runStages(rows: AsyncIterable<Row> | Iterable<Row>, stages: AggregateStage[]): Promise<Row[]> {
-  let current: Row[] | null = null;
-  let source: AsyncIterable<Row> | Iterable<Row> = rows;
+/** Runs the stages over rows synchronously (the rows may be a lazy iterator). */
+export function runStages(rows: Iterable<Row>, stages: AggregateStage[]): Row[] {
+  let current: Iterable<Row> = rows;
   for (const stage of stages) {
-    if (stage.stage === 'group') {
-      current = await group(current ?? source, stage.by, stage.accumulators);
-      continue;
-    }
-    const input: Row[] = current ?? (await collect(source));
     switch (stage.stage) {
+      case 'group': {
+        const state = new GroupState(stage.by, stage.accumulators);
+        for (const row of current) state.add(row);
+        current = state.rows();
+        break;
+      }
       case 'match':
-        current = input.filter((row) => matches(stage.filter, row));
+        current = [...current].filter((row) => matches(stage.filter, row));
         break;
       case 'sort':
-        current = [...input].sort(compareRows(stage.sort));
+        current = [...current].sort(compareRows(stage.sort));
         break;
       case 'limit':
-        current = input.slice(0, stage.limit);
+        current = [...current].slice(0, stage.limit);
         break;
     }
-    source = current;
   }
-  return current ?? (await collect(source));
+  return [...current];
+}
+
+/** The same over an async source (a driver cursor): a leading `$group` streams, anything else collects first. */
+export async function runStagesAsync(rows: AsyncIterable<Row>, stages: AggregateStage[]): Promise<Row[]> {
+  const first = stages[0];
+  if (first?.stage === 'group') {
+    const state = new GroupState(first.by, first.accumulators);
+    for await (const row of rows) state.add(row);
+    return runStages(state.rows(), stages.slice(1));
+  }
+  const all: Row[] = [];
+  for await (const row of rows) all.push(row);
+  return runStages(all, stages);
 }
 
 /** Sort for rows that may not have ids (group output). */
@@ -61,32 +74,28 @@ function sortOnly(sort: Extract<AggregateStage, { stage: 'sort' }>['sort'], a: R
   return 0;
 }
 
-async function collect(rows: AsyncIterable<Row> | Iterable<Row>): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-}
+class GroupState {
+  private readonly groups = new Map<string, Group>();
 
-async function group(
-  rows: AsyncIterable<Row> | Iterable<Row>,
-  by: string[],
-  accumulators: Record<string, Accumulator>,
-): Promise<Row[]> {
-  const groups = new Map<string, GroupState>();
-  for await (const row of rows) {
-    const key = by.map((path) => {
+  constructor(
+    private readonly by: string[],
+    private readonly accumulators: Record<string, Accumulator>,
+  ) {}
+
+  add(row: Row): void {
+    const key = this.by.map((path) => {
       const value = getPath(row, path);
       return value === undefined ? null : (value as JsonValue);
     });
     const id = JSON.stringify(key);
-    let state = groups.get(id);
-    if (!state) {
-      state = { key, acc: {} };
-      for (const name of Object.keys(accumulators)) state.acc[name] = { count: 0, sum: 0, n: 0, best: undefined };
-      groups.set(id, state);
+    let group = this.groups.get(id);
+    if (!group) {
+      group = { key, acc: {} };
+      for (const name of Object.keys(this.accumulators)) group.acc[name] = { count: 0, sum: 0, n: 0, best: undefined };
+      this.groups.set(id, group);
     }
-    for (const [name, acc] of Object.entries(accumulators)) {
-      const s = state.acc[name]!;
+    for (const [name, acc] of Object.entries(this.accumulators)) {
+      const s = group.acc[name]!;
       s.count++;
       if (acc.op === 'count') continue;
       const value = getPath(row, acc.path);
@@ -99,26 +108,29 @@ async function group(
       }
     }
   }
-  return [...groups.values()].map((state) => {
-    const out: Row = {};
-    by.forEach((path, i) => (out[path] = state.key[i]));
-    for (const [name, acc] of Object.entries(accumulators)) {
-      const s = state.acc[name]!;
-      out[name] =
-        acc.op === 'count'
-          ? s.count
-          : acc.op === 'sum'
-            ? s.sum
-            : acc.op === 'avg'
-              ? s.n === 0
-                ? null
-                : s.sum / s.n
-              : s.best === undefined
-                ? null
-                : s.best;
-    }
-    return out;
-  });
+
+  rows(): Row[] {
+    return [...this.groups.values()].map((group) => {
+      const out: Row = {};
+      this.by.forEach((path, i) => (out[path] = group.key[i]));
+      for (const [name, acc] of Object.entries(this.accumulators)) {
+        const s = group.acc[name]!;
+        out[name] =
+          acc.op === 'count'
+            ? s.count
+            : acc.op === 'sum'
+              ? s.sum
+              : acc.op === 'avg'
+                ? s.n === 0
+                  ? null
+                  : s.sum / s.n
+                : s.best === undefined
+                  ? null
+                  : s.best;
+      }
+      return out;
+    });
+  }
 }
 
 /** How many leading stages an engine can push into its query: `$match`es, then one `$sort` and a `$limit`. */
