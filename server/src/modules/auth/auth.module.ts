@@ -1,0 +1,96 @@
+import type { RequestHandler, Router } from 'express';
+import type { Logger } from 'pino';
+import type { RouteSpec } from '../../http/route.js';
+import type { DocumentStore } from '../../ports/document-store.js';
+import type { Mailer } from '../../ports/mail.js';
+import type { AdminAuth } from '../admin/admin-auth.js';
+import type { AppsService } from '../admin/apps.service.js';
+import type { AuditLog } from '../admin/audit.service.js';
+import { authRoutes } from './auth.routes.js';
+import { AuthService } from './auth.service.js';
+import { AuthSettingsService } from './auth.settings.js';
+import { linkPages } from './links.routes.js';
+import { SecretBox } from './mfa.js';
+import { OneTimeTokens } from './one-time-tokens.js';
+import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
+import { Sessions } from './sessions.js';
+import { SigningKeys } from './signing-keys.js';
+import { createUserAuth } from './user-auth.js';
+import { userManagementRoutes } from './users.routes.js';
+import { UsersRepo } from './users.repo.js';
+import { UsersService } from './users.service.js';
+
+/**
+ * The auth module wired together from the ports: app.ts mounts `linkPages` (before the app-key
+ * check: mail links carry no key), `attachUser` (after it), and the routes.
+ */
+export interface AuthModule {
+  auth: AuthService;
+  users: UsersService;
+  settings: AuthSettingsService;
+  keys: SigningKeys;
+  sessions: Sessions;
+  limits: AuthRateLimits;
+  mailer: Mailer;
+  attachUser: RequestHandler;
+  requireUser: RequestHandler;
+  linkPages(): Router;
+  /** Drops per-app caches (the app was deleted). */
+  forgetApp(appId: string): void;
+  appRoutes(): RouteSpec[];
+  adminRoutes(): RouteSpec[];
+}
+
+export function createAuthModule(deps: {
+  store: DocumentStore;
+  mailer: Mailer;
+  apps: AppsService;
+  adminAuth: AdminAuth;
+  audit: AuditLog;
+  secret: string;
+  publicUrl: string;
+  logger: Logger;
+  now: () => Date;
+  limiters?: LimiterFactory;
+}): AuthModule {
+  const settings = new AuthSettingsService(deps.store, deps.now);
+  const keys = new SigningKeys(deps.store, deps.secret, deps.now);
+  const sessions = new Sessions(deps.store, keys, deps.now);
+  const oneTime = new OneTimeTokens(deps.store, deps.now);
+  const limits = new AuthRateLimits(deps.limiters);
+  const users = new UsersRepo(deps.store);
+  const auth = new AuthService({
+    users,
+    settings,
+    sessions,
+    oneTime,
+    limits,
+    mailer: deps.mailer,
+    box: new SecretBox(deps.secret),
+    publicUrl: deps.publicUrl,
+    logger: deps.logger,
+    now: deps.now,
+  });
+  const usersService = new UsersService({ store: deps.store, users, sessions, auth, audit: deps.audit });
+  const { attachUser, requireUser } = createUserAuth({ keys, sessions, users });
+  return {
+    auth,
+    users: usersService,
+    settings,
+    keys,
+    sessions,
+    limits,
+    mailer: deps.mailer,
+    attachUser,
+    requireUser,
+    linkPages: () => linkPages({ apps: deps.apps, auth }),
+    forgetApp: (appId) => {
+      settings.forget(appId);
+      keys.forget(appId);
+      users.forget(appId);
+    },
+    appRoutes: () => authRoutes({ auth, limits, requireUser }),
+    adminRoutes: () =>
+      userManagementRoutes({ users: usersService, apps: deps.apps, adminAuth: deps.adminAuth, settings, keys, mailer: deps.mailer }),
+  };
+}

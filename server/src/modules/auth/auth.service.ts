@@ -1,0 +1,443 @@
+import type { Logger } from 'pino';
+import { HearthError } from '../../errors.js';
+import type { JsonValue } from '../../lib/filter/types.js';
+import { hashPassword, verifyPassword } from '../../lib/passwords.js';
+import type { StoredDocument } from '../../ports/document-store.js';
+import type { Mailer } from '../../ports/mail.js';
+import { validateTouched, type FieldErrors } from '../collections/validate.js';
+import type { AuthSettings, AuthSettingsService, MailKind } from './auth.settings.js';
+import { linkWithToken, renderMail } from './mail.templates.js';
+import { findRecoveryCode, matchTotp, newRecoveryCodes, newTotp, type SecretBox } from './mfa.js';
+import type { OneTimeTokens } from './one-time-tokens.js';
+import { passwordProblems } from './password-policy.js';
+import type { AuthRateLimits } from './rate-limits.js';
+import type { IssuedTokens, Sessions, SessionView } from './sessions.js';
+import { normaliseEmail, toUserView, type UsersRepo, type UserView } from './users.repo.js';
+
+/**
+ * App-user sign-in flows: email + password, anonymous, refresh, logout, profile, password change,
+ * upgrade, email verification, password reset, magic links and TOTP MFA. Answers that could tell
+ * whether an email has an account (login, reset, magic link) are the same either way.
+ */
+export interface AuthContext {
+  appId: string;
+  appName: string;
+  ip: string;
+  userAgent: string | null;
+  requestId?: string;
+}
+
+/** The caller of /auth/me and friends: a verified access token's user and session. */
+export interface SignedIn {
+  userId: string;
+  sessionId: string;
+}
+
+export interface SignIn extends IssuedTokens {
+  user: UserView;
+}
+
+export interface MfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: Array<'totp' | 'recovery'>;
+}
+
+export interface AuthServiceDeps {
+  users: UsersRepo;
+  settings: AuthSettingsService;
+  sessions: Sessions;
+  oneTime: OneTimeTokens;
+  limits: AuthRateLimits;
+  mailer: Mailer;
+  box: SecretBox;
+  publicUrl: string;
+  logger: Logger;
+  now: () => Date;
+}
+
+const wrongCredentials = () => new HearthError('unauthorized', 'The email or password is incorrect.');
+const disabled = () => new HearthError('forbidden', 'This account is disabled.', { reason: 'user_disabled' });
+
+export class AuthService {
+  constructor(private readonly d: AuthServiceDeps) {}
+
+  settings(appId: string): Promise<AuthSettings> {
+    return this.d.settings.get(appId);
+  }
+
+  // ── sign-up and sign-in ─────────────────────────────────────────────
+
+  async signup(
+    ctx: AuthContext,
+    input: { email: string; password: string; profile?: Record<string, unknown> },
+  ): Promise<SignIn | { user: UserView; verificationRequired: true }> {
+    const s = await this.settings(ctx.appId);
+    if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
+    const email = normaliseEmail(input.email);
+    this.assertPassword(s, input.password, email);
+    const profile = input.profile ? this.checkProfile(s, {}, input.profile) : this.defaultProfile(s);
+    const doc = await this.d.users.create(ctx.appId, {
+      email,
+      passwordHash: await hashPassword(input.password),
+      anonymous: false,
+      profile,
+    });
+    await this.sendLink(ctx, s, 'verify', doc, s.verifyTokenTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+    if (s.requireVerifiedEmail) return { user: toUserView(doc), verificationRequired: true };
+    return this.startSession(ctx, s, doc, ['pwd']);
+  }
+
+  async login(ctx: AuthContext, input: { email: string; password: string }): Promise<SignIn | MfaChallenge> {
+    const s = await this.settings(ctx.appId);
+    const email = normaliseEmail(input.email);
+    await this.d.limits.assertLoginAllowed(ctx.appId, email, ctx.ip, s);
+    const doc = await this.d.users.byEmail(ctx.appId, email);
+    const hash = doc && typeof doc.passwordHash === 'string' ? doc.passwordHash : undefined;
+    // Same work (one argon2 verification) whether or not the account exists.
+    const ok = await verifyPassword(hash, input.password);
+    if (!doc || !ok) {
+      await this.d.limits.loginFailed(ctx.appId, email, ctx.ip, s);
+      throw wrongCredentials();
+    }
+    await this.d.limits.loginSucceeded(ctx.appId, email, ctx.ip, s);
+    if (doc.disabledAt) throw disabled();
+    if (s.requireVerifiedEmail && !doc.emailVerified) {
+      throw new HearthError('forbidden', 'Confirm your email address first.', { reason: 'email_not_verified' });
+    }
+    return this.finishFirstFactor(ctx, s, doc, ['pwd']);
+  }
+
+  async anonymous(ctx: AuthContext): Promise<SignIn> {
+    const s = await this.settings(ctx.appId);
+    if (!s.allowAnonymous) throw new HearthError('forbidden', 'Anonymous sign-in is disabled for this app.', { reason: 'anonymous_disabled' });
+    const doc = await this.d.users.create(ctx.appId, { email: null, passwordHash: null, anonymous: true, profile: this.defaultProfile(s) });
+    return this.startSession(ctx, s, doc, ['anon']);
+  }
+
+  async refresh(ctx: AuthContext, refreshToken: string): Promise<SignIn> {
+    const s = await this.settings(ctx.appId);
+    let current: StoredDocument | null = null;
+    const tokens = await this.d.sessions.refresh(
+      ctx.appId,
+      refreshToken,
+      async (id) => {
+        current = await this.d.users.get(ctx.appId, id);
+        return current && !current.disabledAt ? { id: current.id, anonymous: Boolean(current.anonymous) } : null;
+      },
+      s.accessTokenTtl,
+    );
+    const { userId: _u, sessionId: _s, ...issued } = tokens;
+    return { user: toUserView(current!), ...issued };
+  }
+
+  async logout(ctx: AuthContext, who: SignedIn): Promise<void> {
+    await this.d.sessions.revoke(ctx.appId, who.sessionId, 'logout');
+  }
+
+  // ── the signed-in user ──────────────────────────────────────────────
+
+  async me(appId: string, who: SignedIn): Promise<UserView> {
+    return toUserView(await this.d.users.require(appId, who.userId));
+  }
+
+  async updateMe(appId: string, who: SignedIn, patch: { profile?: Record<string, unknown> }): Promise<UserView> {
+    const s = await this.settings(appId);
+    const doc = await this.d.users.require(appId, who.userId);
+    if (!patch.profile) return toUserView(doc);
+    const profile = this.checkProfile(s, (doc.profile as Record<string, JsonValue>) ?? {}, patch.profile);
+    return toUserView(await this.d.users.update(appId, doc.id, { set: { profile } }));
+  }
+
+  async changePassword(ctx: AuthContext, who: SignedIn, input: { currentPassword?: string; newPassword: string }): Promise<void> {
+    const s = await this.settings(ctx.appId);
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (doc.anonymous) throw new HearthError('forbidden', 'Anonymous users have no password: upgrade the account instead.');
+    if (typeof doc.passwordHash === 'string') {
+      if (!input.currentPassword || !(await verifyPassword(doc.passwordHash, input.currentPassword))) {
+        await this.d.limits.loginFailed(ctx.appId, String(doc.login), ctx.ip, s);
+        throw new HearthError('unauthorized', 'The current password is incorrect.', { field: 'currentPassword' });
+      }
+    }
+    this.assertPassword(s, input.newPassword, (doc.email as string | null) ?? null);
+    await this.d.users.update(ctx.appId, doc.id, { set: { passwordHash: await hashPassword(input.newPassword), passwordChangedAt: this.d.now().toISOString() } });
+    // Every other session ends: whoever knew the old password is signed out.
+    await this.d.sessions.revokeAll(ctx.appId, doc.id, 'password_changed', who.sessionId);
+    await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
+  }
+
+  /** Anonymous → email account, same id (so everything it owns stays its own). */
+  async upgrade(ctx: AuthContext, who: SignedIn, input: { email: string; password: string }): Promise<SignIn> {
+    const s = await this.settings(ctx.appId);
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (!doc.anonymous) throw new HearthError('conflict', 'This account already has an email.', { reason: 'not_anonymous' });
+    const email = normaliseEmail(input.email);
+    this.assertPassword(s, input.password, email);
+    const updated = await this.d.users.update(
+      ctx.appId,
+      doc.id,
+      { set: { login: email, email, emailVerified: false, anonymous: false, passwordHash: await hashPassword(input.password) } },
+      doc.version,
+    );
+    await this.d.sessions.revoke(ctx.appId, who.sessionId, 'upgraded');
+    await this.sendLink(ctx, s, 'verify', updated, s.verifyTokenTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+    return this.startSession(ctx, s, updated, ['pwd']);
+  }
+
+  async sessions(appId: string, who: SignedIn): Promise<SessionView[]> {
+    return this.d.sessions.list(appId, who.userId, who.sessionId);
+  }
+
+  async revokeSession(appId: string, who: SignedIn, sessionId: string): Promise<void> {
+    await this.d.sessions.revokeOwn(appId, who.userId, sessionId);
+  }
+
+  // ── links by mail ───────────────────────────────────────────────────
+
+  async requestVerification(ctx: AuthContext, who: SignedIn): Promise<void> {
+    const s = await this.settings(ctx.appId);
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (!doc.email) throw new HearthError('invalid_request', 'This account has no email address.');
+    if (doc.emailVerified) return;
+    await this.sendLink(ctx, s, 'verify', doc, s.verifyTokenTtl);
+  }
+
+  async confirmVerification(appId: string, token: string): Promise<UserView> {
+    const rec = await this.d.oneTime.consume(appId, token, 'verify');
+    const doc = rec.userId ? await this.d.users.get(appId, rec.userId) : null;
+    // The address must still be the one the link was sent to.
+    if (!doc || doc.email !== rec.email) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    return toUserView(await this.d.users.update(appId, doc.id, { set: { emailVerified: true } }));
+  }
+
+  /** Always succeeds (202) whether or not the email has an account. */
+  async requestReset(ctx: AuthContext, email: string): Promise<void> {
+    const s = await this.settings(ctx.appId);
+    const doc = await this.d.users.byEmail(ctx.appId, email);
+    if (!doc || doc.disabledAt || !doc.email) return;
+    await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
+    await this.sendLink(ctx, s, 'reset', doc, s.resetTokenTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+  }
+
+  async confirmReset(ctx: AuthContext, token: string, password: string): Promise<void> {
+    const s = await this.settings(ctx.appId);
+    // Check the password first so a refused password does not burn the link.
+    this.assertPassword(s, password, null);
+    const rec = await this.d.oneTime.consume(ctx.appId, token, 'reset');
+    const doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : null;
+    if (!doc || doc.email !== rec.email || doc.disabledAt) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    this.assertPassword(s, password, (doc.email as string | null) ?? null);
+    await this.d.users.update(ctx.appId, doc.id, {
+      // Following the link proved the address.
+      set: { passwordHash: await hashPassword(password), emailVerified: true, passwordChangedAt: this.d.now().toISOString() },
+    });
+    await this.d.sessions.revokeAll(ctx.appId, doc.id, 'password_reset');
+    await this.d.limits.loginSucceeded(ctx.appId, String(doc.login), ctx.ip, s);
+  }
+
+  /** Always succeeds (202). Unknown addresses get an account on confirmation when sign-up is open. */
+  async requestMagicLink(ctx: AuthContext, email: string): Promise<void> {
+    const s = await this.settings(ctx.appId);
+    const address = normaliseEmail(email);
+    const doc = await this.d.users.byEmail(ctx.appId, address);
+    if (doc?.disabledAt) return;
+    if (!doc && !s.allowSignup) return;
+    if (!(await this.d.limits.mayMail(ctx.appId, address))) return;
+    const token = await this.d.oneTime.issue(ctx.appId, { purpose: 'magic', userId: doc?.id ?? null, email: address }, s.magicLinkTtl);
+    await this.mail(ctx, s, 'magic-link', address, token, s.magicLinkTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+  }
+
+  async confirmMagicLink(ctx: AuthContext, token: string): Promise<SignIn | MfaChallenge> {
+    const s = await this.settings(ctx.appId);
+    const rec = await this.d.oneTime.consume(ctx.appId, token, 'magic');
+    let doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : await this.d.users.byEmail(ctx.appId, rec.email!);
+    if (doc && doc.email !== rec.email) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    if (!doc) {
+      if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
+      doc = await this.d.users.create(ctx.appId, { email: rec.email, passwordHash: null, anonymous: false, emailVerified: true, profile: this.defaultProfile(s) });
+    } else if (!doc.emailVerified) {
+      doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
+    }
+    if (doc.disabledAt) throw disabled();
+    return this.finishFirstFactor(ctx, s, doc, ['email']);
+  }
+
+  // ── TOTP MFA ────────────────────────────────────────────────────────
+
+  async enrolTotp(ctx: AuthContext, who: SignedIn): Promise<{ secret: string; uri: string }> {
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (doc.anonymous) throw new HearthError('forbidden', 'Anonymous users cannot enrol MFA.');
+    if (mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is already enabled; disable it first.');
+    const enrolment = newTotp(ctx.appName, String(doc.email ?? doc.id));
+    await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.totpPending': this.d.box.seal(enrolment.secret) } });
+    return enrolment;
+  }
+
+  async activateTotp(ctx: AuthContext, who: SignedIn, code: string): Promise<{ recoveryCodes: string[] }> {
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    const mfa = mfaOf(doc);
+    const secret = mfa.totpPending ? this.d.box.open(mfa.totpPending) : null;
+    if (!secret) throw new HearthError('conflict', 'Start TOTP enrolment first.');
+    await this.d.limits.assertMfaAllowed(ctx.appId, doc.id);
+    const step = matchTotp(secret, code, this.d.now());
+    if (step === null) {
+      await this.d.limits.mfaFailed(ctx.appId, doc.id);
+      throw new HearthError('unauthorized', 'The code is incorrect.', { field: 'code' });
+    }
+    const { codes, hashes } = newRecoveryCodes();
+    await this.d.users.update(
+      ctx.appId,
+      doc.id,
+      { set: { mfa: { totp: mfa.totpPending ?? null, totpPending: null, totpLastStep: step, recoveryCodes: hashes, enabledAt: this.d.now().toISOString() } } },
+      doc.version,
+    );
+    return { recoveryCodes: codes };
+  }
+
+  async disableTotp(ctx: AuthContext, who: SignedIn, code: string): Promise<void> {
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (!mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is not enabled.');
+    await this.checkSecondFactor(ctx, doc, code);
+    await this.d.users.update(ctx.appId, doc.id, { set: { mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] } } });
+  }
+
+  /** The second step of a sign-in: a TOTP code or a recovery code for the challenge token. */
+  async completeMfa(ctx: AuthContext, mfaToken: string, code: string): Promise<SignIn> {
+    const s = await this.settings(ctx.appId);
+    const rec = await this.d.oneTime.peek(ctx.appId, mfaToken, 'mfa');
+    const doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : null;
+    if (!doc || doc.disabledAt || !mfaOf(doc).totp) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    const method = await this.checkSecondFactor(ctx, doc, code);
+    await this.d.oneTime.consume(ctx.appId, mfaToken, 'mfa');
+    const amr = Array.isArray(rec.data.amr) ? (rec.data.amr as string[]) : [];
+    return this.startSession(ctx, s, (await this.d.users.get(ctx.appId, doc.id))!, [...amr, method === 'totp' ? 'otp' : 'recovery', 'mfa']);
+  }
+
+  /** Checks a TOTP or recovery code (each usable once); returns which it was. */
+  private async checkSecondFactor(ctx: AuthContext, doc: StoredDocument, code: string): Promise<'totp' | 'recovery'> {
+    await this.d.limits.assertMfaAllowed(ctx.appId, doc.id);
+    const mfa = mfaOf(doc);
+    const secret = mfa.totp ? this.d.box.open(mfa.totp) : null;
+    const trimmed = code.trim();
+    if (secret && /^\d{6}$/.test(trimmed)) {
+      const step = matchTotp(secret, trimmed, this.d.now());
+      if (step !== null && step > (mfa.totpLastStep ?? 0)) {
+        try {
+          await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.totpLastStep': step } }, doc.version);
+          return 'totp';
+        } catch (e) {
+          if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
+        }
+      }
+    } else {
+      const i = findRecoveryCode(mfa.recoveryCodes ?? [], trimmed);
+      if (i >= 0) {
+        const rest = (mfa.recoveryCodes ?? []).filter((_, j) => j !== i);
+        try {
+          await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.recoveryCodes': rest } }, doc.version);
+          return 'recovery';
+        } catch (e) {
+          if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
+        }
+      }
+    }
+    await this.d.limits.mfaFailed(ctx.appId, doc.id);
+    throw new HearthError('unauthorized', 'The code is incorrect.', { field: 'code' });
+  }
+
+  // ── shared pieces ───────────────────────────────────────────────────
+
+  /** After a first factor: a session, or an MFA challenge when the user enrolled TOTP. */
+  async finishFirstFactor(ctx: AuthContext, s: AuthSettings, doc: StoredDocument, amr: string[]): Promise<SignIn | MfaChallenge> {
+    if (mfaOf(doc).totp) {
+      const mfaToken = await this.d.oneTime.issue(ctx.appId, { purpose: 'mfa', userId: doc.id, data: { amr } }, 300);
+      return { mfaRequired: true, mfaToken, methods: ['totp', 'recovery'] };
+    }
+    return this.startSession(ctx, s, doc, amr);
+  }
+
+  async startSession(ctx: AuthContext, s: AuthSettings, doc: StoredDocument, amr: string[], impersonatedBy?: string): Promise<SignIn> {
+    const updated = impersonatedBy ? doc : await this.d.users.update(ctx.appId, doc.id, { set: { lastSignInAt: this.d.now().toISOString() } });
+    const { sessionId: _sid, ...tokens } = await this.d.sessions.start(
+      ctx.appId,
+      { id: doc.id, anonymous: Boolean(doc.anonymous) },
+      { ip: ctx.ip, userAgent: ctx.userAgent, amr, impersonatedBy: impersonatedBy ?? null },
+      { access: s.accessTokenTtl, refresh: impersonatedBy ? Math.min(3600, s.refreshTokenTtl) : s.refreshTokenTtl },
+    );
+    return { user: toUserView(updated), ...tokens };
+  }
+
+  private assertPassword(s: AuthSettings, password: string, email: string | null): void {
+    const problems = passwordProblems(password, s.passwordPolicy, email);
+    if (problems.length) {
+      throw new HearthError('validation_failed', 'The password does not meet the policy.', { fields: { password: problems.join('; ') } });
+    }
+  }
+
+  private defaultProfile(s: AuthSettings): Record<string, JsonValue> {
+    return s.profileFields.length ? this.checkProfile(s, {}, {}) : {};
+  }
+
+  /** Validates a profile patch against the app's profile fields (strict; null removes). */
+  checkProfile(s: AuthSettings, current: Record<string, JsonValue>, patch: Record<string, unknown>): Record<string, JsonValue> {
+    const schema = { strict: true, fields: new Map(s.profileFields.map((f) => [f.name, f])) };
+    const next: Record<string, unknown> = { ...current };
+    const touched = new Set(Object.keys(patch));
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete next[k];
+      else Object.defineProperty(next, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    // Defaults for fields never set.
+    for (const f of s.profileFields) {
+      if (!Object.hasOwn(next, f.name) && f.default !== undefined) {
+        next[f.name] = structuredClone(f.default);
+        touched.add(f.name);
+      } else if (!Object.hasOwn(next, f.name) && f.required) touched.add(f.name);
+    }
+    try {
+      validateTouched(schema, next, touched);
+    } catch (e) {
+      if (e instanceof HearthError && e.code === 'validation_failed') {
+        const fields = (e.details?.fields ?? {}) as FieldErrors;
+        throw new HearthError('validation_failed', 'The profile is invalid.', {
+          fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [`profile.${k}`, v])),
+        });
+      }
+      throw e;
+    }
+    return next as Record<string, JsonValue>;
+  }
+
+  private async sendLink(ctx: AuthContext, s: AuthSettings, kind: 'verify' | 'reset', doc: StoredDocument, ttl: number): Promise<void> {
+    const email = doc.email as string | null;
+    if (!email || !(await this.d.limits.mayMail(ctx.appId, email))) return;
+    const token = await this.d.oneTime.issue(ctx.appId, { purpose: kind, userId: doc.id, email }, ttl);
+    await this.mail(ctx, s, kind, email, token, ttl);
+  }
+
+  private async mail(ctx: AuthContext, s: AuthSettings, kind: MailKind, to: string, token: string, ttl: number): Promise<void> {
+    const base = (kind === 'verify' ? s.links.verify : kind === 'reset' ? s.links.reset : s.links.magicLink) ?? `${this.d.publicUrl}/v1/apps/${ctx.appId}/auth/links/${kind}`;
+    const link = linkWithToken(base, token);
+    const rendered = renderMail(kind, s.templates, {
+      appName: ctx.appName,
+      email: to,
+      link,
+      token,
+      expiresInMinutes: String(Math.round(ttl / 60)),
+    });
+    await this.d.mailer.send({ appId: ctx.appId, to, kind, ...rendered, ...(s.mailFrom ? { from: s.mailFrom } : {}) });
+  }
+
+  private mailFailed(err: unknown, ctx: AuthContext): void {
+    this.d.logger.error({ err, appId: ctx.appId, requestId: ctx.requestId }, 'auth mail could not be sent');
+  }
+}
+
+interface MfaState {
+  totp?: string | null;
+  totpPending?: string | null;
+  totpLastStep?: number;
+  recoveryCodes?: string[];
+}
+
+const mfaOf = (doc: StoredDocument): MfaState => (doc.mfa ?? {}) as MfaState;

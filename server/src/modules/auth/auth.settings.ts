@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { HearthError } from '../../errors.js';
+import type { JsonValue } from '../../lib/filter/types.js';
+import type { DocumentStore } from '../../ports/document-store.js';
+import { fieldDef } from '../collections/collection.schema.js';
+import { SETTINGS } from './auth.collections.js';
+
+/**
+ * Per-app auth settings, kept in the app's own store (`_auth_settings`, one document). Admins
+ * read and change them through `/v1/admin/apps/{app}/auth/settings`; every replica re-reads them
+ * within a few seconds (short cache).
+ */
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const passwordPolicySchema = z.strictObject({
+  minLength: z.number().int().min(8).max(256).default(10),
+  maxLength: z.number().int().min(16).max(1024).default(256),
+  requireLowercase: z.boolean().default(false),
+  requireUppercase: z.boolean().default(false),
+  requireDigit: z.boolean().default(false),
+  requireSymbol: z.boolean().default(false),
+  /** Refuse passwords that contain the account's email (local part) or are one repeated character. */
+  refuseObvious: z.boolean().default(true),
+});
+export type PasswordPolicy = z.output<typeof passwordPolicySchema>;
+
+const template = z.strictObject({
+  subject: z.string().min(1).max(300),
+  text: z.string().min(1).max(20_000),
+  html: z.string().max(100_000).optional(),
+});
+export type MailTemplate = z.output<typeof template>;
+export const MAIL_KINDS = ['verify', 'reset', 'magic-link'] as const;
+export type MailKind = (typeof MAIL_KINDS)[number];
+
+const httpsOrLocalUrl = z.url({ protocol: /^https?$/ }).max(2000);
+
+export const oidcProviderSchema = z.strictObject({
+  /** `google`, `apple`, `github` use their presets; anything else needs `issuer`. */
+  issuer: httpsOrLocalUrl.optional(),
+  clientId: z.string().min(1).max(500),
+  clientSecret: z.string().min(1).max(2000).optional(),
+  scopes: z.array(z.string().regex(/^[\w:./-]{1,100}$/)).max(20).optional(),
+  enabled: z.boolean().default(true),
+});
+export type OidcProviderSettings = z.output<typeof oidcProviderSchema>;
+
+export const authSettingsSchema = z.strictObject({
+  allowSignup: z.boolean().default(true),
+  allowAnonymous: z.boolean().default(true),
+  /** Refuse password and magic-link sign-in until the email is verified. */
+  requireVerifiedEmail: z.boolean().default(false),
+  accessTokenTtl: seconds(60, 24 * 3600).default(900),
+  refreshTokenTtl: seconds(3600, 365 * 24 * 3600).default(30 * 24 * 3600),
+  passwordPolicy: passwordPolicySchema.default(() => passwordPolicySchema.parse({})),
+  /** Failed logins per account before it is locked for `lockoutSeconds`. */
+  maxFailedLogins: z.number().int().min(3).max(1000).default(10),
+  lockoutSeconds: seconds(10, 24 * 3600).default(15 * 60),
+  /** Requests per IP per 15 minutes to the sign-in style routes. */
+  ipRequestsPer15Min: z.number().int().min(10).max(100_000).default(300),
+  verifyTokenTtl: seconds(300, 7 * 24 * 3600).default(24 * 3600),
+  resetTokenTtl: seconds(300, 24 * 3600).default(3600),
+  magicLinkTtl: seconds(60, 3600).default(900),
+  /** Where links in mails point: the app's page that reads `?token=` and calls the confirm route. */
+  links: z
+    .strictObject({ verify: httpsOrLocalUrl.optional(), reset: httpsOrLocalUrl.optional(), magicLink: httpsOrLocalUrl.optional() })
+    .default({}),
+  /** Allowed `redirectTo` targets for OAuth sign-in (exact origins or URL prefixes). */
+  redirectUrls: z.array(httpsOrLocalUrl).max(50).default([]),
+  mailFrom: z.string().max(320).optional(),
+  templates: z.partialRecord(z.enum(MAIL_KINDS), template).default({}),
+  /** The app's profile fields (`GET/PATCH /auth/me` → `profile`), same definitions as collections. */
+  profileFields: z.array(fieldDef).max(100).default([]),
+  oauth: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), oidcProviderSchema).default({}),
+});
+export type AuthSettings = z.output<typeof authSettingsSchema>;
+
+/** A PATCH: top-level keys replace, except passwordPolicy/links/templates/oauth, which merge. */
+export const authSettingsPatch = z.strictObject(
+  Object.fromEntries(Object.entries(authSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()])) as {
+    [K in keyof typeof authSettingsSchema.shape]: z.ZodOptional<(typeof authSettingsSchema.shape)[K] extends z.ZodDefault<infer I> ? I : never>;
+  },
+);
+export type AuthSettingsPatch = z.output<typeof authSettingsPatch>;
+
+export const DEFAULT_AUTH_SETTINGS: AuthSettings = authSettingsSchema.parse({});
+
+/** The settings as admins see them: client secrets are never returned. */
+export function settingsView(settings: AuthSettings): AuthSettings {
+  const oauth = Object.fromEntries(
+    Object.entries(settings.oauth).map(([name, p]) => [name, { ...p, ...(p.clientSecret ? { clientSecret: '********' } : {}) }]),
+  );
+  return { ...settings, oauth };
+}
+
+export class AuthSettingsService {
+  private readonly cache = new Map<string, { settings: AuthSettings; until: number }>();
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly now: () => Date,
+    private readonly cacheMs = 3_000,
+  ) {}
+
+  async get(appId: string): Promise<AuthSettings> {
+    const t = this.now().getTime();
+    const hit = this.cache.get(appId);
+    if (hit && hit.until > t) return hit.settings;
+    const doc = await this.store.forApp(appId).get(SETTINGS, 'settings');
+    const parsed = authSettingsSchema.safeParse(doc?.settings ?? {});
+    const settings = parsed.success ? parsed.data : DEFAULT_AUTH_SETTINGS;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(appId, { settings, until: t + this.cacheMs });
+    return settings;
+  }
+
+  async update(appId: string, patch: AuthSettingsPatch): Promise<AuthSettings> {
+    const current = await this.get(appId);
+    const merged: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (key === 'passwordPolicy' || key === 'links' || key === 'templates') {
+        merged[key] = { ...(current[key] as object), ...(value as object) };
+      } else if (key === 'oauth') {
+        const next: Record<string, OidcProviderSettings> = { ...current.oauth };
+        for (const [name, p] of Object.entries(value as Record<string, OidcProviderSettings>)) {
+          // A masked secret sent back unchanged keeps the stored one.
+          const secret = p.clientSecret === '********' ? current.oauth[name]?.clientSecret : p.clientSecret;
+          next[name] = { ...p, ...(secret ? { clientSecret: secret } : {}) };
+        }
+        merged.oauth = next;
+      } else merged[key] = value;
+    }
+    const parsed = authSettingsSchema.safeParse(merged);
+    if (!parsed.success) {
+      throw new HearthError('validation_failed', 'The auth settings are invalid.', {
+        fields: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message])),
+      });
+    }
+    const app = this.store.forApp(appId);
+    const data = { settings: parsed.data as unknown as JsonValue };
+    const existing = await app.get(SETTINGS, 'settings');
+    if (existing) await app.replace(SETTINGS, 'settings', data);
+    else await app.create(SETTINGS, { id: 'settings', data });
+    this.cache.delete(appId);
+    return parsed.data;
+  }
+
+  forget(appId: string): void {
+    this.cache.delete(appId);
+  }
+}

@@ -1,0 +1,98 @@
+import type { Request, RequestHandler } from 'express';
+import jwt from 'jsonwebtoken';
+import { Passport } from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { HearthError } from '../../errors.js';
+import type { RuleUser } from '../collections/rules.compile.js';
+import { appAudience, USER_ISSUER, type AccessClaims, type Sessions } from './sessions.js';
+import type { SigningKeys } from './signing-keys.js';
+import type { UsersRepo } from './users.repo.js';
+
+/**
+ * The signed-in app user, from `Authorization: Bearer <access token>` next to the app's key.
+ * passport-jwt verifies the token with the key named by its `kid` (HS256 only: `alg: none` and
+ * every other algorithm are refused), the audience must be this app, and the session and user
+ * behind it must still be live, so logout, revocation and disabling take effect at once.
+ * The result goes to `req.ctx.user`, which the collections rules read as `@auth`.
+ */
+export interface AppUser extends RuleUser {
+  id: string;
+  roles: string[];
+  anonymous: boolean;
+  sessionId: string;
+  /** The admin impersonating this user, when so. */
+  impersonatedBy: string | null;
+}
+
+declare module '../../context.js' {
+  interface RequestContext {
+    user?: AppUser | null;
+  }
+}
+
+export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; users: UsersRepo }): {
+  /** Mounted after the app's key check: verifies a user token when one comes with a key. */
+  attachUser: RequestHandler;
+  /** For routes that need a signed-in user. */
+  requireUser: RequestHandler;
+} {
+  const passport = new Passport();
+  passport.use(
+    'app-user-jwt',
+    new JwtStrategy(
+      {
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        secretOrKeyProvider: (req: Request, rawJwt: string, done: (err: unknown, key?: string | Buffer) => void) => {
+          const appId = req.ctx.app?.id;
+          const decoded = jwt.decode(rawJwt, { complete: true });
+          const kid = decoded && typeof decoded === 'object' ? decoded.header.kid : undefined;
+          if (!appId || !kid || decoded?.header.alg !== 'HS256') return done(new Error('unknown signing key'));
+          deps.keys
+            .verificationKey(appId, kid)
+            .then((key) => (key ? done(null, key) : done(new Error('unknown signing key'))))
+            .catch((e: unknown) => done(e));
+        },
+        algorithms: ['HS256'],
+        issuer: USER_ISSUER,
+        passReqToCallback: true,
+      },
+      (req: Request, payload: AccessClaims & { aud?: unknown }, done: (err: unknown, user?: AppUser | false) => void) => {
+        const appId = req.ctx.app!.id;
+        if (payload.typ !== 'user' || payload.app !== appId || payload.aud !== appAudience(appId) || !payload.sub || !payload.sid) {
+          return done(null, false);
+        }
+        Promise.all([deps.sessions.live(appId, payload.sid), deps.users.get(appId, payload.sub)])
+          .then(([session, user]) => {
+            if (!session || !user || session.userId !== user.id || user.disabledAt) return done(null, false);
+            done(null, {
+              id: user.id,
+              roles: Array.isArray(user.roles) ? (user.roles as string[]) : [],
+              anonymous: Boolean(user.anonymous),
+              sessionId: session.id,
+              impersonatedBy: (session.impersonatedBy as string | null) ?? null,
+            });
+          })
+          .catch((e: unknown) => done(e));
+      },
+    ),
+  );
+
+  const attachUser: RequestHandler = (req, res, next) => {
+    // Without a key, a bearer token is an admin's (handled by app-access); with one, it is a user's.
+    if (!req.ctx.key || !req.headers.authorization) return next();
+    passport.authenticate('app-user-jwt', { session: false }, (err: unknown, user: AppUser | false) => {
+      if (err instanceof HearthError) return next(err);
+      if (err) return next(new HearthError('unavailable', undefined, undefined, { cause: err }));
+      if (!user) return next(new HearthError('unauthorized', 'The access token is invalid or expired.'));
+      req.ctx.user = user;
+      next();
+    })(req, res, next);
+  };
+
+  const requireUser: RequestHandler = (req, _res, next) => {
+    if (!req.ctx.user) return next(new HearthError('unauthorized', 'Sign in first: send the user\'s access token.'));
+    next();
+  };
+
+  return { attachUser, requireUser };
+}

@@ -1,0 +1,145 @@
+import { HearthError } from '../../errors.js';
+import type { JsonValue } from '../../lib/filter/types.js';
+import { newId } from '../../lib/ids.js';
+import type { DocumentStore, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
+import { IDENTITIES, ONE_TIME, SESSIONS, USERS } from './auth.collections.js';
+
+/**
+ * The `_users` system collection of an app. `login` is the lowercased email, or `#<id>` for an
+ * account without one (anonymous, or an OAuth account whose provider gave none), so one unique
+ * index enforces one account per email on both engines (a unique index over missing values would
+ * clash on MongoDB).
+ */
+export interface UserView {
+  id: string;
+  email: string | null;
+  emailVerified: boolean;
+  anonymous: boolean;
+  roles: string[];
+  profile: Record<string, JsonValue>;
+  mfa: { totp: boolean };
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastSignInAt: string | null;
+}
+
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+export class UsersRepo {
+  private readonly ready = new Map<string, Promise<void>>();
+
+  constructor(private readonly store: DocumentStore) {}
+
+  /** Indexes of an app's auth collections, made once per app per process. */
+  ensureApp(appId: string): Promise<void> {
+    let p = this.ready.get(appId);
+    if (!p) {
+      const app = this.store.forApp(appId);
+      p = Promise.all([
+        app.ensureIndex(USERS, { kind: 'regular', name: 'login_unique', fields: [{ path: 'login', dir: 1 }], unique: true }),
+        app.ensureIndex(USERS, { kind: 'regular', name: 'by_created', fields: [{ path: 'createdAt', dir: 1 }] }),
+        app.ensureIndex(SESSIONS, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }, { path: 'createdAt', dir: -1 }] }),
+        app.ensureIndex(ONE_TIME, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
+        app.ensureIndex(IDENTITIES, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
+      ]).then(
+        () => undefined,
+        (e: unknown) => {
+          this.ready.delete(appId);
+          throw e;
+        },
+      );
+      this.ready.set(appId, p);
+    }
+    return p;
+  }
+
+  forget(appId: string): void {
+    this.ready.delete(appId);
+  }
+
+  async get(appId: string, id: string): Promise<StoredDocument | null> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
+    return this.store.forApp(appId).get(USERS, id);
+  }
+
+  async require(appId: string, id: string): Promise<StoredDocument> {
+    const doc = await this.get(appId, id);
+    if (!doc) throw new HearthError('not_found', 'No such user.');
+    return doc;
+  }
+
+  async byEmail(appId: string, email: string): Promise<StoredDocument | null> {
+    const login = normaliseEmail(email);
+    const page = await this.store.forApp(appId).find(USERS, {
+      filter: { op: 'field', path: 'login', conds: [{ op: 'eq', value: login }] },
+      limit: 1,
+    });
+    return page.items[0] ?? null;
+  }
+
+  /** Creates a user; an email already taken is `conflict`. */
+  async create(
+    appId: string,
+    input: { email: string | null; passwordHash: string | null; anonymous: boolean; emailVerified?: boolean; profile?: Record<string, JsonValue>; roles?: string[] },
+  ): Promise<StoredDocument> {
+    await this.ensureApp(appId);
+    const id = newId();
+    const email = input.email ? normaliseEmail(input.email) : null;
+    try {
+      return await this.store.forApp(appId).create(USERS, {
+        id,
+        owner: id,
+        data: {
+          login: email ?? `#${id}`,
+          email,
+          emailVerified: input.emailVerified ?? false,
+          passwordHash: input.passwordHash,
+          anonymous: input.anonymous,
+          roles: input.roles ?? [],
+          profile: input.profile ?? {},
+          mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] },
+          disabledAt: null,
+          lastSignInAt: null,
+        },
+      });
+    } catch (e) {
+      if (e instanceof HearthError && e.code === 'conflict') throw emailTaken();
+      throw e;
+    }
+  }
+
+  async update(appId: string, id: string, update: UpdateSpec, expectedVersion?: number): Promise<StoredDocument> {
+    try {
+      return await this.store.forApp(appId).update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
+    } catch (e) {
+      if (e instanceof HearthError && e.code === 'conflict' && (e.details as { reason?: string } | undefined)?.reason === 'unique') {
+        throw emailTaken();
+      }
+      throw e;
+    }
+  }
+
+  async remove(appId: string, id: string): Promise<void> {
+    await this.store.forApp(appId).delete(USERS, id);
+  }
+}
+
+export const emailTaken = () => new HearthError('conflict', 'An account with this email already exists.', { field: 'email' });
+
+export function toUserView(doc: StoredDocument): UserView {
+  const mfa = (doc.mfa ?? {}) as { totp?: string | null };
+  return {
+    id: doc.id,
+    email: (doc.email as string | null) ?? null,
+    emailVerified: Boolean(doc.emailVerified),
+    anonymous: Boolean(doc.anonymous),
+    roles: Array.isArray(doc.roles) ? (doc.roles as string[]) : [],
+    profile: (doc.profile as Record<string, JsonValue>) ?? {},
+    mfa: { totp: Boolean(mfa.totp) },
+    disabled: Boolean(doc.disabledAt),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    lastSignInAt: (doc.lastSignInAt as string | null) ?? null,
+  };
+}
