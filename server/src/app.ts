@@ -21,6 +21,10 @@ import { auditRoutes } from './modules/admin/audit.routes.js';
 import { AuditLog } from './modules/admin/audit.service.js';
 import { KeysService } from './modules/admin/keys.service.js';
 import { appInfoRoutes } from './modules/apps/app-info.routes.js';
+import { createAuthModule, type AuthModule } from './modules/auth/auth.module.js';
+import type { LimiterFactory } from './modules/auth/rate-limits.js';
+import { createOutboxMailer } from './engines/mail/outbox.js';
+import type { Mailer } from './ports/mail.js';
 import { createCollectionsModule, type CollectionsModule } from './modules/collections/collections.module.js';
 import type { DocumentEvents } from './modules/collections/events.js';
 import { systemRoutes, type ReadinessCheck } from './modules/system/system.routes.js';
@@ -44,6 +48,12 @@ export interface AppDeps {
   now?: () => Date;
   /** Extra engines for /readyz (queue, files… as they are added). */
   readiness?: ReadinessCheck[];
+  /** The mail engine (default: the outbox kept in the store). */
+  mailer?: Mailer;
+  /** Default sender of auth mails. */
+  mailFrom?: string;
+  /** Shared rate-limit store (Redis) for the auth limits; default in memory. */
+  authLimiters?: LimiterFactory;
 }
 
 export interface Services {
@@ -56,6 +66,8 @@ export interface Services {
   collections: CollectionsModule;
   /** documents.create/update/delete after commit, for realtime and webhooks. */
   documentEvents: DocumentEvents;
+  /** App users: sign-in flows, sessions, user management (see modules/auth). */
+  auth: AuthModule;
 }
 
 /** Builds the express app and its services without listening. */
@@ -82,6 +94,19 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   });
   await collections.init();
   apps.onRemove((appId) => collections.schemas.removeAllForApp(appId));
+  const auth = createAuthModule({
+    store: deps.store,
+    mailer: deps.mailer ?? createOutboxMailer({ store: deps.store, from: deps.mailFrom ?? 'Hearth <no-reply@localhost>' }),
+    apps,
+    adminAuth,
+    audit,
+    secret: deps.secret,
+    publicUrl: deps.publicUrl,
+    logger: deps.logger,
+    now,
+    ...(deps.authLimiters ? { limiters: deps.authLimiters } : {}),
+  });
+  apps.onRemove(async (appId) => auth.forgetApp(appId));
 
   const app = express();
   app.disable('x-powered-by');
@@ -109,17 +134,22 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   mountRoutes(router, openapi, adminAccountRoutes({ admins, auth: adminAuth }));
   mountRoutes(router, openapi, appRoutes({ apps, keys, auth: adminAuth }));
   mountRoutes(router, openapi, auditRoutes({ audit, auth: adminAuth }));
+  // Mail links open in a browser, without the app's key.
+  app.use('/v1/apps/:appId/auth/links', auth.linkPages());
   app.use('/v1/apps/:appId', ...appAccess({ apps, keys, adminAuth }));
+  app.use('/v1/apps/:appId', auth.attachUser);
   mountRoutes(router, openapi, appInfoRoutes());
   mountRoutes(router, openapi, collections.adminRoutes({ apps, auth: adminAuth }));
   mountRoutes(router, openapi, collections.appRoutes());
+  mountRoutes(router, openapi, auth.appRoutes());
+  mountRoutes(router, openapi, auth.adminRoutes());
   app.use(router);
 
   mountDashboard(app, deps.dashboardDir ?? null);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 
-  return { app, services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events }, openapi };
+  return { app, services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events, auth }, openapi };
 }
 
 function mountDashboard(app: Express, dir: string | null): void {
