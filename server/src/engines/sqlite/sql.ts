@@ -84,13 +84,13 @@ function compileNode(node: FilterNode, ctx: CompileContext, params: unknown[]): 
     case 'all':
       return '1';
     case 'and':
-      return node.children.length === 0 ? '1' : `(${node.children.map((c) => compileNode(c, ctx, params)).join(' AND ')})`;
+      return node.children.length === 0 ? '1' : joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'AND');
     case 'or':
-      return node.children.length === 0 ? '0' : `(${node.children.map((c) => compileNode(c, ctx, params)).join(' OR ')})`;
+      return node.children.length === 0 ? '0' : joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'OR');
     case 'nor':
       return node.children.length === 0
         ? '1'
-        : `(NOT coalesce(${node.children.map((c) => compileNode(c, ctx, params)).join(' OR ')}, 0))`;
+        : `(NOT coalesce(${joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'OR')}, 0))`;
     case 'text': {
       if (!ctx.ftsTable) throw invalidRequest('$text needs a text index on the collection.', { operator: '$text' });
       const terms = textTokens(node.search);
@@ -105,6 +105,16 @@ function compileNode(node: FilterNode, ctx: CompileContext, params: unknown[]): 
       return `hearth_field(${rawExpr(node.path)}, ?)`;
     }
   }
+}
+
+/**
+ * `a OR b OR c…` as a balanced tree of parentheses: SQLite limits expression depth (1000), and a
+ * flat chain of N terms is N deep. Parameters stay in order.
+ */
+function joinBalanced(parts: string[], op: 'AND' | 'OR'): string {
+  if (parts.length <= 16) return parts.length === 1 ? parts[0]! : `(${parts.join(` ${op} `)})`;
+  const mid = Math.ceil(parts.length / 2);
+  return `(${joinBalanced(parts.slice(0, mid), op)} ${op} ${joinBalanced(parts.slice(mid), op)})`;
 }
 
 /** SQL for conditions on a path that never holds arrays, or null when one of them needs hearth_field. */
@@ -129,6 +139,20 @@ function simpleEq(path: Path, value: JsonValue, params: unknown[]): string | nul
   return `(${rankExpr(path)} = ${rankOf(value)} AND ${valExpr(path)} = ?)`;
 }
 
+/** `$in` on a non-array path: one `rank = R AND value IN (…)` per type (lists stay flat). */
+function simpleIn(path: Path, values: JsonValue[], params: unknown[]): string | null {
+  if (values.some((v) => v !== null && !isScalar(v) && !Array.isArray(v))) return null; // objects: hearth_field
+  const parts: string[] = [];
+  if (values.includes(null)) parts.push(`${rankExpr(path)} = 0`);
+  for (const rank of [1, 2, 5]) {
+    const group = [...new Set(values.filter((v): v is string | number | boolean => isScalar(v) && rankOf(v) === rank).map(sqlValue))];
+    if (group.length === 0) continue;
+    parts.push(`(${rankExpr(path)} = ${rank} AND ${valExpr(path)} IN (${group.map(() => '?').join(', ')}))`);
+    params.push(...group);
+  }
+  return parts.length === 0 ? '0' : `(${parts.join(' OR ')})`;
+}
+
 function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string | null {
   switch (cond.op) {
     case 'eq':
@@ -139,13 +163,8 @@ function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string
     }
     case 'in':
     case 'nin': {
-      const eqs: string[] = [];
-      for (const value of cond.values) {
-        const eq = simpleEq(path, value, params);
-        if (eq === null) return null;
-        eqs.push(eq);
-      }
-      const any = eqs.length === 0 ? '0' : `(${eqs.join(' OR ')})`;
+      const any = simpleIn(path, cond.values, params);
+      if (any === null) return null;
       return cond.op === 'in' ? any : `(NOT coalesce(${any}, 0))`;
     }
     case 'gt':
@@ -161,14 +180,11 @@ function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string
         ? (cond.value ? '1' : '0')
         : `(json_type(data, ${quoteLiteral(jsonPath(path))}) IS ${cond.value ? 'NOT ' : ''}NULL)`;
     case 'all': {
-      if (cond.values.length === 0) return '0';
-      const eqs: string[] = [];
-      for (const value of cond.values) {
-        const eq = simpleEq(path, value, params);
-        if (eq === null) return null;
-        eqs.push(eq);
-      }
-      return `(${eqs.join(' AND ')})`;
+      // One non-array value equals every listed value only when they are all the same value.
+      const [first, ...rest] = cond.values;
+      if (first === undefined) return '0';
+      if (rest.some((v) => JSON.stringify(v) !== JSON.stringify(first))) return isScalar(first) || first === null ? '0' : null;
+      return simpleEq(path, first, params);
     }
     case 'size':
     case 'elemMatch':
