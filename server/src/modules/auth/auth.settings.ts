@@ -75,7 +75,10 @@ export const authSettingsSchema = z.strictObject({
 });
 export type AuthSettings = z.output<typeof authSettingsSchema>;
 
-/** A PATCH: top-level keys replace, except passwordPolicy/links/templates/oauth, which merge. */
+/**
+ * A PATCH: top-level keys replace (`links`, `templates` and `oauth` as a whole), except
+ * `passwordPolicy`, which merges. An OAuth client secret sent back masked keeps the stored one.
+ */
 export const authSettingsPatch = z.strictObject(
   Object.fromEntries(Object.entries(authSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()])) as {
     [K in keyof typeof authSettingsSchema.shape]: z.ZodOptional<(typeof authSettingsSchema.shape)[K] extends z.ZodDefault<infer I> ? I : never>;
@@ -119,10 +122,10 @@ export class AuthSettingsService {
     const merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
-      if (key === 'passwordPolicy' || key === 'links' || key === 'templates') {
-        merged[key] = { ...(current[key] as object), ...(value as object) };
+      if (key === 'passwordPolicy') {
+        merged[key] = { ...current.passwordPolicy, ...(value as object) };
       } else if (key === 'oauth') {
-        const next: Record<string, OidcProviderSettings> = { ...current.oauth };
+        const next: Record<string, OidcProviderSettings> = {};
         for (const [name, p] of Object.entries(value as Record<string, OidcProviderSettings>)) {
           // A masked secret sent back unchanged keeps the stored one.
           const secret = p.clientSecret === '********' ? current.oauth[name]?.clientSecret : p.clientSecret;
