@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
+import { createMailer } from './engines/mail/index.js';
 import { createDocumentStore } from './engines/registry.js';
 
 /**
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     adminRefreshTtlSeconds: config.ADMIN_REFRESH_TOKEN_TTL,
     metrics: config.METRICS_ENABLED,
     dashboardDir,
+    mailer: createMailer({ store, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }),
+    mailFrom: config.MAIL_FROM,
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

@@ -80,6 +80,18 @@ export const CONFIG_VARIABLES = {
     help: 'How long a graceful shutdown waits for open requests before closing anyway.',
     default: '10000',
   },
+  SMTP_URL: {
+    schema: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+      .optional(),
+    help: 'Send mail (verification, password reset, magic links) through this SMTP server, e.g. smtp://user:pass@mail.example.com:587. Without it, mail is kept in each app\'s outbox (dashboard).',
+  },
+  MAIL_FROM: {
+    schema: z.string().min(3).max(320).default('Hearth <no-reply@localhost>'),
+    help: 'Default sender of mail; an app can set its own in its auth settings.',
+    default: 'Hearth <no-reply@localhost>',
+  },
   METRICS_ENABLED: {
     schema: bool.default(true),
     help: 'Serve Prometheus metrics at /metrics.',
