@@ -24,7 +24,7 @@ export interface AuthWorld {
 }
 
 export interface SignInBody {
-  user: { id: string; email: string | null; anonymous: boolean; roles: string[]; emailVerified: boolean; profile: Record<string, unknown> };
+  user: { id: string; email: string | null; anonymous: boolean; roles: string[]; emailVerified: boolean; profile: Record<string, unknown>; lastSignInAt: string | null };
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
