@@ -230,5 +230,22 @@ export function afterPosition(sort: SortSpec, position: CursorPosition): Sql {
     if (bound !== null) params.push(bound);
     equalities.push(bound === null ? { sql: `${r} = 0`, params: [] } : { sql: `(${r} = ${rank} AND ${v} = ?)`, params: [bound] });
   });
-  return { sql: `(${alternatives.join(' OR ')})`, params };
+  // The OR chain is exact but SQLite cannot seek with it. A redundant bound on the first key,
+  // written as a row value over the index's leading columns, lets it start the index scan at the
+  // cursor, so page 500 costs what page 1 does.
+  const first = keys[0]!;
+  const firstValue = values[0] as JsonValue;
+  if (first.path === 'id') {
+    return { sql: `(id ${first.dir === -1 ? '<=' : '>='} ? AND (${alternatives.join(' OR ')}))`, params: [firstValue, ...params] };
+  }
+  const rank = rankOf(firstValue);
+  const r = rankExpr(first.path);
+  if (rank === 0) {
+    return first.dir === -1 ? { sql: `(${r} <= 0 AND (${alternatives.join(' OR ')}))`, params } : { sql: `(${alternatives.join(' OR ')})`, params };
+  }
+  const bound = rank === 3 || rank === 4 ? JSON.stringify(firstValue) : sqlValue(firstValue as string | number | boolean);
+  return {
+    sql: `((${r}, ${valExpr(first.path)}) ${first.dir === -1 ? '<=' : '>='} (${rank}, ?) AND (${alternatives.join(' OR ')}))`,
+    params: [bound, ...params],
+  };
 }
