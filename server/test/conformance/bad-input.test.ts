@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { HearthError } from '../../src/errors.js';
-import type { AppStore, DocumentStore } from '../../src/ports/document-store.js';
+import type { AppStore, DocumentData, DocumentStore } from '../../src/ports/document-store.js';
 import { freePort } from '../servers/free-port.js';
 import { conformanceCase as test, forEachTarget } from './engines.js';
 import { expectError, f, freshApp } from './support.js';
@@ -11,8 +11,30 @@ import { expectError, f, freshApp } from './support.js';
  * provider error, never touching other data); keys that could mean something to a provider;
  * a closed store and an unreachable server are `unavailable`.
  */
-const BAD_IDS = ['', 'a b', '../x', 'x'.repeat(65), "'; DROP TABLE docs; --", '$gt', 'é', 'a/b', 'a\u0000b', '{"$ne":null}'];
-const BAD_COLLECTIONS = ['', 'a b', 'x;drop', '$cmd', 'system.users', '1abc', 'a'.repeat(64), 'a.b', '__proto__', 'docs"--'];
+const BAD_IDS = [
+  '',
+  'a b',
+  '../x',
+  'x'.repeat(65),
+  "'; DROP TABLE docs; --",
+  '$gt',
+  'é',
+  'a/b',
+  'a\u0000b',
+  '{"$ne":null}',
+];
+const BAD_COLLECTIONS = [
+  '',
+  'a b',
+  'x;drop',
+  '$cmd',
+  'system.users',
+  '1abc',
+  'a'.repeat(64),
+  'a.b',
+  '__proto__',
+  'docs"--',
+];
 const BAD_APPS = ['', 'a b', 'x'.repeat(65), '../etc', 'a.b', 'a;b', '$app'];
 
 /** Runs `fn`; a HearthError with one of `codes` or a plain result are fine, anything else fails. */
@@ -28,44 +50,61 @@ async function handled<T>(fn: () => Promise<T>, codes: string[]): Promise<{ valu
 
 forEachTarget('conformance: bad input', (target, store) => {
   for (const [i, id] of BAD_IDS.entries()) {
-    test(target, `bad.id-${i}`, `a bad document id ${JSON.stringify(id.slice(0, 30))}: a miss or invalid_request, nothing else touched`, async () => {
-      const app = freshApp(store());
-      const keep = await app.create('t', { id: 'keep', data: { n: 1 } });
-      const got = await handled(() => app.get('t', id), ['invalid_request', 'not_found']);
-      if (!got.error) expect(got.value).toBeNull();
-      await handled(() => app.update('t', id, { set: { n: 2 } }), ['invalid_request', 'not_found']).then((r) => expect(r.error).toBeDefined());
-      await handled(() => app.replace('t', id, { n: 2 }), ['invalid_request', 'not_found']).then((r) => expect(r.error).toBeDefined());
-      await handled(() => app.delete('t', id), ['invalid_request', 'not_found']).then((r) => expect(r.error).toBeDefined());
-      const created = await handled(() => app.create('t', { id, data: { n: 3 } }), ['invalid_request']);
-      if (created.value) expect(await app.get('t', id)).toEqual(created.value);
-      expect(await app.get('t', 'keep')).toEqual(keep);
-      expect(await app.count('t')).toBe(created.value ? 2 : 1);
-    });
+    test(
+      target,
+      `bad.id-${i}`,
+      `a bad document id ${JSON.stringify(id.slice(0, 30))}: a miss or invalid_request, nothing else touched`,
+      async () => {
+        const app = freshApp(store());
+        const keep = await app.create('t', { id: 'keep', data: { n: 1 } });
+        const got = await handled(() => app.get('t', id), ['invalid_request', 'not_found']);
+        if (!got.error) expect(got.value).toBeNull();
+        await handled(() => app.update('t', id, { set: { n: 2 } }), ['invalid_request', 'not_found']).then((r) =>
+          expect(r.error).toBeDefined(),
+        );
+        await handled(() => app.replace('t', id, { n: 2 }), ['invalid_request', 'not_found']).then((r) =>
+          expect(r.error).toBeDefined(),
+        );
+        await handled(() => app.delete('t', id), ['invalid_request', 'not_found']).then((r) =>
+          expect(r.error).toBeDefined(),
+        );
+        const created = await handled(() => app.create('t', { id, data: { n: 3 } }), ['invalid_request']);
+        if (created.value) expect(await app.get('t', id)).toEqual(created.value);
+        expect(await app.get('t', 'keep')).toEqual(keep);
+        expect(await app.count('t')).toBe(created.value ? 2 : 1);
+      },
+    );
   }
 
   for (const [i, name] of BAD_COLLECTIONS.entries()) {
-    test(target, `bad.collection-${i}`, `a bad collection name ${JSON.stringify(name.slice(0, 30))}: invalid_request or empty, never a provider error`, async () => {
-      const app = freshApp(store());
-      const keep = await app.create('docs', { id: 'keep', data: { n: 1 } });
-      const ok = ['invalid_request', 'not_found'];
-      const read = await handled(() => app.find(name, { limit: 5 }), ok);
-      if (read.value) expect(read.value.items).toEqual([]);
-      const got = await handled(() => app.get(name, 'keep'), ok);
-      if (!got.error) expect(got.value).toBeNull();
-      const counted = await handled(() => app.count(name), ok);
-      if (!counted.error) expect(counted.value).toBe(0);
-      const created = await handled(() => app.create(name, { data: { n: 2 } }), ['invalid_request']);
-      expect(created.error, 'creating in a bad collection is refused').toBeDefined();
-      await handled(() => app.ensureIndex(name, { kind: 'regular', name: 'i', fields: [{ path: 'n', dir: 1 }] }), ['invalid_request']).then((r) =>
-        expect(r.error).toBeDefined(),
-      );
-      await handled(() => app.dropCollection(name), ok);
-      await handled(() => app.listIndexes(name), ok);
-      await handled(() => app.aggregate(name, [{ stage: 'limit', limit: 1 }]), ok);
-      // the app's real data is untouched
-      expect(await app.get('docs', 'keep')).toEqual(keep);
-      expect(await app.count('docs')).toBe(1);
-    });
+    test(
+      target,
+      `bad.collection-${i}`,
+      `a bad collection name ${JSON.stringify(name.slice(0, 30))}: invalid_request or empty, never a provider error`,
+      async () => {
+        const app = freshApp(store());
+        const keep = await app.create('docs', { id: 'keep', data: { n: 1 } });
+        const ok = ['invalid_request', 'not_found'];
+        const read = await handled(() => app.find(name, { limit: 5 }), ok);
+        if (read.value) expect(read.value.items).toEqual([]);
+        const got = await handled(() => app.get(name, 'keep'), ok);
+        if (!got.error) expect(got.value).toBeNull();
+        const counted = await handled(() => app.count(name), ok);
+        if (!counted.error) expect(counted.value).toBe(0);
+        const created = await handled(() => app.create(name, { data: { n: 2 } }), ['invalid_request']);
+        expect(created.error, 'creating in a bad collection is refused').toBeDefined();
+        await handled(
+          () => app.ensureIndex(name, { kind: 'regular', name: 'i', fields: [{ path: 'n', dir: 1 }] }),
+          ['invalid_request'],
+        ).then((r) => expect(r.error).toBeDefined());
+        await handled(() => app.dropCollection(name), ok);
+        await handled(() => app.listIndexes(name), ok);
+        await handled(() => app.aggregate(name, [{ stage: 'limit', limit: 1 }]), ok);
+        // the app's real data is untouched
+        expect(await app.get('docs', 'keep')).toEqual(keep);
+        expect(await app.count('docs')).toBe(1);
+      },
+    );
   }
 
   for (const [i, appId] of BAD_APPS.entries()) {
@@ -85,7 +124,13 @@ forEachTarget('conformance: bad input', (target, store) => {
 
   test(target, 'bad.keys-in-data', 'keys that mean something to a provider are stored as data or refused', async () => {
     const app = freshApp(store());
-    const datas = [{ $set: { owner: 'x' } }, { 'a.b': 1 }, { $where: 'sleep(1000)' }, { o: { $gt: 1 } }, { _id: 'forged' }];
+    const datas: DocumentData[] = [
+      { $set: { owner: 'x' } },
+      { 'a.b': 1 },
+      { $where: 'sleep(1000)' },
+      { o: { $gt: 1 } },
+      { _id: 'forged' },
+    ];
     for (const data of datas) {
       const created = await handled(() => app.create('t', { data }), ['invalid_request']);
       if (created.value) {
@@ -97,23 +142,38 @@ forEachTarget('conformance: bad input', (target, store) => {
     }
   });
 
-  test(target, 'bad.update-paths', 'update paths a provider would interpret are refused or taken literally', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('t', { data: { n: 1, o: { x: 1 } } });
-    for (const update of [{ set: { $inc: 5 } }, { set: { 'o.$': 1 } }, { inc: { 'n.$[]': 1 } }, { set: { _id: 'x' } }]) {
-      await handled(() => app.update('t', doc.id, update as never), ['invalid_request']);
-    }
-    const after = await app.get('t', doc.id);
-    expect(after).toMatchObject({ id: doc.id, n: 1, owner: null });
-    expect(await app.count('t')).toBe(1);
-  });
+  test(
+    target,
+    'bad.update-paths',
+    'update paths a provider would interpret are refused or taken literally',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('t', { data: { n: 1, o: { x: 1 } } });
+      for (const update of [
+        { set: { $inc: 5 } },
+        { set: { 'o.$': 1 } },
+        { inc: { 'n.$[]': 1 } },
+        { set: { _id: 'x' } },
+      ]) {
+        await handled(() => app.update('t', doc.id, update as never), ['invalid_request']);
+      }
+      const after = await app.get('t', doc.id);
+      expect(after).toMatchObject({ id: doc.id, n: 1, owner: null });
+      expect(await app.count('t')).toBe(1);
+    },
+  );
 
-  test(target, 'bad.filter-on-unknown-and-odd-paths', 'filters on fields no document has, and on _id, match nothing', async () => {
-    const app = freshApp(store());
-    await app.create('t', { id: 'x', data: { n: 1 } });
-    expect((await app.find('t', { filter: f({ _id: 'x' }), limit: 5 })).items).toEqual([]);
-    expect((await app.find('t', { filter: f({ 'n.m.o': 1 }), limit: 5 })).items).toEqual([]);
-  });
+  test(
+    target,
+    'bad.filter-on-unknown-and-odd-paths',
+    'filters on fields no document has, and on _id, match nothing',
+    async () => {
+      const app = freshApp(store());
+      await app.create('t', { id: 'x', data: { n: 1 } });
+      expect((await app.find('t', { filter: f({ _id: 'x' }), limit: 5 })).items).toEqual([]);
+      expect((await app.find('t', { filter: f({ 'n.m.o': 1 }), limit: 5 })).items).toEqual([]);
+    },
+  );
 
   test(target, 'bad.closed-store', 'a closed store answers unavailable', async () => {
     const opened = await target.open();
@@ -128,24 +188,29 @@ forEachTarget('conformance: bad input', (target, store) => {
   });
 
   if (target.engine === 'mongodb') {
-    test(target, 'bad.unreachable', 'an unreachable MongoDB is unavailable (on connect or on use), never a driver error', async () => {
-      const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
-      const port = await freePort();
-      const url = `mongodb://127.0.0.1:${port}/?serverSelectionTimeoutMS=500&connectTimeoutMS=500`;
-      let own: DocumentStore;
-      try {
-        own = await connectMongoStore({ url, dbName: 'unreachable' });
-      } catch (e) {
-        expect(e).toBeInstanceOf(HearthError);
-        expect((e as HearthError).code).toBe('unavailable');
-        return;
-      }
-      try {
-        await expectError(() => own.ping(), 'unavailable');
-        await expectError(() => own.forApp('a').get('t', 'x'), 'unavailable');
-      } finally {
-        await own.close();
-      }
-    });
+    test(
+      target,
+      'bad.unreachable',
+      'an unreachable MongoDB is unavailable (on connect or on use), never a driver error',
+      async () => {
+        const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
+        const port = await freePort();
+        const url = `mongodb://127.0.0.1:${port}/?serverSelectionTimeoutMS=500&connectTimeoutMS=500`;
+        let own: DocumentStore;
+        try {
+          own = await connectMongoStore({ url, dbName: 'unreachable' });
+        } catch (e) {
+          expect(e).toBeInstanceOf(HearthError);
+          expect((e as HearthError).code).toBe('unavailable');
+          return;
+        }
+        try {
+          await expectError(() => own.ping(), 'unavailable');
+          await expectError(() => own.forApp('a').get('t', 'x'), 'unavailable');
+        } finally {
+          await own.close();
+        }
+      },
+    );
   }
 });

@@ -1,11 +1,11 @@
 import { beforeAll, expect } from 'vitest';
 import type { JsonValue } from '../../src/lib/filter/types.js';
-import type { AggregateStage, AppStore } from '../../src/ports/document-store.js';
+import type { AggregateStage, AppStore, DocumentData } from '../../src/ports/document-store.js';
 import { conformanceCase as test, forEachTarget } from './engines.js';
 import { f, freshApp, seed } from './support.js';
 
 /** count (exact and estimated) and aggregate ($match, $group with every accumulator, $sort, $limit). */
-const SALES = [
+const SALES: Array<{ id: string } & DocumentData> = [
   { id: 's01', region: 'north', product: 'tea', amount: 10, qty: 1 },
   { id: 's02', region: 'north', product: 'coffee', amount: 25.5, qty: 2 },
   { id: 's03', region: 'south', product: 'tea', amount: 7, qty: 3 },
@@ -18,7 +18,8 @@ const SALES = [
 ];
 
 /** Rows in a stable order for comparison (group output order is unspecified without $sort). */
-const byJson = (rows: Record<string, JsonValue>[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+const byJson = (rows: Record<string, JsonValue>[]) =>
+  [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 forEachTarget('conformance: count and aggregate', (target, store) => {
   let app: AppStore;
@@ -35,7 +36,13 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
   });
 
   test(target, 'count.filtered', 'count with filters equals the number find returns', async () => {
-    const filters = [{ region: 'north' }, { amount: { $gt: 0 } }, { region: null }, { qty: { $exists: false } }, { $or: [{ product: 'cocoa' }, { qty: 5 }] }];
+    const filters = [
+      { region: 'north' },
+      { amount: { $gt: 0 } },
+      { region: null },
+      { qty: { $exists: false } },
+      { $or: [{ product: 'cocoa' }, { qty: 5 }] },
+    ];
     for (const json of filters) {
       const filter = f(json);
       const found = await app.find('sales', { filter, limit: 100 });
@@ -71,21 +78,30 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
   // --- aggregate -------------------------------------------------------------------------------
   const agg = (pipeline: AggregateStage[]) => app.aggregate('sales', pipeline);
 
-  test(target, 'aggregate.group-count', '$group by one field with count (null and missing group together)', async () => {
-    const rows = await agg([{ stage: 'group', by: ['region'], accumulators: { n: { op: 'count' } } }]);
-    expect(byJson(rows)).toEqual(
-      byJson([
-        { region: 'north', n: 3 },
-        { region: 'south', n: 2 },
-        { region: 'east', n: 2 },
-        { region: null, n: 2 },
-      ]),
-    );
-  });
+  test(
+    target,
+    'aggregate.group-count',
+    '$group by one field with count (null and missing group together)',
+    async () => {
+      const rows = await agg([{ stage: 'group', by: ['region'], accumulators: { n: { op: 'count' } } }]);
+      expect(byJson(rows)).toEqual(
+        byJson([
+          { region: 'north', n: 3 },
+          { region: 'south', n: 2 },
+          { region: 'east', n: 2 },
+          { region: null, n: 2 },
+        ]),
+      );
+    },
+  );
 
   test(target, 'aggregate.group-sum', '$group sum ignores non-numbers; sum of nothing is 0', async () => {
     const rows = await agg([
-      { stage: 'group', by: ['product'], accumulators: { total: { op: 'sum', path: 'amount' }, units: { op: 'sum', path: 'qty' } } },
+      {
+        stage: 'group',
+        by: ['product'],
+        accumulators: { total: { op: 'sum', path: 'amount' }, units: { op: 'sum', path: 'qty' } },
+      },
     ]);
     expect(byJson(rows)).toEqual(
       byJson([
@@ -114,7 +130,11 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
       {
         stage: 'group',
         by: ['region'],
-        accumulators: { lo: { op: 'min', path: 'amount' }, hi: { op: 'max', path: 'amount' }, first: { op: 'min', path: 'product' } },
+        accumulators: {
+          lo: { op: 'min', path: 'amount' },
+          hi: { op: 'max', path: 'amount' },
+          first: { op: 'min', path: 'product' },
+        },
       },
     ]);
     const north = rows.find((r) => r.region === 'north');
@@ -125,7 +145,11 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
 
   test(target, 'aggregate.group-all', '$group with no fields gives one row over everything', async () => {
     const rows = await agg([
-      { stage: 'group', by: [], accumulators: { n: { op: 'count' }, total: { op: 'sum', path: 'amount' }, max: { op: 'max', path: 'qty' } } },
+      {
+        stage: 'group',
+        by: [],
+        accumulators: { n: { op: 'count' }, total: { op: 'sum', path: 'amount' }, max: { op: 'max', path: 'qty' } },
+      },
     ]);
     expect(rows).toEqual([{ n: 9, total: 47.5, max: 5 }]);
   });
@@ -154,17 +178,22 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
     expect(rows[0]).toMatchObject({ id: 's01', region: 'north', amount: 10, version: 1 });
   });
 
-  test(target, 'aggregate.sort-after-group', '$sort and $limit on group rows (by accumulator, ties by group key)', async () => {
-    const rows = await agg([
-      { stage: 'group', by: ['product'], accumulators: { units: { op: 'sum', path: 'qty' } } },
-      { stage: 'sort', sort: [{ path: 'units', dir: -1 }] },
-      { stage: 'limit', limit: 2 },
-    ]);
-    expect(rows).toEqual([
-      { product: 'tea', units: 10 },
-      { product: 'coffee', units: 3 },
-    ]);
-  });
+  test(
+    target,
+    'aggregate.sort-after-group',
+    '$sort and $limit on group rows (by accumulator, ties by group key)',
+    async () => {
+      const rows = await agg([
+        { stage: 'group', by: ['product'], accumulators: { units: { op: 'sum', path: 'qty' } } },
+        { stage: 'sort', sort: [{ path: 'units', dir: -1 }] },
+        { stage: 'limit', limit: 2 },
+      ]);
+      expect(rows).toEqual([
+        { product: 'tea', units: 10 },
+        { product: 'coffee', units: 3 },
+      ]);
+    },
+  );
 
   test(target, 'aggregate.match-after-group', '$match on group rows', async () => {
     const rows = await agg([
@@ -180,9 +209,16 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
   });
 
   test(target, 'aggregate.empty', 'aggregate over nothing: no rows (also a collection never written)', async () => {
-    expect(await agg([{ stage: 'match', filter: f({ region: 'west' }) }, { stage: 'group', by: ['product'], accumulators: { n: { op: 'count' } } }])).toEqual([]);
+    expect(
+      await agg([
+        { stage: 'match', filter: f({ region: 'west' }) },
+        { stage: 'group', by: ['product'], accumulators: { n: { op: 'count' } } },
+      ]),
+    ).toEqual([]);
     const own = freshApp(store());
-    expect(await own.aggregate('never', [{ stage: 'group', by: [], accumulators: { n: { op: 'count' } } }])).toEqual([]);
+    expect(await own.aggregate('never', [{ stage: 'group', by: [], accumulators: { n: { op: 'count' } } }])).toEqual(
+      [],
+    );
   });
 
   test(target, 'aggregate.match-regex-text-fields', '$match takes the full filter language', async () => {
@@ -190,6 +226,11 @@ forEachTarget('conformance: count and aggregate', (target, store) => {
       { stage: 'match', filter: f({ product: { $regex: '^co' }, qty: { $not: { $gt: 1 } } }) },
       { stage: 'group', by: ['product'], accumulators: { n: { op: 'count' } } },
     ]);
-    expect(byJson(rows)).toEqual(byJson([{ product: 'coffee', n: 1 }, { product: 'cocoa', n: 1 }]));
+    expect(byJson(rows)).toEqual(
+      byJson([
+        { product: 'coffee', n: 1 },
+        { product: 'cocoa', n: 1 },
+      ]),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { DocumentData } from '../../src/ports/document-store.js';
+import type { DocumentData, StoredDocument } from '../../src/ports/document-store.js';
 import { conformanceCase as test, forEachTarget } from './engines.js';
 import { expectError, f, freshApp, ISO, sleep } from './support.js';
 
@@ -8,15 +8,20 @@ import { expectError, f, freshApp, ISO, sleep } from './support.js';
  * `where`, and values surviving a round trip unchanged.
  */
 forEachTarget('conformance: crud', (target, store) => {
-  test(target, 'crud.create-system-fields', 'create fills id, createdAt = updatedAt (ISO UTC), owner null, version 1', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { data: { title: 'hello' } });
-    expect(doc.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
-    expect(doc.createdAt).toMatch(ISO);
-    expect(doc.updatedAt).toBe(doc.createdAt);
-    expect(doc).toMatchObject({ title: 'hello', owner: null, version: 1 });
-    expect(Math.abs(Date.parse(doc.createdAt) - Date.now())).toBeLessThan(60_000);
-  });
+  test(
+    target,
+    'crud.create-system-fields',
+    'create fills id, createdAt = updatedAt (ISO UTC), owner null, version 1',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { data: { title: 'hello' } });
+      expect(doc.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(doc.createdAt).toMatch(ISO);
+      expect(doc.updatedAt).toBe(doc.createdAt);
+      expect(doc).toMatchObject({ title: 'hello', owner: null, version: 1 });
+      expect(Math.abs(Date.parse(doc.createdAt) - Date.now())).toBeLessThan(60_000);
+    },
+  );
 
   test(target, 'crud.create-owner-and-id', 'create keeps a given id and owner', async () => {
     const app = freshApp(store());
@@ -73,7 +78,10 @@ forEachTarget('conformance: crud', (target, store) => {
   // --- round trips -----------------------------------------------------------------------------
   const values: Array<[string, DocumentData]> = [
     ['strings', { s: 'plain', empty: '', spaces: '  x  ', quote: 'it\'s "q" \\ /' }],
-    ['unicode', { e: 'é', cjk: '日本語', emoji: '😀👍🏽', rtl: 'שלום', combining: 'e\u0301', bmpEnd: '\uffff', zwj: '👩‍👩‍👧' }],
+    [
+      'unicode',
+      { e: 'é', cjk: '日本語', emoji: '😀👍🏽', rtl: 'שלום', combining: 'e\u0301', bmpEnd: '\uffff', zwj: '👩‍👩‍👧' },
+    ],
     ['numbers', { zero: 0, neg: -17, float: 0.1, big: 9007199254740991, small: 1e-300, huge: 1.5e300, negFloat: -2.5 }],
     ['booleans and null', { t: true, f: false, n: null }],
     ['arrays', { empty: [], mixed: [1, 'a', null, true, { k: 'v' }, [2, [3]]], strings: ['a', 'b'] }],
@@ -104,18 +112,23 @@ forEachTarget('conformance: crud', (target, store) => {
   });
 
   // --- update ------------------------------------------------------------------------------------
-  test(target, 'crud.update-version-timestamps', 'update bumps version and updatedAt, keeps createdAt and id', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { data: { a: 1 } });
-    await sleep(5);
-    const updated = await app.update('notes', doc.id, { set: { a: 2 } });
-    expect(updated).toMatchObject({ id: doc.id, a: 2, version: 2, createdAt: doc.createdAt, owner: null });
-    expect(updated.updatedAt).toMatch(ISO);
-    expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(doc.updatedAt));
-    expect(await app.get('notes', doc.id)).toEqual(updated);
-    const again = await app.update('notes', doc.id, { set: { b: 1 } });
-    expect(again.version).toBe(3);
-  });
+  test(
+    target,
+    'crud.update-version-timestamps',
+    'update bumps version and updatedAt, keeps createdAt and id',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { data: { a: 1 } });
+      await sleep(5);
+      const updated = await app.update('notes', doc.id, { set: { a: 2 } });
+      expect(updated).toMatchObject({ id: doc.id, a: 2, version: 2, createdAt: doc.createdAt, owner: null });
+      expect(updated.updatedAt).toMatch(ISO);
+      expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(doc.updatedAt));
+      expect(await app.get('notes', doc.id)).toEqual(updated);
+      const again = await app.update('notes', doc.id, { set: { b: 1 } });
+      expect(again.version).toBe(3);
+    },
+  );
 
   test(target, 'crud.update-missing', 'update of a missing document is not_found', async () => {
     const app = freshApp(store());
@@ -124,42 +137,66 @@ forEachTarget('conformance: crud', (target, store) => {
     await expectError(app.update('notes', 'nope', { set: { a: 1 } }), 'not_found');
   });
 
-  test(target, 'crud.update-expected-version', 'update with the right expectedVersion applies; a stale one is conflict {reason: version}', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { data: { a: 1 } });
-    const v2 = await app.update('notes', doc.id, { set: { a: 2 } }, { expectedVersion: 1 });
-    expect(v2.version).toBe(2);
-    await expectError(app.update('notes', doc.id, { set: { a: 3 } }, { expectedVersion: 1 }), 'conflict', {
-      reason: 'version',
-      expected: 1,
-      actual: 2,
-    });
-    expect(await app.get('notes', doc.id)).toMatchObject({ a: 2, version: 2 });
-  });
+  test(
+    target,
+    'crud.update-expected-version',
+    'update with the right expectedVersion applies; a stale one is conflict {reason: version}',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { data: { a: 1 } });
+      const v2 = await app.update('notes', doc.id, { set: { a: 2 } }, { expectedVersion: 1 });
+      expect(v2.version).toBe(2);
+      await expectError(app.update('notes', doc.id, { set: { a: 3 } }, { expectedVersion: 1 }), 'conflict', {
+        reason: 'version',
+        expected: 1,
+        actual: 2,
+      });
+      expect(await app.get('notes', doc.id)).toMatchObject({ a: 2, version: 2 });
+    },
+  );
 
-  test(target, 'crud.update-expected-version-missing', 'expectedVersion on a missing document is not_found', async () => {
-    const app = freshApp(store());
-    await app.create('notes', { data: {} });
-    await expectError(app.update('notes', 'nope', { set: { a: 1 } }, { expectedVersion: 1 }), 'not_found');
-  });
+  test(
+    target,
+    'crud.update-expected-version-missing',
+    'expectedVersion on a missing document is not_found',
+    async () => {
+      const app = freshApp(store());
+      await app.create('notes', { data: {} });
+      await expectError(app.update('notes', 'nope', { set: { a: 1 } }, { expectedVersion: 1 }), 'not_found');
+    },
+  );
 
-  test(target, 'crud.update-where', 'update with a where that does not match is not_found and changes nothing', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { owner: 'u1', data: { a: 1, locked: true } });
-    await expectError(app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ locked: false }) }), 'not_found');
-    expect(await app.get('notes', doc.id)).toEqual(doc);
-    const ok = await app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ owner: 'u1', locked: true }) });
-    expect(ok).toMatchObject({ a: 2, version: 2 });
-  });
+  test(
+    target,
+    'crud.update-where',
+    'update with a where that does not match is not_found and changes nothing',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { owner: 'u1', data: { a: 1, locked: true } });
+      await expectError(app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ locked: false }) }), 'not_found');
+      expect(await app.get('notes', doc.id)).toEqual(doc);
+      const ok = await app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ owner: 'u1', locked: true }) });
+      expect(ok).toMatchObject({ a: 2, version: 2 });
+    },
+  );
 
   test(target, 'crud.update-where-and-version', 'where and expectedVersion together: both must hold', async () => {
     const app = freshApp(store());
     const doc = await app.create('notes', { data: { a: 1 } });
-    await expectError(app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 1 }), expectedVersion: 5 }), 'conflict', {
-      reason: 'version',
-    });
-    await expectError(app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 9 }), expectedVersion: 1 }), 'not_found');
-    expect(await app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 1 }), expectedVersion: 1 })).toMatchObject({
+    await expectError(
+      app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 1 }), expectedVersion: 5 }),
+      'conflict',
+      {
+        reason: 'version',
+      },
+    );
+    await expectError(
+      app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 9 }), expectedVersion: 1 }),
+      'not_found',
+    );
+    expect(
+      await app.update('notes', doc.id, { set: { a: 2 } }, { where: f({ a: 1 }), expectedVersion: 1 }),
+    ).toMatchObject({
       a: 2,
       version: 2,
     });
@@ -173,41 +210,59 @@ forEachTarget('conformance: crud', (target, store) => {
     expect((await app.find('notes', { filter: f({ owner: null }), limit: 5 })).items).toHaveLength(1);
   });
 
-  test(target, 'crud.concurrent-expected-version', 'of 10 concurrent updates with the same expectedVersion exactly one wins', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { data: { winner: null } });
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => app.update('notes', doc.id, { set: { winner: i } }, { expectedVersion: 1 })),
-    );
-    const won = results.filter((r) => r.status === 'fulfilled');
-    expect(won).toHaveLength(1);
-    for (const r of results) {
-      if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('conflict');
-    }
-    const final = await app.get('notes', doc.id);
-    expect(final).toMatchObject({ version: 2, winner: (won[0] as PromiseFulfilledResult<{ winner: number }>).value.winner });
-  });
+  test(
+    target,
+    'crud.concurrent-expected-version',
+    'of 10 concurrent updates with the same expectedVersion exactly one wins',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { data: { winner: null } });
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          app.update('notes', doc.id, { set: { winner: i } }, { expectedVersion: 1 }),
+        ),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('conflict');
+      }
+      const final = await app.get('notes', doc.id);
+      expect(final).toMatchObject({
+        version: 2,
+        winner: (won[0] as PromiseFulfilledResult<StoredDocument>).value.winner,
+      });
+    },
+  );
 
   // --- replace -----------------------------------------------------------------------------------
-  test(target, 'crud.replace', 'replace swaps all non-system fields, keeps id/createdAt/owner, bumps version', async () => {
-    const app = freshApp(store());
-    const doc = await app.create('notes', { owner: 'u1', data: { a: 1, b: { c: 2 } } });
-    const replaced = await app.replace('notes', doc.id, { z: 'new' });
-    expect(replaced).toEqual({
-      id: doc.id,
-      createdAt: doc.createdAt,
-      updatedAt: replaced.updatedAt,
-      owner: 'u1',
-      version: 2,
-      z: 'new',
-    });
-    expect(await app.get('notes', doc.id)).toEqual(replaced);
-  });
+  test(
+    target,
+    'crud.replace',
+    'replace swaps all non-system fields, keeps id/createdAt/owner, bumps version',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('notes', { owner: 'u1', data: { a: 1, b: { c: 2 } } });
+      const replaced = await app.replace('notes', doc.id, { z: 'new' });
+      expect(replaced).toEqual({
+        id: doc.id,
+        createdAt: doc.createdAt,
+        updatedAt: replaced.updatedAt,
+        owner: 'u1',
+        version: 2,
+        z: 'new',
+      });
+      expect(await app.get('notes', doc.id)).toEqual(replaced);
+    },
+  );
 
   test(target, 'crud.replace-guards', 'replace honours expectedVersion and where; missing is not_found', async () => {
     const app = freshApp(store());
     const doc = await app.create('notes', { data: { a: 1 } });
-    await expectError(app.replace('notes', doc.id, { a: 2 }, { expectedVersion: 2 }), 'conflict', { reason: 'version', actual: 1 });
+    await expectError(app.replace('notes', doc.id, { a: 2 }, { expectedVersion: 2 }), 'conflict', {
+      reason: 'version',
+      actual: 1,
+    });
     await expectError(app.replace('notes', doc.id, { a: 2 }, { where: f({ a: 2 }) }), 'not_found');
     await expectError(app.replace('notes', 'missing', { a: 2 }), 'not_found');
     expect(await app.replace('notes', doc.id, { a: 3 }, { expectedVersion: 1, where: f({ a: 1 }) })).toMatchObject({
@@ -231,7 +286,11 @@ forEachTarget('conformance: crud', (target, store) => {
   test(target, 'crud.delete-guards', 'delete honours expectedVersion and where', async () => {
     const app = freshApp(store());
     const doc = await app.create('notes', { owner: 'u1', data: {} });
-    await expectError(app.delete('notes', doc.id, { expectedVersion: 3 }), 'conflict', { reason: 'version', expected: 3, actual: 1 });
+    await expectError(app.delete('notes', doc.id, { expectedVersion: 3 }), 'conflict', {
+      reason: 'version',
+      expected: 3,
+      actual: 1,
+    });
     await expectError(app.delete('notes', doc.id, { where: f({ owner: 'u2' }) }), 'not_found');
     expect(await app.get('notes', doc.id)).toEqual(doc);
     expect(await app.delete('notes', doc.id, { expectedVersion: 1, where: f({ owner: 'u1' }) })).toEqual(doc);

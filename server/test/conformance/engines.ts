@@ -84,20 +84,40 @@ export const limitation = (target: Target, caseId: string): string | undefined =
 
 const registered = new Set<string>();
 
-/** Every case id declared so far in this worker (to check the limitation table against). */
-export const registeredCases = (): ReadonlySet<string> => registered;
-
 /**
  * Declares one conformance case on a target: `it` with the case id in its title, skipped (with
  * the reason in the title) when the target has a limitation for it.
  */
-export function conformanceCase(target: Target, caseId: string, title: string, fn: () => Promise<void>, timeout?: number): void {
-  if (registered.has(`${target.name}:${caseId}`)) throw new Error(`Duplicate conformance case id ${caseId}`);
-  registered.add(`${target.name}:${caseId}`);
-  registered.add(caseId);
+export function conformanceCase(
+  target: Target,
+  caseId: string,
+  title: string,
+  fn: () => Promise<void>,
+  timeout?: number,
+): void {
+  const key = `${target.name}:${caseId}`;
+  if (registered.has(key)) throw new Error(`Duplicate conformance case id ${caseId}`);
+  registered.add(key);
   const reason = limitation(target, caseId);
   const name = reason ? `${caseId}: ${title} [skipped on ${target.name}: ${reason}]` : `${caseId}: ${title}`;
   it.skipIf(reason !== undefined)(name, fn, timeout);
+}
+
+/**
+ * A limitation whose case id no suite declares would hide nothing and rot silently: after a
+ * suite has declared its cases, every limitation with one of the suite's id prefixes
+ * (`filter.`, `sort.`…) must name one of them.
+ */
+function checkLimitations(target: Target): void {
+  const ids = [...registered]
+    .filter((k) => k.startsWith(`${target.name}:`))
+    .map((k) => k.slice(target.name.length + 1));
+  const prefixes = new Set(ids.map((id) => id.split('.')[0]));
+  for (const [caseId, reasons] of Object.entries(LIMITATIONS)) {
+    if (reasons[target.name] && prefixes.has(caseId.split('.')[0]) && !ids.includes(caseId)) {
+      throw new Error(`LIMITATIONS names ${caseId} for ${target.name}, but no such case exists`);
+    }
+  }
 }
 
 /**
@@ -118,6 +138,7 @@ export function forEachTarget(suite: string, body: (target: Target, store: () =>
         if (!opened) throw new Error('store not open');
         return opened.store;
       });
+      checkLimitations(target);
     });
   }
 }

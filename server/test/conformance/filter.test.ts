@@ -1,6 +1,6 @@
 import { beforeAll, expect } from 'vitest';
 import { matches } from '../../src/lib/filter/evaluate.js';
-import type { AppStore, StoredDocument } from '../../src/ports/document-store.js';
+import type { AppStore, DocumentData, StoredDocument } from '../../src/ports/document-store.js';
 import { conformanceCase as test, forEachTarget } from './engines.js';
 import { FILTER_CASES, FILTER_DOCS, FILTER_DOC_OWNERS } from './fixtures.js';
 import { expectError, f, freshApp, sortedIds } from './support.js';
@@ -36,14 +36,21 @@ forEachTarget('conformance: filters', (target, store) => {
     });
   }
 
-  test(target, 'filter.where-guard', 'the same filters work as get(where): null exactly for non-matching documents', async () => {
-    for (const c of FILTER_CASES.filter((_, i) => i % 6 === 0)) {
-      for (const id of ['d01', 'd06', 'd07', 'd12']) {
-        const got = await app.get('things', id, { where: f(c.filter) });
-        expect(got === null ? 'miss' : 'hit', `${id} ${JSON.stringify(c.filter)}`).toBe(c.expected.includes(id) ? 'hit' : 'miss');
+  test(
+    target,
+    'filter.where-guard',
+    'the same filters work as get(where): null exactly for non-matching documents',
+    async () => {
+      for (const c of FILTER_CASES.filter((_, i) => i % 6 === 0)) {
+        for (const id of ['d01', 'd06', 'd07', 'd12']) {
+          const got = await app.get('things', id, { where: f(c.filter) });
+          expect(got === null ? 'miss' : 'hit', `${id} ${JSON.stringify(c.filter)}`).toBe(
+            c.expected.includes(id) ? 'hit' : 'miss',
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   test(target, 'filter.after-update', 'a filter sees updated values, not stale ones', async () => {
     const own = freshApp(store());
@@ -55,13 +62,22 @@ forEachTarget('conformance: filters', (target, store) => {
     expect((await own.find('t', { filter: f({ status: { $exists: false } }), limit: 10 })).items).toHaveLength(1);
   });
 
-  test(target, 'filter.unicode-normalisation', 'strings match byte for byte: é (one code point) ≠ e + U+0301', async () => {
-    const own = freshApp(store());
-    const composed = await own.create('t', { data: { s: '\u00e9' } });
-    const decomposed = await own.create('t', { data: { s: 'e\u0301' } });
-    expect((await own.find('t', { filter: f({ s: '\u00e9' }), limit: 10 })).items.map((d) => d.id)).toEqual([composed.id]);
-    expect((await own.find('t', { filter: f({ s: 'e\u0301' }), limit: 10 })).items.map((d) => d.id)).toEqual([decomposed.id]);
-  });
+  test(
+    target,
+    'filter.unicode-normalisation',
+    'strings match byte for byte: é (one code point) ≠ e + U+0301',
+    async () => {
+      const own = freshApp(store());
+      const composed = await own.create('t', { data: { s: '\u00e9' } });
+      const decomposed = await own.create('t', { data: { s: 'e\u0301' } });
+      expect((await own.find('t', { filter: f({ s: '\u00e9' }), limit: 10 })).items.map((d) => d.id)).toEqual([
+        composed.id,
+      ]);
+      expect((await own.find('t', { filter: f({ s: 'e\u0301' }), limit: 10 })).items.map((d) => d.id)).toEqual([
+        decomposed.id,
+      ]);
+    },
+  );
 
   test(target, 'filter.large-in', '$in with 1,000 values', async () => {
     const own = freshApp(store());
@@ -77,13 +93,16 @@ forEachTarget('conformance: filters', (target, store) => {
     const docs = await Promise.all(nasty.map((s) => own.create('t', { data: { s } })));
     for (const [i, s] of nasty.entries()) {
       const page = await own.find('t', { filter: f({ s }), limit: 100 });
-      expect(page.items.map((d) => d.id), s).toEqual([docs[i]!.id]);
+      expect(
+        page.items.map((d) => d.id),
+        s,
+      ).toEqual([docs[i]!.id]);
     }
     expect(await own.count('t')).toBe(nasty.length);
   });
 
   // --- $text --------------------------------------------------------------------------------
-  const TEXT_DOCS = [
+  const TEXT_DOCS: Array<{ id: string } & DocumentData> = [
     { id: 't1', title: 'The quick brown fox', body: 'jumps over the lazy dog' },
     { id: 't2', title: 'Quick start', body: 'a guide for foxes', tags: ['tutorial', 'FOX'] },
     { id: 't3', title: 'Café au lait', body: 'naïve recipes; CAFÉ crème' },
@@ -118,7 +137,9 @@ forEachTarget('conformance: filters', (target, store) => {
       const filter = f({ $text: { $search: search } });
       const docs = await textApp.find('posts', { filter, limit: 100 });
       expect(sortedIds(docs.items)).toEqual(expected);
-      const reference = TEXT_DOCS.filter((d) => matches(filter, d, { textFields: ['title', 'body', 'tags'] })).map((d) => d.id);
+      const reference = TEXT_DOCS.filter((d) => matches(filter, d, { textFields: ['title', 'body', 'tags'] })).map(
+        (d) => d.id,
+      );
       expect(reference).toEqual(expected);
       expect(await textApp.count('posts', { filter })).toBe(expected.length);
     });
@@ -127,7 +148,12 @@ forEachTarget('conformance: filters', (target, store) => {
     const filter = f({ $text: { $search: 'quick' }, id: { $ne: 't2' } });
     const first = await textApp.find('posts', { filter, sort: [{ path: 'title', dir: 1 }], limit: 1 });
     expect(first.items.map((d) => d.id)).toEqual(['t1']);
-    const second = await textApp.find('posts', { filter, sort: [{ path: 'title', dir: 1 }], limit: 1, after: first.next! });
+    const second = await textApp.find('posts', {
+      filter,
+      sort: [{ path: 'title', dir: 1 }],
+      limit: 1,
+      after: first.next!,
+    });
     expect(second.items.map((d) => d.id)).toEqual(['t6']);
     expect(second.next).toBeNull();
   });
@@ -135,7 +161,8 @@ forEachTarget('conformance: filters', (target, store) => {
     const own = freshApp(store());
     await own.ensureIndex('posts', { kind: 'text', name: 'search', fields: ['title'] });
     const doc = await own.create('posts', { data: { title: 'alpha beta' } });
-    const search = (s: string) => own.find('posts', { filter: f({ $text: { $search: s } }), limit: 10 }).then((p) => p.items.length);
+    const search = (s: string) =>
+      own.find('posts', { filter: f({ $text: { $search: s } }), limit: 10 }).then((p) => p.items.length);
     expect(await search('alpha')).toBe(1);
     await own.update('posts', doc.id, { set: { title: 'gamma' } });
     expect(await search('alpha')).toBe(0);

@@ -19,7 +19,14 @@ forEachTarget('conformance: indexes', (target, store) => {
     const app = freshApp(store());
     const specs: IndexSpec[] = [
       { kind: 'regular', name: 'byTag', fields: [{ path: 'tag', dir: 1 }] },
-      { kind: 'regular', name: 'byTagN', fields: [{ path: 'tag', dir: 1 }, { path: 'n', dir: -1 }] },
+      {
+        kind: 'regular',
+        name: 'byTagN',
+        fields: [
+          { path: 'tag', dir: 1 },
+          { path: 'n', dir: -1 },
+        ],
+      },
       { kind: 'regular', name: 'email_unique', fields: [{ path: 'email', dir: 1 }], unique: true },
       { kind: 'regular', name: 'nested', fields: [{ path: 'a.b', dir: -1 }] },
       { kind: 'text', name: 'search', fields: ['title', 'body'] },
@@ -45,69 +52,115 @@ forEachTarget('conformance: indexes', (target, store) => {
     await expectError(app.create('t', { data: { n: 1 } }), 'conflict', { reason: 'unique' });
   });
 
-  test(target, 'index.ensure-on-existing-data', 'an index on a collection with data serves queries and sorts', async () => {
-    const app = freshApp(store());
-    await seed(app, 't', Array.from({ length: 30 }, (_, i) => ({ id: `x${String(i).padStart(2, '0')}`, tag: `t${i % 3}`, n: i })));
-    await app.ensureIndex('t', { kind: 'regular', name: 'byTagN', fields: [{ path: 'tag', dir: 1 }, { path: 'n', dir: -1 }] });
-    const page = await app.find('t', { filter: f({ tag: 't1' }), sort: [{ path: 'n', dir: -1 }], limit: 3 });
-    expect(page.items.map((d) => d.n)).toEqual([28, 25, 22]);
-  });
+  test(
+    target,
+    'index.ensure-on-existing-data',
+    'an index on a collection with data serves queries and sorts',
+    async () => {
+      const app = freshApp(store());
+      await seed(
+        app,
+        't',
+        Array.from({ length: 30 }, (_, i) => ({ id: `x${String(i).padStart(2, '0')}`, tag: `t${i % 3}`, n: i })),
+      );
+      await app.ensureIndex('t', {
+        kind: 'regular',
+        name: 'byTagN',
+        fields: [
+          { path: 'tag', dir: 1 },
+          { path: 'n', dir: -1 },
+        ],
+      });
+      const page = await app.find('t', { filter: f({ tag: 't1' }), sort: [{ path: 'n', dir: -1 }], limit: 3 });
+      expect(page.items.map((d) => d.n)).toEqual([28, 25, 22]);
+    },
+  );
 
-  test(target, 'index.unique-existing-violation', 'a unique index that existing data violates is a conflict naming the clashing ids', async () => {
-    const app = freshApp(store());
-    await seed(app, 'users', [
-      { id: 'u1', email: 'a@x.org' },
-      { id: 'u2', email: 'b@x.org' },
-      { id: 'u3', email: 'a@x.org' },
-      { id: 'u4', email: 'c@x.org' },
-    ]);
-    const error = await expectError(
-      app.ensureIndex('users', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true }),
-      'conflict',
-      { reason: 'unique', index: 'email' },
-    );
-    expect([...((error.details!.ids as string[]) ?? [])].sort()).toEqual(['u1', 'u3']);
-    expect(error.details!.fields).toEqual(['email']);
-    // nothing was created: duplicates still insertable, index not listed
-    expect((await app.listIndexes('users')).map((s) => s.name)).not.toContain('email');
-    await app.create('users', { data: { email: 'b@x.org' } });
-  });
+  test(
+    target,
+    'index.unique-existing-violation',
+    'a unique index that existing data violates is a conflict naming the clashing ids',
+    async () => {
+      const app = freshApp(store());
+      await seed(app, 'users', [
+        { id: 'u1', email: 'a@x.org' },
+        { id: 'u2', email: 'b@x.org' },
+        { id: 'u3', email: 'a@x.org' },
+        { id: 'u4', email: 'c@x.org' },
+      ]);
+      const error = await expectError(
+        app.ensureIndex('users', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true }),
+        'conflict',
+        { reason: 'unique', index: 'email' },
+      );
+      expect([...((error.details!.ids as string[]) ?? [])].sort()).toEqual(['u1', 'u3']);
+      expect(error.details!.fields).toEqual(['email']);
+      // nothing was created: duplicates still insertable, index not listed
+      expect((await app.listIndexes('users')).map((s) => s.name)).not.toContain('email');
+      await app.create('users', { data: { email: 'b@x.org' } });
+    },
+  );
 
-  test(target, 'index.unique-create', 'creating a duplicate under a unique index is conflict {reason: unique, ids}', async () => {
-    const app = freshApp(store());
-    await app.ensureIndex('users', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true });
-    await app.create('users', { id: 'first', data: { email: 'a@x.org' } });
-    const error = await expectError(app.create('users', { id: 'second', data: { email: 'a@x.org' } }), 'conflict', {
-      reason: 'unique',
-      index: 'email',
-      fields: ['email'],
-    });
-    expect(error.details!.ids).toEqual(['first']);
-    expect(await app.get('users', 'second')).toBeNull();
-    expect(await app.count('users')).toBe(1);
-    // case matters: a different string is not a duplicate
-    await app.create('users', { data: { email: 'A@x.org' } });
-  });
+  test(
+    target,
+    'index.unique-create',
+    'creating a duplicate under a unique index is conflict {reason: unique, ids}',
+    async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('users', {
+        kind: 'regular',
+        name: 'email',
+        fields: [{ path: 'email', dir: 1 }],
+        unique: true,
+      });
+      await app.create('users', { id: 'first', data: { email: 'a@x.org' } });
+      const error = await expectError(app.create('users', { id: 'second', data: { email: 'a@x.org' } }), 'conflict', {
+        reason: 'unique',
+        index: 'email',
+        fields: ['email'],
+      });
+      expect(error.details!.ids).toEqual(['first']);
+      expect(await app.get('users', 'second')).toBeNull();
+      expect(await app.count('users')).toBe(1);
+      // case matters: a different string is not a duplicate
+      await app.create('users', { data: { email: 'A@x.org' } });
+    },
+  );
 
-  test(target, 'index.unique-update', 'an update that makes a duplicate is a conflict and changes nothing', async () => {
-    const app = freshApp(store());
-    await app.ensureIndex('users', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true });
-    await app.create('users', { id: 'u1', data: { email: 'a@x.org' } });
-    const other = await app.create('users', { id: 'u2', data: { email: 'b@x.org' } });
-    const error = await expectError(app.update('users', 'u2', { set: { email: 'a@x.org' } }), 'conflict', { reason: 'unique' });
-    expect(error.details!.ids).toEqual(['u1']);
-    await expectError(app.replace('users', 'u2', { email: 'a@x.org' }), 'conflict', { reason: 'unique' });
-    expect(await app.get('users', 'u2')).toEqual(other);
-    // updating a document to its own value is fine
-    expect(await app.update('users', 'u2', { set: { email: 'b@x.org' } })).toMatchObject({ version: 2 });
-  });
+  test(
+    target,
+    'index.unique-update',
+    'an update that makes a duplicate is a conflict and changes nothing',
+    async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('users', {
+        kind: 'regular',
+        name: 'email',
+        fields: [{ path: 'email', dir: 1 }],
+        unique: true,
+      });
+      await app.create('users', { id: 'u1', data: { email: 'a@x.org' } });
+      const other = await app.create('users', { id: 'u2', data: { email: 'b@x.org' } });
+      const error = await expectError(app.update('users', 'u2', { set: { email: 'a@x.org' } }), 'conflict', {
+        reason: 'unique',
+      });
+      expect(error.details!.ids).toEqual(['u1']);
+      await expectError(app.replace('users', 'u2', { email: 'a@x.org' }), 'conflict', { reason: 'unique' });
+      expect(await app.get('users', 'u2')).toEqual(other);
+      // updating a document to its own value is fine
+      expect(await app.update('users', 'u2', { set: { email: 'b@x.org' } })).toMatchObject({ version: 2 });
+    },
+  );
 
   test(target, 'index.unique-compound', 'a compound unique index clashes only on the whole tuple', async () => {
     const app = freshApp(store());
     await app.ensureIndex('m', {
       kind: 'regular',
       name: 'pair',
-      fields: [{ path: 'team', dir: 1 }, { path: 'user', dir: 1 }],
+      fields: [
+        { path: 'team', dir: 1 },
+        { path: 'user', dir: 1 },
+      ],
       unique: true,
     });
     await app.create('m', { id: 'm1', data: { team: 't1', user: 'u1' } });
@@ -132,9 +185,16 @@ forEachTarget('conformance: indexes', (target, store) => {
 
   test(target, 'index.unique-nested', 'a unique index on a dotted path', async () => {
     const app = freshApp(store());
-    await app.ensureIndex('t', { kind: 'regular', name: 'slug', fields: [{ path: 'meta.slug', dir: 1 }], unique: true });
+    await app.ensureIndex('t', {
+      kind: 'regular',
+      name: 'slug',
+      fields: [{ path: 'meta.slug', dir: 1 }],
+      unique: true,
+    });
     await app.create('t', { id: 'a', data: { meta: { slug: 'hello' } } });
-    const error = await expectError(app.create('t', { data: { meta: { slug: 'hello', other: 1 } } }), 'conflict', { reason: 'unique' });
+    const error = await expectError(app.create('t', { data: { meta: { slug: 'hello', other: 1 } } }), 'conflict', {
+      reason: 'unique',
+    });
     expect(error.details!.ids).toEqual(['a']);
   });
 
@@ -165,7 +225,8 @@ forEachTarget('conformance: indexes', (target, store) => {
     await app.dropIndex('t', 'search');
     expect(await app.listIndexes('t')).toEqual([]);
     await app.ensureIndex('t', { kind: 'text', name: 'search2', fields: ['body'] });
-    const hits = async (s: string) => (await app.find('t', { filter: f({ $text: { $search: s } }), limit: 5 })).items.length;
+    const hits = async (s: string) =>
+      (await app.find('t', { filter: f({ $text: { $search: s } }), limit: 5 })).items.length;
     expect(await hits('beta')).toBe(1);
     expect(await hits('alpha')).toBe(0);
   });
@@ -173,7 +234,9 @@ forEachTarget('conformance: indexes', (target, store) => {
   test(target, 'index.unique-concurrent', 'concurrent creates of one unique value: exactly one wins', async () => {
     const app = freshApp(store());
     await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => app.create('t', { data: { k: 'same' } })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => app.create('t', { data: { k: 'same' } })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) {
       if (r.status === 'rejected') expect((r.reason as HearthError).details).toMatchObject({ reason: 'unique' });

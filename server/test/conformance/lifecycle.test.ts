@@ -30,36 +30,66 @@ forEachTarget('conformance: batch, drop, isolation', (target, store) => {
   });
 
   const failing: Array<[string, string, BatchOp, string]> = [
-    ['version', 'a stale expectedVersion', { op: 'update', collection: 't', id: 'a', update: { set: { n: 0 } }, expectedVersion: 9 }, 'conflict'],
-    ['missing', 'an update of a missing document', { op: 'update', collection: 't', id: 'missing', update: { set: { n: 0 } } }, 'not_found'],
+    [
+      'version',
+      'a stale expectedVersion',
+      { op: 'update', collection: 't', id: 'a', update: { set: { n: 0 } }, expectedVersion: 9 },
+      'conflict',
+    ],
+    [
+      'missing',
+      'an update of a missing document',
+      { op: 'update', collection: 't', id: 'missing', update: { set: { n: 0 } } },
+      'not_found',
+    ],
     ['delete-missing', 'a delete of a missing document', { op: 'delete', collection: 't', id: 'missing' }, 'not_found'],
-    ['where', 'a where that does not hold', { op: 'replace', collection: 't', id: 'a', data: {}, where: f({ n: 99 }) }, 'not_found'],
+    [
+      'where',
+      'a where that does not hold',
+      { op: 'replace', collection: 't', id: 'a', data: {}, where: f({ n: 99 }) },
+      'not_found',
+    ],
     ['duplicate', 'a duplicate id', { op: 'create', collection: 't', id: 'a', data: {} }, 'conflict'],
-    ['inc-string', '$inc on a string', { op: 'update', collection: 't', id: 'a', update: { inc: { s: 1 } } }, 'invalid_request'],
+    [
+      'inc-string',
+      '$inc on a string',
+      { op: 'update', collection: 't', id: 'a', update: { inc: { s: 1 } } },
+      'invalid_request',
+    ],
     ['unique', 'a unique violation', { op: 'create', collection: 't', data: { email: 'a@x.org' } }, 'conflict'],
   ];
   for (const [id, what, bad, code] of failing) {
-    test(target, `batch.rollback-${id}`, `all-or-nothing: ${what} at the end undoes the earlier ops (${code})`, async () => {
-      const app = freshApp(store());
-      await app.ensureIndex('t', { kind: 'regular', name: 'email', fields: [{ path: 'email', dir: 1 }], unique: true });
-      const a = await app.create('t', { id: 'a', data: { n: 1, s: 'text', email: 'a@x.org' } });
-      const b = await app.create('t', { id: 'b', data: { n: 2 } });
-      await expectError(
-        app.batch([
-          { op: 'create', collection: 't', id: 'new', data: { n: 3 } },
-          { op: 'create', collection: 'fresh', id: 'f1', data: {} },
-          { op: 'update', collection: 't', id: 'a', update: { inc: { n: 1 } } },
-          { op: 'delete', collection: 't', id: 'b' },
-          bad,
-        ]),
-        code as 'conflict',
-      );
-      expect(await app.get('t', 'a')).toEqual(a);
-      expect(await app.get('t', 'b')).toEqual(b);
-      expect(await app.get('t', 'new')).toBeNull();
-      expect(await app.get('fresh', 'f1')).toBeNull();
-      expect(await app.count('t')).toBe(2);
-    });
+    test(
+      target,
+      `batch.rollback-${id}`,
+      `all-or-nothing: ${what} at the end undoes the earlier ops (${code})`,
+      async () => {
+        const app = freshApp(store());
+        await app.ensureIndex('t', {
+          kind: 'regular',
+          name: 'email',
+          fields: [{ path: 'email', dir: 1 }],
+          unique: true,
+        });
+        const a = await app.create('t', { id: 'a', data: { n: 1, s: 'text', email: 'a@x.org' } });
+        const b = await app.create('t', { id: 'b', data: { n: 2 } });
+        await expectError(
+          app.batch([
+            { op: 'create', collection: 't', id: 'new', data: { n: 3 } },
+            { op: 'create', collection: 'fresh', id: 'f1', data: {} },
+            { op: 'update', collection: 't', id: 'a', update: { inc: { n: 1 } } },
+            { op: 'delete', collection: 't', id: 'b' },
+            bad,
+          ]),
+          code as 'conflict',
+        );
+        expect(await app.get('t', 'a')).toEqual(a);
+        expect(await app.get('t', 'b')).toEqual(b);
+        expect(await app.get('t', 'new')).toBeNull();
+        expect(await app.get('fresh', 'f1')).toBeNull();
+        expect(await app.count('t')).toBe(2);
+      },
+    );
   }
 
   test(target, 'batch.first-failure', 'the first failing op is the one thrown', async () => {
@@ -109,21 +139,26 @@ forEachTarget('conformance: batch, drop, isolation', (target, store) => {
   });
 
   // --- drop ------------------------------------------------------------------------------------
-  test(target, 'drop.collection', 'dropCollection removes documents and indexes, leaves other collections', async () => {
-    const app = freshApp(store());
-    await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
-    await app.create('t', { id: 'a', data: { k: 1 } });
-    const keep = await app.create('keep', { id: 'a', data: { k: 1 } });
-    await app.dropCollection('t');
-    expect(await app.get('t', 'a')).toBeNull();
-    expect(await app.count('t')).toBe(0);
-    expect(await app.listIndexes('t')).toEqual([]);
-    expect(await app.get('keep', 'a')).toEqual(keep);
-    // usable again, without the old unique index
-    await app.create('t', { data: { k: 1 } });
-    await app.create('t', { data: { k: 1 } });
-    expect(await app.count('t')).toBe(2);
-  });
+  test(
+    target,
+    'drop.collection',
+    'dropCollection removes documents and indexes, leaves other collections',
+    async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
+      await app.create('t', { id: 'a', data: { k: 1 } });
+      const keep = await app.create('keep', { id: 'a', data: { k: 1 } });
+      await app.dropCollection('t');
+      expect(await app.get('t', 'a')).toBeNull();
+      expect(await app.count('t')).toBe(0);
+      expect(await app.listIndexes('t')).toEqual([]);
+      expect(await app.get('keep', 'a')).toEqual(keep);
+      // usable again, without the old unique index
+      await app.create('t', { data: { k: 1 } });
+      await app.create('t', { data: { k: 1 } });
+      expect(await app.count('t')).toBe(2);
+    },
+  );
 
   test(target, 'drop.collection-missing', 'dropping a collection that does not exist is fine', async () => {
     const app = freshApp(store());
@@ -162,7 +197,9 @@ forEachTarget('conformance: batch, drop, isolation', (target, store) => {
     expect((await A.find('todos', { limit: 10 })).items).toEqual([a]);
     expect((await B.find('todos', { filter: f({ secret: 1 }), limit: 10 })).items).toEqual([]);
     expect(await B.count('todos', { filter: f({ who: 'A' }) })).toBe(0);
-    expect(await B.aggregate('todos', [{ stage: 'group', by: ['who'], accumulators: { n: { op: 'count' } } }])).toEqual([{ who: 'B', n: 1 }]);
+    expect(await B.aggregate('todos', [{ stage: 'group', by: ['who'], accumulators: { n: { op: 'count' } } }])).toEqual(
+      [{ who: 'B', n: 1 }],
+    );
   });
 
   test(target, 'isolation.writes', 'writes in one app never touch the other', async () => {

@@ -9,13 +9,13 @@ import type { DocumentStore } from '../../src/ports/document-store.js';
 
 /**
  * A SIGKILL during a write burst loses no acknowledged write (SQLite engine). Twice on the same file (so the second run starts from a killed run's WAL). A child process
- * (writer.ts, run with tsx) writes with several concurrent writers and prints each acknowledged
+ * (writer.ts, run by node with tsx's loader) writes with several concurrent writers and prints each acknowledged
  * write; once enough are acknowledged it is killed with SIGKILL by pid, mid-burst. Reopening the
  * file must show every acknowledged create and batch (both halves), the counter at least at its
  * last acknowledged version, and no half batch.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const tsx = join(here, '../../node_modules/.bin/tsx');
+const serverDir = join(here, '../..');
 
 interface Acks {
   creates: string[];
@@ -23,9 +23,23 @@ interface Acks {
   batches: Array<[string, string]>;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function runAndKill(file: string, killAfter: number): Promise<{ acks: Acks; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [join(here, 'writer.ts'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a grandchild,
+    // which a SIGKILL to the CLI's pid would leave running
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'writer.ts'), file], {
+      cwd: serverDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acks: Acks = { creates: [], incVersions: [], batches: [] };
     let buffer = '';
     let stderr = '';
@@ -63,6 +77,7 @@ function runAndKill(file: string, killAfter: number): Promise<{ acks: Acks; sign
         if (kind === 'batch' && a && b) acks.batches.push([a, b]);
       }
       if (!killed) reject(new Error(`writer exited by itself (${code}):\n${stderr}`));
+      else if (isAlive(child.pid!)) reject(new Error(`writer ${child.pid} is still running`));
       else resolve({ acks, signal });
     });
   });
@@ -104,7 +119,9 @@ describe('durability: SIGKILL during a write burst (sqlite)', () => {
       expect(await app.get('pairs', b)).toMatchObject({ half: 2 });
     }
     // all-or-nothing survives the kill: halves come in pairs
-    const halves = await app.aggregate('pairs', [{ stage: 'group', by: ['half'], accumulators: { n: { op: 'count' } } }]);
+    const halves = await app.aggregate('pairs', [
+      { stage: 'group', by: ['half'], accumulators: { n: { op: 'count' } } },
+    ]);
     const n1 = halves.find((r) => r.half === 1)?.n;
     expect(halves.find((r) => r.half === 2)?.n).toBe(n1);
 
