@@ -10,6 +10,8 @@ import { authRoutes } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { AuthSettingsService } from './auth.settings.js';
 import { linkPages } from './links.routes.js';
+import { oauthBrowserRoutes, oauthRoutes } from './oauth.routes.js';
+import { OidcService } from './oidc.js';
 import { SecretBox } from './mfa.js';
 import { OneTimeTokens } from './one-time-tokens.js';
 import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
@@ -35,6 +37,9 @@ export interface AuthModule {
   attachUser: RequestHandler;
   requireUser: RequestHandler;
   linkPages(): Router;
+  /** GET /auth/oauth/{provider} and its callback (browser legs, no key). */
+  oauthPages(): Router;
+  oidc: OidcService;
   /** Drops per-app caches (the app was deleted). */
   forgetApp(appId: string): void;
   appRoutes(): RouteSpec[];
@@ -73,6 +78,7 @@ export function createAuthModule(deps: {
   });
   const usersService = new UsersService({ store: deps.store, users, sessions, auth, audit: deps.audit });
   const { attachUser, requireUser } = createUserAuth({ keys, sessions, users });
+  const oidc = new OidcService({ store: deps.store, users, auth, oneTime, publicUrl: deps.publicUrl, now: deps.now });
   return {
     auth,
     users: usersService,
@@ -84,12 +90,14 @@ export function createAuthModule(deps: {
     attachUser,
     requireUser,
     linkPages: () => linkPages({ apps: deps.apps, auth }),
+    oauthPages: () => oauthBrowserRoutes({ apps: deps.apps, oidc, secureCookies: deps.publicUrl.startsWith('https:') }),
+    oidc,
     forgetApp: (appId) => {
       settings.forget(appId);
       keys.forget(appId);
       users.forget(appId);
     },
-    appRoutes: () => authRoutes({ auth, limits, requireUser }),
+    appRoutes: () => [...authRoutes({ auth, limits, requireUser }), ...oauthRoutes({ oidc })],
     adminRoutes: () =>
       userManagementRoutes({ users: usersService, apps: deps.apps, adminAuth: deps.adminAuth, settings, keys, mailer: deps.mailer }),
   };

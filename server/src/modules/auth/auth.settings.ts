@@ -42,6 +42,10 @@ export const oidcProviderSchema = z.strictObject({
   clientSecret: z.string().min(1).max(2000).optional(),
   scopes: z.array(z.string().regex(/^[\w:./-]{1,100}$/)).max(20).optional(),
   enabled: z.boolean().default(true),
+  /** Apple: the client secret is a JWT signed with this team's key (instead of clientSecret). */
+  appleTeamId: z.string().max(20).optional(),
+  appleKeyId: z.string().max(20).optional(),
+  applePrivateKey: z.string().max(5000).optional(),
 });
 export type OidcProviderSettings = z.output<typeof oidcProviderSchema>;
 
@@ -86,12 +90,17 @@ export const authSettingsPatch = z.strictObject(
 );
 export type AuthSettingsPatch = z.output<typeof authSettingsPatch>;
 
+const MASK = '********';
+
 export const DEFAULT_AUTH_SETTINGS: AuthSettings = authSettingsSchema.parse({});
 
 /** The settings as admins see them: client secrets are never returned. */
 export function settingsView(settings: AuthSettings): AuthSettings {
   const oauth = Object.fromEntries(
-    Object.entries(settings.oauth).map(([name, p]) => [name, { ...p, ...(p.clientSecret ? { clientSecret: '********' } : {}) }]),
+    Object.entries(settings.oauth).map(([name, p]) => [
+      name,
+      { ...p, ...(p.clientSecret ? { clientSecret: MASK } : {}), ...(p.applePrivateKey ? { applePrivateKey: MASK } : {}) },
+    ]),
   );
   return { ...settings, oauth };
 }
@@ -128,8 +137,11 @@ export class AuthSettingsService {
         const next: Record<string, OidcProviderSettings> = {};
         for (const [name, p] of Object.entries(value as Record<string, OidcProviderSettings>)) {
           // A masked secret sent back unchanged keeps the stored one.
-          const secret = p.clientSecret === '********' ? current.oauth[name]?.clientSecret : p.clientSecret;
-          next[name] = { ...p, ...(secret ? { clientSecret: secret } : {}) };
+          const secret = p.clientSecret === MASK ? current.oauth[name]?.clientSecret : p.clientSecret;
+          const key = p.applePrivateKey === MASK ? current.oauth[name]?.applePrivateKey : p.applePrivateKey;
+          next[name] = { ...p, clientSecret: secret, applePrivateKey: key };
+          if (!secret) delete next[name].clientSecret;
+          if (!key) delete next[name].applePrivateKey;
         }
         merged.oauth = next;
       } else merged[key] = value;
