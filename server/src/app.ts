@@ -121,7 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   app.use(...requestContext(deps.logger));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  app.use(...jsonBody({ limit: deps.bodyLimit ?? '1mb' }));
+  // Sign in with Apple answers with a form post to the OAuth callback.
+  app.use(...jsonBody({ limit: deps.bodyLimit ?? '1mb', except: (path) => /^\/v1\/apps\/[^/]+\/auth\/oauth\/[^/]+\/callback\/?$/.test(path) }));
 
   const router = express.Router();
   mountRoutes(router, openapi, systemRoutes({
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   mountRoutes(router, openapi, auditRoutes({ audit, auth: adminAuth }));
   // Mail links open in a browser, without the app's key.
   app.use('/v1/apps/:appId/auth/links', auth.linkPages());
+  app.use('/v1/apps/:appId/auth/oauth/:provider', auth.oauthPages());
   app.use('/v1/apps/:appId', ...appAccess({ apps, keys, adminAuth }));
   app.use('/v1/apps/:appId', auth.attachUser);
   mountRoutes(router, openapi, appInfoRoutes());
