@@ -340,10 +340,10 @@ export class MongoAppStore implements AppStore {
       }
       const existing = entry?.indexes[spec.name];
       if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) return;
-      if (existing) await this.dropIndex(collection, spec.name);
-      const others = Object.values((await this.catalog.entry(this.appId, collection))?.indexes ?? {});
+      // The new index is built first: if existing data violates it, nothing has changed.
+      const others = Object.values(entry?.indexes ?? {}).filter((i) => i.spec.name !== spec.name);
       const stored: StoredIndex = { spec, physical: physicalIndexName(spec) };
-      if (!others.some((i) => i.physical === stored.physical)) {
+      if (!others.some((i) => i.physical === stored.physical) && existing?.physical !== stored.physical) {
         try {
           await createPhysicalIndex(col, stored, this.partialFilter);
         } catch (e) {
@@ -354,6 +354,7 @@ export class MongoAppStore implements AppStore {
         }
       }
       await this.catalog.setIndex(this.appId, collection, stored);
+      if (existing) await this.dropUnused(collection, existing, [...others, stored]);
     });
   }
 
@@ -390,12 +391,16 @@ export class MongoAppStore implements AppStore {
       const index = entry.indexes[name];
       if (!index) return;
       await this.catalog.unsetIndex(this.appId, collection, name);
-      const remaining = Object.values(entry.indexes).filter((i) => i.spec.name !== name);
-      if (remaining.some((i) => i.physical === index.physical)) return;
-      if (this.catalog.caps.nativeDrops) await this.catalog.dropPhysicalIndex(this.appId, collection, index.physical);
-      else if (index.spec.unique) await this.catalog.rebuildWithout(this.appId, collection, remaining, this.partialFilter);
-      // else: without native drops a non-unique index is left in place; it only costs write time.
+      await this.dropUnused(collection, index, Object.values(entry.indexes).filter((i) => i.spec.name !== name));
     });
+  }
+
+  /** Removes the physical index of `index` unless one of `remaining` still uses it. */
+  private async dropUnused(collection: string, index: StoredIndex, remaining: StoredIndex[]): Promise<void> {
+    if (remaining.some((i) => i.physical === index.physical)) return;
+    if (this.catalog.caps.nativeDrops) await this.catalog.dropPhysicalIndex(this.appId, collection, index.physical);
+    else if (index.spec.unique) await this.catalog.rebuildWithout(this.appId, collection, remaining, this.partialFilter);
+    // else: without native drops a non-unique index is left in place; it only costs write time.
   }
 
   async listIndexes(collection: string): Promise<IndexSpec[]> {

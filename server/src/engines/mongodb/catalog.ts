@@ -254,7 +254,7 @@ export async function probeCapabilities(db: Db, hello: Document, allowTransactio
     // A server only checks the operator when a document reaches it, so one is there to test.
     const probes = db.collection<{ _id: string; probe: number }>(CATALOG);
     await probes.updateOne({ _id: '_probe' }, { $set: { probe: 1 } }, { upsert: true });
-    await probes.findOne({ _id: '_probe', probe: { $type: ['string', 'number'] } });
+    await probes.findOne({ _id: '_probe', probe: { $type: ['string', 'number'] } } as Document);
   } catch (e) {
     const code = (e as { code?: number }).code;
     if (code === 2 || code === 14 || isUnsupported(e)) typeLists = false;

@@ -47,6 +47,8 @@ function equalTo(path: string, v: JsonValue): Document {
 
 /** Value at `path` comes strictly after `v` in direction `dir`. */
 function after(path: string, v: JsonValue, dir: 1 | -1): Document {
+  // Ids are always strings.
+  if (path === '_id') return { _id: { [dir === 1 ? '$gt' : '$lt']: v } };
   const r = rank(v);
   const sameType: Document | null =
     r === 0
