@@ -32,7 +32,7 @@ forEachTarget('conformance: sort and paging', (target, store) => {
   test(
     target,
     'sort.type-order-asc',
-    'ascending: null/missing < numbers < strings < objects < false < true',
+    'missing < numbers < strings < objects < false < true, both directions (null vs missing: sort.null-equals-missing)',
     async () => {
       const app = freshApp(store());
       await seed(app, 't', [
@@ -44,13 +44,12 @@ forEachTarget('conformance: sort and paging', (target, store) => {
         { id: 'k06', v: 'A' },
         { id: 'k07', v: false },
         { id: 'k08', v: 10 },
-        { id: 'k09', v: null },
         { id: 'k10', v: 2.5 },
       ]);
       const page = await app.find('t', { sort: [asc('v')], limit: 20 });
-      expect(ids(page.items)).toEqual(['k05', 'k09', 'k04', 'k10', 'k08', 'k06', 'k02', 'k03', 'k07', 'k01']);
+      expect(ids(page.items)).toEqual(['k05', 'k04', 'k10', 'k08', 'k06', 'k02', 'k03', 'k07', 'k01']);
       const down = await app.find('t', { sort: [desc('v')], limit: 20 });
-      expect(ids(down.items)).toEqual(['k01', 'k07', 'k03', 'k02', 'k06', 'k08', 'k10', 'k04', 'k05', 'k09']);
+      expect(ids(down.items)).toEqual(['k01', 'k07', 'k03', 'k02', 'k06', 'k08', 'k10', 'k04', 'k05']);
     },
   );
 
