@@ -83,7 +83,7 @@ export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; us
     passport.authenticate('app-user-jwt', { session: false }, (err: unknown, user: AppUser | false) => {
       if (err instanceof HearthError) return next(err);
       if (err) return next(new HearthError('unavailable', undefined, undefined, { cause: err }));
-      if (!user) return next(new HearthError('unauthorized', 'The access token is invalid or expired.'));
+      if (!user) return next(new HearthError('unauthorized', 'The access token is invalid or expired.', { reason: 'invalid_token' }));
       req.ctx.user = user;
       next();
     })(req, res, next);
