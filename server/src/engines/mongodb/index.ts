@@ -1,10 +1,9 @@
 import { MongoClient, type Db } from 'mongodb';
-import { invalidRequest, unavailable } from '../../errors.js';
+import { HearthError, invalidRequest, unavailable } from '../../errors.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import { SYSTEM_APP, type AppStore, type DocumentStore } from '../../ports/document-store.js';
 import { MongoAppStore } from './app-store.js';
 import { Catalog, probeCapabilities, type Capabilities } from './catalog.js';
-import { mapMongoError } from './errors.js';
 
 /**
  * The production document store: MongoDB through the official driver.
@@ -28,6 +27,8 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMS?: number;
   /** Connect timeout per connection attempt (default 5000 ms). */
   connectTimeoutMS?: number;
+  /** A request whose socket stays silent this long fails as `unavailable` (default 60000 ms). */
+  socketTimeoutMS?: number;
   /** Use transactions for batches when the deployment supports them (default true). */
   transactions?: boolean;
   /** Compare-and-set attempts per write under contention (default 200). */
@@ -44,6 +45,7 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
   const client = new MongoClient(options.url, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
     connectTimeoutMS: options.connectTimeoutMS ?? 5000,
+    socketTimeoutMS: options.socketTimeoutMS ?? 60_000,
     // Plain JS numbers both ways (no Long/Int32 objects in documents).
     promoteValues: true,
     promoteLongs: true,
@@ -59,8 +61,7 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
     return new MongoDocumentStore(client, db, catalog, options);
   } catch (e) {
     await client.close().catch(() => {});
-    const mapped = mapMongoError(e);
-    throw mapped instanceof Error && 'code' in mapped ? mapped : unavailable('MongoDB cannot be reached.', e);
+    throw e instanceof HearthError ? e : unavailable('MongoDB cannot be reached.', e);
   }
 }
 
