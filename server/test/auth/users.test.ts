@@ -99,6 +99,34 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
     expect(again.user.id).not.toBe(u.user.id);
   });
 
+  it("unowns or deletes a deleted user's documents when the app says so (through the writer: events fire)", async () => {
+    await w.h.http.post(`/v1/admin/apps/${w.appId}/collections`).set(w.admin).send({ name: 'items', fields: [{ name: 'n', type: 'integer' }] }).expect(201);
+    const events: string[] = [];
+    w.h.services.documentEvents.on('*', (e) => events.push(`${e.type}:${e.collection}:${e.before?.id ?? e.after?.id}`));
+    const docs = `/v1/apps/${w.appId}/collections/items/documents`;
+
+    await w.patchSettings({ onUserDelete: 'unown' });
+    const a = await w.signUp('unown@example.com');
+    const d1 = await w.h.http.post(docs).set(w.as(a.accessToken)).send({ n: 1 }).expect(201);
+    await w.h.http.delete(adminUsers(`/${a.user.id}`)).set(w.admin).expect(204);
+    expect((await w.h.http.get(`${docs}/${d1.body.id}`).set(w.sk).expect(200)).body.owner).toBeNull();
+    expect(events).toContain(`documents.update:items:${d1.body.id}`);
+
+    await w.patchSettings({ onUserDelete: 'delete' });
+    const b = await w.signUp('purge@example.com');
+    const mine = await Promise.all([1, 2, 3].map((n) => w.h.http.post(docs).set(w.as(b.accessToken)).send({ n }).expect(201)));
+    const other = await w.h.http.post(docs).set(w.sk).send({ n: 9 }).expect(201);
+    await w.h.http.delete(keyUsers(`/${b.user.id}`)).set(w.sk).expect(204);
+    for (const d of mine) {
+      expectError(await w.h.http.get(`${docs}/${d.body.id}`).set(w.sk), 404, 'not_found');
+      expect(events).toContain(`documents.delete:items:${d.body.id}`);
+    }
+    await w.h.http.get(`${docs}/${other.body.id}`).set(w.sk).expect(200);
+    const audit = await w.h.http.get('/v1/admin/audit?action=user.delete').set(w.admin).expect(200);
+    expect(audit.body.items[0].details).toMatchObject({ documents: 'delete', changed: 3 });
+    await w.patchSettings({ onUserDelete: 'keep' });
+  });
+
   it('impersonates a user (admin only): the token says so, the session is short, the audit log records it', async () => {
     const u = await w.signUp('imp@example.com');
     const imp = await w.h.http.post(adminUsers(`/${u.user.id}/impersonate`)).set(w.admin).send({}).expect(200);

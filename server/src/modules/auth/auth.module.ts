@@ -12,6 +12,8 @@ import { AuthSettingsService } from './auth.settings.js';
 import { linkPages } from './links.routes.js';
 import { oauthBrowserRoutes, oauthRoutes } from './oauth.routes.js';
 import { OidcService } from './oidc.js';
+import { handleOwnedDocuments } from './owned-documents.js';
+import type { CollectionsModule } from '../collections/collections.module.js';
 import { SecretBox } from './mfa.js';
 import { OneTimeTokens } from './one-time-tokens.js';
 import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
@@ -57,6 +59,8 @@ export function createAuthModule(deps: {
   logger: Logger;
   now: () => Date;
   limiters?: LimiterFactory;
+  /** For `onUserDelete` (unown / delete a deleted user's documents). */
+  collections?: CollectionsModule;
 }): AuthModule {
   const settings = new AuthSettingsService(deps.store, deps.now);
   const keys = new SigningKeys(deps.store, deps.secret, deps.now);
@@ -76,7 +80,17 @@ export function createAuthModule(deps: {
     logger: deps.logger,
     now: deps.now,
   });
-  const usersService = new UsersService({ store: deps.store, users, sessions, auth, audit: deps.audit });
+  const collections = deps.collections;
+  const usersService = new UsersService({
+    store: deps.store,
+    users,
+    sessions,
+    auth,
+    audit: deps.audit,
+    ...(collections
+      ? { ownedDocuments: (appId: string, userId: string, policy: 'keep' | 'unown' | 'delete', requestId?: string) => handleOwnedDocuments({ store: deps.store, collections }, appId, userId, policy, requestId) }
+      : {}),
+  });
   const { attachUser, requireUser } = createUserAuth({ keys, sessions, users });
   const oidc = new OidcService({ store: deps.store, users, auth, oneTime, publicUrl: deps.publicUrl, now: deps.now });
   return {

@@ -75,6 +75,8 @@ export const authSettingsSchema = z.strictObject({
   templates: z.partialRecord(z.enum(MAIL_KINDS), template).default({}),
   /** The app's profile fields (`GET/PATCH /auth/me` → `profile`), same definitions as collections. */
   profileFields: z.array(fieldDef).max(100).default([]),
+  /** A deleted user's documents: kept, unowned (owner null) or deleted. */
+  onUserDelete: z.enum(['keep', 'unown', 'delete']).default('keep'),
   oauth: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), oidcProviderSchema).default({}),
 });
 export type AuthSettings = z.output<typeof authSettingsSchema>;

@@ -6,6 +6,7 @@ import { auditMeta } from '../admin/admins.service.js';
 import type { AuditLog } from '../admin/audit.service.js';
 import { IDENTITIES, ONE_TIME, USERS } from './auth.collections.js';
 import type { AuthContext, AuthService, SignIn } from './auth.service.js';
+import type { OwnedDocumentsPolicy } from './owned-documents.js';
 import type { Sessions, SessionView } from './sessions.js';
 import { toUserView, type UsersRepo, type UserView } from './users.repo.js';
 
@@ -34,6 +35,8 @@ export class UsersService {
       sessions: Sessions;
       auth: AuthService;
       audit: AuditLog;
+      /** Applies the app's `onUserDelete` policy; returns how many documents changed. */
+      ownedDocuments?: (appId: string, userId: string, policy: OwnedDocumentsPolicy, requestId?: string) => Promise<number>;
     },
   ) {}
 
@@ -74,9 +77,14 @@ export class UsersService {
     return toUserView(updated);
   }
 
-  /** Deletes the account, its sessions, pending links and linked identities. Owned documents stay. */
+  /**
+   * Deletes the account, its sessions, pending links and linked identities; its documents are
+   * kept, unowned or deleted as the app's `onUserDelete` says.
+   */
   async remove(appId: string, userId: string, actor: Actor): Promise<void> {
     await this.d.users.require(appId, userId);
+    const policy = (await this.d.auth.settings(appId)).onUserDelete;
+    const documents = policy !== 'keep' && this.d.ownedDocuments ? await this.d.ownedDocuments(appId, userId, policy, actor.requestId) : 0;
     const app = this.d.store.forApp(appId);
     await this.d.sessions.removeAll(appId, userId);
     for (const collection of [ONE_TIME, IDENTITIES]) {
@@ -84,7 +92,7 @@ export class UsersService {
       for (const doc of page.items) await app.delete(collection, doc.id).catch(() => undefined);
     }
     await this.d.users.remove(appId, userId);
-    await this.record(actor, appId, 'user.delete', userId, {});
+    await this.record(actor, appId, 'user.delete', userId, { documents: policy, changed: documents });
   }
 
   async sessions(appId: string, userId: string): Promise<SessionView[]> {
