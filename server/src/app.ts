@@ -105,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     logger: deps.logger,
     now,
     ...(deps.authLimiters ? { limiters: deps.authLimiters } : {}),
+    collections,
   });
   apps.onRemove(async (appId) => auth.forgetApp(appId));
 
