@@ -42,7 +42,13 @@ interface Reply {
   body: { id: string; accessToken: string; refreshToken: string; keys: { public: string }; user: { id: string } };
 }
 
-function call(port: number, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Reply> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
@@ -52,7 +58,10 @@ function call(port: number, method: string, path: string, headers: Record<string
         method,
         path,
         agent,
-        headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
+        headers: {
+          ...headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -108,7 +117,11 @@ async function benchEngine(engine: string): Promise<Result[]> {
   } else {
     const external = process.env.MONGODB_URL;
     const server = external ? null : await startJongodb();
-    store = await createDocumentStore({ dataDir: tmpdir(), mongodbUrl: external ?? server!.url, mongodbDb: `bench_${Date.now()}` });
+    store = await createDocumentStore({
+      dataDir: tmpdir(),
+      mongodbUrl: external ?? server!.url,
+      mongodbDb: `bench_${Date.now()}`,
+    });
     cleanup = async () => {
       await server?.stop();
     };
@@ -126,13 +139,21 @@ async function benchEngine(engine: string): Promise<Result[]> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const setup = await call(port, 'POST', '/v1/admin/setup', {}, { email: 'bench@example.com', password: 'a long bench password' });
+    const setup = await call(
+      port,
+      'POST',
+      '/v1/admin/setup',
+      {},
+      { email: 'bench@example.com', password: 'a long bench password' },
+    );
     const admin = { authorization: `Bearer ${setup.body.accessToken}` };
     const created = await call(port, 'POST', '/v1/admin/apps', admin, { name: 'bench' });
     const appId = created.body.id;
     const pk = { 'x-hearth-key': created.body.keys.public };
     // One client IP makes every request here: lift the per-IP limit for the benchmark.
-    const patched = await call(port, 'PATCH', `/v1/admin/apps/${appId}/auth/settings`, admin, { ipRequestsPer15Min: 100_000 });
+    const patched = await call(port, 'PATCH', `/v1/admin/apps/${appId}/auth/settings`, admin, {
+      ipRequestsPer15Min: 100_000,
+    });
     if (patched.status !== 200) throw new Error(`settings: ${JSON.stringify(patched.body)}`);
     const auth = `/v1/apps/${appId}/auth`;
     const tokens: string[] = [];
@@ -140,13 +161,19 @@ async function benchEngine(engine: string): Promise<Result[]> {
     const results: Result[] = [];
     results.push(
       await measure(engine, 'sign-up (argon2id hash)', USERS, async (i) => {
-        const res = await call(port, 'POST', `${auth}/signup`, pk, { email: `user${i}@example.com`, password: PASSWORD });
+        const res = await call(port, 'POST', `${auth}/signup`, pk, {
+          email: `user${i}@example.com`,
+          password: PASSWORD,
+        });
         if (res.status !== 201) throw new Error(`signup ${res.status} ${JSON.stringify(res.body)}`);
       }),
     );
     results.push(
       await measure(engine, 'login (argon2id verify)', USERS, async (i) => {
-        const res = await call(port, 'POST', `${auth}/login`, pk, { email: `user${i}@example.com`, password: PASSWORD });
+        const res = await call(port, 'POST', `${auth}/login`, pk, {
+          email: `user${i}@example.com`,
+          password: PASSWORD,
+        });
         if (res.status !== 200) throw new Error(`login ${res.status} ${JSON.stringify(res.body)}`);
         tokens.push(res.body.accessToken);
         refresh[i] = res.body.refreshToken;
@@ -170,7 +197,10 @@ async function benchEngine(engine: string): Promise<Result[]> {
     );
     results.push(
       await measure(engine, 'authenticated: GET /auth/me', OPS, async (i) => {
-        const res = await call(port, 'GET', `${auth}/me`, { ...pk, authorization: `Bearer ${tokens[i % tokens.length]}` });
+        const res = await call(port, 'GET', `${auth}/me`, {
+          ...pk,
+          authorization: `Bearer ${tokens[i % tokens.length]}`,
+        });
         if (res.status !== 200) throw new Error(`me ${res.status} ${JSON.stringify(res.body)}`);
       }),
     );
@@ -189,5 +219,7 @@ console.log(`\nHTTP auth — node ${process.version}, concurrency ${CONCURRENCY}
 console.log('| engine | operation | requests | req/s | p50 ms | p99 ms |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const r of all) {
-  console.log(`| ${r.engine} | ${r.op} | ${r.n} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+  console.log(
+    `| ${r.engine} | ${r.op} | ${r.n} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`,
+  );
 }

@@ -35,6 +35,9 @@ export interface Mailer {
   readonly engine: 'outbox' | 'smtp';
   send(message: MailMessage): Promise<SentMail>;
   /** The messages kept for an app, newest first (the outbox engine; SMTP keeps none). */
-  list(appId: string, options: { limit: number; after?: string }): Promise<{ items: OutboxEntry[]; next: string | null }>;
+  list(
+    appId: string,
+    options: { limit: number; after?: string },
+  ): Promise<{ items: OutboxEntry[]; next: string | null }>;
   close(): Promise<void>;
 }

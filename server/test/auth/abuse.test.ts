@@ -19,7 +19,10 @@ describe.each(ENGINES)('brute-force protection [%s]', (engine) => {
   });
 
   const login = (ip: string, email: string, password: string) =>
-    w.h.http.post(w.auth('/login')).set({ ...w.pk, 'X-Forwarded-For': ip }).send({ email, password });
+    w.h.http
+      .post(w.auth('/login'))
+      .set({ ...w.pk, 'X-Forwarded-For': ip })
+      .send({ email, password });
 
   it('answers 1,000 wrong passwords from one client with 10 × unauthorized, then rate_limited + Retry-After', async () => {
     const statuses = new Map<number, number>();
@@ -73,7 +76,18 @@ describe.each(ENGINES)('brute-force protection [%s]', (engine) => {
       else expect(res.status).toBe(401);
     }
     expect(limited).toBe(5);
-    expectError(await w.h.http.post(w.auth('/anonymous')).set({ ...w.pk, 'X-Forwarded-For': '10.2.0.1' }).send({}), 429, 'rate_limited');
-    await w.h.http.post(w.auth('/anonymous')).set({ ...w.pk, 'X-Forwarded-For': '10.2.0.2' }).send({}).expect(201);
+    expectError(
+      await w.h.http
+        .post(w.auth('/anonymous'))
+        .set({ ...w.pk, 'X-Forwarded-For': '10.2.0.1' })
+        .send({}),
+      429,
+      'rate_limited',
+    );
+    await w.h.http
+      .post(w.auth('/anonymous'))
+      .set({ ...w.pk, 'X-Forwarded-For': '10.2.0.2' })
+      .send({})
+      .expect(201);
   });
 });

@@ -51,7 +51,9 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   it("uses the app's own link page and template; the page confirms through the API", async () => {
     await w.patchSettings({
       links: { verify: 'https://todos.test/welcome?lang=en' },
-      templates: { verify: { subject: 'Welcome to {{appName}}, {{email}}', text: 'Tap {{link}} within {{expiresInMinutes}} min' } },
+      templates: {
+        verify: { subject: 'Welcome to {{appName}}, {{email}}', text: 'Tap {{link}} within {{expiresInMinutes}} min' },
+      },
     });
     const s = await w.signUp('custom@example.com');
     const mail = await smtp.next('custom@example.com');
@@ -85,14 +87,30 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     expect(mail.subject).toBe('Reset your Todos password');
     const token = linkIn(mail).searchParams.get('token')!;
     // A refused password does not burn the link.
-    expectError(await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password: 'short' }), 400, 'validation_failed');
-    await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password: 'a brand new password 3' }).expect(204);
+    expectError(
+      await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password: 'short' }),
+      400,
+      'validation_failed',
+    );
+    await w.h.http
+      .post(w.auth('/reset/confirm'))
+      .set(w.pk)
+      .send({ token, password: 'a brand new password 3' })
+      .expect(204);
     expectError(await w.h.http.get(w.auth('/me')).set(w.as(s.accessToken)), 401, 'unauthorized');
-    expectError(await w.h.http.post(w.auth('/login')).set(w.pk).send({ email: 'reset@example.com', password: PASSWORD }), 401, 'unauthorized');
+    expectError(
+      await w.h.http.post(w.auth('/login')).set(w.pk).send({ email: 'reset@example.com', password: PASSWORD }),
+      401,
+      'unauthorized',
+    );
     const after = await w.login('reset@example.com', 'a brand new password 3');
     expect(after.user.emailVerified).toBe(true);
     // Reusing the reset token fails.
-    expectError(await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password: 'yet another password 4' }), 401, 'unauthorized');
+    expectError(
+      await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password: 'yet another password 4' }),
+      401,
+      'unauthorized',
+    );
     await w.login('reset@example.com', 'a brand new password 3');
   });
 
@@ -111,10 +129,24 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     const first = linkIn(await smtp.next('twice@example.com')).searchParams.get('token')!;
     await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'twice@example.com' }).expect(202);
     const second = linkIn(await smtp.next('twice@example.com')).searchParams.get('token')!;
-    expectError(await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token: first, password: 'a brand new password 3' }), 401, 'unauthorized');
+    expectError(
+      await w.h.http
+        .post(w.auth('/reset/confirm'))
+        .set(w.pk)
+        .send({ token: first, password: 'a brand new password 3' }),
+      401,
+      'unauthorized',
+    );
     clock = 2 * 3600_000;
     try {
-      expectError(await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token: second, password: 'a brand new password 3' }), 401, 'unauthorized');
+      expectError(
+        await w.h.http
+          .post(w.auth('/reset/confirm'))
+          .set(w.pk)
+          .send({ token: second, password: 'a brand new password 3' }),
+        401,
+        'unauthorized',
+      );
     } finally {
       clock = 0;
     }
@@ -123,8 +155,19 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   it('refuses forged and wrong-purpose tokens', async () => {
     const s = await w.signUp('purpose@example.com');
     const verifyToken = linkIn(await smtp.next('purpose@example.com')).searchParams.get('token')!;
-    expectError(await w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token: verifyToken, password: 'a brand new password 3' }), 401, 'unauthorized');
-    expectError(await w.h.http.post(w.auth('/magic-link/confirm')).set(w.pk).send({ token: verifyToken }), 401, 'unauthorized');
+    expectError(
+      await w.h.http
+        .post(w.auth('/reset/confirm'))
+        .set(w.pk)
+        .send({ token: verifyToken, password: 'a brand new password 3' }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await w.h.http.post(w.auth('/magic-link/confirm')).set(w.pk).send({ token: verifyToken }),
+      401,
+      'unauthorized',
+    );
     for (const token of ['x', 'A'.repeat(43), '../../etc/passwd', verifyToken + 'x']) {
       expectError(await w.h.http.post(w.auth('/verify/confirm')).set(w.pk).send({ token }), 401, 'unauthorized');
     }
@@ -137,7 +180,10 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     await w.signUp('crossapp@example.com');
     const token = linkIn(await smtp.next('crossapp@example.com')).searchParams.get('token')!;
     const other = await w.h.http.post('/v1/admin/apps').set(w.admin).send({ name: 'Other' }).expect(201);
-    const res = await w.h.http.post(`/v1/apps/${other.body.id}/auth/verify/confirm`).set({ 'X-Hearth-Key': other.body.keys.public }).send({ token });
+    const res = await w.h.http
+      .post(`/v1/apps/${other.body.id}/auth/verify/confirm`)
+      .set({ 'X-Hearth-Key': other.body.keys.public })
+      .send({ token });
     expectError(res, 401, 'unauthorized');
   });
 
@@ -163,10 +209,18 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   it('requires a verified email before sign-in when the app says so', async () => {
     await w.patchSettings({ requireVerifiedEmail: true });
     try {
-      const res = await w.h.http.post(w.auth('/signup')).set(w.pk).send({ email: 'strict@example.com', password: PASSWORD }).expect(202);
+      const res = await w.h.http
+        .post(w.auth('/signup'))
+        .set(w.pk)
+        .send({ email: 'strict@example.com', password: PASSWORD })
+        .expect(202);
       expect(res.body).toMatchObject({ verificationRequired: true, user: { email: 'strict@example.com' } });
       expect(res.body.accessToken).toBeUndefined();
-      const details = expectError(await w.h.http.post(w.auth('/login')).set(w.pk).send({ email: 'strict@example.com', password: PASSWORD }), 403, 'forbidden');
+      const details = expectError(
+        await w.h.http.post(w.auth('/login')).set(w.pk).send({ email: 'strict@example.com', password: PASSWORD }),
+        403,
+        'forbidden',
+      );
       expect(details.reason).toBe('email_not_verified');
       await follow(linkIn(await smtp.next('strict@example.com'))).expect(200);
       await w.login('strict@example.com');
@@ -178,7 +232,8 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   it('limits mails per address (no mail bombing) while answering the same', async () => {
     await w.signUp('bomb@example.com');
     await smtp.next('bomb@example.com');
-    for (let i = 0; i < 8; i++) await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'bomb@example.com' }).expect(202);
+    for (let i = 0; i < 8; i++)
+      await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'bomb@example.com' }).expect(202);
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.received.filter((m) => m.to.includes('bomb@example.com'))).toHaveLength(5);
   });
@@ -188,7 +243,9 @@ describe('mail engines', () => {
   it('SMTP: an unreachable server is unavailable', async () => {
     const port = await freePort();
     const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${port}?connectionTimeout=2000`, from: 'x@hearth.test' });
-    await expect(mailer.send({ appId: 'a', to: 'b@example.com', subject: 's', text: 't' })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(mailer.send({ appId: 'a', to: 'b@example.com', subject: 's', text: 't' })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
     await mailer.close();
   });
 
@@ -198,7 +255,11 @@ describe('mail engines', () => {
       await w.signUp('outbox@example.com');
       const res = await w.h.http.get(`/v1/admin/apps/${w.appId}/mail/outbox`).set(w.admin).expect(200);
       expect(res.body.items).toHaveLength(1);
-      expect(res.body.items[0]).toMatchObject({ to: 'outbox@example.com', kind: 'verify', subject: 'Confirm your email for Todos' });
+      expect(res.body.items[0]).toMatchObject({
+        to: 'outbox@example.com',
+        kind: 'verify',
+        subject: 'Confirm your email for Todos',
+      });
       expect(res.body.items[0].text).toContain(`/v1/apps/${w.appId}/auth/links/verify?token=`);
       expectError(await w.h.http.get(`/v1/admin/apps/${w.appId}/mail/outbox`), 401, 'unauthorized');
       // The outbox is a system collection: not reachable through the collections API.
@@ -211,7 +272,9 @@ describe('mail engines', () => {
 
   it.each(ENGINES)('a failing mail server does not fail sign-up or change the reset answer [%s]', async (engine) => {
     const port = await freePort();
-    const w = await openAuthWorld(engine, { mailer: createSmtpMailer({ url: `smtp://127.0.0.1:${port}?connectionTimeout=1000`, from: 'x@hearth.test' }) });
+    const w = await openAuthWorld(engine, {
+      mailer: createSmtpMailer({ url: `smtp://127.0.0.1:${port}?connectionTimeout=1000`, from: 'x@hearth.test' }),
+    });
     try {
       await w.signUp('down@example.com');
       await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'down@example.com' }).expect(202);

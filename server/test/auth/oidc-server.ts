@@ -61,11 +61,19 @@ export async function startOidc(redirectUris: string[]): Promise<TestOidc> {
         try {
           const details = await provider.interactionDetails(req, res);
           if (details.prompt.name === 'login') {
-            await provider.interactionFinished(req, res, { login: { accountId: state.signInAs } }, { mergeWithLastSubmission: false });
+            await provider.interactionFinished(
+              req,
+              res,
+              { login: { accountId: state.signInAs } },
+              { mergeWithLastSubmission: false },
+            );
             return;
           }
-          const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
-          if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
+          const grant = details.grantId
+            ? await provider.Grant.find(details.grantId)
+            : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+          if (details.prompt.details.missingOIDCScope)
+            grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
           if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
           const grantId = await grant.save();
           await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
@@ -111,7 +119,8 @@ export async function runProviderLeg(start: string, until: string): Promise<URL>
       jar.set(k!.trim(), v.join('='));
     }
     const location = res.headers.get('location');
-    if (!location) throw new Error(`the provider answered ${res.status} without a redirect: ${(await res.text()).slice(0, 500)}`);
+    if (!location)
+      throw new Error(`the provider answered ${res.status} without a redirect: ${(await res.text()).slice(0, 500)}`);
     url = new URL(location, url);
     if (url.href.startsWith(until)) return url;
   }

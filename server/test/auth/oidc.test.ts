@@ -88,7 +88,11 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
     op.accounts.set('acc-4', { sub: 'acc-4', email: 'mfa-oidc@example.com', email_verified: true });
     const first = await redeem((await browserSignIn('acc-4')).searchParams.get('code')!).expect(200);
     const enrol = await w.h.http.post(w.auth('/mfa/totp')).set(w.as(first.body.accessToken)).send({}).expect(200);
-    await w.h.http.post(w.auth('/mfa/totp/activate')).set(w.as(first.body.accessToken)).send({ code: totpCode(enrol.body.secret, new Date()) }).expect(200);
+    await w.h.http
+      .post(w.auth('/mfa/totp/activate'))
+      .set(w.as(first.body.accessToken))
+      .send({ code: totpCode(enrol.body.secret, new Date()) })
+      .expect(200);
     const second = await redeem((await browserSignIn('acc-4')).searchParams.get('code')!).expect(200);
     expect(second.body).toMatchObject({ mfaRequired: true });
     expect(second.body.accessToken).toBeUndefined();
@@ -103,15 +107,25 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
   });
 
   it('refuses unknown providers and apps', async () => {
-    expectError(await w.h.http.get(`/v1/apps/${w.appId}/auth/oauth/google?redirectTo=${encodeURIComponent(BACK)}`), 404, 'not_found');
-    expectError(await w.h.http.get(`/v1/apps/nosuchapp/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`), 404, 'not_found');
+    expectError(
+      await w.h.http.get(`/v1/apps/${w.appId}/auth/oauth/google?redirectTo=${encodeURIComponent(BACK)}`),
+      404,
+      'not_found',
+    );
+    expectError(
+      await w.h.http.get(`/v1/apps/nosuchapp/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`),
+      404,
+      'not_found',
+    );
   });
 
   it('refuses a callback in another browser (no flow cookie), a reused state, and a forged state', async () => {
     op.accounts.set('acc-5', { sub: 'acc-5', email: 'csrf@example.com', email_verified: true });
     op.signInAs = 'acc-5';
     const agent = request.agent(w.h.app);
-    const start = await agent.get(`/v1/apps/${w.appId}/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`).expect(302);
+    const start = await agent
+      .get(`/v1/apps/${w.appId}/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`)
+      .expect(302);
     const back = await runProviderLeg(start.headers.location!, callbackBase);
     // Another browser (an attacker's link): no cookie.
     const stranger = await w.h.http.get(`${back.pathname}${back.search}`);
@@ -125,9 +139,13 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
 
   it("passes the provider's refusal back to the app", async () => {
     const agent = request.agent(w.h.app);
-    const start = await agent.get(`/v1/apps/${w.appId}/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`).expect(302);
+    const start = await agent
+      .get(`/v1/apps/${w.appId}/auth/oauth/local?redirectTo=${encodeURIComponent(BACK)}`)
+      .expect(302);
     const state = new URL(start.headers.location!).searchParams.get('state')!;
-    const cb = await agent.get(`/v1/apps/${w.appId}/auth/oauth/local/callback?error=access_denied&state=${state}`).expect(303);
+    const cb = await agent
+      .get(`/v1/apps/${w.appId}/auth/oauth/local/callback?error=access_denied&state=${state}`)
+      .expect(303);
     const landed = new URL(cb.headers.location!);
     expect(landed.searchParams.get('error')).toBe('access_denied');
     expect(landed.searchParams.get('code')).toBeNull();
@@ -137,7 +155,14 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
     op.accounts.set('acc-6', { sub: 'acc-6', email: 'cross@example.com', email_verified: true });
     const code = (await browserSignIn('acc-6')).searchParams.get('code')!;
     const other = await w.h.http.post('/v1/admin/apps').set(w.admin).send({ name: 'Other' }).expect(201);
-    expectError(await w.h.http.post(`/v1/apps/${other.body.id}/auth/oauth/token`).set({ 'X-Hearth-Key': other.body.keys.public }).send({ code }), 401, 'unauthorized');
+    expectError(
+      await w.h.http
+        .post(`/v1/apps/${other.body.id}/auth/oauth/token`)
+        .set({ 'X-Hearth-Key': other.body.keys.public })
+        .send({ code }),
+      401,
+      'unauthorized',
+    );
     expectError(await redeem('x'), 401, 'unauthorized');
     await redeem(code).expect(200);
   });

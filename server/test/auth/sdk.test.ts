@@ -20,7 +20,8 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
     await new Promise((resolve) => server?.close(resolve));
     await w?.close();
   });
-  const client = (storage?: TokenStorage) => createClient({ url, app: w.appId, key: w.publicKey, ...(storage ? { storage } : {}) });
+  const client = (storage?: TokenStorage) =>
+    createClient({ url, app: w.appId, key: w.publicKey, ...(storage ? { storage } : {}) });
 
   it('signs up, reports changes, answers me(), signs out', async () => {
     const hearth = client();
@@ -39,7 +40,9 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
 
   it('refuses a wrong password with HearthError', async () => {
     const hearth = client();
-    const err = await hearth.auth.signIn({ email: 'sdk@example.com', password: 'wrong wrong wrong' }).catch((e: unknown) => e);
+    const err = await hearth.auth
+      .signIn({ email: 'sdk@example.com', password: 'wrong wrong wrong' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HearthError);
     expect(err).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(hearth.auth.user).toBeNull();
@@ -59,7 +62,11 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
     const hearth = client();
     const user = (await hearth.auth.signIn({ email: 'sdk@example.com', password: PASSWORD })) as AuthUser;
     // Rotate the app's signing key with no grace: the access token stops verifying; the refresh token still works.
-    await w.h.http.post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`).set(w.admin).send({ graceSeconds: 0 }).expect(200);
+    await w.h.http
+      .post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`)
+      .set(w.admin)
+      .send({ graceSeconds: 0 })
+      .expect(200);
     w.h.services.auth.keys.forget(w.appId);
     const results = await Promise.all(Array.from({ length: 8 }, () => hearth.auth.me()));
     expect(results.every((u) => u.id === user.id)).toBe(true);
@@ -83,13 +90,24 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
     const hearth = client();
     await hearth.auth.signUp({ email: 'sdk-mfa@example.com', password: PASSWORD });
     const { totpCode } = await import('../../src/modules/auth/mfa.js');
-    const enrol = await hearth.request<{ secret: string }>({ method: 'POST', path: `/v1/apps/${w.appId}/auth/mfa/totp`, body: {} });
-    await hearth.request({ method: 'POST', path: `/v1/apps/${w.appId}/auth/mfa/totp/activate`, body: { code: totpCode(enrol.secret, new Date()) } });
+    const enrol = await hearth.request<{ secret: string }>({
+      method: 'POST',
+      path: `/v1/apps/${w.appId}/auth/mfa/totp`,
+      body: {},
+    });
+    await hearth.request({
+      method: 'POST',
+      path: `/v1/apps/${w.appId}/auth/mfa/totp/activate`,
+      body: { code: totpCode(enrol.secret, new Date()) },
+    });
     await hearth.auth.signOut();
     const challenge = await hearth.auth.signIn({ email: 'sdk-mfa@example.com', password: PASSWORD });
     expect(challenge).toMatchObject({ mfaRequired: true });
     expect(hearth.auth.user).toBeNull();
-    const user = await hearth.auth.completeMfa((challenge as { mfaToken: string }).mfaToken, totpCode(enrol.secret, new Date(Date.now() + 30_000)));
+    const user = await hearth.auth.completeMfa(
+      (challenge as { mfaToken: string }).mfaToken,
+      totpCode(enrol.secret, new Date(Date.now() + 30_000)),
+    );
     expect(user.email).toBe('sdk-mfa@example.com');
   });
 

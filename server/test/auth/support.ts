@@ -24,7 +24,15 @@ export interface AuthWorld {
 }
 
 export interface SignInBody {
-  user: { id: string; email: string | null; anonymous: boolean; roles: string[]; emailVerified: boolean; profile: Record<string, unknown>; lastSignInAt: string | null };
+  user: {
+    id: string;
+    email: string | null;
+    anonymous: boolean;
+    roles: string[];
+    emailVerified: boolean;
+    profile: Record<string, unknown>;
+    lastSignInAt: string | null;
+  };
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
@@ -67,7 +75,11 @@ export async function openAuthWorld(engine: EngineName, overrides: Partial<AppDe
   return world;
 }
 
-export function expectError(res: { status: number; body: unknown }, status: number, code: string): Record<string, unknown> {
+export function expectError(
+  res: { status: number; body: unknown },
+  status: number,
+  code: string,
+): Record<string, unknown> {
   const body = res.body as { error?: { code: string; details?: Record<string, unknown> } };
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(body.error?.code, JSON.stringify(res.body)).toBe(code);

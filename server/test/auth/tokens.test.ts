@@ -34,7 +34,13 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
   it('carries kid, audience, session and type; nothing secret', () => {
     expect(header.alg).toBe('HS256');
     expect(header.kid).toMatch(/^k/);
-    expect(payload).toMatchObject({ sub: alice.user.id, typ: 'user', app: w.appId, aud: `hearth:app:${w.appId}`, iss: 'hearth' });
+    expect(payload).toMatchObject({
+      sub: alice.user.id,
+      typ: 'user',
+      app: w.appId,
+      aud: `hearth:app:${w.appId}`,
+      iss: 'hearth',
+    });
     expect(payload.sid).toEqual(expect.any(String));
   });
 
@@ -46,7 +52,11 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
   it('refuses a token signed with another secret', async () => {
     const { iat: _i, exp: _e, ...claims } = payload;
     expectError(await me(sign(claims, { expiresIn: 60 }, Buffer.from('x'.repeat(32)))), 401, 'unauthorized');
-    expectError(await me(jwt.sign(claims, TEST_SECRET, { algorithm: 'HS256', keyid: header.kid, expiresIn: 60 })), 401, 'unauthorized');
+    expectError(
+      await me(jwt.sign(claims, TEST_SECRET, { algorithm: 'HS256', keyid: header.kid, expiresIn: 60 })),
+      401,
+      'unauthorized',
+    );
   });
 
   it('refuses a tampered payload', async () => {
@@ -57,7 +67,11 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
 
   it('refuses an expired token', async () => {
     const { iat: _i, exp: _e, ...claims } = payload;
-    const expired = sign({ ...claims, iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) - 60 });
+    const expired = sign({
+      ...claims,
+      iat: Math.floor(Date.now() / 1000) - 3600,
+      exp: Math.floor(Date.now() / 1000) - 60,
+    });
     expectError(await me(expired), 401, 'unauthorized');
   });
 
@@ -67,21 +81,33 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
     const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     expectError(await me(`${enc({ alg: 'none', typ: 'JWT', kid: header.kid })}.${enc(payload)}.`), 401, 'unauthorized');
     const { iat: _i, exp: _e, ...claims } = payload;
-    const hs512 = jwt.sign(claims, keyOf(w.appId, header.kid), { algorithm: 'HS512', keyid: header.kid, expiresIn: 60 });
+    const hs512 = jwt.sign(claims, keyOf(w.appId, header.kid), {
+      algorithm: 'HS512',
+      keyid: header.kid,
+      expiresIn: 60,
+    });
     expectError(await me(hs512), 401, 'unauthorized');
   });
 
   it('refuses unknown kids and no kid', async () => {
     const { iat: _i, exp: _e, ...claims } = payload;
     expectError(await me(sign(claims, { expiresIn: 60, keyid: 'knope' })), 401, 'unauthorized');
-    expectError(await me(jwt.sign(claims, keyOf(w.appId, header.kid), { algorithm: 'HS256', expiresIn: 60 })), 401, 'unauthorized');
+    expectError(
+      await me(jwt.sign(claims, keyOf(w.appId, header.kid), { algorithm: 'HS256', expiresIn: 60 })),
+      401,
+      'unauthorized',
+    );
   });
 
   it("refuses app A's token on app B, even with B's key and a key derived for B", async () => {
     expectError(await me(alice.accessToken, other.publicKey, other.appId), 401, 'unauthorized');
     const { iat: _i, exp: _e, ...claims } = payload;
     // Same claims signed with B's derivation of the kid: the audience/app still name A.
-    expectError(await me(sign(claims, { expiresIn: 60 }, keyOf(other.appId, header.kid)), other.publicKey, other.appId), 401, 'unauthorized');
+    expectError(
+      await me(sign(claims, { expiresIn: 60 }, keyOf(other.appId, header.kid)), other.publicKey, other.appId),
+      401,
+      'unauthorized',
+    );
   });
 
   it("refuses A's token presented with B's key on A's routes", async () => {
@@ -95,10 +121,16 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
       const res = await w.h.http.get(w.auth('/me')).set({ ...w.pk, Authorization: `Bearer ${junk}` });
       expect(res.status).toBe(401);
     }
-    expectError(await w.h.http.get(w.auth('/me')).set({ ...w.pk, Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }), 401, 'unauthorized');
+    expectError(
+      await w.h.http
+        .get(w.auth('/me'))
+        .set({ ...w.pk, Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }),
+      401,
+      'unauthorized',
+    );
   });
 
-  it('refuses a token with a session that is not the user\'s, or with the wrong type', async () => {
+  it("refuses a token with a session that is not the user's, or with the wrong type", async () => {
     const bob = await w.signUp('bob@example.com');
     const bobSid = (jwt.decode(bob.accessToken) as { sid: string }).sid;
     const { iat: _i, exp: _e, ...claims } = payload;
@@ -108,7 +140,11 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
 
   it('rotates the signing key: old tokens verify during the grace period, then stop', async () => {
     const before = await w.signUp('rotate@example.com');
-    const rotated = await w.h.http.post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`).set(w.admin).send({ graceSeconds: 0 }).expect(200);
+    const rotated = await w.h.http
+      .post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`)
+      .set(w.admin)
+      .send({ graceSeconds: 0 })
+      .expect(200);
     expect(rotated.body.items.filter((k: { current: boolean }) => k.current)).toHaveLength(1);
     w.h.services.auth.keys.forget(w.appId);
     expectError(await me(before.accessToken), 401, 'unauthorized');
@@ -117,10 +153,18 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
     expect(kid).not.toBe(header.kid);
     await me(after.accessToken).expect(200);
     // A refresh token outlives rotation: it is not a JWT.
-    const refreshed = await w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken: before.refreshToken }).expect(200);
+    const refreshed = await w.h.http
+      .post(w.auth('/refresh'))
+      .set(w.pk)
+      .send({ refreshToken: before.refreshToken })
+      .expect(200);
     await me(refreshed.body.accessToken).expect(200);
 
-    await w.h.http.post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`).set(w.admin).send({ graceSeconds: 600 }).expect(200);
+    await w.h.http
+      .post(`/v1/admin/apps/${w.appId}/auth/keys/rotate`)
+      .set(w.admin)
+      .send({ graceSeconds: 600 })
+      .expect(200);
     w.h.services.auth.keys.forget(w.appId);
     await me(after.accessToken).expect(200);
     const keys = await w.h.http.get(`/v1/admin/apps/${w.appId}/auth/keys`).set(w.admin).expect(200);
@@ -131,9 +175,24 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
   it('stops a disabled user at once', async () => {
     const carol = await w.signUp('carol@example.com');
     await me(carol.accessToken).expect(200);
-    await w.h.http.patch(`/v1/admin/apps/${w.appId}/users/${carol.user.id}`).set(w.admin).send({ disabled: true }).expect(200);
+    await w.h.http
+      .patch(`/v1/admin/apps/${w.appId}/users/${carol.user.id}`)
+      .set(w.admin)
+      .send({ disabled: true })
+      .expect(200);
     expectError(await me(carol.accessToken), 401, 'unauthorized');
-    expectError(await w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken: carol.refreshToken }), 401, 'unauthorized');
-    expectError(await w.h.http.post(w.auth('/login')).set(w.pk).send({ email: 'carol@example.com', password: 'a long enough password 1!' }), 403, 'forbidden');
+    expectError(
+      await w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken: carol.refreshToken }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await w.h.http
+        .post(w.auth('/login'))
+        .set(w.pk)
+        .send({ email: 'carol@example.com', password: 'a long enough password 1!' }),
+      403,
+      'forbidden',
+    );
   });
 });

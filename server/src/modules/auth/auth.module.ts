@@ -88,7 +88,10 @@ export function createAuthModule(deps: {
     auth,
     audit: deps.audit,
     ...(collections
-      ? { ownedDocuments: (appId: string, userId: string, policy: 'keep' | 'unown' | 'delete', requestId?: string) => handleOwnedDocuments({ store: deps.store, collections }, appId, userId, policy, requestId) }
+      ? {
+          ownedDocuments: (appId: string, userId: string, policy: 'keep' | 'unown' | 'delete', requestId?: string) =>
+            handleOwnedDocuments({ store: deps.store, collections }, appId, userId, policy, requestId),
+        }
       : {}),
   });
   const { attachUser, requireUser } = createUserAuth({ keys, sessions, users });
@@ -113,6 +116,13 @@ export function createAuthModule(deps: {
     },
     appRoutes: () => [...authRoutes({ auth, limits, requireUser }), ...oauthRoutes({ oidc })],
     adminRoutes: () =>
-      userManagementRoutes({ users: usersService, apps: deps.apps, adminAuth: deps.adminAuth, settings, keys, mailer: deps.mailer }),
+      userManagementRoutes({
+        users: usersService,
+        apps: deps.apps,
+        adminAuth: deps.adminAuth,
+        settings,
+        keys,
+        mailer: deps.mailer,
+      }),
   };
 }

@@ -44,7 +44,11 @@ export function signedIn(req: Request): SignedIn {
   return { userId: user.id, sessionId: user.sessionId };
 }
 
-export function authRoutes(deps: { auth: AuthService; limits: AuthRateLimits; requireUser: RequestHandler }): RouteSpec[] {
+export function authRoutes(deps: {
+  auth: AuthService;
+  limits: AuthRateLimits;
+  requireUser: RequestHandler;
+}): RouteSpec[] {
   const { auth, limits } = deps;
   const limitIp: RequestHandler = (req, _res, next) => {
     const appId = req.ctx.app!.id;
@@ -84,7 +88,10 @@ export function authRoutes(deps: { auth: AuthService; limits: AuthRateLimits; re
       params: appParams,
       body: loginBody,
       responses: {
-        200: { description: 'Signed in, or `mfaRequired` with a challenge token for POST /auth/mfa', schema: signInOrChallenge },
+        200: {
+          description: 'Signed in, or `mfaRequired` with a challenge token for POST /auth/mfa',
+          schema: signInOrChallenge,
+        },
         401: { description: 'Wrong email or password (one answer for both)' },
         429: { description: 'Too many failed attempts' },
       },
@@ -177,8 +184,12 @@ export function authRoutes(deps: { auth: AuthService; limits: AuthRateLimits; re
       summary: "The signed-in user's live sessions",
       tag: TAG,
       params: appParams,
-      responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(sessionView), next: z.null() }) } },
-      handler: async ({ req }) => ({ body: { items: await auth.sessions(req.ctx.app!.id, signedIn(req)), next: null } }),
+      responses: {
+        200: { description: 'Sessions', schema: z.object({ items: z.array(sessionView), next: z.null() }) },
+      },
+      handler: async ({ req }) => ({
+        body: { items: await auth.sessions(req.ctx.app!.id, signedIn(req)), next: null },
+      }),
     }),
     defineRoute({
       ...user,

@@ -45,7 +45,11 @@ export const userView = z.object({
 });
 
 export const signIn = signInResponse(userView);
-export const mfaChallenge = z.object({ mfaRequired: z.literal(true), mfaToken: z.string(), methods: z.array(z.enum(['totp', 'recovery'])) });
+export const mfaChallenge = z.object({
+  mfaRequired: z.literal(true),
+  mfaToken: z.string(),
+  methods: z.array(z.enum(['totp', 'recovery'])),
+});
 export const signInOrChallenge = z.union([signIn, mfaChallenge]);
 
 export const sessionView = z.object({
@@ -65,5 +69,8 @@ export const usersQuery = z.object({
   after: z.string().min(1).max(4096).optional(),
   email: z.string().max(320).optional(),
   role: role.optional(),
-  anonymous: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  anonymous: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });

@@ -73,7 +73,8 @@ export class AuthService {
     input: { email: string; password: string; profile?: Record<string, unknown> },
   ): Promise<SignIn | { user: UserView; verificationRequired: true }> {
     const s = await this.settings(ctx.appId);
-    if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
+    if (!s.allowSignup)
+      throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
     const email = normaliseEmail(input.email);
     this.assertPassword(s, input.password, email);
     const profile = input.profile ? this.checkProfile(s, {}, input.profile) : this.defaultProfile(s);
@@ -110,8 +111,16 @@ export class AuthService {
 
   async anonymous(ctx: AuthContext): Promise<SignIn> {
     const s = await this.settings(ctx.appId);
-    if (!s.allowAnonymous) throw new HearthError('forbidden', 'Anonymous sign-in is disabled for this app.', { reason: 'anonymous_disabled' });
-    const doc = await this.d.users.create(ctx.appId, { email: null, passwordHash: null, anonymous: true, profile: this.defaultProfile(s) });
+    if (!s.allowAnonymous)
+      throw new HearthError('forbidden', 'Anonymous sign-in is disabled for this app.', {
+        reason: 'anonymous_disabled',
+      });
+    const doc = await this.d.users.create(ctx.appId, {
+      email: null,
+      passwordHash: null,
+      anonymous: true,
+      profile: this.defaultProfile(s),
+    });
     return this.startSession(ctx, s, doc, ['anon']);
   }
 
@@ -149,18 +158,27 @@ export class AuthService {
     return toUserView(await this.d.users.update(appId, doc.id, { set: { profile } }));
   }
 
-  async changePassword(ctx: AuthContext, who: SignedIn, input: { currentPassword?: string; newPassword: string }): Promise<void> {
+  async changePassword(
+    ctx: AuthContext,
+    who: SignedIn,
+    input: { currentPassword?: string; newPassword: string },
+  ): Promise<void> {
     const s = await this.settings(ctx.appId);
     const doc = await this.d.users.require(ctx.appId, who.userId);
-    if (doc.anonymous) throw new HearthError('forbidden', 'Anonymous users have no password: upgrade the account instead.');
+    if (doc.anonymous)
+      throw new HearthError('forbidden', 'Anonymous users have no password: upgrade the account instead.');
     if (typeof doc.passwordHash === 'string') {
+      // A stolen access token must not become a way to guess the password.
+      await this.d.limits.assertLoginAllowed(ctx.appId, String(doc.login), ctx.ip, s);
       if (!input.currentPassword || !(await verifyPassword(doc.passwordHash, input.currentPassword))) {
         await this.d.limits.loginFailed(ctx.appId, String(doc.login), ctx.ip, s);
         throw new HearthError('unauthorized', 'The current password is incorrect.', { field: 'currentPassword' });
       }
     }
     this.assertPassword(s, input.newPassword, (doc.email as string | null) ?? null);
-    await this.d.users.update(ctx.appId, doc.id, { set: { passwordHash: await hashPassword(input.newPassword), passwordChangedAt: this.d.now().toISOString() } });
+    await this.d.users.update(ctx.appId, doc.id, {
+      set: { passwordHash: await hashPassword(input.newPassword), passwordChangedAt: this.d.now().toISOString() },
+    });
     // Every other session ends: whoever knew the old password is signed out.
     await this.d.sessions.revokeAll(ctx.appId, doc.id, 'password_changed', who.sessionId);
     await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
@@ -170,13 +188,22 @@ export class AuthService {
   async upgrade(ctx: AuthContext, who: SignedIn, input: { email: string; password: string }): Promise<SignIn> {
     const s = await this.settings(ctx.appId);
     const doc = await this.d.users.require(ctx.appId, who.userId);
-    if (!doc.anonymous) throw new HearthError('conflict', 'This account already has an email.', { reason: 'not_anonymous' });
+    if (!doc.anonymous)
+      throw new HearthError('conflict', 'This account already has an email.', { reason: 'not_anonymous' });
     const email = normaliseEmail(input.email);
     this.assertPassword(s, input.password, email);
     const updated = await this.d.users.update(
       ctx.appId,
       doc.id,
-      { set: { login: email, email, emailVerified: false, anonymous: false, passwordHash: await hashPassword(input.password) } },
+      {
+        set: {
+          login: email,
+          email,
+          emailVerified: false,
+          anonymous: false,
+          passwordHash: await hashPassword(input.password),
+        },
+      },
       doc.version,
     );
     await this.d.sessions.revoke(ctx.appId, who.sessionId, 'upgraded');
@@ -206,7 +233,8 @@ export class AuthService {
     const rec = await this.d.oneTime.consume(appId, token, 'verify');
     const doc = rec.userId ? await this.d.users.get(appId, rec.userId) : null;
     // The address must still be the one the link was sent to.
-    if (!doc || doc.email !== rec.email) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    if (!doc || doc.email !== rec.email)
+      throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
     return toUserView(await this.d.users.update(appId, doc.id, { set: { emailVerified: true } }));
   }
 
@@ -225,11 +253,16 @@ export class AuthService {
     this.assertPassword(s, password, null);
     const rec = await this.d.oneTime.consume(ctx.appId, token, 'reset');
     const doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : null;
-    if (!doc || doc.email !== rec.email || doc.disabledAt) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    if (!doc || doc.email !== rec.email || doc.disabledAt)
+      throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
     this.assertPassword(s, password, (doc.email as string | null) ?? null);
     await this.d.users.update(ctx.appId, doc.id, {
       // Following the link proved the address.
-      set: { passwordHash: await hashPassword(password), emailVerified: true, passwordChangedAt: this.d.now().toISOString() },
+      set: {
+        passwordHash: await hashPassword(password),
+        emailVerified: true,
+        passwordChangedAt: this.d.now().toISOString(),
+      },
     });
     await this.d.sessions.revokeAll(ctx.appId, doc.id, 'password_reset');
     await this.d.limits.loginSucceeded(ctx.appId, String(doc.login), ctx.ip, s);
@@ -243,18 +276,34 @@ export class AuthService {
     if (doc?.disabledAt) return;
     if (!doc && !s.allowSignup) return;
     if (!(await this.d.limits.mayMail(ctx.appId, address))) return;
-    const token = await this.d.oneTime.issue(ctx.appId, { purpose: 'magic', userId: doc?.id ?? null, email: address }, s.magicLinkTtl);
-    await this.mail(ctx, s, 'magic-link', address, token, s.magicLinkTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+    const token = await this.d.oneTime.issue(
+      ctx.appId,
+      { purpose: 'magic', userId: doc?.id ?? null, email: address },
+      s.magicLinkTtl,
+    );
+    await this.mail(ctx, s, 'magic-link', address, token, s.magicLinkTtl).catch((err: unknown) =>
+      this.mailFailed(err, ctx),
+    );
   }
 
   async confirmMagicLink(ctx: AuthContext, token: string): Promise<SignIn | MfaChallenge> {
     const s = await this.settings(ctx.appId);
     const rec = await this.d.oneTime.consume(ctx.appId, token, 'magic');
-    let doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : await this.d.users.byEmail(ctx.appId, rec.email!);
-    if (doc && doc.email !== rec.email) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    let doc = rec.userId
+      ? await this.d.users.get(ctx.appId, rec.userId)
+      : await this.d.users.byEmail(ctx.appId, rec.email!);
+    if (doc && doc.email !== rec.email)
+      throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
     if (!doc) {
-      if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
-      doc = await this.d.users.create(ctx.appId, { email: rec.email, passwordHash: null, anonymous: false, emailVerified: true, profile: this.defaultProfile(s) });
+      if (!s.allowSignup)
+        throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
+      doc = await this.d.users.create(ctx.appId, {
+        email: rec.email,
+        passwordHash: null,
+        anonymous: false,
+        emailVerified: true,
+        profile: this.defaultProfile(s),
+      });
     } else if (!doc.emailVerified) {
       doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
     }
@@ -288,7 +337,17 @@ export class AuthService {
     await this.d.users.update(
       ctx.appId,
       doc.id,
-      { set: { mfa: { totp: mfa.totpPending ?? null, totpPending: null, totpLastStep: step, recoveryCodes: hashes, enabledAt: this.d.now().toISOString() } } },
+      {
+        set: {
+          mfa: {
+            totp: mfa.totpPending ?? null,
+            totpPending: null,
+            totpLastStep: step,
+            recoveryCodes: hashes,
+            enabledAt: this.d.now().toISOString(),
+          },
+        },
+      },
       doc.version,
     );
     return { recoveryCodes: codes };
@@ -298,7 +357,9 @@ export class AuthService {
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (!mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is not enabled.');
     await this.checkSecondFactor(ctx, doc, code);
-    await this.d.users.update(ctx.appId, doc.id, { set: { mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] } } });
+    await this.d.users.update(ctx.appId, doc.id, {
+      set: { mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] } },
+    });
   }
 
   /** The second step of a sign-in: a TOTP code or a recovery code for the challenge token. */
@@ -306,11 +367,16 @@ export class AuthService {
     const s = await this.settings(ctx.appId);
     const rec = await this.d.oneTime.peek(ctx.appId, mfaToken, 'mfa');
     const doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : null;
-    if (!doc || doc.disabledAt || !mfaOf(doc).totp) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+    if (!doc || doc.disabledAt || !mfaOf(doc).totp)
+      throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
     const method = await this.checkSecondFactor(ctx, doc, code);
     await this.d.oneTime.consume(ctx.appId, mfaToken, 'mfa');
     const amr = Array.isArray(rec.data.amr) ? (rec.data.amr as string[]) : [];
-    return this.startSession(ctx, s, (await this.d.users.get(ctx.appId, doc.id))!, [...amr, method === 'totp' ? 'otp' : 'recovery', 'mfa']);
+    return this.startSession(ctx, s, (await this.d.users.get(ctx.appId, doc.id))!, [
+      ...amr,
+      method === 'totp' ? 'otp' : 'recovery',
+      'mfa',
+    ]);
   }
 
   /** Checks a TOTP or recovery code (each usable once); returns which it was. */
@@ -348,7 +414,12 @@ export class AuthService {
   // ── shared pieces ───────────────────────────────────────────────────
 
   /** After a first factor: a session, or an MFA challenge when the user enrolled TOTP. */
-  async finishFirstFactor(ctx: AuthContext, s: AuthSettings, doc: StoredDocument, amr: string[]): Promise<SignIn | MfaChallenge> {
+  async finishFirstFactor(
+    ctx: AuthContext,
+    s: AuthSettings,
+    doc: StoredDocument,
+    amr: string[],
+  ): Promise<SignIn | MfaChallenge> {
     if (mfaOf(doc).totp) {
       const mfaToken = await this.d.oneTime.issue(ctx.appId, { purpose: 'mfa', userId: doc.id, data: { amr } }, 300);
       return { mfaRequired: true, mfaToken, methods: ['totp', 'recovery'] };
@@ -356,8 +427,16 @@ export class AuthService {
     return this.startSession(ctx, s, doc, amr);
   }
 
-  async startSession(ctx: AuthContext, s: AuthSettings, doc: StoredDocument, amr: string[], impersonatedBy?: string): Promise<SignIn> {
-    const updated = impersonatedBy ? doc : await this.d.users.update(ctx.appId, doc.id, { set: { lastSignInAt: this.d.now().toISOString() } });
+  async startSession(
+    ctx: AuthContext,
+    s: AuthSettings,
+    doc: StoredDocument,
+    amr: string[],
+    impersonatedBy?: string,
+  ): Promise<SignIn> {
+    const updated = impersonatedBy
+      ? doc
+      : await this.d.users.update(ctx.appId, doc.id, { set: { lastSignInAt: this.d.now().toISOString() } });
     const { sessionId: _sid, ...tokens } = await this.d.sessions.start(
       ctx.appId,
       { id: doc.id, anonymous: Boolean(doc.anonymous) },
@@ -370,7 +449,9 @@ export class AuthService {
   private assertPassword(s: AuthSettings, password: string, email: string | null): void {
     const problems = passwordProblems(password, s.passwordPolicy, email);
     if (problems.length) {
-      throw new HearthError('validation_failed', 'The password does not meet the policy.', { fields: { password: problems.join('; ') } });
+      throw new HearthError('validation_failed', 'The password does not meet the policy.', {
+        fields: { password: problems.join('; ') },
+      });
     }
   }
 
@@ -379,7 +460,11 @@ export class AuthService {
   }
 
   /** Validates a profile patch against the app's profile fields (strict; null removes). */
-  checkProfile(s: AuthSettings, current: Record<string, JsonValue>, patch: Record<string, unknown>): Record<string, JsonValue> {
+  checkProfile(
+    s: AuthSettings,
+    current: Record<string, JsonValue>,
+    patch: Record<string, unknown>,
+  ): Record<string, JsonValue> {
     const schema = { strict: true, fields: new Map(s.profileFields.map((f) => [f.name, f])) };
     const next: Record<string, unknown> = { ...current };
     const touched = new Set(Object.keys(patch));
@@ -408,15 +493,30 @@ export class AuthService {
     return next as Record<string, JsonValue>;
   }
 
-  private async sendLink(ctx: AuthContext, s: AuthSettings, kind: 'verify' | 'reset', doc: StoredDocument, ttl: number): Promise<void> {
+  private async sendLink(
+    ctx: AuthContext,
+    s: AuthSettings,
+    kind: 'verify' | 'reset',
+    doc: StoredDocument,
+    ttl: number,
+  ): Promise<void> {
     const email = doc.email as string | null;
     if (!email || !(await this.d.limits.mayMail(ctx.appId, email))) return;
     const token = await this.d.oneTime.issue(ctx.appId, { purpose: kind, userId: doc.id, email }, ttl);
     await this.mail(ctx, s, kind, email, token, ttl);
   }
 
-  private async mail(ctx: AuthContext, s: AuthSettings, kind: MailKind, to: string, token: string, ttl: number): Promise<void> {
-    const base = (kind === 'verify' ? s.links.verify : kind === 'reset' ? s.links.reset : s.links.magicLink) ?? `${this.d.publicUrl}/v1/apps/${ctx.appId}/auth/links/${kind}`;
+  private async mail(
+    ctx: AuthContext,
+    s: AuthSettings,
+    kind: MailKind,
+    to: string,
+    token: string,
+    ttl: number,
+  ): Promise<void> {
+    const base =
+      (kind === 'verify' ? s.links.verify : kind === 'reset' ? s.links.reset : s.links.magicLink) ??
+      `${this.d.publicUrl}/v1/apps/${ctx.appId}/auth/links/${kind}`;
     const link = linkWithToken(base, token);
     const rendered = renderMail(kind, s.templates, {
       appName: ctx.appName,

@@ -40,7 +40,10 @@ export const oidcProviderSchema = z.strictObject({
   issuer: httpsOrLocalUrl.optional(),
   clientId: z.string().min(1).max(500),
   clientSecret: z.string().min(1).max(2000).optional(),
-  scopes: z.array(z.string().regex(/^[\w:./-]{1,100}$/)).max(20).optional(),
+  scopes: z
+    .array(z.string().regex(/^[\w:./-]{1,100}$/))
+    .max(20)
+    .optional(),
   enabled: z.boolean().default(true),
   /** Apple: the client secret is a JWT signed with this team's key (instead of clientSecret). */
   appleTeamId: z.string().max(20).optional(),
@@ -67,7 +70,11 @@ export const authSettingsSchema = z.strictObject({
   magicLinkTtl: seconds(60, 3600).default(900),
   /** Where links in mails point: the app's page that reads `?token=` and calls the confirm route. */
   links: z
-    .strictObject({ verify: httpsOrLocalUrl.optional(), reset: httpsOrLocalUrl.optional(), magicLink: httpsOrLocalUrl.optional() })
+    .strictObject({
+      verify: httpsOrLocalUrl.optional(),
+      reset: httpsOrLocalUrl.optional(),
+      magicLink: httpsOrLocalUrl.optional(),
+    })
     .default({}),
   /** Allowed `redirectTo` targets for OAuth sign-in (exact origins or URL prefixes). */
   redirectUrls: z.array(httpsOrLocalUrl).max(50).default([]),
@@ -86,8 +93,12 @@ export type AuthSettings = z.output<typeof authSettingsSchema>;
  * `passwordPolicy`, which merges. An OAuth client secret sent back masked keeps the stored one.
  */
 export const authSettingsPatch = z.strictObject(
-  Object.fromEntries(Object.entries(authSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()])) as {
-    [K in keyof typeof authSettingsSchema.shape]: z.ZodOptional<(typeof authSettingsSchema.shape)[K] extends z.ZodDefault<infer I> ? I : never>;
+  Object.fromEntries(
+    Object.entries(authSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()]),
+  ) as {
+    [K in keyof typeof authSettingsSchema.shape]: z.ZodOptional<
+      (typeof authSettingsSchema.shape)[K] extends z.ZodDefault<infer I> ? I : never
+    >;
   },
 );
 export type AuthSettingsPatch = z.output<typeof authSettingsPatch>;
@@ -101,7 +112,11 @@ export function settingsView(settings: AuthSettings): AuthSettings {
   const oauth = Object.fromEntries(
     Object.entries(settings.oauth).map(([name, p]) => [
       name,
-      { ...p, ...(p.clientSecret ? { clientSecret: MASK } : {}), ...(p.applePrivateKey ? { applePrivateKey: MASK } : {}) },
+      {
+        ...p,
+        ...(p.clientSecret ? { clientSecret: MASK } : {}),
+        ...(p.applePrivateKey ? { applePrivateKey: MASK } : {}),
+      },
     ]),
   );
   return { ...settings, oauth };

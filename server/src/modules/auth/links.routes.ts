@@ -33,10 +33,25 @@ export function linkPages(deps: { apps: AppsService; auth: AuthService }): Route
     const appName = escapeHtml(String(res.locals.appName));
     try {
       const user = await deps.auth.confirmVerification(String((req.params as { appId?: string }).appId), token);
-      res.type('html').send(page('Email confirmed', `<p>${escapeHtml(user.email ?? '')} is confirmed for ${appName}. You can close this page.</p>`));
+      res
+        .type('html')
+        .send(
+          page(
+            'Email confirmed',
+            `<p>${escapeHtml(user.email ?? '')} is confirmed for ${appName}. You can close this page.</p>`,
+          ),
+        );
     } catch (e) {
       if (!(e instanceof HearthError) || e.code !== 'unauthorized') throw e;
-      res.status(400).type('html').send(page('Link not valid', `<p>This confirmation link for ${appName} was already used or has expired. Ask the app for a new one.</p>`));
+      res
+        .status(400)
+        .type('html')
+        .send(
+          page(
+            'Link not valid',
+            `<p>This confirmation link for ${appName} was already used or has expired. Ask the app for a new one.</p>`,
+          ),
+        );
     }
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { linkWithToken, renderMail } from './mail.templates.js';
 
-const values = { appName: 'Todos <b>', email: 'a@example.com', link: 'https://x.test/v?token=abc&x=1', token: 'abc', expiresInMinutes: '60' };
+const values = {
+  appName: 'Todos <b>',
+  email: 'a@example.com',
+  link: 'https://x.test/v?token=abc&x=1',
+  token: 'abc',
+  expiresInMinutes: '60',
+};
 
 describe('renderMail', () => {
   it('fills the default template, escaping values in html only', () => {
@@ -18,7 +24,11 @@ describe('renderMail', () => {
   });
 
   it('keeps line breaks out of subjects (no header injection)', () => {
-    const mail = renderMail('verify', { verify: { subject: '{{appName}}', text: 'x' } }, { ...values, appName: 'a\r\nBcc: evil@x.test' });
+    const mail = renderMail(
+      'verify',
+      { verify: { subject: '{{appName}}', text: 'x' } },
+      { ...values, appName: 'a\r\nBcc: evil@x.test' },
+    );
     expect(mail.subject).toBe('a Bcc: evil@x.test');
   });
 });
@@ -26,6 +36,8 @@ describe('renderMail', () => {
 describe('linkWithToken', () => {
   it('adds the token to a base with or without a query', () => {
     expect(linkWithToken('https://app.test/verify', 't1')).toBe('https://app.test/verify?token=t1');
-    expect(linkWithToken('https://app.test/verify?lang=fr', 't1', { app: 'A' })).toBe('https://app.test/verify?lang=fr&token=t1&app=A');
+    expect(linkWithToken('https://app.test/verify?lang=fr', 't1', { app: 'A' })).toBe(
+      'https://app.test/verify?lang=fr&token=t1&app=A',
+    );
   });
 });

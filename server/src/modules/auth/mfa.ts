@@ -27,7 +27,12 @@ export function matchTotp(secretBase32: string, code: string, now: Date): number
 
 /** A code for a secret at a time (tests, and nothing else in the server). */
 export function totpCode(secretBase32: string, at: Date): string {
-  return new TOTP({ secret: Secret.fromBase32(secretBase32), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD }).generate({
+  return new TOTP({
+    secret: Secret.fromBase32(secretBase32),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: TOTP_PERIOD,
+  }).generate({
     timestamp: at.getTime(),
   });
 }
@@ -68,7 +73,9 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
+      '.',
+    );
   }
 
   open(sealed: string): string | null {

@@ -59,7 +59,8 @@ export function oauthBrowserRoutes(deps: { apps: AppsService; oidc: OidcService;
   const callback = async (req: Request, res: express.Response) => {
     const { appId, provider } = req.params as { appId: string; provider: string };
     const params = new URLSearchParams();
-    const source = req.method === 'POST' ? (req.body as Record<string, unknown>) : (req.query as Record<string, unknown>);
+    const source =
+      req.method === 'POST' ? (req.body as Record<string, unknown>) : (req.query as Record<string, unknown>);
     for (const [k, v] of Object.entries(source ?? {})) if (typeof v === 'string') params.set(k, v);
     const binding = readCookie(req, FLOW_COOKIE);
     res.clearCookie(FLOW_COOKIE, { path: cookiePath(appId) });
@@ -71,7 +72,9 @@ export function oauthBrowserRoutes(deps: { apps: AppsService; oidc: OidcService;
       res
         .status(400)
         .type('html')
-        .send('<!doctype html><title>Sign-in failed</title><p>This sign-in link is not valid any more. Start again from the app.</p>');
+        .send(
+          '<!doctype html><title>Sign-in failed</title><p>This sign-in link is not valid any more. Start again from the app.</p>',
+        );
     }
   };
   router.get('/callback', callback);

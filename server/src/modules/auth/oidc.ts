@@ -22,7 +22,10 @@ import { normaliseEmail, type UsersRepo } from './users.repo.js';
  * POST /auth/oauth/token {code} with its key for the tokens (so they never sit in a URL).
  * A cookie binds the flow to the browser that started it (no login CSRF).
  */
-export const PRESETS: Record<string, { issuer: string; scopes: string[]; kind: 'oidc' | 'github'; formPost?: boolean }> = {
+export const PRESETS: Record<
+  string,
+  { issuer: string; scopes: string[]; kind: 'oidc' | 'github'; formPost?: boolean }
+> = {
   google: { issuer: 'https://accounts.google.com', scopes: ['openid', 'email', 'profile'], kind: 'oidc' },
   apple: { issuer: 'https://appleid.apple.com', scopes: ['openid', 'email', 'name'], kind: 'oidc', formPost: true },
   github: { issuer: 'https://github.com', scopes: ['read:user', 'user:email'], kind: 'github' },
@@ -62,7 +65,9 @@ export class OidcService {
     const s = await this.d.auth.settings(appId);
     const p = this.provider(s, provider);
     if (!redirectAllowed(s, redirectTo)) {
-      throw new HearthError('invalid_request', 'redirectTo is not one of the app\'s allowed redirect URLs.', { parameter: 'redirectTo' });
+      throw new HearthError('invalid_request', "redirectTo is not one of the app's allowed redirect URLs.", {
+        parameter: 'redirectTo',
+      });
     }
     const preset = PRESETS[provider];
     const config = await this.config(appId, provider, p);
@@ -99,7 +104,13 @@ export class OidcService {
   ): Promise<{ redirect: string }> {
     const stateToken = params.get('state') ?? '';
     const state = await this.d.oneTime.consume(ctx.appId, stateToken, 'oauth-state');
-    const data = state.data as { provider: string; codeVerifier: string; nonce: string; redirectTo: string; binding: string };
+    const data = state.data as {
+      provider: string;
+      codeVerifier: string;
+      nonce: string;
+      redirectTo: string;
+      binding: string;
+    };
     const back = (query: Record<string, string>) => {
       const url = new URL(data.redirectTo);
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
@@ -118,10 +129,15 @@ export class OidcService {
       const claims = await this.exchange(config, provider, current, { ...data, state: stateToken });
       const doc = await this.resolveAccount(ctx, s, provider, claims);
       if (doc.disabledAt) return back({ error: 'user_disabled' });
-      const code = await this.d.oneTime.issue(ctx.appId, { purpose: 'oauth-code', userId: doc.id, data: { provider } }, 120);
+      const code = await this.d.oneTime.issue(
+        ctx.appId,
+        { purpose: 'oauth-code', userId: doc.id, data: { provider } },
+        120,
+      );
       return back({ code });
     } catch (e) {
-      const reason = e instanceof HearthError ? (e.code === 'conflict' ? 'account_conflict' : e.code) : 'provider_error';
+      const reason =
+        e instanceof HearthError ? (e.code === 'conflict' ? 'account_conflict' : e.code) : 'provider_error';
       return back({ error: reason });
     }
   }
@@ -143,7 +159,11 @@ export class OidcService {
   ): Promise<ProviderClaims> {
     const preset = PRESETS[provider];
     if (preset?.kind === 'github') {
-      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: data.codeVerifier, expectedState: data.state, idTokenExpected: false });
+      const tokens = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: data.codeVerifier,
+        expectedState: data.state,
+        idTokenExpected: false,
+      });
       return githubClaims(config, tokens.access_token);
     }
     const tokens = await client.authorizationCodeGrant(config, current, {
@@ -163,10 +183,20 @@ export class OidcService {
     const email = typeof claims.email === 'string' ? claims.email : null;
     // Apple sends "true" as a string.
     const verified = claims.email_verified === true || claims.email_verified === 'true';
-    return { subject: claims.sub, email, emailVerified: Boolean(email && verified), name: typeof claims.name === 'string' ? claims.name : null };
+    return {
+      subject: claims.sub,
+      email,
+      emailVerified: Boolean(email && verified),
+      name: typeof claims.name === 'string' ? claims.name : null,
+    };
   }
 
-  private async resolveAccount(ctx: AuthContext, s: AuthSettings, provider: string, claims: ProviderClaims): Promise<StoredDocument> {
+  private async resolveAccount(
+    ctx: AuthContext,
+    s: AuthSettings,
+    provider: string,
+    claims: ProviderClaims,
+  ): Promise<StoredDocument> {
     const app = this.d.store.forApp(ctx.appId);
     const identityId = sha256(`${provider}\u0000${claims.subject}`);
     const identity = await app.get(IDENTITIES, identityId);
@@ -178,7 +208,8 @@ export class OidcService {
     let doc: StoredDocument | null = null;
     if (claims.email && claims.emailVerified) {
       doc = await this.d.users.byEmail(ctx.appId, claims.email);
-      if (doc && !doc.emailVerified) doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
+      if (doc && !doc.emailVerified)
+        doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
     }
     if (!doc) {
       if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.');
@@ -191,15 +222,21 @@ export class OidcService {
         profile: s.profileFields.length ? this.d.auth.checkProfile(s, {}, {}) : {},
       });
     }
-    await app.create(IDENTITIES, { id: identityId, data: { userId: doc.id, provider, subject: claims.subject, email: claims.email } }).catch((e: unknown) => {
-      if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
-    });
+    await app
+      .create(IDENTITIES, {
+        id: identityId,
+        data: { userId: doc.id, provider, subject: claims.subject, email: claims.email },
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
+      });
     return doc;
   }
 
   private provider(s: AuthSettings, name: string): OidcProviderSettings {
     const p = s.oauth[name];
-    if (!p || !p.enabled) throw new HearthError('not_found', `No sign-in provider "${name}" is configured for this app.`);
+    if (!p || !p.enabled)
+      throw new HearthError('not_found', `No sign-in provider "${name}" is configured for this app.`);
     if (!p.issuer && !PRESETS[name]) throw new HearthError('not_found', `The provider "${name}" has no issuer.`);
     return p;
   }
@@ -226,9 +263,16 @@ export class OidcService {
     } else {
       const issuer = new URL(p.issuer ?? preset!.issuer);
       const insecure = issuer.protocol === 'http:';
-      if (insecure && !isLoopback(issuer)) throw new HearthError('invalid_request', 'An issuer must use https (http only on loopback, for development).');
+      if (insecure && !isLoopback(issuer))
+        throw new HearthError('invalid_request', 'An issuer must use https (http only on loopback, for development).');
       try {
-        config = await client.discovery(issuer, p.clientId, secret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined);
+        config = await client.discovery(
+          issuer,
+          p.clientId,
+          secret,
+          undefined,
+          insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+        );
       } catch (e) {
         throw new HearthError('unavailable', 'The sign-in provider could not be reached.', undefined, { cause: e });
       }
@@ -257,20 +301,45 @@ function redirectAllowed(s: AuthSettings, redirectTo: string): boolean {
 /** Apple's client secret: an ES256 JWT signed with the team's private key, valid for an hour. */
 function appleClientSecret(p: OidcProviderSettings, now: Date): string {
   const iat = Math.floor(now.getTime() / 1000);
-  return jwt.sign({ iss: p.appleTeamId, iat, exp: iat + 3600, aud: 'https://appleid.apple.com', sub: p.clientId }, p.applePrivateKey!, {
-    algorithm: 'ES256',
-    keyid: p.appleKeyId!,
-  });
+  return jwt.sign(
+    { iss: p.appleTeamId, iat, exp: iat + 3600, aud: 'https://appleid.apple.com', sub: p.clientId },
+    p.applePrivateKey!,
+    {
+      algorithm: 'ES256',
+      keyid: p.appleKeyId!,
+    },
+  );
 }
 
 /** GitHub: the user and their primary verified email from its REST API. */
 async function githubClaims(config: client.Configuration, accessToken: string): Promise<ProviderClaims> {
   const headers = new Headers({ Accept: 'application/vnd.github+json', 'User-Agent': 'hearth' });
-  const userRes = await client.fetchProtectedResource(config, accessToken, new URL('https://api.github.com/user'), 'GET', undefined, headers);
+  const userRes = await client.fetchProtectedResource(
+    config,
+    accessToken,
+    new URL('https://api.github.com/user'),
+    'GET',
+    undefined,
+    headers,
+  );
   if (!userRes.ok) throw new HearthError('unauthorized', 'GitHub refused the token.');
   const user = (await userRes.json()) as { id: number; name?: string | null; login: string };
-  const emailsRes = await client.fetchProtectedResource(config, accessToken, new URL('https://api.github.com/user/emails'), 'GET', undefined, headers);
-  const emails = emailsRes.ok ? ((await emailsRes.json()) as Array<{ email: string; primary: boolean; verified: boolean }>) : [];
+  const emailsRes = await client.fetchProtectedResource(
+    config,
+    accessToken,
+    new URL('https://api.github.com/user/emails'),
+    'GET',
+    undefined,
+    headers,
+  );
+  const emails = emailsRes.ok
+    ? ((await emailsRes.json()) as Array<{ email: string; primary: boolean; verified: boolean }>)
+    : [];
   const primary = emails.find((e) => e.primary && e.verified) ?? emails.find((e) => e.verified);
-  return { subject: String(user.id), email: primary?.email ?? null, emailVerified: Boolean(primary), name: user.name ?? user.login };
+  return {
+    subject: String(user.id),
+    email: primary?.email ?? null,
+    emailVerified: Boolean(primary),
+    name: user.name ?? user.login,
+  };
 }

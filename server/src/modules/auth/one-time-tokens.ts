@@ -26,7 +26,11 @@ export class OneTimeTokens {
     private readonly now: () => Date,
   ) {}
 
-  async issue(appId: string, record: Partial<OneTimeRecord> & { purpose: OneTimePurpose }, ttlSeconds: number): Promise<string> {
+  async issue(
+    appId: string,
+    record: Partial<OneTimeRecord> & { purpose: OneTimePurpose },
+    ttlSeconds: number,
+  ): Promise<string> {
     const token = randomToken(32);
     await this.store.forApp(appId).create(ONE_TIME, {
       id: sha256(token),

@@ -19,19 +19,39 @@ export async function handleOwnedDocuments(
   requestId?: string,
 ): Promise<number> {
   if (policy === 'keep') return 0;
-  const caller: Caller = { appId, privileged: true, user: null, scopes: [], principal: 'system:auth', ...(requestId ? { requestId } : {}) };
+  const caller: Caller = {
+    appId,
+    privileged: true,
+    user: null,
+    scopes: [],
+    principal: 'system:auth',
+    ...(requestId ? { requestId } : {}),
+  };
   const app = deps.store.forApp(appId);
   let changed = 0;
   for (const col of await deps.collections.registry.list(appId)) {
     for (;;) {
-      const page = await app.find(col.name, { filter: { op: 'field', path: 'owner', conds: [{ op: 'eq', value: userId }] }, limit: 100, fields: ['id'] });
+      const page = await app.find(col.name, {
+        filter: { op: 'field', path: 'owner', conds: [{ op: 'eq', value: userId }] },
+        limit: 100,
+        fields: ['id'],
+      });
       if (page.items.length === 0) break;
       for (const doc of page.items) {
         try {
           if (policy === 'delete') {
-            await deps.collections.writer.run(caller, () => deps.collections.writer.prepareDelete(caller, col.name, doc.id, {}), false);
+            await deps.collections.writer.run(
+              caller,
+              () => deps.collections.writer.prepareDelete(caller, col.name, doc.id, {}),
+              false,
+            );
           } else {
-            await deps.collections.writer.run(caller, () => deps.collections.writer.prepareUpdate(caller, col.name, doc.id, { owner: null }, { replace: false }), false);
+            await deps.collections.writer.run(
+              caller,
+              () =>
+                deps.collections.writer.prepareUpdate(caller, col.name, doc.id, { owner: null }, { replace: false }),
+              false,
+            );
           }
           changed++;
         } catch (e) {

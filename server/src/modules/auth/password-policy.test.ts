@@ -20,7 +20,12 @@ describe('passwordProblems', () => {
   });
 
   it('applies each character class only when required', () => {
-    const strict = passwordPolicySchema.parse({ requireLowercase: true, requireUppercase: true, requireDigit: true, requireSymbol: true });
+    const strict = passwordPolicySchema.parse({
+      requireLowercase: true,
+      requireUppercase: true,
+      requireDigit: true,
+      requireSymbol: true,
+    });
     expect(passwordProblems('ALLUPPERCASE', strict)).toEqual([
       'must contain a lowercase letter',
       'must contain a digit',
@@ -31,7 +36,9 @@ describe('passwordProblems', () => {
 
   it('refuses obvious passwords: one repeated character, or the email', () => {
     expect(passwordProblems('aaaaaaaaaaaa', defaults)).toContain('must not be one repeated character');
-    expect(passwordProblems('my name is Alice123', defaults, 'alice123@example.com')).toContain('must not contain your email');
+    expect(passwordProblems('my name is Alice123', defaults, 'alice123@example.com')).toContain(
+      'must not contain your email',
+    );
     expect(passwordProblems('aaaaaaaaaaaa', { ...defaults, refuseObvious: false })).toEqual([]);
   });
 

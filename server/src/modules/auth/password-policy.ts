@@ -16,7 +16,8 @@ export function passwordProblems(password: string, policy: PasswordPolicy, email
   if (policy.refuseObvious) {
     if (length > 0 && new Set(password).size === 1) problems.push('must not be one repeated character');
     const local = email?.split('@')[0]?.toLowerCase();
-    if (local && local.length >= 3 && password.toLowerCase().includes(local)) problems.push('must not contain your email');
+    if (local && local.length >= 3 && password.toLowerCase().includes(local))
+      problems.push('must not contain your email');
   }
   return problems;
 }

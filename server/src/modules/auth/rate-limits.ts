@@ -17,7 +17,12 @@ export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory
 
 export function rateLimited(msBeforeNext: number): HearthError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new HearthError('rate_limited', 'Too many attempts. Retry later.', { retryAfter }, { headers: { 'Retry-After': String(retryAfter) } });
+  return new HearthError(
+    'rate_limited',
+    'Too many attempts. Retry later.',
+    { retryAfter },
+    { headers: { 'Retry-After': String(retryAfter) } },
+  );
 }
 
 export interface LoginLimitSettings {
@@ -52,7 +57,10 @@ export class AuthRateLimits {
       this.limiter('fail_pair', s.maxFailedLogins, s.lockoutSeconds).get(`${appId}:${account}:${ip}`),
       this.limiter('fail_acct', s.maxFailedLogins * 10, s.lockoutSeconds).get(`${appId}:${account}`),
     ]);
-    for (const [res, points] of [[pair, s.maxFailedLogins], [acct, s.maxFailedLogins * 10]] as const) {
+    for (const [res, points] of [
+      [pair, s.maxFailedLogins],
+      [acct, s.maxFailedLogins * 10],
+    ] as const) {
       if (res && res.consumedPoints >= points) throw rateLimited(res.msBeforeNext);
     }
   }

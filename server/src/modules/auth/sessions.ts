@@ -103,7 +103,11 @@ export class Sessions {
     return { sessionId, accessToken, refreshToken: `${sessionId}.${secret}`, expiresIn: ttl.access };
   }
 
-  private claims(user: { id: string; anonymous: boolean }, sessionId: string, meta: { amr: string[]; impersonatedBy?: string | null }) {
+  private claims(
+    user: { id: string; anonymous: boolean },
+    sessionId: string,
+    meta: { amr: string[]; impersonatedBy?: string | null },
+  ) {
     return {
       sub: user.id,
       sid: sessionId,
@@ -124,7 +128,13 @@ export class Sessions {
     accessTtl: number,
   ): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const [sessionId, secret, extra] = refreshToken.split('.');
-    if (!sessionId || !secret || extra !== undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(sessionId) || secret.length > 128) {
+    if (
+      !sessionId ||
+      !secret ||
+      extra !== undefined ||
+      !/^[A-Za-z0-9_-]{1,64}$/.test(sessionId) ||
+      secret.length > 128
+    ) {
       throw invalidRefresh();
     }
     const app = this.store.forApp(appId);
@@ -140,7 +150,12 @@ export class Sessions {
     if (!user) throw invalidRefresh();
     const next = randomToken();
     try {
-      await app.update(SESSIONS, sessionId, { set: { tokenHash: sha256(next), lastUsedAt: now } }, { expectedVersion: session.version });
+      await app.update(
+        SESSIONS,
+        sessionId,
+        { set: { tokenHash: sha256(next), lastUsedAt: now } },
+        { expectedVersion: session.version },
+      );
     } catch (e) {
       // Two refreshes raced with one token: the loser is a reuse.
       if (e instanceof HearthError && e.code === 'conflict') {
@@ -149,7 +164,10 @@ export class Sessions {
       }
       throw e;
     }
-    const meta = { amr: (session.amr as string[] | undefined) ?? [], impersonatedBy: (session.impersonatedBy as string | null) ?? null };
+    const meta = {
+      amr: (session.amr as string[] | undefined) ?? [],
+      impersonatedBy: (session.impersonatedBy as string | null) ?? null,
+    };
     return {
       userId: user.id,
       sessionId,
@@ -178,7 +196,8 @@ export class Sessions {
   /** Revokes a user's session by id; not_found when it is not theirs. */
   async revokeOwn(appId: string, userId: string, sessionId: string): Promise<void> {
     const session = await this.store.forApp(appId).get(SESSIONS, sessionId);
-    if (!session || session.userId !== userId || session.revokedAt) throw new HearthError('not_found', 'No such session.');
+    if (!session || session.userId !== userId || session.revokedAt)
+      throw new HearthError('not_found', 'No such session.');
     await this.revoke(appId, sessionId, 'revoked');
   }
 
@@ -194,7 +213,10 @@ export class Sessions {
   }
 
   async list(appId: string, userId: string, currentId?: string): Promise<SessionView[]> {
-    return (await this.liveDocs(appId, userId)).map((s) => ({ ...toView(s), ...(currentId ? { current: s.id === currentId } : {}) }));
+    return (await this.liveDocs(appId, userId)).map((s) => ({
+      ...toView(s),
+      ...(currentId ? { current: s.id === currentId } : {}),
+    }));
   }
 
   /** Deletes every session of a user (account deletion). */
@@ -221,7 +243,9 @@ export class Sessions {
     const out: StoredDocument[] = [];
     let after: string | undefined;
     do {
-      const page = await this.store.forApp(appId).find(SESSIONS, { filter, sort: [{ path: 'createdAt', dir: -1 }], limit: 1000, ...(after ? { after } : {}) });
+      const page = await this.store
+        .forApp(appId)
+        .find(SESSIONS, { filter, sort: [{ path: 'createdAt', dir: -1 }], limit: 1000, ...(after ? { after } : {}) });
       out.push(...page.items);
       after = page.next ?? undefined;
     } while (after && out.length < 10_000);

@@ -116,7 +116,9 @@ export class SigningKeys {
     const t = this.now().getTime();
     const hit = this.cache.get(appId);
     if (!fresh && hit && hit.until > t) return hit.rows;
-    const page = await this.store.forApp(appId).find(SIGNING_KEYS, { sort: [{ path: 'createdAt', dir: 1 }], limit: 1000 });
+    const page = await this.store
+      .forApp(appId)
+      .find(SIGNING_KEYS, { sort: [{ path: 'createdAt', dir: 1 }], limit: 1000 });
     const rows = page.items.map(toRow);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(appId, { rows, until: t + this.cacheMs, loadedAt: t });

@@ -56,9 +56,19 @@ export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; us
         issuer: USER_ISSUER,
         passReqToCallback: true,
       },
-      (req: Request, payload: AccessClaims & { aud?: unknown }, done: (err: unknown, user?: AppUser | false) => void) => {
+      (
+        req: Request,
+        payload: AccessClaims & { aud?: unknown },
+        done: (err: unknown, user?: AppUser | false) => void,
+      ) => {
         const appId = req.ctx.app!.id;
-        if (payload.typ !== 'user' || payload.app !== appId || payload.aud !== appAudience(appId) || !payload.sub || !payload.sid) {
+        if (
+          payload.typ !== 'user' ||
+          payload.app !== appId ||
+          payload.aud !== appAudience(appId) ||
+          !payload.sub ||
+          !payload.sid
+        ) {
           return done(null, false);
         }
         Promise.all([deps.sessions.live(appId, payload.sid), deps.users.get(appId, payload.sub)])
@@ -83,14 +93,17 @@ export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; us
     passport.authenticate('app-user-jwt', { session: false }, (err: unknown, user: AppUser | false) => {
       if (err instanceof HearthError) return next(err);
       if (err) return next(new HearthError('unavailable', undefined, undefined, { cause: err }));
-      if (!user) return next(new HearthError('unauthorized', 'The access token is invalid or expired.', { reason: 'invalid_token' }));
+      if (!user)
+        return next(
+          new HearthError('unauthorized', 'The access token is invalid or expired.', { reason: 'invalid_token' }),
+        );
       req.ctx.user = user;
       next();
     })(req, res, next);
   };
 
   const requireUser: RequestHandler = (req, _res, next) => {
-    if (!req.ctx.user) return next(new HearthError('unauthorized', 'Sign in first: send the user\'s access token.'));
+    if (!req.ctx.user) return next(new HearthError('unauthorized', "Sign in first: send the user's access token."));
     next();
   };
 

@@ -37,9 +37,21 @@ export class UsersRepo {
     if (!p) {
       const app = this.store.forApp(appId);
       p = Promise.all([
-        app.ensureIndex(USERS, { kind: 'regular', name: 'login_unique', fields: [{ path: 'login', dir: 1 }], unique: true }),
+        app.ensureIndex(USERS, {
+          kind: 'regular',
+          name: 'login_unique',
+          fields: [{ path: 'login', dir: 1 }],
+          unique: true,
+        }),
         app.ensureIndex(USERS, { kind: 'regular', name: 'by_created', fields: [{ path: 'createdAt', dir: 1 }] }),
-        app.ensureIndex(SESSIONS, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }, { path: 'createdAt', dir: -1 }] }),
+        app.ensureIndex(SESSIONS, {
+          kind: 'regular',
+          name: 'by_user',
+          fields: [
+            { path: 'userId', dir: 1 },
+            { path: 'createdAt', dir: -1 },
+          ],
+        }),
         app.ensureIndex(ONE_TIME, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
         app.ensureIndex(IDENTITIES, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
       ]).then(
@@ -81,7 +93,14 @@ export class UsersRepo {
   /** Creates a user; an email already taken is `conflict`. */
   async create(
     appId: string,
-    input: { email: string | null; passwordHash: string | null; anonymous: boolean; emailVerified?: boolean; profile?: Record<string, JsonValue>; roles?: string[] },
+    input: {
+      email: string | null;
+      passwordHash: string | null;
+      anonymous: boolean;
+      emailVerified?: boolean;
+      profile?: Record<string, JsonValue>;
+      roles?: string[];
+    },
   ): Promise<StoredDocument> {
     await this.ensureApp(appId);
     const id = newId();
@@ -111,9 +130,15 @@ export class UsersRepo {
 
   async update(appId: string, id: string, update: UpdateSpec, expectedVersion?: number): Promise<StoredDocument> {
     try {
-      return await this.store.forApp(appId).update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
+      return await this.store
+        .forApp(appId)
+        .update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
     } catch (e) {
-      if (e instanceof HearthError && e.code === 'conflict' && (e.details as { reason?: string } | undefined)?.reason === 'unique') {
+      if (
+        e instanceof HearthError &&
+        e.code === 'conflict' &&
+        (e.details as { reason?: string } | undefined)?.reason === 'unique'
+      ) {
         throw emailTaken();
       }
       throw e;
@@ -125,7 +150,8 @@ export class UsersRepo {
   }
 }
 
-export const emailTaken = () => new HearthError('conflict', 'An account with this email already exists.', { field: 'email' });
+export const emailTaken = () =>
+  new HearthError('conflict', 'An account with this email already exists.', { field: 'email' });
 
 export function toUserView(doc: StoredDocument): UserView {
   const mfa = (doc.mfa ?? {}) as { totp?: string | null };

@@ -97,7 +97,9 @@ export function userManagementRoutes(deps: {
         params: userParams,
         body: userPatchBody,
         responses: { 200: { description: 'The user', schema: userView } },
-        handler: async ({ params, body, req }) => ({ body: await users.update(params.appId, params.userId, body, actorOf(req)) }),
+        handler: async ({ params, body, req }) => ({
+          body: await users.update(params.appId, params.userId, body, actorOf(req)),
+        }),
       }),
       defineRoute({
         ...write,
@@ -119,8 +121,12 @@ export function userManagementRoutes(deps: {
         summary: "A user's live sessions",
         tag,
         params: userParams,
-        responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(sessionView), next: z.null() }) } },
-        handler: async ({ params }) => ({ body: { items: await users.sessions(params.appId, params.userId), next: null } }),
+        responses: {
+          200: { description: 'Sessions', schema: z.object({ items: z.array(sessionView), next: z.null() }) },
+        },
+        handler: async ({ params }) => ({
+          body: { items: await users.sessions(params.appId, params.userId), next: null },
+        }),
       }),
       defineRoute({
         ...write,
@@ -130,7 +136,9 @@ export function userManagementRoutes(deps: {
         tag,
         params: userParams,
         responses: { 200: { description: 'How many ended', schema: z.object({ revoked: z.number().int() }) } },
-        handler: async ({ params, req }) => ({ body: { revoked: await users.revokeAll(params.appId, params.userId, actorOf(req)) } }),
+        handler: async ({ params, req }) => ({
+          body: { revoked: await users.revokeAll(params.appId, params.userId, actorOf(req)) },
+        }),
       }),
       defineRoute({
         ...write,
@@ -161,7 +169,12 @@ export function userManagementRoutes(deps: {
       handler: async ({ params, req }) => {
         const app = await apps.get(params.appId);
         req.ctx.app = { id: app.id, name: app.name, settings: app.settings };
-        return { body: await users.impersonate(authContext(req), params.userId, { ...actorOf(req), adminId: req.ctx.admin!.id }) };
+        return {
+          body: await users.impersonate(authContext(req), params.userId, {
+            ...actorOf(req),
+            adminId: req.ctx.admin!.id,
+          }),
+        };
       },
     }),
     defineRoute({
@@ -206,7 +219,14 @@ export function userManagementRoutes(deps: {
       summary: 'New signing key; older ones keep verifying for graceSeconds (default: the access-token lifetime)',
       tag: ADMIN_TAG,
       params: appParams,
-      body: z.strictObject({ graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional() }),
+      body: z.strictObject({
+        graceSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 24 * 3600)
+          .optional(),
+      }),
       responses: { 200: { description: 'Keys' } },
       handler: async ({ params, body, req }) => {
         const s = await deps.settings.get(params.appId);

@@ -36,18 +36,30 @@ export class UsersService {
       auth: AuthService;
       audit: AuditLog;
       /** Applies the app's `onUserDelete` policy; returns how many documents changed. */
-      ownedDocuments?: (appId: string, userId: string, policy: OwnedDocumentsPolicy, requestId?: string) => Promise<number>;
+      ownedDocuments?: (
+        appId: string,
+        userId: string,
+        policy: OwnedDocumentsPolicy,
+        requestId?: string,
+      ) => Promise<number>;
     },
   ) {}
 
-  async list(appId: string, options: { limit: number; after?: string; email?: string; role?: string; anonymous?: boolean }): Promise<{ items: UserView[]; next: string | null }> {
+  async list(
+    appId: string,
+    options: { limit: number; after?: string; email?: string; role?: string; anonymous?: boolean },
+  ): Promise<{ items: UserView[]; next: string | null }> {
     const conds: FilterNode[] = [];
     if (options.email) {
-      const prefix = options.email.trim().toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const prefix = options.email
+        .trim()
+        .toLowerCase()
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       conds.push({ op: 'field', path: 'login', conds: [{ op: 'regex', pattern: `^${prefix}`, flags: '' }] });
     }
     if (options.role) conds.push({ op: 'field', path: 'roles', conds: [{ op: 'eq', value: options.role }] });
-    if (options.anonymous !== undefined) conds.push({ op: 'field', path: 'anonymous', conds: [{ op: 'eq', value: options.anonymous }] });
+    if (options.anonymous !== undefined)
+      conds.push({ op: 'field', path: 'anonymous', conds: [{ op: 'eq', value: options.anonymous }] });
     const page = await this.d.store.forApp(appId).find(USERS, {
       filter: conds.length ? { op: 'and', children: conds } : { op: 'all' },
       sort: [{ path: 'createdAt', dir: 1 }],
@@ -66,14 +78,19 @@ export class UsersService {
     const set: Record<string, JsonValue> = {};
     if (patch.roles) set.roles = [...new Set(patch.roles)];
     if (patch.emailVerified !== undefined) set.emailVerified = patch.emailVerified;
-    if (patch.disabled !== undefined) set.disabledAt = patch.disabled ? (doc.disabledAt as string | null) ?? new Date().toISOString() : null;
+    if (patch.disabled !== undefined)
+      set.disabledAt = patch.disabled ? ((doc.disabledAt as string | null) ?? new Date().toISOString()) : null;
     if (patch.profile) {
       const s = await this.d.auth.settings(appId);
       set.profile = this.d.auth.checkProfile(s, (doc.profile as Record<string, JsonValue>) ?? {}, patch.profile);
     }
     const updated = Object.keys(set).length ? await this.d.users.update(appId, userId, { set }) : doc;
     if (patch.disabled) await this.d.sessions.revokeAll(appId, userId, 'user_disabled');
-    await this.record(actor, appId, 'user.update', userId, { fields: Object.keys(patch), ...(patch.roles ? { roles: patch.roles } : {}), ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}) });
+    await this.record(actor, appId, 'user.update', userId, {
+      fields: Object.keys(patch),
+      ...(patch.roles ? { roles: patch.roles } : {}),
+      ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+    });
     return toUserView(updated);
   }
 
@@ -84,11 +101,17 @@ export class UsersService {
   async remove(appId: string, userId: string, actor: Actor): Promise<void> {
     await this.d.users.require(appId, userId);
     const policy = (await this.d.auth.settings(appId)).onUserDelete;
-    const documents = policy !== 'keep' && this.d.ownedDocuments ? await this.d.ownedDocuments(appId, userId, policy, actor.requestId) : 0;
+    const documents =
+      policy !== 'keep' && this.d.ownedDocuments
+        ? await this.d.ownedDocuments(appId, userId, policy, actor.requestId)
+        : 0;
     const app = this.d.store.forApp(appId);
     await this.d.sessions.removeAll(appId, userId);
     for (const collection of [ONE_TIME, IDENTITIES]) {
-      const page = await app.find(collection, { filter: { op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] }, limit: 1000 });
+      const page = await app.find(collection, {
+        filter: { op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] },
+        limit: 1000,
+      });
       for (const doc of page.items) await app.delete(collection, doc.id).catch(() => undefined);
     }
     await this.d.users.remove(appId, userId);
@@ -132,7 +155,13 @@ export class UsersService {
     });
   }
 
-  private async record(actor: Actor, appId: string, action: string, userId: string, details: Record<string, JsonValue>): Promise<void> {
+  private async record(
+    actor: Actor,
+    appId: string,
+    action: string,
+    userId: string,
+    details: Record<string, JsonValue>,
+  ): Promise<void> {
     await this.d.audit.record({
       adminId: actor.adminId ?? null,
       action,
