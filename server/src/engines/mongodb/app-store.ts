@@ -287,9 +287,14 @@ export class MongoAppStore implements AppStore {
         return results;
       } catch (e) {
         if (session.inTransaction()) await session.abortTransaction().catch(() => {});
+        // A write conflict with another transaction (or a failover) aborts this one: run it again,
+        // after a short random pause so that concurrent batches on one document serialise.
         const transient = (e as { hasErrorLabel?: (l: string) => boolean }).hasErrorLabel?.('TransientTransactionError');
-        if (transient && attempt < 5) continue;
-        throw e;
+        if (!transient) throw e;
+        if (attempt >= this.ctx.maxWriteAttempts) {
+          throw unavailable('The batch conflicts with too many concurrent writes. Retry later.');
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, attempt * 5)));
       } finally {
         await session.endSession().catch(() => {});
       }
