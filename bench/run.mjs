@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * The benchmark: `pnpm bench` (= node bench/run.mjs). Runs the port-level store benchmark
+ * (bench/store.ts) on each engine and the HTTP document benchmark (bench/http-documents.ts),
+ * each in its own process with tsx, and prints one table.
+ *
+ *   node bench/run.mjs [--docs 100000] [--ops 2000] [--concurrency 16] [--engines sqlite,mongodb]
+ *                      [--http-docs 5000] [--http-ops 5000] [--no-http] [--jongodb-docs 2000]
+ *
+ * MongoDB: MONGODB_URL when set (e.g. a real mongod), else one MongoDB-wire test server
+ * (jongodb, started here with server/test/servers/jongodb.ts and stopped by pid at the end),
+ * shared by both benchmarks. See bench/README.md for what each number means.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const serverDir = join(root, 'server');
+const tsx = join(serverDir, 'node_modules', '.bin', 'tsx');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const DOCS = arg('docs', '100000');
+const OPS = arg('ops', '2000');
+const CONCURRENCY = arg('concurrency', '16');
+const ENGINES = arg('engines', 'sqlite,mongodb').split(',');
+const HTTP_DOCS = arg('http-docs', '5000');
+const HTTP_OPS = arg('http-ops', '5000');
+const HTTP = !process.argv.includes('--no-http');
+/**
+ * jongodb (the test server) spends time linear in the collection size on every insert, so
+ * 100,000 documents would take hours there: without MONGODB_URL the MongoDB runs use at most
+ * this many documents (the table says how many each row used).
+ */
+const JONGODB_DOCS = arg('jongodb-docs', '2000');
+
+/** Runs a tsx script in the server folder; resolves with its stdout (stderr is passed through). */
+function runTsx(script, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [script, ...args], { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`${script} failed (${signal ?? code}):\n${out}`)),
+    );
+  });
+}
+
+let jongodb = null;
+const env = { ...process.env };
+if (ENGINES.includes('mongodb') && !env.MONGODB_URL) {
+  const requireFromServer = createRequire(join(serverDir, 'package.json'));
+  const tsxDir = dirname(requireFromServer.resolve('tsx/package.json'));
+  const { tsImport } = await import(pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href);
+  const { startJongodb } = await tsImport(join(serverDir, 'test/servers/jongodb.ts'), import.meta.url);
+  jongodb = await startJongodb();
+  env.MONGODB_URL = jongodb.url;
+  console.error(`jongodb (MongoDB-wire test server) on ${jongodb.url}, pid ${jongodb.pid}`);
+}
+const mongoLabel = jongodb ? 'mongodb (jongodb)' : 'mongodb';
+/** Documents for one engine: capped on jongodb. */
+const docsFor = (engine, n) =>
+  engine === 'mongodb' && jongodb ? String(Math.min(Number(n), Number(JONGODB_DOCS))) : n;
+
+const rows = [];
+try {
+  for (const engine of ENGINES) {
+    console.error(`store benchmark: ${engine}, ${docsFor(engine, DOCS)} documents…`);
+    const out = await runTsx(
+      join(root, 'bench/store.ts'),
+      ['--engine', engine, '--docs', docsFor(engine, DOCS), '--ops', OPS, '--concurrency', CONCURRENCY, '--json'],
+      env,
+    );
+    for (const line of out.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const r = JSON.parse(line);
+      rows.push({ ...r, layer: 'store', engine: r.engine === 'mongodb' ? mongoLabel : r.engine });
+    }
+  }
+  for (const engine of HTTP ? ENGINES : []) {
+    const docs = docsFor(engine, HTTP_DOCS);
+    console.error(`HTTP benchmark: ${engine}, ${docs} documents, ${HTTP_OPS} requests per operation…`);
+    const out = await runTsx(
+      join(root, 'bench/http-documents.ts'),
+      ['--docs', docs, '--ops', HTTP_OPS, '--concurrency', CONCURRENCY, '--engines', engine],
+      env,
+    );
+    // its table: | engine | operation | requests | req/s | p50 ms | p99 ms |
+    for (const line of out.split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      if (cells.length !== 8 || cells[1] !== engine) continue;
+      rows.push({
+        layer: 'http',
+        engine: engine === 'mongodb' ? mongoLabel : engine,
+        docs: Number(docs),
+        op: cells[2],
+        n: Number(cells[3]),
+        perSecond: Number(cells[4]),
+        p50: Number(cells[5]),
+        p99: Number(cells[6]),
+      });
+    }
+  }
+} finally {
+  await jongodb?.stop();
+}
+
+const fixed = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+console.log(`\nHearth benchmark — node ${process.version}, ${CONCURRENCY} concurrent callers\n`);
+console.log('| layer | engine | documents | operation | calls | calls/s | p50 ms | p99 ms |');
+console.log('|---|---|---:|---|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.layer} | ${r.engine} | ${r.docs} | ${r.op} | ${r.n} | ${fixed(r.perSecond, 0)} | ${fixed(r.p50, 3)} | ${fixed(r.p99, 3)} |`,
+  );
+}
+console.log(
+  '\nstore: calls/s with the concurrent callers, p50/p99 from calls made one at a time; http: all with the concurrent callers.',
+);
