@@ -128,6 +128,18 @@ describe.each(ENGINES)('auth flows [%s]', (engine) => {
     expectError(await w.h.http.get(w.auth('/me')).set(w.as(r1.body.accessToken)), 401, 'unauthorized');
   });
 
+  it('lets exactly one of two concurrent refreshes with one token win, and then ends the session', async () => {
+    const s = await w.signUp('race@example.com');
+    const [a, b] = await Promise.all([
+      w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken: s.refreshToken }),
+      w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken: s.refreshToken }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 401]);
+    const winner = a.status === 200 ? a : b;
+    // The loser was a reuse: the session is gone, so the winner's tokens stop too.
+    expectError(await w.h.http.get(w.auth('/me')).set(w.as(winner.body.accessToken)), 401, 'unauthorized');
+  });
+
   it('refuses malformed refresh tokens', async () => {
     for (const refreshToken of ['x', 'a.b.c', '.', 'nosuchsession.secret', `${'a'.repeat(65)}.b`]) {
       expectError(await w.h.http.post(w.auth('/refresh')).set(w.pk).send({ refreshToken }), 401, 'unauthorized');

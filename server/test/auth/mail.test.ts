@@ -114,6 +114,21 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     await w.login('reset@example.com', 'a brand new password 3');
   });
 
+  it('lets one of two concurrent uses of a reset token win', async () => {
+    await w.signUp('race-reset@example.com');
+    await smtp.next('race-reset@example.com');
+    await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'race-reset@example.com' }).expect(202);
+    const token = linkIn(await smtp.next('race-reset@example.com')).searchParams.get('token')!;
+    const results = await Promise.all(
+      ['first password 12345', 'second password 12345'].map((password) =>
+        w.h.http.post(w.auth('/reset/confirm')).set(w.pk).send({ token, password }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([204, 401]);
+    const won = results[0]!.status === 204 ? 'first password 12345' : 'second password 12345';
+    await w.login('race-reset@example.com', won);
+  });
+
   it('answers a reset request for an unknown email the same way, and sends nothing', async () => {
     const known = await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'reset@example.com' });
     const unknown = await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'ghost@example.com' });
