@@ -33,6 +33,20 @@ const INVALID_REQUEST_CODES = new Set([
   51108, // regex too complex
 ]);
 
+/** Node socket error codes: the server is not reachable. */
+const SOCKET_ERRORS = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+
 /** Codes that mean the command does not exist on this server (capability probes). */
 export const UNSUPPORTED_CODES = new Set([59, 115, 238]);
 
@@ -55,6 +69,9 @@ export function mapMongoError(e: unknown): unknown {
     return error;
   }
   if (e instanceof MongoError) return unavailable('The database is unavailable.', e);
+  // A socket error the driver did not wrap (seen when the server goes away mid-write: EPIPE).
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && SOCKET_ERRORS.has(code)) return unavailable('The database is unavailable.', e);
   // Not a provider error (a bug of ours): let it surface as it is.
   return e;
 }

@@ -251,6 +251,31 @@ describe('mongodb engine on jongodb', () => {
     expect(await app.batch([])).toEqual([]);
   });
 
+  it('projection: only id and the listed paths come back, and paging still works on unlisted sort keys', async () => {
+    const app = freshApp(store);
+    for (let i = 0; i < 5; i++) await app.create('p', { id: `p${i}`, data: { rank: 5 - i, a: { b: i, c: 'x' }, big: 'y'.repeat(100) } });
+    const first = await app.find('p', { sort: [{ path: 'rank', dir: 1 }], limit: 2, fields: ['a.b'] });
+    expect(first.items).toEqual([
+      { id: 'p4', a: { b: 4 } },
+      { id: 'p3', a: { b: 3 } },
+    ]);
+    const second = await app.find('p', { sort: [{ path: 'rank', dir: 1 }], limit: 2, fields: ['a.b'], after: first.next! });
+    expect(second.items.map((d) => d.id)).toEqual(['p2', 'p1']);
+    await expectError(app.find('p', { sort: [{ path: 'rank', dir: -1 }], limit: 2, after: first.next! }), 'invalid_request');
+    expect(await app.get('p', 'p0', { fields: ['big', 'missing', 'version'] })).toEqual({ id: 'p0', big: 'y'.repeat(100), version: 1 });
+  });
+
+  it('where on writes: a $text where is checked against the stored document', async () => {
+    const app = freshApp(store);
+    await app.ensureIndex('w', { kind: 'text', name: 't', fields: ['title'] });
+    await app.create('w', { id: 'x', data: { title: 'open door' } });
+    await expectError(app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'closed' } }), 'not_found');
+    expect(await app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'DOOR' } })).toMatchObject({ n: 1, version: 2 });
+    await expectError(app.delete('w', 'x', { expectedVersion: 1 }), 'conflict', { reason: 'version', expected: 1, actual: 2 });
+    expect(await app.delete('w', 'x', { expectedVersion: 2 })).toMatchObject({ id: 'x', version: 2 });
+    await expectError(app.delete('w', 'x'), 'not_found');
+  });
+
   it('aggregate pushes the leading $match/$sort/$limit down and groups in memory', async () => {
     const app = freshApp(store);
     for (let i = 0; i < 12; i++) await app.create('s', { data: { g: ['x', 'y', 'z'][i % 3]!, n: i, s: i % 2 ? 'odd' : 1 } });
