@@ -167,6 +167,30 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     }
   });
 
+  it('sweeps expired tokens and old sessions away', async () => {
+    await w.signUp('sweep@example.com');
+    await smtp.next('sweep@example.com');
+    const s = await w.login('sweep@example.com');
+    await w.h.http.post(w.auth('/logout')).set(w.as(s.accessToken)).expect(204);
+    const app = w.h.store.forApp(w.appId);
+    const countTokens = async () => (await app.find('_auth_tokens', { limit: 1000 })).items.length;
+    const before = await countTokens();
+    expect(before).toBeGreaterThan(0);
+    expect(await w.h.services.auth.sweep(w.appId)).toEqual({ tokens: 0, sessions: 0 });
+    clock = 2 * 24 * 3600_000;
+    try {
+      const swept = await w.h.services.auth.sweep(w.appId);
+      expect(swept.tokens).toBe(before);
+      expect(swept.sessions).toBeGreaterThanOrEqual(1);
+      expect(await countTokens()).toBe(0);
+      const sid = (JSON.parse(Buffer.from(s.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string })
+        .sid;
+      expect(await app.get('_sessions', sid)).toBeNull();
+    } finally {
+      clock = 0;
+    }
+  });
+
   it('refuses forged and wrong-purpose tokens', async () => {
     const s = await w.signUp('purpose@example.com');
     const verifyToken = linkIn(await smtp.next('purpose@example.com')).searchParams.get('token')!;

@@ -42,6 +42,8 @@ export interface AuthModule {
   /** GET /auth/oauth/{provider} and its callback (browser legs, no key). */
   oauthPages(): Router;
   oidc: OidcService;
+  /** Deletes expired one-time tokens and old sessions of an app (also done in the background). */
+  sweep(appId: string): Promise<{ tokens: number; sessions: number }>;
   /** Drops per-app caches (the app was deleted). */
   forgetApp(appId: string): void;
   appRoutes(): RouteSpec[];
@@ -64,8 +66,9 @@ export function createAuthModule(deps: {
 }): AuthModule {
   const settings = new AuthSettingsService(deps.store, deps.now);
   const keys = new SigningKeys(deps.store, deps.secret, deps.now);
-  const sessions = new Sessions(deps.store, keys, deps.now);
-  const oneTime = new OneTimeTokens(deps.store, deps.now);
+  const sweepFailed = (err: unknown) => deps.logger.warn({ err }, 'auth: sweeping expired tokens failed');
+  const sessions = new Sessions(deps.store, keys, deps.now, sweepFailed);
+  const oneTime = new OneTimeTokens(deps.store, deps.now, sweepFailed);
   const limits = new AuthRateLimits(deps.limiters);
   const users = new UsersRepo(deps.store);
   const auth = new AuthService({
@@ -107,8 +110,15 @@ export function createAuthModule(deps: {
     attachUser,
     requireUser,
     linkPages: () => linkPages({ apps: deps.apps, auth }),
-    oauthPages: () => oauthBrowserRoutes({ apps: deps.apps, oidc, secureCookies: deps.publicUrl.startsWith('https:') }),
+    oauthPages: () =>
+      oauthBrowserRoutes({
+        apps: deps.apps,
+        oidc,
+        secureCookies: deps.publicUrl.startsWith('https:'),
+        hitIp: async (appId, ip) => limits.hitIp(appId, ip, await settings.get(appId)),
+      }),
     oidc,
+    sweep: async (appId) => ({ tokens: await oneTime.sweep(appId), sessions: await sessions.sweep(appId) }),
     forgetApp: (appId) => {
       settings.forget(appId);
       keys.forget(appId);

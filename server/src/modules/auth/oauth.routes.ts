@@ -24,7 +24,13 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function oauthBrowserRoutes(deps: { apps: AppsService; oidc: OidcService; secureCookies: boolean }): Router {
+export function oauthBrowserRoutes(deps: {
+  apps: AppsService;
+  oidc: OidcService;
+  secureCookies: boolean;
+  /** Counts a sign-in style request from this IP (throws rate_limited). */
+  hitIp: (appId: string, ip: string) => Promise<void>;
+}): Router {
   const router = express.Router({ mergeParams: true });
   const cookiePath = (appId: string) => `/v1/apps/${appId}/auth/oauth`;
 
@@ -44,6 +50,7 @@ export function oauthBrowserRoutes(deps: { apps: AppsService; oidc: OidcService;
     const { appId, provider } = req.params as { appId: string; provider: string };
     const redirectTo = typeof req.query.redirectTo === 'string' ? req.query.redirectTo : '';
     if (!redirectTo) throw new HearthError('invalid_request', 'redirectTo is required.', { parameter: 'redirectTo' });
+    await deps.hitIp(appId, req.ip ?? 'unknown');
     const { url, binding } = await deps.oidc.start(appId, provider, redirectTo);
     res.cookie(FLOW_COOKIE, binding, {
       httpOnly: true,

@@ -21,16 +21,42 @@ export interface OneTimeRecord {
 }
 
 export class OneTimeTokens {
+  private readonly sweptAt = new Map<string, number>();
+
   constructor(
     private readonly store: DocumentStore,
     private readonly now: () => Date,
+    private readonly onSweepError: (err: unknown) => void = () => {},
   ) {}
+
+  /**
+   * Deletes expired tokens of an app (at most 500 per call). Issuing runs it at most once a
+   * minute per app in the background, so abandoned links and flows do not pile up.
+   */
+  async sweep(appId: string): Promise<number> {
+    const app = this.store.forApp(appId);
+    const page = await app.find(ONE_TIME, {
+      filter: { op: 'field', path: 'expiresAt', conds: [{ op: 'lte', value: this.now().toISOString() }] },
+      limit: 500,
+    });
+    for (const doc of page.items) await app.delete(ONE_TIME, doc.id).catch(() => undefined);
+    return page.items.length;
+  }
+
+  private maybeSweep(appId: string): void {
+    const t = this.now().getTime();
+    if ((this.sweptAt.get(appId) ?? 0) > t - 60_000) return;
+    if (this.sweptAt.size > 10_000) this.sweptAt.clear();
+    this.sweptAt.set(appId, t);
+    this.sweep(appId).catch(this.onSweepError);
+  }
 
   async issue(
     appId: string,
     record: Partial<OneTimeRecord> & { purpose: OneTimePurpose },
     ttlSeconds: number,
   ): Promise<string> {
+    this.maybeSweep(appId);
     const token = randomToken(32);
     await this.store.forApp(appId).create(ONE_TIME, {
       id: sha256(token),

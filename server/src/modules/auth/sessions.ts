@@ -57,11 +57,44 @@ export interface IssuedTokens {
 const invalidRefresh = () => new HearthError('unauthorized', 'The refresh token is invalid or expired.');
 
 export class Sessions {
+  private readonly sweptAt = new Map<string, number>();
+
   constructor(
     private readonly store: DocumentStore,
     private readonly keys: SigningKeys,
     private readonly now: () => Date,
+    private readonly onSweepError: (err: unknown) => void = () => {},
   ) {}
+
+  /**
+   * Deletes sessions that expired, or were revoked, more than a day ago (at most 500 per call; a
+   * day of revoked sessions stays visible for investigation). Starting sessions runs it at most
+   * once a minute per app in the background.
+   */
+  async sweep(appId: string): Promise<number> {
+    const app = this.store.forApp(appId);
+    const dayAgo = new Date(this.now().getTime() - 24 * 3600_000).toISOString();
+    const page = await app.find(SESSIONS, {
+      filter: {
+        op: 'or',
+        children: [
+          { op: 'field', path: 'expiresAt', conds: [{ op: 'lte', value: dayAgo }] },
+          { op: 'field', path: 'revokedAt', conds: [{ op: 'lte', value: dayAgo }] },
+        ],
+      },
+      limit: 500,
+    });
+    for (const doc of page.items) await app.delete(SESSIONS, doc.id).catch(() => undefined);
+    return page.items.length;
+  }
+
+  private maybeSweep(appId: string): void {
+    const t = this.now().getTime();
+    if ((this.sweptAt.get(appId) ?? 0) > t - 60_000) return;
+    if (this.sweptAt.size > 10_000) this.sweptAt.clear();
+    this.sweptAt.set(appId, t);
+    this.sweep(appId).catch(this.onSweepError);
+  }
 
   async signAccess(appId: string, claims: Omit<AccessClaims, 'typ' | 'app'>, ttlSeconds: number): Promise<string> {
     const { kid, key } = await this.keys.current(appId);
@@ -82,6 +115,7 @@ export class Sessions {
     meta: SessionMeta,
     ttl: { access: number; refresh: number },
   ): Promise<IssuedTokens & { sessionId: string }> {
+    this.maybeSweep(appId);
     const secret = randomToken();
     const sessionId = newId();
     const now = this.now();

@@ -53,6 +53,8 @@ export class UsersRepo {
           ],
         }),
         app.ensureIndex(ONE_TIME, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
+        app.ensureIndex(ONE_TIME, { kind: 'regular', name: 'by_expiry', fields: [{ path: 'expiresAt', dir: 1 }] }),
+        app.ensureIndex(SESSIONS, { kind: 'regular', name: 'by_expiry', fields: [{ path: 'expiresAt', dir: 1 }] }),
         app.ensureIndex(IDENTITIES, { kind: 'regular', name: 'by_user', fields: [{ path: 'userId', dir: 1 }] }),
       ]).then(
         () => undefined,
