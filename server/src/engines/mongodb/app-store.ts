@@ -32,7 +32,7 @@ import {
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
-import { createPhysicalIndex, physicalIndexName, type Catalog, type RawDoc, type StoredIndex } from './catalog.js';
+import { createPhysicalIndex, physicalIndexName, physicalKeys, type Catalog, type RawDoc, type StoredIndex } from './catalog.js';
 import { fromStored, toStored } from './documents.js';
 import { guarded, isDuplicateKey, mapMongoError } from './errors.js';
 import { andQueries, compileFilter, usesText } from './filter.compile.js';
@@ -355,7 +355,7 @@ export class MongoAppStore implements AppStore {
           if (isDuplicateKey(e)) throw uniqueConflict(collection, spec, await clashingIds(col, spec, null));
           const code = (e as { code?: number }).code;
           if (code !== 85 && code !== 86) throw e;
-          stored.physical = await this.shareSameKeys(collection, col, stored, others);
+          stored.physical = await this.shareSameKeys(col, stored);
         }
       }
       await this.catalog.setIndex(this.appId, collection, stored);
@@ -364,21 +364,16 @@ export class MongoAppStore implements AppStore {
   }
 
   /**
-   * MongoDB refuses two indexes on the same keys that differ only in name or uniqueness. A
-   * regular spec then shares the existing index; a unique spec replaces a regular one (the
-   * specs that used it now use the unique index, which serves the same queries).
+   * MongoDB refuses a second index on the same keys with another name or options (e.g. one made
+   * by hand, or by an older version). The spec then uses the existing index.
    */
-  private async shareSameKeys(collection: string, col: Collection<RawDoc>, stored: StoredIndex, others: StoredIndex[]): Promise<string> {
-    const keys = JSON.stringify(stored.spec.fields.map((f) => [storedPath(f.path), f.dir]));
+  private async shareSameKeys(col: Collection<RawDoc>, stored: StoredIndex): Promise<string> {
+    const keys = JSON.stringify(physicalKeys(stored.spec));
     const physical = (await col.indexes()).find((i) => JSON.stringify(Object.entries(i.key as Document)) === keys);
-    if (!physical?.name) throw unavailable('The database refused the index.');
-    if (!stored.spec.unique || physical.unique) return physical.name;
-    await col.dropIndex(physical.name);
-    await createPhysicalIndex(col, stored, this.partialFilter);
-    for (const other of others) {
-      if (other.physical === physical.name) await this.catalog.setIndex(this.appId, collection, { ...other, physical: stored.physical });
+    if (!physical?.name || Boolean(physical.unique) !== Boolean(stored.spec.unique)) {
+      throw unavailable('The database refused the index: another index on the same keys exists.');
     }
-    return stored.physical;
+    return physical.name;
   }
 
   /** Unique indexes skip documents where an indexed field is missing or null (they never clash). */

@@ -230,9 +230,20 @@ export async function dropNative(db: Db, name: string): Promise<void> {
 
 export type PartialFilterBuilder = (paths: string[]) => Document;
 
+/**
+ * The MongoDB key pattern of a spec. A non-unique index ends with `_id` (like the SQLite engine's
+ * `id` column): the port's order always ends with `id` ascending, so an ascending sort on the
+ * index's keys is read from the index without a sort stage, and keyset cursors seek into it.
+ */
+export function physicalKeys(spec: StoredIndex['spec']): Array<[string, 1 | -1]> {
+  const keys: Array<[string, 1 | -1]> = spec.fields.map((f) => [storedPath(f.path), f.dir]);
+  if (!spec.unique && !keys.some(([path]) => path === '_id')) keys.push(['_id', 1]);
+  return keys;
+}
+
 export async function createPhysicalIndex(col: Collection<RawDoc>, index: StoredIndex, partialFilter: PartialFilterBuilder): Promise<void> {
-  const keys = new Map<string, 1 | -1>(index.spec.fields.map((f) => [storedPath(f.path), f.dir]));
-  const paths = [...keys.keys()];
+  const keys = new Map<string, 1 | -1>(physicalKeys(index.spec));
+  const paths = index.spec.fields.map((f) => storedPath(f.path));
   await col.createIndex(keys as unknown as Document, {
     name: index.physical,
     ...(index.spec.unique ? { unique: true, partialFilterExpression: partialFilter(paths) } : {}),

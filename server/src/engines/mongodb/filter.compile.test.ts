@@ -3,6 +3,7 @@ import { matches } from '../../lib/filter/evaluate.js';
 import { parseFilter } from '../../lib/filter/parse.js';
 import type { FilterNode } from '../../lib/filter/types.js';
 import { MATCH_NOTHING, andQueries, compileFilter, orderings, usesText } from './filter.compile.js';
+import { physicalIndexName, physicalKeys } from './catalog.js';
 import { portKey, storedKey, storedPath } from './paths.js';
 import { afterPosition, mongoSort } from './sort.compile.js';
 
@@ -155,5 +156,24 @@ describe('sort and cursor conditions', () => {
     expect(afterPosition([{ path: 'v', dir: 1 }], { values: [true], id: 'k' })).toEqual({
       $or: [MATCH_NOTHING, { v: { $eq: true }, _id: { $gt: 'k' } }],
     });
+  });
+});
+
+describe('physical indexes', () => {
+  it('non-unique indexes end with _id (the final sort key); unique ones do not; names follow the definition', () => {
+    const created = { kind: 'regular' as const, name: 'auto_created', fields: [{ path: 'createdAt', dir: 1 as const }] };
+    expect(physicalKeys(created)).toEqual([
+      ['createdAt', 1],
+      ['_id', 1],
+    ]);
+    expect(physicalKeys({ ...created, unique: true })).toEqual([['createdAt', 1]]);
+    expect(physicalKeys({ ...created, fields: [{ path: 'id', dir: -1 }] })).toEqual([['_id', -1]]);
+    expect(physicalKeys({ ...created, fields: [{ path: '_id', dir: 1 }] })).toEqual([
+      ['__id', 1],
+      ['_id', 1],
+    ]);
+    expect(physicalIndexName(created)).toBe(physicalIndexName({ ...created, name: 'other' }));
+    expect(physicalIndexName(created)).not.toBe(physicalIndexName({ ...created, unique: true }));
+    expect(physicalIndexName(created)).toMatch(/^hearth_[A-Za-z0-9_-]{16}$/);
   });
 });
