@@ -129,6 +129,32 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     await w.login('race-reset@example.com', won);
   });
 
+  it('resets through the default HTML page when the app has no page of its own', async () => {
+    await w.signUp('page-reset@example.com');
+    await smtp.next('page-reset@example.com');
+    await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'page-reset@example.com' }).expect(202);
+    const link = linkIn(await smtp.next('page-reset@example.com'));
+    expect(link.pathname).toBe(`/v1/apps/${w.appId}/auth/links/reset`);
+    const form = await follow(link).expect(200);
+    expect(form.text).toContain('<form method="post">');
+    const token = link.searchParams.get('token')!;
+    expect(form.text).toContain(`value="${token}"`);
+    const post = (password: string) => w.h.http.post(link.pathname).type('form').send({ token, password });
+    const weak = await post('short');
+    expect(weak.status).toBe(400);
+    expect(weak.text).toContain('The password must be at least 10 characters.');
+    const done = await post('a page-set password 5');
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('Password changed');
+    await w.login('page-reset@example.com', 'a page-set password 5');
+    const again = await post('another page password 6');
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('already used or has expired');
+    // Script-free page: a token with markup is escaped, not rendered.
+    const evil = await w.h.http.get(`${link.pathname}?token=${encodeURIComponent('"><script>x</script>')}`).expect(200);
+    expect(evil.text).not.toContain('<script>x');
+  });
+
   it('answers a reset request for an unknown email the same way, and sends nothing', async () => {
     const known = await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'reset@example.com' });
     const unknown = await w.h.http.post(w.auth('/reset/request')).set(w.pk).send({ email: 'ghost@example.com' });

@@ -109,7 +109,12 @@ export function createAuthModule(deps: {
     mailer: deps.mailer,
     attachUser,
     requireUser,
-    linkPages: () => linkPages({ apps: deps.apps, auth }),
+    linkPages: () =>
+      linkPages({
+        apps: deps.apps,
+        auth,
+        hitIp: async (appId, ip) => limits.hitIp(appId, ip, await settings.get(appId)),
+      }),
     oauthPages: () =>
       oauthBrowserRoutes({
         apps: deps.apps,

@@ -7,8 +7,9 @@ import type { AuthService } from './auth.service.js';
 /**
  * The pages mail links open when the app has not configured its own (`links` in the auth
  * settings): plain HTML under /v1/apps/{appId}/auth/links/…, reachable from a mail client, so
- * without the app's key. Email verification completes here; reset and magic links need the app
- * (its page reads `?token=` and calls the JSON confirm route), so their default page says so.
+ * without the app's key. Email verification completes here; a password reset has a plain HTML
+ * form here; a magic link needs the app (its page reads `?token=` and calls the JSON confirm
+ * route), so its default page says so.
  */
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem"><h1>${title}</h1>${body}</body></html>`;
@@ -16,7 +17,11 @@ const page = (title: string, body: string) =>
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function linkPages(deps: { apps: AppsService; auth: AuthService }): Router {
+export function linkPages(deps: {
+  apps: AppsService;
+  auth: AuthService;
+  hitIp: (appId: string, ip: string) => Promise<void>;
+}): Router {
   const router = express.Router({ mergeParams: true });
   router.use(async (req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -55,19 +60,74 @@ export function linkPages(deps: { apps: AppsService; auth: AuthService }): Route
     }
   });
 
-  for (const kind of ['reset', 'magic-link'] as const) {
-    router.get(`/${kind}`, (_req, res) => {
-      const appName = escapeHtml(String(res.locals.appName));
+  const resetForm = (token: string, problem?: string) =>
+    page(
+      'Choose a new password',
+      `${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}<form method="post"><input type="hidden" name="token" value="${escapeHtml(token)}"><p><label>New password<br><input type="password" name="password" autocomplete="new-password" required maxlength="1024"></label></p><p><button type="submit">Change password</button></p></form>`,
+    );
+
+  router.get('/reset', (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    res.type('html').send(resetForm(token));
+  });
+
+  // A plain HTML form post (no script, no key): the token in the form is the credential.
+  router.post('/reset', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
+    const appId = String((req.params as { appId?: string }).appId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' ? body.token : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const ctx = {
+      appId,
+      appName: String(res.locals.appName),
+      ip: req.ip ?? 'unknown',
+      userAgent: req.get('user-agent') ?? null,
+      requestId: req.ctx.requestId,
+    };
+    await deps.hitIp(appId, ctx.ip);
+    try {
+      await deps.auth.confirmReset(ctx, token, password);
       res
-        .status(200)
         .type('html')
         .send(
           page(
-            kind === 'reset' ? 'Reset your password' : 'Sign in',
-            `<p>Open this link on the device where you use ${appName}. (The app's developer sets where these links lead in the app's auth settings: <code>links.${kind === 'reset' ? 'reset' : 'magicLink'}</code>.)</p>`,
+            'Password changed',
+            '<p>Your password is changed and you are signed out everywhere. Sign in again in the app.</p>',
           ),
         );
-    });
-  }
+    } catch (e) {
+      if (e instanceof HearthError && e.code === 'validation_failed') {
+        const fields = (e.details?.fields ?? {}) as Record<string, string>;
+        return void res
+          .status(400)
+          .type('html')
+          .send(resetForm(token, `The password ${fields.password ?? 'is not valid'}.`));
+      }
+      if (e instanceof HearthError && e.code === 'unauthorized') {
+        return void res
+          .status(400)
+          .type('html')
+          .send(
+            page(
+              'Link not valid',
+              '<p>This reset link was already used or has expired. Ask for a new one in the app.</p>',
+            ),
+          );
+      }
+      throw e;
+    }
+  });
+
+  router.get('/magic-link', (_req, res) => {
+    const appName = escapeHtml(String(res.locals.appName));
+    res
+      .type('html')
+      .send(
+        page(
+          'Sign in',
+          `<p>Open this link on the device where you use ${appName}. (The app's developer sets where sign-in links lead in the app's auth settings: <code>links.magicLink</code>.)</p>`,
+        ),
+      );
+  });
   return router;
 }
