@@ -122,8 +122,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   app.use(...requestContext(deps.logger));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  // Sign in with Apple answers with a form post to the OAuth callback.
-  app.use(...jsonBody({ limit: deps.bodyLimit ?? '1mb', except: (path) => /^\/v1\/apps\/[^/]+\/auth\/oauth\/[^/]+\/callback\/?$/.test(path) }));
+  // HTML form posts: Sign in with Apple's OAuth callback, and the default password reset page.
+  app.use(
+    ...jsonBody({
+      limit: deps.bodyLimit ?? '1mb',
+      except: (path) => /^\/v1\/apps\/[^/]+\/auth\/(oauth\/[^/]+\/callback|links\/reset)\/?$/.test(path),
+    }),
+  );
 
   const router = express.Router();
   mountRoutes(router, openapi, systemRoutes({
