@@ -203,12 +203,13 @@ export function createClient(options: ClientOptions): HearthClient {
     emit();
   };
   const ready = (async () => {
-    const raw = await storage.getItem(storageKey);
-    if (!raw) return;
+    // A storage that fails or holds garbage means: signed out (never a client that cannot start).
     try {
-      session = JSON.parse(raw) as StoredSession;
+      const raw = await storage.getItem(storageKey);
+      if (raw) session = JSON.parse(raw) as StoredSession;
     } catch {
-      await storage.removeItem(storageKey);
+      session = null;
+      await Promise.resolve(storage.removeItem(storageKey)).catch(() => undefined);
     }
   })();
   let refreshing: Promise<void> | null = null;
