@@ -58,6 +58,26 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
     expect((await second.auth.me()).email).toBe('sdk@example.com');
   });
 
+  it('starts signed out when the storage fails or holds garbage', async () => {
+    const garbage = memoryStorage();
+    await garbage.setItem(`hearth.${w.appId}.session`, '{not json');
+    const a = client(garbage);
+    await a.auth.ready;
+    expect(a.auth.user).toBeNull();
+    expect(await garbage.getItem(`hearth.${w.appId}.session`)).toBeNull();
+    const broken: TokenStorage = {
+      getItem: () => Promise.reject(new Error('disk gone')),
+      setItem: () => undefined,
+      removeItem: () => undefined,
+    };
+    const b = client(broken);
+    await b.auth.ready;
+    expect(b.auth.user).toBeNull();
+    expect(await b.auth.signIn({ email: 'sdk@example.com', password: PASSWORD })).toMatchObject({
+      email: 'sdk@example.com',
+    });
+  });
+
   it('refreshes once for many concurrent requests when the access token is revoked', async () => {
     const hearth = client();
     const user = (await hearth.auth.signIn({ email: 'sdk@example.com', password: PASSWORD })) as AuthUser;
