@@ -32,7 +32,14 @@ import {
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
-import { createPhysicalIndex, physicalIndexName, physicalKeys, type Catalog, type RawDoc, type StoredIndex } from './catalog.js';
+import {
+  createPhysicalIndex,
+  physicalIndexName,
+  physicalKeys,
+  type Catalog,
+  type RawDoc,
+  type StoredIndex,
+} from './catalog.js';
 import { fromStored, toStored } from './documents.js';
 import { guarded, isDuplicateKey, mapMongoError } from './errors.js';
 import { andQueries, compileFilter, usesText } from './filter.compile.js';
@@ -88,7 +95,11 @@ export class MongoAppStore implements AppStore {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  async get(collection: string, id: string, options: { fields?: Path[]; where?: FilterNode } = {}): Promise<StoredDocument | null> {
+  async get(
+    collection: string,
+    id: string,
+    options: { fields?: Path[]; where?: FilterNode } = {},
+  ): Promise<StoredDocument | null> {
     assertCollectionName(collection);
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) return null;
     return guarded(async () => {
@@ -114,12 +125,16 @@ export class MongoAppStore implements AppStore {
           sort: mongoSort(sort),
           skip: offset,
           limit: limit + 1,
-          ...projectionOf(options.fields, sort.map((s) => s.path)),
+          ...projectionOf(
+            options.fields,
+            sort.map((s) => s.path),
+          ),
         })
         .toArray();
       const docs = rows.slice(0, limit).map(fromStored);
       const last = docs[docs.length - 1];
-      const next = rows.length > limit && last ? encodeCursor(sort, { values: sortValues(last, sort), id: last.id }) : null;
+      const next =
+        rows.length > limit && last ? encodeCursor(sort, { values: sortValues(last, sort), id: last.id }) : null;
       return { items: docs.map((d) => project(d, options.fields)), next };
     });
   }
@@ -167,16 +182,30 @@ export class MongoAppStore implements AppStore {
     return guarded(() => this.insert(collection, doc));
   }
 
-  async update(collection: string, id: string, update: UpdateSpec, options: WriteOptions = {}): Promise<StoredDocument> {
+  async update(
+    collection: string,
+    id: string,
+    update: UpdateSpec,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
     return guarded(async () => {
-      const { after } = await this.write(collection, id, options, (stored) => applyUpdate(stored, update, this.ctx.now()));
+      const { after } = await this.write(collection, id, options, (stored) =>
+        applyUpdate(stored, update, this.ctx.now()),
+      );
       return after!;
     });
   }
 
-  async replace(collection: string, id: string, data: DocumentData, options: WriteOptions = {}): Promise<StoredDocument> {
+  async replace(
+    collection: string,
+    id: string,
+    data: DocumentData,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
     return guarded(async () => {
-      const { after } = await this.write(collection, id, options, (stored) => replacedDocument(stored, data, this.ctx.now()));
+      const { after } = await this.write(collection, id, options, (stored) =>
+        replacedDocument(stored, data, this.ctx.now()),
+      );
       return after!;
     });
   }
@@ -245,7 +274,8 @@ export class MongoAppStore implements AppStore {
     if (!Array.isArray(ops)) throw invalidRequest('A batch is a list of operations.');
     // Everything that can be checked without the database is checked before anything is written.
     const created = ops.map((op) => {
-      if (!op || !['create', 'update', 'replace', 'delete'].includes(op.op)) throw invalidRequest('Unknown batch operation.');
+      if (!op || !['create', 'update', 'replace', 'delete'].includes(op.op))
+        throw invalidRequest('Unknown batch operation.');
       assertCollectionName(op.collection);
       if (op.op === 'create') return newDocument(op, this.ctx.now());
       assertId(op.id);
@@ -255,7 +285,9 @@ export class MongoAppStore implements AppStore {
     return guarded(async () => {
       // Collections are registered outside any transaction (catalog writes are not part of it).
       for (const op of ops) if (op.op === 'create') await this.collectionOf(op.collection, true);
-      return this.ctx.catalog.caps.transactions ? this.batchInTransaction(ops, created) : this.batchWithUndo(ops, created);
+      return this.ctx.catalog.caps.transactions
+        ? this.batchInTransaction(ops, created)
+        : this.batchWithUndo(ops, created);
     });
   }
 
@@ -264,9 +296,21 @@ export class MongoAppStore implements AppStore {
       case 'create':
         return this.insert(op.collection, created!, session).then((doc) => ({ before: null, after: doc }));
       case 'update':
-        return this.write(op.collection, op.id, op, (stored) => applyUpdate(stored, op.update, this.ctx.now()), session);
+        return this.write(
+          op.collection,
+          op.id,
+          op,
+          (stored) => applyUpdate(stored, op.update, this.ctx.now()),
+          session,
+        );
       case 'replace':
-        return this.write(op.collection, op.id, op, (stored) => replacedDocument(stored, op.data, this.ctx.now()), session);
+        return this.write(
+          op.collection,
+          op.id,
+          op,
+          (stored) => replacedDocument(stored, op.data, this.ctx.now()),
+          session,
+        );
       case 'delete':
         return this.write(op.collection, op.id, op, () => null, session);
     }
@@ -289,7 +333,9 @@ export class MongoAppStore implements AppStore {
         if (session.inTransaction()) await session.abortTransaction().catch(() => {});
         // A write conflict with another transaction (or a failover) aborts this one: run it again,
         // after a short random pause so that concurrent batches on one document serialise.
-        const transient = (e as { hasErrorLabel?: (l: string) => boolean }).hasErrorLabel?.('TransientTransactionError');
+        const transient = (e as { hasErrorLabel?: (l: string) => boolean }).hasErrorLabel?.(
+          'TransientTransactionError',
+        );
         if (!transient) throw e;
         if (attempt >= this.ctx.maxWriteAttempts) {
           throw unavailable('The batch conflicts with too many concurrent writes. Retry later.');
@@ -340,7 +386,8 @@ export class MongoAppStore implements AppStore {
       const col = await this.collectionOf(collection, true);
       const entry = await this.catalog.entry(this.appId, collection);
       if (spec.kind === 'text') {
-        if (JSON.stringify(entry?.text) !== JSON.stringify(spec)) await this.catalog.setText(this.appId, collection, spec);
+        if (JSON.stringify(entry?.text) !== JSON.stringify(spec))
+          await this.catalog.setText(this.appId, collection, spec);
         return;
       }
       const existing = entry?.indexes[spec.name];
@@ -378,9 +425,7 @@ export class MongoAppStore implements AppStore {
 
   /** Unique indexes skip documents where an indexed field is missing or null (they never clash). */
   private readonly partialFilter = (paths: string[]): Document =>
-    Object.fromEntries(
-      paths.map((p) => [p, this.catalog.caps.typeLists ? { $type: NON_NULL_TYPES } : { $ne: null }]),
-    );
+    Object.fromEntries(paths.map((p) => [p, this.catalog.caps.typeLists ? { $type: NON_NULL_TYPES } : { $ne: null }]));
 
   async dropIndex(collection: string, name: string): Promise<void> {
     assertCollectionName(collection);
@@ -391,7 +436,11 @@ export class MongoAppStore implements AppStore {
       const index = entry.indexes[name];
       if (!index) return;
       await this.catalog.unsetIndex(this.appId, collection, name);
-      await this.dropUnused(collection, index, Object.values(entry.indexes).filter((i) => i.spec.name !== name));
+      await this.dropUnused(
+        collection,
+        index,
+        Object.values(entry.indexes).filter((i) => i.spec.name !== name),
+      );
     });
   }
 
@@ -399,7 +448,8 @@ export class MongoAppStore implements AppStore {
   private async dropUnused(collection: string, index: StoredIndex, remaining: StoredIndex[]): Promise<void> {
     if (remaining.some((i) => i.physical === index.physical)) return;
     if (this.catalog.caps.nativeDrops) await this.catalog.dropPhysicalIndex(this.appId, collection, index.physical);
-    else if (index.spec.unique) await this.catalog.rebuildWithout(this.appId, collection, remaining, this.partialFilter);
+    else if (index.spec.unique)
+      await this.catalog.rebuildWithout(this.appId, collection, remaining, this.partialFilter);
     // else: without native drops a non-unique index is left in place; it only costs write time.
   }
 
@@ -431,11 +481,17 @@ export class MongoAppStore implements AppStore {
   // ---- unique violations ----------------------------------------------------------------------
 
   /** A duplicate key on writing `doc` → conflict naming the index and the stored ids it clashes with. */
-  private async uniqueError(e: unknown, collection: string, col: Collection<RawDoc>, doc: StoredDocument): Promise<unknown> {
+  private async uniqueError(
+    e: unknown,
+    collection: string,
+    col: Collection<RawDoc>,
+    doc: StoredDocument,
+  ): Promise<unknown> {
     const message = String((e as Error).message);
     const keyPattern = (e as { keyPattern?: Document }).keyPattern;
     const indexName = /index: (\S+)/.exec(message)?.[1];
-    if (indexName === '_id_' || (keyPattern && Object.keys(keyPattern).join() === '_id')) return duplicateId(collection, doc.id);
+    if (indexName === '_id_' || (keyPattern && Object.keys(keyPattern).join() === '_id'))
+      return duplicateId(collection, doc.id);
     const entry = await this.catalog.entry(this.appId, collection);
     const index = Object.values(entry?.indexes ?? {}).find((i) => i.physical === indexName && i.spec.unique);
     if (!index) return mapMongoError(e);
@@ -448,7 +504,9 @@ async function commit(session: ClientSession): Promise<void> {
     try {
       return await session.commitTransaction();
     } catch (e) {
-      const unknown = (e as { hasErrorLabel?: (l: string) => boolean }).hasErrorLabel?.('UnknownTransactionCommitResult');
+      const unknown = (e as { hasErrorLabel?: (l: string) => boolean }).hasErrorLabel?.(
+        'UnknownTransactionCommitResult',
+      );
       if (!unknown || attempt >= 3) throw e;
     }
   }
@@ -467,12 +525,14 @@ function normaliseIndex(index: IndexSpec): IndexSpec {
   if (!index || typeof index !== 'object' || typeof index.name !== 'string' || !INDEX_NAME.test(index.name)) {
     throw invalidRequest('The index name is invalid.', { index: String(index?.name).slice(0, 80) });
   }
-  const paths = index.kind === 'text' ? index.fields : index.kind === 'regular' ? index.fields.map((f) => f.path) : null;
+  const paths =
+    index.kind === 'text' ? index.fields : index.kind === 'regular' ? index.fields.map((f) => f.path) : null;
   if (!paths || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p.length === 0 || p.startsWith('$'))) {
     throw invalidRequest('The index fields are invalid.', { index: index.name });
   }
   if (index.kind === 'text') return { kind: 'text', name: index.name, fields: [...index.fields] };
-  if (index.fields.some((f) => f.dir !== 1 && f.dir !== -1)) throw invalidRequest('Index directions are 1 or -1.', { index: index.name });
+  if (index.fields.some((f) => f.dir !== 1 && f.dir !== -1))
+    throw invalidRequest('Index directions are 1 or -1.', { index: index.name });
   return {
     kind: 'regular',
     name: index.name,
@@ -494,12 +554,19 @@ const uniqueConflict = (collection: string, index: RegularIndex, ids: string[]) 
  * Stored ids that clash on a unique index: with `doc` (ids other than its own holding the same
  * values), or among themselves when doc is null (existing data that a new index would reject).
  */
-async function clashingIds(col: Collection<RawDoc>, index: RegularIndex, doc: StoredDocument | null): Promise<string[]> {
+async function clashingIds(
+  col: Collection<RawDoc>,
+  index: RegularIndex,
+  doc: StoredDocument | null,
+): Promise<string[]> {
   const paths = index.fields.map((f) => f.path);
   if (doc) {
     const values = paths.map((p) => getPath(doc, p));
     if (values.some((v) => v === undefined || v === null)) return [];
-    const query = andQueries([{ _id: { $ne: doc.id } }, ...paths.map((p, i) => ({ [storedPath(p)]: { $eq: values[i] } }))]);
+    const query = andQueries([
+      { _id: { $ne: doc.id } },
+      ...paths.map((p, i) => ({ [storedPath(p)]: { $eq: values[i] } })),
+    ]);
     const rows = await col.find(query, { projection: { _id: 1 }, sort: { _id: 1 }, limit: MAX_CLASHING_IDS }).toArray();
     return rows.map((r) => String(r._id));
   }
@@ -513,5 +580,8 @@ async function clashingIds(col: Collection<RawDoc>, index: RegularIndex, doc: St
     if (ids) ids.push(String(raw._id));
     else groups.set(key, [String(raw._id)]);
   }
-  return [...groups.values()].filter((ids) => ids.length > 1).flat().slice(0, MAX_CLASHING_IDS);
+  return [...groups.values()]
+    .filter((ids) => ids.length > 1)
+    .flat()
+    .slice(0, MAX_CLASHING_IDS);
 }

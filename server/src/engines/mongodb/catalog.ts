@@ -119,7 +119,10 @@ export class Catalog {
   }
 
   async setIndex(app: string, collection: string, index: StoredIndex): Promise<void> {
-    await this.entries.updateOne({ _id: baseName(app, collection) }, { $set: { [`indexes.${index.spec.name}`]: index } });
+    await this.entries.updateOne(
+      { _id: baseName(app, collection) },
+      { $set: { [`indexes.${index.spec.name}`]: index } },
+    );
   }
 
   async unsetIndex(app: string, collection: string, name: string): Promise<void> {
@@ -163,7 +166,12 @@ export class Catalog {
    * `keep` indexes there, then empties the old one. Not atomic with concurrent writes (it exists
    * for a test server; MongoDB proper drops indexes natively).
    */
-  async rebuildWithout(app: string, collection: string, keep: StoredIndex[], options: PartialFilterBuilder): Promise<void> {
+  async rebuildWithout(
+    app: string,
+    collection: string,
+    keep: StoredIndex[],
+    options: PartialFilterBuilder,
+  ): Promise<void> {
     const base = baseName(app, collection);
     const gen = await this.generation(base);
     const from = this.db.collection<RawDoc>(physicalName(base, gen));
@@ -179,7 +187,10 @@ export class Catalog {
       }
     }
     if (batch.length) await to.insertMany(batch);
-    await this.entries.updateOne({ _id: base }, { $set: { gen: gen + 1, indexes: Object.fromEntries(keep.map((i) => [i.spec.name, i])) } });
+    await this.entries.updateOne(
+      { _id: base },
+      { $set: { gen: gen + 1, indexes: Object.fromEntries(keep.map((i) => [i.spec.name, i])) } },
+    );
     this.generations.set(base, gen + 1);
     await from.deleteMany({});
   }
@@ -201,7 +212,7 @@ export class Catalog {
     const prefix = `a.${app}.`;
     try {
       const found = await this.db
-        .listCollections({ name: { $regex: `^${prefix.replace(/[.\-]/g, '\\$&')}` } }, { nameOnly: true })
+        .listCollections({ name: { $regex: `^${prefix.replace(/\./g, '\\.')}` } }, { nameOnly: true })
         .toArray();
       return found.map((c) => c.name.slice(prefix.length)).filter((name) => NAME_PATTERN.test(name));
     } catch (e) {
@@ -241,7 +252,11 @@ export function physicalKeys(spec: StoredIndex['spec']): Array<[string, 1 | -1]>
   return keys;
 }
 
-export async function createPhysicalIndex(col: Collection<RawDoc>, index: StoredIndex, partialFilter: PartialFilterBuilder): Promise<void> {
+export async function createPhysicalIndex(
+  col: Collection<RawDoc>,
+  index: StoredIndex,
+  partialFilter: PartialFilterBuilder,
+): Promise<void> {
   const keys = new Map<string, 1 | -1>(physicalKeys(index.spec));
   const paths = index.spec.fields.map((f) => storedPath(f.path));
   await col.createIndex(keys as unknown as Document, {

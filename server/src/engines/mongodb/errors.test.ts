@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { HearthError } from '../../errors.js';
 import { guarded, isDuplicateKey, isUnsupported, mapMongoError } from './errors.js';
 
-const serverError = (code: number, codeName = 'X') => new MongoServerError({ ok: 0, code, codeName, errmsg: `failed ${code}` });
+const serverError = (code: number, codeName = 'X') =>
+  new MongoServerError({ ok: 0, code, codeName, errmsg: `failed ${code}` });
 const codeOf = (e: unknown) => (e instanceof HearthError ? e.code : 'raw');
 
 describe('mapMongoError', () => {
@@ -12,7 +13,9 @@ describe('mapMongoError', () => {
     const mapped = mapMongoError(network) as HearthError;
     expect(mapped.code).toBe('unavailable');
     expect(mapped.cause).toBe(network);
-    expect(codeOf(mapMongoError(new MongoServerSelectionError('no server', { type: 'Unknown' } as never)))).toBe('unavailable');
+    expect(codeOf(mapMongoError(new MongoServerSelectionError('no server', { type: 'Unknown' } as never)))).toBe(
+      'unavailable',
+    );
     const epipe = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
     expect(codeOf(mapMongoError(epipe))).toBe('unavailable');
   });

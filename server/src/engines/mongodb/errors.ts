@@ -59,11 +59,16 @@ export const isUnsupported = (e: unknown): boolean =>
 export function mapMongoError(e: unknown): unknown {
   if (e instanceof HearthError) return e;
   if (e instanceof MongoServerError && typeof e.code === 'number' && INVALID_REQUEST_CODES.has(e.code)) {
-    const error = invalidRequest('The database refused the operation for this data.', { reason: e.codeName ?? String(e.code) });
+    const error = invalidRequest('The database refused the operation for this data.', {
+      reason: e.codeName ?? String(e.code),
+    });
     (error as { cause?: unknown }).cause = e;
     return error;
   }
-  if (e instanceof Error && (e.name === 'BSONError' || e.name === 'BSONVersionError' || e.name === 'MongoInvalidArgumentError')) {
+  if (
+    e instanceof Error &&
+    (e.name === 'BSONError' || e.name === 'BSONVersionError' || e.name === 'MongoInvalidArgumentError')
+  ) {
     const error = invalidRequest('The data cannot be stored.', { reason: e.message.slice(0, 200) });
     (error as { cause?: unknown }).cause = e;
     return error;

@@ -53,9 +53,19 @@ describe('compileFilter', () => {
   });
 
   it('object literals match in any key order', () => {
-    expect(compileFilter(f({ o: { x: 1, y: 2 } }))).toEqual({ o: { $in: [{ x: 1, y: 2 }, { y: 2, x: 1 }] } });
+    expect(compileFilter(f({ o: { x: 1, y: 2 } }))).toEqual({
+      o: {
+        $in: [
+          { x: 1, y: 2 },
+          { y: 2, x: 1 },
+        ],
+      },
+    });
     expect(orderings({ a: { b: 1, c: 2 }, d: 3 })).toHaveLength(4);
-    expect(orderings([{ a: 1, b: 2 }, 'x'])).toEqual([[{ a: 1, b: 2 }, 'x'], [{ b: 2, a: 1 }, 'x']]);
+    expect(orderings([{ a: 1, b: 2 }, 'x'])).toEqual([
+      [{ a: 1, b: 2 }, 'x'],
+      [{ b: 2, a: 1 }, 'x'],
+    ]);
     // Past the cap: the given order and the sorted order.
     const big = Object.fromEntries('hgfedcba'.split('').map((k, i) => [k, i]));
     const capped = orderings(big);
@@ -64,7 +74,9 @@ describe('compileFilter', () => {
   });
 
   it('$elemMatch: scalar form as an operator object, object form as a sub-query without path mapping', () => {
-    expect(compileFilter(f({ a: { $elemMatch: { $gt: 1, $lt: 3 } } }))).toEqual({ a: { $elemMatch: { $gt: 1, $lt: 3 } } });
+    expect(compileFilter(f({ a: { $elemMatch: { $gt: 1, $lt: 3 } } }))).toEqual({
+      a: { $elemMatch: { $gt: 1, $lt: 3 } },
+    });
     expect(compileFilter(f({ items: { $elemMatch: { id: 'x', qty: { $gt: 1 } } } }))).toEqual({
       items: { $elemMatch: { id: { $eq: 'x' }, qty: { $gt: 1 } } },
     });
@@ -109,7 +121,9 @@ describe('$text regexes agree with the reference tokeniser', () => {
       const query = compileFilter({ op: 'text', search }, { textFields: fields });
       const holds = (text: string): boolean => evaluateRegexQuery(query, { t: text });
       for (const text of texts) {
-        expect(holds(text), JSON.stringify(text)).toBe(matches({ op: 'text', search }, { t: text }, { textFields: fields }));
+        expect(holds(text), JSON.stringify(text)).toBe(
+          matches({ op: 'text', search }, { t: text }, { textFields: fields }),
+        );
       }
     });
   }
@@ -117,8 +131,10 @@ describe('$text regexes agree with the reference tokeniser', () => {
 
 /** A tiny evaluator for the regex/$and/$or queries compileText makes. */
 function evaluateRegexQuery(query: Record<string, unknown>, doc: Record<string, string>): boolean {
-  if (Array.isArray(query.$and)) return (query.$and as Array<Record<string, unknown>>).every((q) => evaluateRegexQuery(q, doc));
-  if (Array.isArray(query.$or)) return (query.$or as Array<Record<string, unknown>>).some((q) => evaluateRegexQuery(q, doc));
+  if (Array.isArray(query.$and))
+    return (query.$and as Array<Record<string, unknown>>).every((q) => evaluateRegexQuery(q, doc));
+  if (Array.isArray(query.$or))
+    return (query.$or as Array<Record<string, unknown>>).some((q) => evaluateRegexQuery(q, doc));
   return Object.entries(query).every(([field, cond]) => {
     const { $regex } = cond as { $regex: string };
     return new RegExp($regex, 'u').test(doc[field] ?? '');
@@ -142,7 +158,14 @@ describe('sort and cursor conditions', () => {
         {
           $or: [
             { v: { $gt: 5 } },
-            { $or: [{ v: { $type: 'string' } }, { v: { $type: 'object' } }, { v: { $type: 'array' } }, { v: { $type: 'bool' } }] },
+            {
+              $or: [
+                { v: { $type: 'string' } },
+                { v: { $type: 'object' } },
+                { v: { $type: 'array' } },
+                { v: { $type: 'bool' } },
+              ],
+            },
           ],
         },
         { v: { $eq: 5 }, _id: { $gt: 'k' } },
@@ -161,7 +184,11 @@ describe('sort and cursor conditions', () => {
 
 describe('physical indexes', () => {
   it('non-unique indexes end with _id (the final sort key); unique ones do not; names follow the definition', () => {
-    const created = { kind: 'regular' as const, name: 'auto_created', fields: [{ path: 'createdAt', dir: 1 as const }] };
+    const created = {
+      kind: 'regular' as const,
+      name: 'auto_created',
+      fields: [{ path: 'createdAt', dir: 1 as const }],
+    };
     expect(physicalKeys(created)).toEqual([
       ['createdAt', 1],
       ['_id', 1],

@@ -71,7 +71,9 @@ function compileNode(node: FilterNode, options: CompileOptions, top: boolean): D
     case 'and':
       return andQueries(node.children.map((child) => compileNode(child, options, top)));
     case 'or':
-      return node.children.length === 0 ? MATCH_NOTHING : { $or: node.children.map((c) => compileNode(c, options, top)) };
+      return node.children.length === 0
+        ? MATCH_NOTHING
+        : { $or: node.children.map((c) => compileNode(c, options, top)) };
     case 'nor':
       return node.children.length === 0 ? {} : { $nor: node.children.map((c) => compileNode(c, options, top)) };
     case 'text':
@@ -106,7 +108,9 @@ function compileCondition(path: string, cond: FieldCondition, options: CompileOp
     case 'nin':
       return { $nor: [{ [path]: { $in: cond.values.flatMap(orderings) } }] };
     case 'all':
-      return cond.values.length === 0 ? MATCH_NOTHING : andQueries(cond.values.map((v) => ({ [path]: equalsOperator(v) })));
+      return cond.values.length === 0
+        ? MATCH_NOTHING
+        : andQueries(cond.values.map((v) => ({ [path]: equalsOperator(v) })));
     case 'not':
       return { $nor: [andQueries(cond.conds.map((inner) => compileCondition(path, inner, options)))] };
     case 'elemMatch':
@@ -277,7 +281,8 @@ export function andQueries(parts: Document[]): Document {
   const merged: Document = {};
   for (const part of nonEmpty) {
     for (const key of Object.keys(part)) {
-      if (Object.hasOwn(merged, key)) return { $and: nonEmpty.flatMap((p) => (p.$and && Object.keys(p).length === 1 ? p.$and : [p])) };
+      if (Object.hasOwn(merged, key))
+        return { $and: nonEmpty.flatMap((p) => (p.$and && Object.keys(p).length === 1 ? p.$and : [p])) };
       merged[key] = part[key];
     }
   }

@@ -18,9 +18,14 @@ import { connectMongoStore, type MongoDocumentStore } from './index.js';
 const f = (json: Record<string, unknown>) => parseFilter(json);
 const dbName = () => `m_${newId().replace(/[^A-Za-z0-9]/g, '')}`;
 let counter = 0;
-const freshApp = (store: MongoDocumentStore): AppStore => store.forApp(`app${++counter}_${Math.random().toString(36).slice(2, 6)}`);
+const freshApp = (store: MongoDocumentStore): AppStore =>
+  store.forApp(`app${++counter}_${Math.random().toString(36).slice(2, 6)}`);
 
-async function expectError(promise: Promise<unknown>, code: ErrorCode, details?: Record<string, unknown>): Promise<HearthError> {
+async function expectError(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  details?: Record<string, unknown>,
+): Promise<HearthError> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,
@@ -33,7 +38,9 @@ async function expectError(promise: Promise<unknown>, code: ErrorCode, details?:
 
 /** A jongodb on a given port, with extra arguments (stopped by pid). */
 async function startServer(port: number, args: string[] = []): Promise<ChildProcess> {
-  const child = spawn(jongodbBinary(), ['--host=127.0.0.1', `--port=${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(jongodbBinary(), ['--host=127.0.0.1', `--port=${port}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`jongodb did not start: ${log}`)), 30_000);
@@ -138,8 +145,14 @@ describe('mongodb engine on jongodb', () => {
     expect(await search('école')).toEqual(['p2']);
     expect(await search('ÉCOLE')).toEqual(['p2']);
     expect(await search('cat missing')).toEqual([]);
-    expect(await app.count('posts', { filter: { op: 'and', children: [{ op: 'text', search: 'cat' }, f({ title: 'dog' })] } })).toBe(1);
-    expect(await app.listIndexes('posts')).toEqual([{ kind: 'text', name: 'search', fields: ['title', 'body', 'tags'] }]);
+    expect(
+      await app.count('posts', {
+        filter: { op: 'and', children: [{ op: 'text', search: 'cat' }, f({ title: 'dog' })] },
+      }),
+    ).toBe(1);
+    expect(await app.listIndexes('posts')).toEqual([
+      { kind: 'text', name: 'search', fields: ['title', 'body', 'tags'] },
+    ]);
   });
 
   it('50 concurrent $inc and 20 concurrent $push all land (compare-and-set retries)', async () => {
@@ -156,7 +169,11 @@ describe('mongodb engine on jongodb', () => {
   it('$pull, $addToSet and $unset work though the server lacks some update operators', async () => {
     const app = freshApp(store);
     const doc = await app.create('c', { data: { tags: ['a', 'b', 'a'], obj: { k: 1, j: 2 } } });
-    const after = await app.update('c', doc.id, { pull: { tags: ['a'] }, addToSet: { tags: ['b', 'c'] }, unset: ['obj.j'] });
+    const after = await app.update('c', doc.id, {
+      pull: { tags: ['a'] },
+      addToSet: { tags: ['b', 'c'] },
+      unset: ['obj.j'],
+    });
     expect(after).toMatchObject({ tags: ['b', 'c'], obj: { k: 1 }, version: 2 });
     await expectError(app.update('c', doc.id, { inc: { tags: 1 } }), 'invalid_request');
   });
@@ -177,12 +194,23 @@ describe('mongodb engine on jongodb', () => {
     });
     await expectError(app.update('u', 'n1', { set: { email: 'a@x' } }), 'conflict', { ids: ['e1'] });
     expect(await app.get('u', 'n1')).toMatchObject({ email: null, version: 1 });
-    await expectError(app.create('u', { id: 'e1', data: {} }), 'conflict', { reason: 'unique', index: 'id', ids: ['e1'] });
+    await expectError(app.create('u', { id: 'e1', data: {} }), 'conflict', {
+      reason: 'unique',
+      index: 'id',
+      ids: ['e1'],
+    });
   });
 
   it('a unique index over violating data is a conflict with the clashing ids, and nothing is left behind', async () => {
     const app = freshApp(store);
-    for (const [id, v] of [['a', 1], ['b', 2], ['c', 1], ['d', null], ['e', null]] as const) await app.create('t', { id, data: { v } });
+    for (const [id, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 1],
+      ['d', null],
+      ['e', null],
+    ] as const)
+      await app.create('t', { id, data: { v } });
     await expectError(
       app.ensureIndex('t', { kind: 'regular', name: 'uv', fields: [{ path: 'v', dir: 1 }], unique: true }),
       'conflict',
@@ -206,7 +234,9 @@ describe('mongodb engine on jongodb', () => {
     expect((await app.find('t', { limit: 10 })).items.map((d) => d.id)).toEqual(['a', 'b']);
     expect(await app.listIndexes('t')).toEqual([{ kind: 'regular', name: 'byW', fields: [{ path: 'w', dir: -1 }] }]);
     // the same name with another definition replaces the index
-    await app.ensureIndex('t', { kind: 'regular', name: 'byW', fields: [{ path: 'v', dir: 1 }], unique: true }).catch((e: unknown) => e);
+    await app
+      .ensureIndex('t', { kind: 'regular', name: 'byW', fields: [{ path: 'v', dir: 1 }], unique: true })
+      .catch((e: unknown) => e);
     expect(await app.listIndexes('t')).toEqual([{ kind: 'regular', name: 'byW', fields: [{ path: 'w', dir: -1 }] }]);
   });
 
@@ -253,35 +283,63 @@ describe('mongodb engine on jongodb', () => {
 
   it('projection: only id and the listed paths come back, and paging still works on unlisted sort keys', async () => {
     const app = freshApp(store);
-    for (let i = 0; i < 5; i++) await app.create('p', { id: `p${i}`, data: { rank: 5 - i, a: { b: i, c: 'x' }, big: 'y'.repeat(100) } });
+    for (let i = 0; i < 5; i++)
+      await app.create('p', { id: `p${i}`, data: { rank: 5 - i, a: { b: i, c: 'x' }, big: 'y'.repeat(100) } });
     const first = await app.find('p', { sort: [{ path: 'rank', dir: 1 }], limit: 2, fields: ['a.b'] });
     expect(first.items).toEqual([
       { id: 'p4', a: { b: 4 } },
       { id: 'p3', a: { b: 3 } },
     ]);
-    const second = await app.find('p', { sort: [{ path: 'rank', dir: 1 }], limit: 2, fields: ['a.b'], after: first.next! });
+    const second = await app.find('p', {
+      sort: [{ path: 'rank', dir: 1 }],
+      limit: 2,
+      fields: ['a.b'],
+      after: first.next!,
+    });
     expect(second.items.map((d) => d.id)).toEqual(['p2', 'p1']);
-    await expectError(app.find('p', { sort: [{ path: 'rank', dir: -1 }], limit: 2, after: first.next! }), 'invalid_request');
-    expect(await app.get('p', 'p0', { fields: ['big', 'missing', 'version'] })).toEqual({ id: 'p0', big: 'y'.repeat(100), version: 1 });
+    await expectError(
+      app.find('p', { sort: [{ path: 'rank', dir: -1 }], limit: 2, after: first.next! }),
+      'invalid_request',
+    );
+    expect(await app.get('p', 'p0', { fields: ['big', 'missing', 'version'] })).toEqual({
+      id: 'p0',
+      big: 'y'.repeat(100),
+      version: 1,
+    });
   });
 
   it('where on writes: a $text where is checked against the stored document', async () => {
     const app = freshApp(store);
     await app.ensureIndex('w', { kind: 'text', name: 't', fields: ['title'] });
     await app.create('w', { id: 'x', data: { title: 'open door' } });
-    await expectError(app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'closed' } }), 'not_found');
-    expect(await app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'DOOR' } })).toMatchObject({ n: 1, version: 2 });
-    await expectError(app.delete('w', 'x', { expectedVersion: 1 }), 'conflict', { reason: 'version', expected: 1, actual: 2 });
+    await expectError(
+      app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'closed' } }),
+      'not_found',
+    );
+    expect(await app.update('w', 'x', { set: { n: 1 } }, { where: { op: 'text', search: 'DOOR' } })).toMatchObject({
+      n: 1,
+      version: 2,
+    });
+    await expectError(app.delete('w', 'x', { expectedVersion: 1 }), 'conflict', {
+      reason: 'version',
+      expected: 1,
+      actual: 2,
+    });
     expect(await app.delete('w', 'x', { expectedVersion: 2 })).toMatchObject({ id: 'x', version: 2 });
     await expectError(app.delete('w', 'x'), 'not_found');
   });
 
   it('aggregate pushes the leading $match/$sort/$limit down and groups in memory', async () => {
     const app = freshApp(store);
-    for (let i = 0; i < 12; i++) await app.create('s', { data: { g: ['x', 'y', 'z'][i % 3]!, n: i, s: i % 2 ? 'odd' : 1 } });
+    for (let i = 0; i < 12; i++)
+      await app.create('s', { data: { g: ['x', 'y', 'z'][i % 3]!, n: i, s: i % 2 ? 'odd' : 1 } });
     const rows = await app.aggregate('s', [
       { stage: 'match', filter: f({ n: { $gte: 3 } }) },
-      { stage: 'group', by: ['g'], accumulators: { c: { op: 'count' }, total: { op: 'sum', path: 'n' }, avg: { op: 'avg', path: 's' } } },
+      {
+        stage: 'group',
+        by: ['g'],
+        accumulators: { c: { op: 'count' }, total: { op: 'sum', path: 'n' }, avg: { op: 'avg', path: 's' } },
+      },
       { stage: 'sort', sort: [{ path: 'g', dir: -1 }] },
     ]);
     expect(rows).toEqual([
@@ -336,13 +394,20 @@ describe('mongodb engine with transactions (jongodb as a single-node replica set
 describe('mongodb engine when the server goes away', () => {
   it('a server that is not there: connecting is unavailable', async () => {
     const port = await freePort();
-    await expectError(connectMongoStore({ url: `mongodb://127.0.0.1:${port}`, dbName: 'x', serverSelectionTimeoutMS: 300 }), 'unavailable');
+    await expectError(
+      connectMongoStore({ url: `mongodb://127.0.0.1:${port}`, dbName: 'x', serverSelectionTimeoutMS: 300 }),
+      'unavailable',
+    );
   });
 
   it('requests fail with unavailable while the server is down and succeed again once it is back', async () => {
     const port = await freePort();
     let server = await startServer(port);
-    const store = await connectMongoStore({ url: `mongodb://127.0.0.1:${port}`, dbName: dbName(), serverSelectionTimeoutMS: 500 });
+    const store = await connectMongoStore({
+      url: `mongodb://127.0.0.1:${port}`,
+      dbName: dbName(),
+      serverSelectionTimeoutMS: 500,
+    });
     try {
       const app = store.forApp('down');
       await app.create('t', { id: 'a', data: {} });
@@ -375,4 +440,5 @@ function withClient<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {
   return fn(client).finally(() => client.close());
 }
 
-const dbNameOf = (store: MongoDocumentStore): string => (store as unknown as { db: { databaseName: string } }).db.databaseName;
+const dbNameOf = (store: MongoDocumentStore): string =>
+  (store as unknown as { db: { databaseName: string } }).db.databaseName;
