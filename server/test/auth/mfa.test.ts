@@ -133,6 +133,38 @@ describe.each(ENGINES)('TOTP MFA [%s]', (engine) => {
       .expect(200);
   });
 
+  it('replaces the recovery codes (the old ones stop working)', async () => {
+    const { secret, recoveryCodes, accessToken } = await enrolled('regen@example.com');
+    expectError(
+      await w.h.http.post(w.auth('/mfa/recovery-codes')).set(w.as(accessToken)).send({ code: '000001' }),
+      401,
+      'unauthorized',
+    );
+    nextStep();
+    const res = await w.h.http
+      .post(w.auth('/mfa/recovery-codes'))
+      .set(w.as(accessToken))
+      .send({ code: totpCode(secret, now()) })
+      .expect(200);
+    expect(res.body.recoveryCodes).toHaveLength(10);
+    expect(res.body.recoveryCodes).not.toContain(recoveryCodes[0]);
+    const c = await w.h.http
+      .post(w.auth('/login'))
+      .set(w.pk)
+      .send({ email: 'regen@example.com', password: PASSWORD })
+      .expect(200);
+    expectError(
+      await w.h.http.post(w.auth('/mfa')).set(w.pk).send({ mfaToken: c.body.mfaToken, code: recoveryCodes[0] }),
+      401,
+      'unauthorized',
+    );
+    await w.h.http
+      .post(w.auth('/mfa'))
+      .set(w.pk)
+      .send({ mfaToken: c.body.mfaToken, code: res.body.recoveryCodes[0] })
+      .expect(200);
+  });
+
   it('rate-limits wrong codes', async () => {
     await enrolled('guess@example.com');
     const c = await w.h.http

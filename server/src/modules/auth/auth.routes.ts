@@ -316,6 +316,21 @@ export function authRoutes(deps: {
     }),
     defineRoute({
       ...user,
+      method: 'post',
+      path: `${base}/mfa/recovery-codes`,
+      summary: 'Replace the recovery codes (needs a current TOTP or recovery code); shown once',
+      tag: TAG,
+      params: appParams,
+      body: codeBody,
+      responses: {
+        200: { description: 'Recovery codes', schema: z.object({ recoveryCodes: z.array(z.string()) }) },
+      },
+      handler: async ({ body, req }) => ({
+        body: await auth.regenerateRecoveryCodes(authContext(req), signedIn(req), body.code),
+      }),
+    }),
+    defineRoute({
+      ...user,
       method: 'delete',
       path: `${base}/mfa/totp`,
       summary: 'Turn TOTP off (needs a current code or a recovery code)',

@@ -362,6 +362,16 @@ export class AuthService {
     });
   }
 
+  /** New recovery codes (the old ones stop working); needs a current TOTP or recovery code. */
+  async regenerateRecoveryCodes(ctx: AuthContext, who: SignedIn, code: string): Promise<{ recoveryCodes: string[] }> {
+    const doc = await this.d.users.require(ctx.appId, who.userId);
+    if (!mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is not enabled.');
+    await this.checkSecondFactor(ctx, doc, code);
+    const { codes, hashes } = newRecoveryCodes();
+    await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.recoveryCodes': hashes } });
+    return { recoveryCodes: codes };
+  }
+
   /** The second step of a sign-in: a TOTP code or a recovery code for the challenge token. */
   async completeMfa(ctx: AuthContext, mfaToken: string, code: string): Promise<SignIn> {
     const s = await this.settings(ctx.appId);

@@ -299,7 +299,7 @@ function redirectAllowed(s: AuthSettings, redirectTo: string): boolean {
 }
 
 /** Apple's client secret: an ES256 JWT signed with the team's private key, valid for an hour. */
-function appleClientSecret(p: OidcProviderSettings, now: Date): string {
+export function appleClientSecret(p: OidcProviderSettings, now: Date): string {
   const iat = Math.floor(now.getTime() / 1000);
   return jwt.sign(
     { iss: p.appleTeamId, iat, exp: iat + 3600, aud: 'https://appleid.apple.com', sub: p.clientId },
