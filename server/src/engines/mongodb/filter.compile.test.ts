@@ -82,6 +82,12 @@ describe('compileFilter', () => {
     });
   });
 
+  it('an $or inside $elemMatch is lifted out (some element matches A, or some element matches B)', () => {
+    expect(compileFilter(f({ items: { $elemMatch: { $or: [{ qty: 10 }, { sku: 'b' }] } } }))).toEqual({
+      $or: [{ items: { $elemMatch: { qty: { $eq: 10 } } } }, { items: { $elemMatch: { sku: { $eq: 'b' } } } }],
+    });
+  });
+
   it('$text without text fields matches nothing; with fields every word must appear', () => {
     expect(compileFilter(f({ $text: { $search: 'hello' } }))).toEqual(MATCH_NOTHING);
     expect(usesText({ op: 'or', children: [f({ a: 1 }), { op: 'text', search: 'x' }] })).toBe(true);

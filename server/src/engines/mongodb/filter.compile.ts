@@ -114,6 +114,14 @@ function compileCondition(path: string, cond: FieldCondition, options: CompileOp
     case 'not':
       return { $nor: [andQueries(cond.conds.map((inner) => compileCondition(path, inner, options)))] };
     case 'elemMatch':
+      // "Some element matches A or B" is "some element matches A, or some matches B": an `$or`
+      // is lifted out of `$elemMatch` (each branch can use a multikey index, and servers that
+      // take only field conditions inside `$elemMatch` can run it).
+      if (cond.filter?.op === 'or' && cond.filter.children.length > 0) {
+        return {
+          $or: cond.filter.children.map((child) => ({ [path]: { $elemMatch: compileNode(child, options, false) } })),
+        };
+      }
       return {
         [path]: {
           $elemMatch: cond.filter ? compileNode(cond.filter, options, false) : elementOperators(cond.conds ?? []),

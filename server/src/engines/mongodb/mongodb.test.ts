@@ -129,6 +129,9 @@ describe('mongodb engine on jongodb', () => {
     expect(await ids({ 'a.b': { $ne: 2 } })).toEqual(['arr', 'none', 'obj']);
     expect(await ids({ 'a.b': { $gte: 1 } })).toEqual(['obj']);
     expect(await ids({ a: { $elemMatch: { b: 2 } } })).toEqual(['arr']);
+    // $or inside $elemMatch, which jongodb cannot run natively, is lifted out
+    expect(await ids({ a: { $elemMatch: { $or: [{ b: 3 }, { b: 2 }] } } })).toEqual(['arr']);
+    expect(await ids({ a: { $elemMatch: { $or: [{ b: 3 }, { c: 2 }] } } })).toEqual([]);
   });
 
   it('$text: every word as a whole word in a text-indexed field, any letter case', async () => {
