@@ -41,7 +41,9 @@ let summary = 'tests: 0 passed, 1 failed, 0 skipped';
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  const failed = (r.numFailedTests ?? 0) + (ok && r.numFailedTests === 0 ? 0 : r.numFailedTestSuites ?? 0);
+  // Failed tests, plus files that failed before running any test (an import error, a crash).
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  const failed = (r.numFailedTests ?? 0) + brokenFiles + (ok || r.numFailedTests > 0 || brokenFiles > 0 ? 0 : 1);
   summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
 }
 process.stdout.write(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)}s\n${summary}\n`);
