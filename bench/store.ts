@@ -204,6 +204,18 @@ async function bench(app: AppStore): Promise<Result[]> {
     p50: pct(walk.latencies, 0.5),
     p99: pct(walk.latencies, 0.99),
   });
+  results.push(
+    await measure(
+      'page 1 (same sort)',
+      Math.max(20, Math.min(OPS, 500)),
+      Math.max(20, Math.min(OPS, 500)) / 2,
+      async () => {
+        const page = await app.find(col, { sort: byN, limit: PAGE });
+        if (page.items[0]?.n !== 0) throw new Error('page 1 is wrong');
+      },
+      20,
+    ),
+  );
   const lastFirstN = (pages - 1) * PAGE;
   const repeats = Math.max(20, Math.min(OPS, 500));
   results.push(
