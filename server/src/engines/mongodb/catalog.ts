@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Collection, Db, Document } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { NAME_PATTERN } from '../../lib/ids.js';
 import type { IndexSpec } from '../../ports/document-store.js';
 import { isUnsupported } from './errors.js';
@@ -216,7 +216,8 @@ export class Catalog {
         .toArray();
       return found.map((c) => c.name.slice(prefix.length)).filter((name) => NAME_PATTERN.test(name));
     } catch (e) {
-      if (isUnsupported(e)) return [];
+      // Best effort: without listCollections (or the privilege for it) the catalog alone decides.
+      if (e instanceof MongoServerError) return [];
       throw e;
     }
   }

@@ -4,6 +4,7 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import { SYSTEM_APP, type AppStore, type DocumentStore } from '../../ports/document-store.js';
 import { MongoAppStore } from './app-store.js';
 import { Catalog, probeCapabilities, type Capabilities } from './catalog.js';
+import { isUnsupported } from './errors.js';
 
 /**
  * The production document store: MongoDB through the official driver.
@@ -54,7 +55,11 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
   try {
     await client.connect();
     const db = client.db(options.dbName);
-    const hello = await db.admin().command({ hello: 1 });
+    // `hello` exists since MongoDB 4.4.2; older servers answer `isMaster` with the same fields.
+    const hello = await db
+      .admin()
+      .command({ hello: 1 })
+      .catch((e: unknown) => (isUnsupported(e) ? db.admin().command({ isMaster: 1 }) : Promise.reject(e)));
     const caps = await probeCapabilities(db, hello, options.transactions ?? true);
     const catalog = new Catalog(db, caps);
     await catalog.init();
