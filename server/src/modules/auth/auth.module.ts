@@ -19,6 +19,7 @@ import { OneTimeTokens } from './one-time-tokens.js';
 import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
 import { Sessions } from './sessions.js';
 import { SigningKeys } from './signing-keys.js';
+import { AuthGenerations } from './generations.js';
 import { createUserAuth } from './user-auth.js';
 import { userManagementRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
@@ -61,16 +62,23 @@ export function createAuthModule(deps: {
   logger: Logger;
   now: () => Date;
   limiters?: LimiterFactory;
+  /**
+   * How long a verified token's session and user lookups are reused (default 1000 ms). Changes on
+   * this replica apply at once; on other replicas within this time. 0: look up on every request.
+   */
+  verifyCacheMs?: number;
   /** For `onUserDelete` (unown / delete a deleted user's documents). */
   collections?: CollectionsModule;
 }): AuthModule {
   const settings = new AuthSettingsService(deps.store, deps.now);
   const keys = new SigningKeys(deps.store, deps.secret, deps.now);
   const sweepFailed = (err: unknown) => deps.logger.warn({ err }, 'auth: sweeping expired tokens failed');
-  const sessions = new Sessions(deps.store, keys, deps.now, sweepFailed);
+  const generations = new AuthGenerations();
+  const changed = (appId: string) => generations.bump(appId);
+  const sessions = new Sessions(deps.store, keys, deps.now, { onSweepError: sweepFailed, changed });
   const oneTime = new OneTimeTokens(deps.store, deps.now, sweepFailed);
   const limits = new AuthRateLimits(deps.limiters);
-  const users = new UsersRepo(deps.store);
+  const users = new UsersRepo(deps.store, changed);
   const auth = new AuthService({
     users,
     settings,
@@ -97,7 +105,14 @@ export function createAuthModule(deps: {
         }
       : {}),
   });
-  const { attachUser, requireUser } = createUserAuth({ keys, sessions, users });
+  const { attachUser, requireUser } = createUserAuth({
+    keys,
+    sessions,
+    users,
+    generations,
+    cacheMs: deps.verifyCacheMs ?? 1000,
+    now: deps.now,
+  });
   const oidc = new OidcService({ store: deps.store, users, auth, oneTime, publicUrl: deps.publicUrl, now: deps.now });
   return {
     auth,

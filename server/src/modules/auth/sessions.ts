@@ -63,7 +63,7 @@ export class Sessions {
     private readonly store: DocumentStore,
     private readonly keys: SigningKeys,
     private readonly now: () => Date,
-    private readonly onSweepError: (err: unknown) => void = () => {},
+    private readonly hooks: { onSweepError?: (err: unknown) => void; changed?: (appId: string) => void } = {},
   ) {}
 
   /**
@@ -93,7 +93,7 @@ export class Sessions {
     if ((this.sweptAt.get(appId) ?? 0) > t - 60_000) return;
     if (this.sweptAt.size > 10_000) this.sweptAt.clear();
     this.sweptAt.set(appId, t);
-    this.sweep(appId).catch(this.onSweepError);
+    this.sweep(appId).catch((e: unknown) => this.hooks.onSweepError?.(e));
   }
 
   async signAccess(appId: string, claims: Omit<AccessClaims, 'typ' | 'app'>, ttlSeconds: number): Promise<string> {
@@ -225,6 +225,7 @@ export class Sessions {
       .catch((e: unknown) => {
         if (!(e instanceof HearthError && e.code === 'not_found')) throw e;
       });
+    this.hooks.changed?.(appId);
   }
 
   /** Revokes a user's session by id; not_found when it is not theirs. */
@@ -260,6 +261,7 @@ export class Sessions {
       const page = await app.find(SESSIONS, { filter: byUser(userId), limit: 500 });
       if (!page.items.length) return;
       for (const s of page.items) await app.delete(SESSIONS, s.id).catch(() => undefined);
+      this.hooks.changed?.(appId);
       if (!page.next) return;
     }
   }

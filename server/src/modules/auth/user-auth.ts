@@ -7,12 +7,14 @@ import type { RuleUser } from '../collections/rules.compile.js';
 import { appAudience, USER_ISSUER, type AccessClaims, type Sessions } from './sessions.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { UsersRepo } from './users.repo.js';
+import type { AuthGenerations } from './generations.js';
 
 /**
  * The signed-in app user, from `Authorization: Bearer <access token>` next to the app's key.
  * passport-jwt verifies the token with the key named by its `kid` (HS256 only: `alg: none` and
  * every other algorithm are refused), the audience must be this app, and the session and user
- * behind it must still be live, so logout, revocation and disabling take effect at once.
+ * behind it must still be live, so logout, revocation and disabling take effect at once (on
+ * this replica; on others within `cacheMs`, default 1 s, for which those lookups are reused).
  * The result goes to `req.ctx.user`, which the collections rules read as `@auth`.
  */
 export interface AppUser extends RuleUser {
@@ -30,12 +32,21 @@ declare module '../../context.js' {
   }
 }
 
-export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; users: UsersRepo }): {
+export function createUserAuth(deps: {
+  keys: SigningKeys;
+  sessions: Sessions;
+  users: UsersRepo;
+  generations: AuthGenerations;
+  cacheMs: number;
+  now: () => Date;
+}): {
   /** Mounted after the app's key check: verifies a user token when one comes with a key. */
   attachUser: RequestHandler;
   /** For routes that need a signed-in user. */
   requireUser: RequestHandler;
 } {
+  // Verified session + user per token, for a moment (see generations.ts).
+  const cache = new Map<string, { user: AppUser; until: number; generation: number }>();
   const passport = new Passport();
   passport.use(
     'app-user-jwt',
@@ -71,16 +82,26 @@ export function createUserAuth(deps: { keys: SigningKeys; sessions: Sessions; us
         ) {
           return done(null, false);
         }
+        const key = `${appId}\u0000${payload.sid}\u0000${payload.sub}`;
+        const t = deps.now().getTime();
+        const generation = deps.generations.get(appId);
+        const hit = cache.get(key);
+        if (hit && hit.until > t && hit.generation === generation) return done(null, hit.user);
         Promise.all([deps.sessions.live(appId, payload.sid), deps.users.get(appId, payload.sub)])
           .then(([session, user]) => {
             if (!session || !user || session.userId !== user.id || user.disabledAt) return done(null, false);
-            done(null, {
+            const appUser: AppUser = {
               id: user.id,
               roles: Array.isArray(user.roles) ? (user.roles as string[]) : [],
               anonymous: Boolean(user.anonymous),
               sessionId: session.id,
               impersonatedBy: (session.impersonatedBy as string | null) ?? null,
-            });
+            };
+            if (deps.cacheMs > 0) {
+              if (cache.size > 50_000) cache.clear();
+              cache.set(key, { user: appUser, until: t + deps.cacheMs, generation });
+            }
+            done(null, appUser);
           })
           .catch((e: unknown) => done(e));
       },

@@ -29,7 +29,10 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 export class UsersRepo {
   private readonly ready = new Map<string, Promise<void>>();
 
-  constructor(private readonly store: DocumentStore) {}
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly changed: (appId: string) => void = () => {},
+  ) {}
 
   /** Indexes of an app's auth collections, made once per app per process. */
   ensureApp(appId: string): Promise<void> {
@@ -132,9 +135,11 @@ export class UsersRepo {
 
   async update(appId: string, id: string, update: UpdateSpec, expectedVersion?: number): Promise<StoredDocument> {
     try {
-      return await this.store
+      const doc = await this.store
         .forApp(appId)
         .update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
+      this.changed(appId);
+      return doc;
     } catch (e) {
       if (
         e instanceof HearthError &&
@@ -149,6 +154,7 @@ export class UsersRepo {
 
   async remove(appId: string, id: string): Promise<void> {
     await this.store.forApp(appId).delete(USERS, id);
+    this.changed(appId);
   }
 }
 
