@@ -1,3 +1,4 @@
+import type { FilterNode } from '../../lib/filter/types.js';
 import { HearthError, invalidRequest } from '../../errors.js';
 import { sha256 } from '../../lib/hash.js';
 import type { HandlerResult } from '../../http/route.js';
@@ -139,11 +140,17 @@ export class IdempotencyStore {
     if (!force && nowMs - this.lastSweep < SWEEP_EVERY_MS) return 0;
     this.lastSweep = nowMs;
     try {
-      const page = await this.system.find(COLLECTION, {
-        filter: { op: 'field', path: 'expiresAt', conds: [{ op: 'lte', value: new Date(nowMs).toISOString() }] },
-        limit: 500,
-      });
-      for (const doc of page.items) await this.system.delete(COLLECTION, doc.id).catch(ignoreMissingOrRace);
+      const expired: FilterNode = {
+        op: 'field',
+        path: 'expiresAt',
+        conds: [{ op: 'lte', value: new Date(nowMs).toISOString() }],
+      };
+      const page = await this.system.find(COLLECTION, { filter: expired, limit: 500 });
+      // Delete only while still expired: a request may have replaced the record meanwhile with a
+      // fresh one under the same id (same version number, too), which must survive.
+      for (const doc of page.items) {
+        await this.system.delete(COLLECTION, doc.id, { where: expired }).catch(ignoreMissingOrRace);
+      }
       return page.items.length;
     } catch {
       return 0; // best effort; the next sweep tries again
