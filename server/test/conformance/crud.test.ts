@@ -43,6 +43,23 @@ forEachTarget('conformance: crud', (target, store) => {
     expect(await app.get('notes', 'dup')).toMatchObject({ v: 1, version: 1 });
   });
 
+  test(
+    target,
+    'crud.create-duplicate-id-concurrent',
+    'of 10 concurrent creates with one id exactly one wins',
+    async () => {
+      const app = freshApp(store());
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => app.create('notes', { id: 'race', data: { i } })),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled') as Array<PromiseFulfilledResult<StoredDocument>>;
+      expect(won).toHaveLength(1);
+      for (const r of results)
+        if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('conflict');
+      expect(await app.get('notes', 'race')).toEqual(won[0]!.value);
+    },
+  );
+
   test(target, 'crud.get-equals-create', 'get returns exactly what create returned', async () => {
     const app = freshApp(store());
     const doc = await app.create('notes', { data: { a: 1, nested: { b: [1, 2, { c: 'x' }] } } });

@@ -198,6 +198,29 @@ forEachTarget('conformance: indexes', (target, store) => {
     expect(error.details!.ids).toEqual(['a']);
   });
 
+  test(
+    target,
+    'index.unique-null-missing',
+    'documents where a unique field is null or missing never clash',
+    async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
+      await app.create('t', { data: { other: 1 } });
+      await app.create('t', { data: { other: 2 } });
+      await app.create('t', { data: { k: null } });
+      await app.create('t', { data: { k: null } });
+      await app.create('t', { data: { k: 'x' } });
+      await expectError(app.create('t', { data: { k: 'x' } }), 'conflict', { reason: 'unique' });
+      expect(await app.count('t')).toBe(5);
+      // and an index built over such data succeeds
+      const other = freshApp(store());
+      await seed(other, 't', [{ id: 'a' }, { id: 'b' }, { id: 'c', k: null }, { id: 'd', k: null }, { id: 'e', k: 1 }]);
+      await other.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
+      const error = await expectError(other.create('t', { data: { k: 1 } }), 'conflict', { reason: 'unique' });
+      expect(error.details!.ids).toEqual(['e']);
+    },
+  );
+
   test(target, 'index.unique-after-delete', 'a value is free again once its document is deleted', async () => {
     const app = freshApp(store());
     await app.ensureIndex('t', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
