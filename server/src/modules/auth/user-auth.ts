@@ -60,7 +60,8 @@ export function createUserAuth(deps: {
           if (!appId || !kid || decoded?.header.alg !== 'HS256') return done(new Error('unknown signing key'));
           deps.keys
             .verificationKey(appId, kid)
-            .then((key) => (key ? done(null, key) : done(new Error('unknown signing key'))))
+            // jsonwebtoken takes a KeyObject (much faster than a Buffer); the typings only name string | Buffer.
+            .then((key) => (key ? done(null, key as unknown as Buffer) : done(new Error('unknown signing key'))))
             .catch((e: unknown) => done(e));
         },
         algorithms: ['HS256'],
