@@ -263,6 +263,74 @@ forEachTarget('conformance: batch, drop, isolation', (target, store) => {
     expect(await s.forApp(`ab${suffix}_c`).count('d')).toBe(0);
   });
 
+  test(
+    target,
+    'isolation.joined-names',
+    'app + collection pairs that would join to the same name stay apart',
+    async () => {
+      const s = store();
+      const x = `x${Math.random().toString(36).slice(2, 8)}`;
+      const pairs: Array<[string, string]> = [
+        [`${x}__y`, 'z'],
+        [x, 'y__z'],
+        [`${x}_y`, '_z'],
+        [`${x}-y`, 'z'],
+        [`${x}_`, 'y_z'],
+        [`${x}`, 'Y__z'],
+      ];
+      for (const [i, [app, col]] of pairs.entries()) await s.forApp(app).create(col, { id: 'same', data: { i } });
+      for (const [i, [app, col]] of pairs.entries()) {
+        expect(await s.forApp(app).get(col, 'same'), `${app} / ${col}`).toMatchObject({ i });
+        expect(await s.forApp(app).count(col)).toBe(1);
+      }
+    },
+  );
+
+  test(
+    target,
+    'isolation.collection-case',
+    'collection names are case-sensitive: Todos and todos are two collections',
+    async () => {
+      const app = freshApp(store());
+      await app.ensureIndex('todos', { kind: 'regular', name: 'k', fields: [{ path: 'k', dir: 1 }], unique: true });
+      await app.create('todos', { id: 'x', data: { k: 1, c: 'lower' } });
+      await app.create('Todos', { id: 'x', data: { k: 1, c: 'upper' } });
+      await app.create('TODOS', { id: 'x', data: { k: 1, c: 'caps' } });
+      expect(await app.get('todos', 'x')).toMatchObject({ c: 'lower' });
+      expect(await app.get('Todos', 'x')).toMatchObject({ c: 'upper' });
+      expect(await app.count('TODOS')).toBe(1);
+      expect(await app.listIndexes('Todos')).toEqual([]);
+      await app.dropCollection('Todos');
+      expect(await app.get('todos', 'x')).toMatchObject({ c: 'lower' });
+      expect(await app.get('TODOS', 'x')).toMatchObject({ c: 'caps' });
+    },
+  );
+
+  test(
+    target,
+    'isolation.max-lengths',
+    'the longest app id (64) and collection name (63) work, with indexes',
+    async () => {
+      const s = store();
+      const appId = `L${Math.random().toString(36).slice(2, 8)}`.padEnd(64, 'a');
+      const col = 'C'.padEnd(63, 'c');
+      const app = s.forApp(appId);
+      await app.ensureIndex(col, {
+        kind: 'regular',
+        name: 'a'.repeat(40),
+        fields: [{ path: 'k', dir: 1 }],
+        unique: true,
+      });
+      await app.ensureIndex(col, { kind: 'text', name: 'search', fields: ['t'] });
+      const doc = await app.create(col, { id: 'i'.repeat(64), data: { k: 1, t: 'long names' } });
+      expect(await app.get(col, doc.id)).toEqual(doc);
+      expect((await app.find(col, { filter: f({ $text: { $search: 'names' } }), limit: 5 })).items).toHaveLength(1);
+      await expectError(app.create(col, { data: { k: 1 } }), 'conflict', { reason: 'unique' });
+      await app.dropApp();
+      expect(await app.count(col)).toBe(0);
+    },
+  );
+
   test(target, 'isolation.system-app', 'the system app is one more isolated app', async () => {
     const s = store();
     const app = freshApp(s);
