@@ -95,3 +95,85 @@ for (const target of targets()) {
     }
   });
 }
+
+/**
+ * Property: `$text` (with a text index on title, body, tags) returns what the reference gives:
+ * every search word appears as a whole word, case-insensitively, with no stemming and no accent
+ * folding (café ≠ cafe), words split at anything that is not a letter, digit or mark.
+ */
+const TEXT_RUNS_PER_ENGINE = 300;
+const WORDS = [
+  'fox',
+  'Fox',
+  'FOX',
+  'foxes',
+  'café',
+  'cafe',
+  'CAFÉ',
+  'naïve',
+  'naive',
+  'über',
+  'uber',
+  'Über',
+  '東京',
+  '日本',
+  'x1',
+  '42',
+  'straße',
+  'STRASSE',
+  'the',
+  'a',
+] as const;
+const SEPARATORS = [' ', ', ', '-', '_', "'", '.', ' / ', '…'] as const;
+const textArb = fc
+  .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 5 })
+  .map((parts) => parts.map(([w, s]) => w + s).join(''));
+const textDocArb = fc
+  .record({
+    title: fc.option(textArb, { nil: undefined }),
+    body: fc.option(fc.oneof(textArb, fc.constant(42)), { nil: undefined }),
+    tags: fc.option(fc.array(fc.constantFrom(...WORDS), { maxLength: 3 }), { nil: undefined }),
+    other: fc.option(textArb, { nil: undefined }),
+  })
+  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as DocumentData);
+const searchArb = fc
+  .array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 2 })
+  .chain((words) => fc.constantFrom(...SEPARATORS.slice(0, 3)).map((sep) => words.join(sep)));
+
+for (const target of targets()) {
+  describe.skipIf(target.skip)(`property: $text = reference [${target.title}]`, () => {
+    let opened: OpenedStore;
+    let app: AppStore;
+    let caseNo = 0;
+    beforeAll(async () => {
+      opened = await target.open();
+      app = opened.store.forApp(`text_${Math.random().toString(36).slice(2, 8)}`);
+    });
+    afterAll(async () => {
+      await opened?.cleanup();
+    });
+    it(`${TEXT_RUNS_PER_ENGINE} random documents and searches`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(textDocArb, { maxLength: 12 }), searchArb, async (docs, search) => {
+          const collection = `tx${++caseNo}`;
+          await app.ensureIndex(collection, { kind: 'text', name: 'search', fields: ['title', 'body', 'tags'] });
+          const stored = await Promise.all(docs.map((data) => app.create(collection, { data })));
+          try {
+            const filter = { op: 'text', search } as const;
+            const expected = ids(referenceFind(stored, filter, [], { textFields: ['title', 'body', 'tags'] }));
+            const page = await app.find(collection, { filter, limit: 100 });
+            expect(ids(page.items), JSON.stringify({ search, docs })).toEqual(expected);
+            expect(await app.count(collection, { filter })).toBe(expected.length);
+          } finally {
+            await app.dropCollection(collection);
+          }
+        }),
+        {
+          numRuns: TEXT_RUNS_PER_ENGINE,
+          ...(seedFromEnv !== undefined ? { seed: seedFromEnv } : {}),
+          endOnFailure: false,
+        },
+      );
+    }, 300_000);
+  });
+}
