@@ -172,6 +172,18 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
     expect(JSON.stringify(keys.body)).not.toMatch(/secret|key"/i);
   });
 
+  it('verifies tokens outside HTTP the same way (realtime handshakes)', async () => {
+    const auth = w.h.services.auth;
+    const dave = await w.signUp('dave@example.com');
+    expect(await auth.verifyToken(w.appId, dave.accessToken)).toMatchObject({ id: dave.user.id, anonymous: false });
+    expect(await auth.verifyToken(other.appId, dave.accessToken)).toBeNull();
+    expect(await auth.verifyToken(w.appId, 'garbage')).toBeNull();
+    const none = jwt.sign(jwt.decode(dave.accessToken) as object, '', { algorithm: 'none' } as jwt.SignOptions);
+    expect(await auth.verifyToken(w.appId, none)).toBeNull();
+    await w.h.http.post(w.auth('/logout')).set(w.as(dave.accessToken)).expect(204);
+    expect(await auth.verifyToken(w.appId, dave.accessToken)).toBeNull();
+  });
+
   it('stops a disabled user at once', async () => {
     const carol = await w.signUp('carol@example.com');
     await me(carol.accessToken).expect(200);

@@ -20,7 +20,7 @@ import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
 import { Sessions } from './sessions.js';
 import { SigningKeys } from './signing-keys.js';
 import { AuthGenerations } from './generations.js';
-import { createUserAuth } from './user-auth.js';
+import { createUserAuth, type AppUser } from './user-auth.js';
 import { userManagementRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
@@ -39,6 +39,8 @@ export interface AuthModule {
   mailer: Mailer;
   attachUser: RequestHandler;
   requireUser: RequestHandler;
+  /** The user behind an access token of this app, or null (for realtime handshakes). */
+  verifyToken(appId: string, token: string): Promise<AppUser | null>;
   linkPages(): Router;
   /** GET /auth/oauth/{provider} and its callback (browser legs, no key). */
   oauthPages(): Router;
@@ -105,7 +107,7 @@ export function createAuthModule(deps: {
         }
       : {}),
   });
-  const { attachUser, requireUser } = createUserAuth({
+  const { attachUser, requireUser, verifyToken } = createUserAuth({
     keys,
     sessions,
     users,
@@ -124,6 +126,7 @@ export function createAuthModule(deps: {
     mailer: deps.mailer,
     attachUser,
     requireUser,
+    verifyToken,
     linkPages: () =>
       linkPages({
         apps: deps.apps,

@@ -44,9 +44,57 @@ export function createUserAuth(deps: {
   attachUser: RequestHandler;
   /** For routes that need a signed-in user. */
   requireUser: RequestHandler;
+  /**
+   * The same check outside HTTP (realtime handshakes, a token refresh on a live socket): the user
+   * behind an access token for this app, or null when the token is not valid here.
+   */
+  verifyToken(appId: string, token: string): Promise<AppUser | null>;
 } {
   // Verified session + user per token, for a moment (see generations.ts).
   const cache = new Map<string, { user: AppUser; until: number; generation: number }>();
+  /** Claims already verified (signature, issuer, expiry): the live session and user behind them. */
+  const resolve = async (appId: string, payload: AccessClaims & { aud?: unknown }): Promise<AppUser | null> => {
+    if (
+      payload.typ !== 'user' ||
+      payload.app !== appId ||
+      payload.aud !== appAudience(appId) ||
+      !payload.sub ||
+      !payload.sid
+    ) {
+      return null;
+    }
+    const key = `${appId}\u0000${payload.sid}\u0000${payload.sub}`;
+    const t = deps.now().getTime();
+    const generation = deps.generations.get(appId);
+    const hit = cache.get(key);
+    if (hit && hit.until > t && hit.generation === generation) return hit.user;
+    const [session, user] = await Promise.all([
+      deps.sessions.live(appId, payload.sid),
+      deps.users.get(appId, payload.sub),
+    ]);
+    if (!session || !user || session.userId !== user.id || user.disabledAt) return null;
+    const appUser: AppUser = {
+      id: user.id,
+      roles: Array.isArray(user.roles) ? (user.roles as string[]) : [],
+      anonymous: Boolean(user.anonymous),
+      sessionId: session.id,
+      impersonatedBy: (session.impersonatedBy as string | null) ?? null,
+    };
+    if (deps.cacheMs > 0) {
+      if (cache.size > 50_000) cache.clear();
+      cache.set(key, { user: appUser, until: t + deps.cacheMs, generation });
+    }
+    return appUser;
+  };
+
+  /** The verification key named by a token's `kid` (HS256 only), or null. */
+  const keyFor = async (appId: string, rawJwt: string) => {
+    const decoded = jwt.decode(rawJwt, { complete: true });
+    const kid = decoded && typeof decoded === 'object' ? decoded.header.kid : undefined;
+    if (!kid || decoded?.header.alg !== 'HS256') return null;
+    return deps.keys.verificationKey(appId, kid);
+  };
+
   const passport = new Passport();
   passport.use(
     'app-user-jwt',
@@ -55,11 +103,8 @@ export function createUserAuth(deps: {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
         secretOrKeyProvider: (req: Request, rawJwt: string, done: (err: unknown, key?: string | Buffer) => void) => {
           const appId = req.ctx.app?.id;
-          const decoded = jwt.decode(rawJwt, { complete: true });
-          const kid = decoded && typeof decoded === 'object' ? decoded.header.kid : undefined;
-          if (!appId || !kid || decoded?.header.alg !== 'HS256') return done(new Error('unknown signing key'));
-          deps.keys
-            .verificationKey(appId, kid)
+          if (!appId) return done(new Error('unknown signing key'));
+          keyFor(appId, rawJwt)
             // jsonwebtoken takes a KeyObject (much faster than a Buffer); the typings only name string | Buffer.
             .then((key) => (key ? done(null, key as unknown as Buffer) : done(new Error('unknown signing key'))))
             .catch((e: unknown) => done(e));
@@ -73,38 +118,7 @@ export function createUserAuth(deps: {
         payload: AccessClaims & { aud?: unknown },
         done: (err: unknown, user?: AppUser | false) => void,
       ) => {
-        const appId = req.ctx.app!.id;
-        if (
-          payload.typ !== 'user' ||
-          payload.app !== appId ||
-          payload.aud !== appAudience(appId) ||
-          !payload.sub ||
-          !payload.sid
-        ) {
-          return done(null, false);
-        }
-        const key = `${appId}\u0000${payload.sid}\u0000${payload.sub}`;
-        const t = deps.now().getTime();
-        const generation = deps.generations.get(appId);
-        const hit = cache.get(key);
-        if (hit && hit.until > t && hit.generation === generation) return done(null, hit.user);
-        Promise.all([deps.sessions.live(appId, payload.sid), deps.users.get(appId, payload.sub)])
-          .then(([session, user]) => {
-            if (!session || !user || session.userId !== user.id || user.disabledAt) return done(null, false);
-            const appUser: AppUser = {
-              id: user.id,
-              roles: Array.isArray(user.roles) ? (user.roles as string[]) : [],
-              anonymous: Boolean(user.anonymous),
-              sessionId: session.id,
-              impersonatedBy: (session.impersonatedBy as string | null) ?? null,
-            };
-            if (deps.cacheMs > 0) {
-              if (cache.size > 50_000) cache.clear();
-              cache.set(key, { user: appUser, until: t + deps.cacheMs, generation });
-            }
-            done(null, appUser);
-          })
-          .catch((e: unknown) => done(e));
+        resolve(req.ctx.app!.id, payload).then((user) => done(null, user ?? false), done);
       },
     ),
   );
@@ -129,5 +143,19 @@ export function createUserAuth(deps: {
     next();
   };
 
-  return { attachUser, requireUser };
+  const verifyToken = async (appId: string, token: string): Promise<AppUser | null> => {
+    const key = await keyFor(appId, token);
+    if (!key) return null;
+    let payload: AccessClaims & { aud?: unknown };
+    try {
+      payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: USER_ISSUER }) as AccessClaims & {
+        aud?: unknown;
+      };
+    } catch {
+      return null;
+    }
+    return resolve(appId, payload);
+  };
+
+  return { attachUser, requireUser, verifyToken };
 }
