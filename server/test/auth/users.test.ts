@@ -247,6 +247,38 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
     await w.patchSettings({ onUserDelete: 'keep' });
   });
 
+  it('emits users.create / users.update / users.delete without secrets, and nothing for sign-in bookkeeping', async () => {
+    const seen: Array<{ type: string; id: string; roles?: string[] }> = [];
+    const off = w.h.services.auth.events.on('*', (e) =>
+      seen.push({ type: e.type, id: (e.after ?? e.before)!.id, ...(e.after ? { roles: e.after.roles } : {}) }),
+    );
+    try {
+      const u = await w.signUp('events@example.com');
+      await w.login('events@example.com');
+      await w.h.http
+        .patch(keyUsers(`/${u.user.id}`))
+        .set(w.sk)
+        .send({ roles: ['x'] })
+        .expect(200);
+      await w.h.http
+        .delete(keyUsers(`/${u.user.id}`))
+        .set(w.sk)
+        .expect(204);
+      expect(seen.filter((e) => e.id === u.user.id)).toEqual([
+        { type: 'users.create', id: u.user.id, roles: [] },
+        { type: 'users.update', id: u.user.id, roles: ['x'] },
+        { type: 'users.delete', id: u.user.id },
+      ]);
+    } finally {
+      off();
+    }
+    const all: unknown[] = [];
+    const off2 = w.h.services.auth.events.on('users.create', (e) => all.push(e));
+    await w.signUp('events2@example.com');
+    off2();
+    expect(JSON.stringify(all)).not.toMatch(/argon2|passwordHash|login/);
+  });
+
   it('impersonates a user (admin only): the token says so, the session is short, the audit log records it', async () => {
     const u = await w.signUp('imp@example.com');
     const imp = await w.h.http

@@ -21,6 +21,7 @@ import { Sessions } from './sessions.js';
 import { SigningKeys } from './signing-keys.js';
 import { AuthGenerations } from './generations.js';
 import { createUserAuth, type AppUser } from './user-auth.js';
+import { UserEvents } from './user-events.js';
 import { userManagementRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
@@ -39,6 +40,8 @@ export interface AuthModule {
   mailer: Mailer;
   attachUser: RequestHandler;
   requireUser: RequestHandler;
+  /** users.create / users.update / users.delete, after commit (webhooks, realtime). */
+  events: UserEvents;
   /** The user behind an access token of this app, or null (for realtime handshakes). */
   verifyToken(appId: string, token: string): Promise<AppUser | null>;
   linkPages(): Router;
@@ -80,7 +83,10 @@ export function createAuthModule(deps: {
   const sessions = new Sessions(deps.store, keys, deps.now, { onSweepError: sweepFailed, changed });
   const oneTime = new OneTimeTokens(deps.store, deps.now, sweepFailed);
   const limits = new AuthRateLimits(deps.limiters);
-  const users = new UsersRepo(deps.store, changed);
+  const events = new UserEvents((err, event) =>
+    deps.logger.error({ err, type: event.type }, 'user event listener failed'),
+  );
+  const users = new UsersRepo(deps.store, changed, events);
   const auth = new AuthService({
     users,
     settings,
@@ -127,6 +133,7 @@ export function createAuthModule(deps: {
     attachUser,
     requireUser,
     verifyToken,
+    events,
     linkPages: () =>
       linkPages({
         apps: deps.apps,

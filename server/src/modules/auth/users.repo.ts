@@ -3,6 +3,7 @@ import type { JsonValue } from '../../lib/filter/types.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
 import { IDENTITIES, ONE_TIME, SESSIONS, USERS } from './auth.collections.js';
+import type { UserEvents } from './user-events.js';
 
 /**
  * The `_users` system collection of an app. `login` is the lowercased email, or `#<id>` for an
@@ -32,6 +33,7 @@ export class UsersRepo {
   constructor(
     private readonly store: DocumentStore,
     private readonly changed: (appId: string) => void = () => {},
+    private readonly events?: UserEvents,
   ) {}
 
   /** Indexes of an app's auth collections, made once per app per process. */
@@ -111,7 +113,7 @@ export class UsersRepo {
     const id = newId();
     const email = input.email ? normaliseEmail(input.email) : null;
     try {
-      return await this.store.forApp(appId).create(USERS, {
+      const doc = await this.store.forApp(appId).create(USERS, {
         id,
         owner: id,
         data: {
@@ -127,6 +129,8 @@ export class UsersRepo {
           lastSignInAt: null,
         },
       });
+      this.events?.emit({ type: 'users.create', appId, before: null, after: toUserView(doc) });
+      return doc;
     } catch (e) {
       if (e instanceof HearthError && e.code === 'conflict') throw emailTaken();
       throw e;
@@ -134,11 +138,14 @@ export class UsersRepo {
   }
 
   async update(appId: string, id: string, update: UpdateSpec, expectedVersion?: number): Promise<StoredDocument> {
+    const before = this.events && !isBookkeeping(update) ? await this.get(appId, id) : null;
     try {
       const doc = await this.store
         .forApp(appId)
         .update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
       this.changed(appId);
+      if (before)
+        this.events?.emit({ type: 'users.update', appId, before: toUserView(before), after: toUserView(doc) });
       return doc;
     } catch (e) {
       if (
@@ -153,10 +160,16 @@ export class UsersRepo {
   }
 
   async remove(appId: string, id: string): Promise<void> {
-    await this.store.forApp(appId).delete(USERS, id);
+    const doc = await this.store.forApp(appId).delete(USERS, id);
     this.changed(appId);
+    this.events?.emit({ type: 'users.delete', appId, before: toUserView(doc), after: null });
   }
 }
+
+/** Sign-in bookkeeping: no event for these. */
+const BOOKKEEPING = new Set(['lastSignInAt', 'mfa.totpLastStep', 'mfa.totpPending']);
+const isBookkeeping = (update: UpdateSpec): boolean =>
+  Object.keys(update).every((k) => k === 'set') && Object.keys(update.set ?? {}).every((k) => BOOKKEEPING.has(k));
 
 export const emailTaken = () =>
   new HearthError('conflict', 'An account with this email already exists.', { field: 'email' });
