@@ -57,7 +57,9 @@ export class Catalog {
   ensure(app: string, name: string): CollectionInfo {
     const existing = this.find(app, name);
     if (existing) return existing;
-    const { lastInsertRowid } = this.db.prepare('INSERT INTO hearth_collections (app, name) VALUES (?, ?)').run(app, name);
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO hearth_collections (app, name) VALUES (?, ?)')
+      .run(app, name);
     const tid = Number(lastInsertRowid);
     this.db.exec(`CREATE TABLE c${tid} (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL)`);
     const info = this.toInfo({ tid, array_paths: '[]', text_index: null });
@@ -78,13 +80,17 @@ export class Catalog {
   }
 
   setText(info: CollectionInfo, spec: Extract<IndexSpec, { kind: 'text' }> | null): void {
-    this.db.prepare('UPDATE hearth_collections SET text_index = ? WHERE tid = ?').run(spec ? JSON.stringify(spec) : null, info.tid);
+    this.db
+      .prepare('UPDATE hearth_collections SET text_index = ? WHERE tid = ?')
+      .run(spec ? JSON.stringify(spec) : null, info.tid);
     info.text = spec;
     info.ftsTable = spec ? `c${info.tid}_fts` : null;
   }
 
   indexes(info: CollectionInfo): Array<{ spec: IndexSpec; sqlName: string }> {
-    const rows = this.db.prepare('SELECT spec, sql_name FROM hearth_indexes WHERE tid = ? ORDER BY name').all(info.tid) as Array<{
+    const rows = this.db
+      .prepare('SELECT spec, sql_name FROM hearth_indexes WHERE tid = ? ORDER BY name')
+      .all(info.tid) as Array<{
       spec: string;
       sql_name: string;
     }>;
@@ -92,7 +98,10 @@ export class Catalog {
   }
 
   collectionsOf(app: string): Array<{ name: string; tid: number }> {
-    return this.db.prepare('SELECT name, tid FROM hearth_collections WHERE app = ?').all(app) as Array<{ name: string; tid: number }>;
+    return this.db.prepare('SELECT name, tid FROM hearth_collections WHERE app = ?').all(app) as Array<{
+      name: string;
+      tid: number;
+    }>;
   }
 
   forget(app: string, name: string): void {

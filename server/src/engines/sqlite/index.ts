@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HearthError, invalidRequest, isHearthError, unavailable } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../../lib/cursor.js';
 import { getPath } from '../../lib/filter/compare.js';
 import { matches } from '../../lib/filter/evaluate.js';
-import type { FieldCondition, FilterNode, JsonValue } from '../../lib/filter/types.js';
+import type { FieldCondition, FilterNode, JsonValue, SortSpec } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import {
   SYSTEM_APP,
@@ -38,7 +38,7 @@ import {
   versionConflict,
 } from '../shared/documents.js';
 import { CATALOG_SCHEMA, Catalog, type CollectionInfo } from './catalog.js';
-import { afterPosition, compileFilter, orderBy, rankExpr, valExpr, type Sql } from './sql.js';
+import { compileFilter, orderBy, pagesAfter, rankExpr, valExpr, type PageQuery, type Sql } from './sql.js';
 
 /**
  * The embedded engine: one SQLite file (WAL) holding every app's collections, through
@@ -177,7 +177,11 @@ class SqliteAppStore implements AppStore {
 
   // ---- reads ----
 
-  async get(collection: string, id: string, options: { fields?: string[]; where?: FilterNode } = {}): Promise<StoredDocument | null> {
+  async get(
+    collection: string,
+    id: string,
+    options: { fields?: string[]; where?: FilterNode } = {},
+  ): Promise<StoredDocument | null> {
     assertCollectionName(collection);
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) return null;
     return this.s.read(() => {
@@ -197,16 +201,29 @@ class SqliteAppStore implements AppStore {
     return this.s.read(() => {
       const info = this.s.catalog.find(this.appId, collection);
       if (!info) return { items: [], next: null };
-      const where = this.whereSql(info, options.filter);
-      const parts = [where];
-      if (position) parts.push(afterPosition(sort, position));
-      const sql =
-        `SELECT data FROM ${info.table} WHERE ${parts.map((p) => p.sql).join(' AND ')} ` +
-        `ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`;
-      const rows = this.s.statement(sql).all(...parts.flatMap((p) => p.params), limit + 1, offset) as Array<{ data: string }>;
+      const queries = this.pageQueries(info, options.filter, sort, position);
+      let rows: Array<{ data: string }>;
+      if (queries.length === 1) {
+        const q = queries[0]!;
+        rows = this.s.statement(`${q.sql} LIMIT ? OFFSET ?`).all(...q.params, limit + 1, offset) as Array<{
+          data: string;
+        }>;
+      } else {
+        // The rows an offset skips may straddle the two queries of a cursor page.
+        const wanted = offset + limit + 1;
+        rows = [];
+        for (const q of queries) {
+          if (rows.length >= wanted) break;
+          rows = rows.concat(
+            this.s.statement(`${q.sql} LIMIT ?`).all(...q.params, wanted - rows.length) as Array<{ data: string }>,
+          );
+        }
+        rows = rows.slice(offset);
+      }
       const docs = rows.slice(0, limit).map((r) => JSON.parse(r.data) as StoredDocument);
       const last = docs[docs.length - 1];
-      const next = rows.length > limit && last ? encodeCursor(sort, { values: sortValues(last, sort), id: last.id }) : null;
+      const next =
+        rows.length > limit && last ? encodeCursor(sort, { values: sortValues(last, sort), id: last.id }) : null;
       return { items: docs.map((d) => project(d, options.fields)), next };
     });
   }
@@ -217,7 +234,9 @@ class SqliteAppStore implements AppStore {
       const info = this.s.catalog.find(this.appId, collection);
       if (!info) return 0;
       const where = this.whereSql(info, options.filter);
-      const row = this.s.statement(`SELECT count(*) AS n FROM ${info.table} WHERE ${where.sql}`).get(...where.params) as { n: number };
+      const row = this.s
+        .statement(`SELECT count(*) AS n FROM ${info.table} WHERE ${where.sql}`)
+        .get(...where.params) as { n: number };
       return row.n;
     });
   }
@@ -249,12 +268,26 @@ class SqliteAppStore implements AppStore {
     return this.s.write(() => this.createSync(collection, input));
   }
 
-  async update(collection: string, id: string, update: UpdateSpec, options: WriteOptions = {}): Promise<StoredDocument> {
-    return this.s.write(() => this.updateSync(collection, id, (stored) => applyUpdate(stored, update, this.s.now()), options));
+  async update(
+    collection: string,
+    id: string,
+    update: UpdateSpec,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
+    return this.s.write(() =>
+      this.updateSync(collection, id, (stored) => applyUpdate(stored, update, this.s.now()), options),
+    );
   }
 
-  async replace(collection: string, id: string, data: DocumentData, options: WriteOptions = {}): Promise<StoredDocument> {
-    return this.s.write(() => this.updateSync(collection, id, (stored) => replacedDocument(stored, data, this.s.now()), options));
+  async replace(
+    collection: string,
+    id: string,
+    data: DocumentData,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
+    return this.s.write(() =>
+      this.updateSync(collection, id, (stored) => replacedDocument(stored, data, this.s.now()), options),
+    );
   }
 
   async delete(collection: string, id: string, options: WriteOptions = {}): Promise<StoredDocument> {
@@ -270,7 +303,12 @@ class SqliteAppStore implements AppStore {
           case 'update':
             return this.updateSync(op.collection, op.id, (stored) => applyUpdate(stored, op.update, this.s.now()), op);
           case 'replace':
-            return this.updateSync(op.collection, op.id, (stored) => replacedDocument(stored, op.data, this.s.now()), op);
+            return this.updateSync(
+              op.collection,
+              op.id,
+              (stored) => replacedDocument(stored, op.data, this.s.now()),
+              op,
+            );
           case 'delete':
             return this.deleteSync(op.collection, op.id, op);
           default:
@@ -287,7 +325,10 @@ class SqliteAppStore implements AppStore {
     this.s.catalog.noteArrays(info, doc);
     let seq: number;
     try {
-      seq = Number(this.s.statement(`INSERT INTO ${info.table} (id, data) VALUES (?, ?)`).run(doc.id, JSON.stringify(doc)).lastInsertRowid);
+      seq = Number(
+        this.s.statement(`INSERT INTO ${info.table} (id, data) VALUES (?, ?)`).run(doc.id, JSON.stringify(doc))
+          .lastInsertRowid,
+      );
     } catch (err) {
       throw this.uniqueError(err, info, collection, doc);
     }
@@ -340,7 +381,8 @@ class SqliteAppStore implements AppStore {
 
   async ensureIndex(collection: string, index: IndexSpec): Promise<void> {
     assertCollectionName(collection);
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(index.name)) throw invalidRequest('The index name is invalid.', { index: index.name });
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(index.name))
+      throw invalidRequest('The index name is invalid.', { index: index.name });
     this.s.write(() => {
       const info = this.s.catalog.ensure(this.appId, collection);
       if (index.kind === 'text') return this.ensureText(info, index);
@@ -354,7 +396,9 @@ class SqliteAppStore implements AppStore {
       });
       if (!index.unique) columns.push('id');
       try {
-        this.s.db.exec(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${sqlName} ON ${info.table} (${columns.join(', ')})`);
+        this.s.db.exec(
+          `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${sqlName} ON ${info.table} (${columns.join(', ')})`,
+        );
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw uniqueConflict(collection, index, this.clashingIds(info, index, null));
@@ -413,15 +457,34 @@ class SqliteAppStore implements AppStore {
     });
   }
 
-  /** The query plan of a find (EXPLAIN QUERY PLAN detail lines), for tests and diagnostics. */
-  explainFind(collection: string, options: Pick<FindOptions, 'filter' | 'sort'>): string[] {
+  /** The query plan of a find (EXPLAIN QUERY PLAN detail lines per query), for tests and diagnostics. */
+  explainFind(collection: string, options: Pick<FindOptions, 'filter' | 'sort' | 'after'>): string[] {
     const info = this.s.catalog.find(this.appId, collection);
     if (!info) return [];
-    const where = this.whereSql(info, options.filter);
-    const rows = this.s.db
-      .prepare(`EXPLAIN QUERY PLAN SELECT data FROM ${info.table} WHERE ${where.sql} ORDER BY ${orderBy(normaliseSort(options.sort))} LIMIT 20`)
-      .all(...where.params) as Array<{ detail: string }>;
-    return rows.map((r) => r.detail);
+    const sort = normaliseSort(options.sort);
+    const position = options.after !== undefined ? decodeCursor(sort, options.after) : null;
+    return this.pageQueries(info, options.filter, sort, position).flatMap((q) =>
+      (this.s.db.prepare(`EXPLAIN QUERY PLAN ${q.sql} LIMIT 20`).all(...q.params) as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      ),
+    );
+  }
+
+  /** The SELECTs (without LIMIT) of one page: one, or two for a cursor page (see pagesAfter). */
+  private pageQueries(
+    info: CollectionInfo,
+    filter: FilterNode | undefined,
+    sort: SortSpec,
+    position: CursorPosition | null,
+  ): Sql[] {
+    const where = this.whereSql(info, filter);
+    const parts: PageQuery[] = position
+      ? pagesAfter(sort, position)
+      : [{ where: { sql: '1', params: [] }, orderBy: orderBy(sort) }];
+    return parts.map((q) => ({
+      sql: `SELECT data FROM ${info.table} WHERE ${where.sql} AND ${q.where.sql} ORDER BY ${q.orderBy}`,
+      params: [...where.params, ...q.where.params],
+    }));
   }
 
   // ---- helpers ----
@@ -433,24 +496,30 @@ class SqliteAppStore implements AppStore {
 
   private rowById(info: CollectionInfo, id: string, where?: FilterNode): Row | undefined {
     const w = this.whereSql(info, where);
-    return this.s.statement(`SELECT seq, data FROM ${info.table} WHERE id = ? AND ${w.sql}`).get(id, ...w.params) as Row | undefined;
+    return this.s.statement(`SELECT seq, data FROM ${info.table} WHERE id = ? AND ${w.sql}`).get(id, ...w.params) as
+      Row | undefined;
   }
 
   private writeText(info: CollectionInfo, seq: number, doc: Record<string, unknown>, replace: boolean): void {
     if (!info.ftsTable || !info.text) return;
     if (replace) this.s.statement(`DELETE FROM ${info.ftsTable} WHERE rowid = ?`).run(seq);
-    this.s.statement(`INSERT INTO ${info.ftsTable} (rowid, body) VALUES (?, ?)`).run(seq, textOf(doc, info.text.fields));
+    this.s
+      .statement(`INSERT INTO ${info.ftsTable} (rowid, body) VALUES (?, ?)`)
+      .run(seq, textOf(doc, info.text.fields));
   }
 
   private ensureText(info: CollectionInfo, index: Extract<IndexSpec, { kind: 'text' }>): void {
     if (info.text && JSON.stringify(info.text) === JSON.stringify(index)) return;
     this.s.db.exec(`DROP TABLE IF EXISTS c${info.tid}_fts`);
-    this.s.db.exec(`CREATE VIRTUAL TABLE c${info.tid}_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')`);
+    this.s.db.exec(
+      `CREATE VIRTUAL TABLE c${info.tid}_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')`,
+    );
     this.s.catalog.setText(info, { kind: 'text', name: index.name, fields: [...index.fields] });
     const insert = this.s.db.prepare(`INSERT INTO ${info.ftsTable} (rowid, body) VALUES (?, ?)`);
     const page = this.s.db.prepare(`SELECT seq, data FROM ${info.table} WHERE seq > ? ORDER BY seq LIMIT 500`);
     for (let after = 0, rows: Row[]; (rows = page.all(after) as Row[]).length > 0; after = rows[rows.length - 1]!.seq) {
-      for (const row of rows) insert.run(row.seq, textOf(JSON.parse(row.data) as Record<string, unknown>, index.fields));
+      for (const row of rows)
+        insert.run(row.seq, textOf(JSON.parse(row.data) as Record<string, unknown>, index.fields));
     }
     this.s.forgetStatements();
   }
@@ -480,14 +549,20 @@ class SqliteAppStore implements AppStore {
   }
 
   /** Stored ids that clash on a unique index: with `doc`, or among themselves when doc is null. */
-  private clashingIds(info: CollectionInfo, index: Extract<IndexSpec, { kind: 'regular' }>, doc: StoredDocument | null): string[] {
+  private clashingIds(
+    info: CollectionInfo,
+    index: Extract<IndexSpec, { kind: 'regular' }>,
+    doc: StoredDocument | null,
+  ): string[] {
     const keys = index.fields.map(({ path }) => ({ r: rankExpr(path), v: valExpr(path), path }));
     const present = keys.map((k) => `${k.r} <> 0`).join(' AND ');
     if (doc) {
       const values = keys.map((k) => getPath(doc, k.path));
       if (values.some((v) => v === undefined || v === null)) return [];
       const conds = keys.map((k) => `${k.v} = ?`).join(' AND ');
-      const params = values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v));
+      const params = values.map((v) =>
+        typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v,
+      );
       const rows = this.s.db
         .prepare(`SELECT id FROM ${info.table} WHERE ${present} AND ${conds} AND id <> ? LIMIT ${MAX_CLASHING_IDS}`)
         .all(...params, doc.id) as Array<{ id: string }>;

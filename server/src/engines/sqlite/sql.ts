@@ -38,7 +38,13 @@ export interface Sql {
 
 /** A JSON path for SQLite: `$."a"."b"` (segments are identifiers; quotes keep them literal). */
 export function jsonPath(path: Path): string {
-  return '$' + path.split('.').map((segment) => `."${segment}"`).join('');
+  return (
+    '$' +
+    path
+      .split('.')
+      .map((segment) => `."${segment}"`)
+      .join('')
+  );
 }
 
 const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -84,13 +90,26 @@ function compileNode(node: FilterNode, ctx: CompileContext, params: unknown[]): 
     case 'all':
       return '1';
     case 'and':
-      return node.children.length === 0 ? '1' : joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'AND');
+      return node.children.length === 0
+        ? '1'
+        : joinBalanced(
+            node.children.map((c) => compileNode(c, ctx, params)),
+            'AND',
+          );
     case 'or':
-      return node.children.length === 0 ? '0' : joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'OR');
+      return node.children.length === 0
+        ? '0'
+        : joinBalanced(
+            node.children.map((c) => compileNode(c, ctx, params)),
+            'OR',
+          );
     case 'nor':
       return node.children.length === 0
         ? '1'
-        : `(NOT coalesce(${joinBalanced(node.children.map((c) => compileNode(c, ctx, params)), 'OR')}, 0))`;
+        : `(NOT coalesce(${joinBalanced(
+            node.children.map((c) => compileNode(c, ctx, params)),
+            'OR',
+          )}, 0))`;
     case 'text': {
       if (!ctx.ftsTable) throw invalidRequest('$text needs a text index on the collection.', { operator: '$text' });
       const terms = textTokens(node.search);
@@ -145,7 +164,9 @@ function simpleIn(path: Path, values: JsonValue[], params: unknown[]): string | 
   const parts: string[] = [];
   if (values.includes(null)) parts.push(`${rankExpr(path)} = 0`);
   for (const rank of [1, 2, 5]) {
-    const group = [...new Set(values.filter((v): v is string | number | boolean => isScalar(v) && rankOf(v) === rank).map(sqlValue))];
+    const group = [
+      ...new Set(values.filter((v): v is string | number | boolean => isScalar(v) && rankOf(v) === rank).map(sqlValue)),
+    ];
     if (group.length === 0) continue;
     parts.push(`(${rankExpr(path)} = ${rank} AND ${valExpr(path)} IN (${group.map(() => '?').join(', ')}))`);
     params.push(...group);
@@ -177,13 +198,16 @@ function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string
     }
     case 'exists':
       return path === 'id'
-        ? (cond.value ? '1' : '0')
+        ? cond.value
+          ? '1'
+          : '0'
         : `(json_type(data, ${quoteLiteral(jsonPath(path))}) IS ${cond.value ? 'NOT ' : ''}NULL)`;
     case 'all': {
       // One non-array value equals every listed value only when they are all the same value.
       const [first, ...rest] = cond.values;
       if (first === undefined) return '0';
-      if (rest.some((v) => JSON.stringify(v) !== JSON.stringify(first))) return isScalar(first) || first === null ? '0' : null;
+      if (rest.some((v) => JSON.stringify(v) !== JSON.stringify(first)))
+        return isScalar(first) || first === null ? '0' : null;
       return simpleEq(path, first, params);
     }
     case 'size':
@@ -198,18 +222,68 @@ function simpleCond(path: Path, cond: FieldCondition, params: unknown[]): string
   }
 }
 
-/** ORDER BY for a normalised sort plus the `id` tie-break. */
-export function orderBy(sort: SortSpec): string {
-  const keys = sort.flatMap(({ path, dir }) => {
+/** ORDER BY for a normalised sort plus the `id` tie-break (`skipFirstRank`: the first key's rank is fixed by the WHERE). */
+export function orderBy(sort: SortSpec, skipFirstRank = false): string {
+  const keys = sort.flatMap(({ path, dir }, i) => {
     const d = dir === -1 ? ' DESC' : '';
-    return path === 'id' ? [`id${d}`] : [`${rankExpr(path)}${d}`, `${valExpr(path)}${d}`];
+    if (path === 'id') return [`id${d}`];
+    return skipFirstRank && i === 0 ? [`${valExpr(path)}${d}`] : [`${rankExpr(path)}${d}`, `${valExpr(path)}${d}`];
   });
   if (!sort.some((s) => s.path === 'id')) keys.push('id');
   return keys.join(', ');
 }
 
-/** Rows strictly after a cursor position in the order of `orderBy(sort)`. */
-export function afterPosition(sort: SortSpec, position: CursorPosition): Sql {
+/** One query of a cursor page: its extra WHERE and its ORDER BY. */
+export interface PageQuery {
+  where: Sql;
+  orderBy: string;
+}
+
+/**
+ * The rows strictly after a cursor position, as one or two queries whose results concatenate in
+ * sort order. The exact condition is a lexicographic OR chain, which SQLite cannot seek with. So
+ * the page is split on the first key's type rank: (A) rows of the cursor's rank, where the rank is
+ * fixed by equality and the value gets a plain range bound — an index seek, ordered by the index —
+ * and (B) rows of the ranks after it, asked for only when A did not fill the page. Page 500 then
+ * costs what page 1 does.
+ */
+export function pagesAfter(sort: SortSpec, position: CursorPosition): [PageQuery] | [PageQuery, PageQuery] {
+  const exact = afterPosition(sort, position);
+  const first = sort[0];
+  if (!first || first.path === 'id') {
+    const dir = first?.dir ?? 1;
+    return [
+      {
+        where: { sql: `(id ${dir === -1 ? '<=' : '>='} ? AND ${exact.sql})`, params: [position.id, ...exact.params] },
+        orderBy: orderBy(sort),
+      },
+    ];
+  }
+  const value = position.values[0] as JsonValue;
+  const rank = rankOf(value);
+  const r = rankExpr(first.path);
+  const cmp = first.dir === -1 ? '<=' : '>=';
+  const bound =
+    rank === 0 ? null : rank === 3 || rank === 4 ? JSON.stringify(value) : sqlValue(value as string | number | boolean);
+  const same: PageQuery = {
+    where:
+      bound === null
+        ? { sql: `(${r} = 0 AND ${exact.sql})`, params: exact.params }
+        : {
+            sql: `(${r} = ${rank} AND ${valExpr(first.path)} ${cmp} ? AND ${exact.sql})`,
+            params: [bound, ...exact.params],
+          },
+    orderBy: orderBy(sort, true),
+  };
+  const later: PageQuery = {
+    where: { sql: `${r} ${first.dir === -1 ? '<' : '>'} ${rank}`, params: [] },
+    orderBy: orderBy(sort),
+  };
+  return [same, later];
+}
+
+/** Rows strictly after a cursor position in the order of `orderBy(sort)` (exact, not seekable). */
+function afterPosition(sort: SortSpec, position: CursorPosition): Sql {
   const hasId = sort.some((s) => s.path === 'id');
   const keys = hasId ? [...sort] : [...sort, { path: 'id', dir: 1 as const }];
   const values: unknown[] = hasId ? [...position.values] : [...position.values, position.id];
@@ -222,30 +296,19 @@ export function afterPosition(sort: SortSpec, position: CursorPosition): Sql {
     const r = rankExpr(path);
     const v = valExpr(path);
     const bound =
-      rank === 0 ? null : rank === 3 || rank === 4 ? JSON.stringify(value) : sqlValue(value as string | number | boolean);
+      rank === 0
+        ? null
+        : rank === 3 || rank === 4
+          ? JSON.stringify(value)
+          : sqlValue(value as string | number | boolean);
     const cmp = dir === -1 ? '<' : '>';
     const after = bound === null ? `${r} ${cmp} 0` : `(${r} ${cmp} ${rank} OR (${r} = ${rank} AND ${v} ${cmp} ?))`;
     alternatives.push(`(${[...equalities.map((e) => e.sql), after].join(' AND ')})`);
     for (const e of equalities) params.push(...e.params);
     if (bound !== null) params.push(bound);
-    equalities.push(bound === null ? { sql: `${r} = 0`, params: [] } : { sql: `(${r} = ${rank} AND ${v} = ?)`, params: [bound] });
+    equalities.push(
+      bound === null ? { sql: `${r} = 0`, params: [] } : { sql: `(${r} = ${rank} AND ${v} = ?)`, params: [bound] },
+    );
   });
-  // The OR chain is exact but SQLite cannot seek with it. A redundant bound on the first key,
-  // written as a row value over the index's leading columns, lets it start the index scan at the
-  // cursor, so page 500 costs what page 1 does.
-  const first = keys[0]!;
-  const firstValue = values[0] as JsonValue;
-  if (first.path === 'id') {
-    return { sql: `(id ${first.dir === -1 ? '<=' : '>='} ? AND (${alternatives.join(' OR ')}))`, params: [firstValue, ...params] };
-  }
-  const rank = rankOf(firstValue);
-  const r = rankExpr(first.path);
-  if (rank === 0) {
-    return first.dir === -1 ? { sql: `(${r} <= 0 AND (${alternatives.join(' OR ')}))`, params } : { sql: `(${alternatives.join(' OR ')})`, params };
-  }
-  const bound = rank === 3 || rank === 4 ? JSON.stringify(firstValue) : sqlValue(firstValue as string | number | boolean);
-  return {
-    sql: `((${r}, ${valExpr(first.path)}) ${first.dir === -1 ? '<=' : '>='} (${rank}, ?) AND (${alternatives.join(' OR ')}))`,
-    params: [bound, ...params],
-  };
+  return { sql: `(${alternatives.join(' OR ')})`, params };
 }

@@ -54,13 +54,38 @@ describe('query plans', () => {
     });
     expect(plan.join('\n')).toMatch(/SEARCH c\d+ USING INDEX c\d+_i\w+ \(<expr>=\? AND <expr>=\?\)/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
-    const page = await app.find('todos', { filter: parseFilter({ status: 'open' }), sort: [{ path: 'rank', dir: -1 }], limit: 3 });
+    const page = await app.find('todos', {
+      filter: parseFilter({ status: 'open' }),
+      sort: [{ path: 'rank', dir: -1 }],
+      limit: 3,
+    });
     expect(page.items.map((d) => d.rank)).toEqual([297, 294, 291]);
+  });
+
+  it('seeks to a cursor: deep pages use the index like page 1 (no scan, no temp b-tree)', async () => {
+    const app = await seed(2000);
+    await app.ensureIndex('todos', { kind: 'regular', name: 'byRank', fields: [{ path: 'rank', dir: 1 }] });
+    for (const dir of [1, -1] as const) {
+      const sort = [{ path: 'rank', dir }];
+      let after: string | undefined;
+      const seen: number[] = [];
+      for (let page = 0; page < 50; page++) {
+        const res = await app.find('todos', { sort, limit: 20, ...(after ? { after } : {}) });
+        seen.push(...res.items.map((d) => d.rank as number));
+        after = res.next!;
+      }
+      expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => (dir === 1 ? i : 1999 - i)));
+      const plan = (app as unknown as Explainable).explainFind('todos', { sort, after }).join('\n');
+      expect(plan).toMatch(/SEARCH c\d+ USING INDEX c\d+_i\w+ \(<expr>=\? AND <expr>[<>]\?\)/);
+      // Descending keys with the ascending id tie-break sort only runs of equal values ("LAST TERM").
+      expect(plan).not.toMatch(/SCAN|TEMP B-TREE FOR ORDER BY/);
+    }
   });
 
   it('scans without an index, and uses the index once it exists', async () => {
     const app = await seed(50);
-    const explain = () => (app as unknown as Explainable).explainFind('todos', { filter: parseFilter({ owner: 'u3' }) });
+    const explain = () =>
+      (app as unknown as Explainable).explainFind('todos', { filter: parseFilter({ owner: 'u3' }) });
     expect(explain().join('\n')).toMatch(/SCAN c\d+/);
     await app.ensureIndex('todos', { kind: 'regular', name: 'byOwner', fields: [{ path: 'owner', dir: 1 }] });
     expect(explain().join('\n')).toMatch(/USING INDEX/);
@@ -111,7 +136,9 @@ describe('array paths', () => {
   it('switches a path to array semantics once any document stores an array there', async () => {
     const app = store.forApp('app1');
     await app.create('posts', { id: 'p1', data: { tags: 'news' } });
-    expect((await app.find('posts', { filter: parseFilter({ tags: 'news' }), limit: 5 })).items.map((d) => d.id)).toEqual(['p1']);
+    expect(
+      (await app.find('posts', { filter: parseFilter({ tags: 'news' }), limit: 5 })).items.map((d) => d.id),
+    ).toEqual(['p1']);
     await app.create('posts', { id: 'p2', data: { tags: ['news', 'tech'] } });
     const ids = (await app.find('posts', { filter: parseFilter({ tags: 'news' }), limit: 5 })).items.map((d) => d.id);
     expect(ids).toEqual(['p1', 'p2']);
@@ -124,7 +151,12 @@ describe('persistence', () => {
   it('finds documents, indexes and the text index after reopening the file', async () => {
     const app = await seed(10);
     await app.ensureIndex('todos', { kind: 'text', name: 'search', fields: ['title'] });
-    await app.ensureIndex('todos', { kind: 'regular', name: 'byRank', fields: [{ path: 'rank', dir: 1 }], unique: true });
+    await app.ensureIndex('todos', {
+      kind: 'regular',
+      name: 'byRank',
+      fields: [{ path: 'rank', dir: 1 }],
+      unique: true,
+    });
     await store.close();
     store = openSqliteStore({ file: file() });
     const again = store.forApp('app1');
