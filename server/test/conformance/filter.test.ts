@@ -144,6 +144,21 @@ forEachTarget('conformance: filters', (target, store) => {
       expect(await textApp.count('posts', { filter })).toBe(expected.length);
     });
   }
+  test(
+    target,
+    'filter.text-without-index',
+    '$text on a collection without a text index is invalid_request',
+    async () => {
+      const app = freshApp(store(), 'notext');
+      await app.create('posts', { data: { title: 'quick fox' } });
+      await expect(app.find('posts', { filter: f({ $text: { $search: 'quick' } }), limit: 10 })).rejects.toMatchObject({
+        code: 'invalid_request',
+      });
+      await expect(app.count('posts', { filter: f({ $text: { $search: 'quick' } }) })).rejects.toMatchObject({
+        code: 'invalid_request',
+      });
+    },
+  );
   test(target, 'filter.text-and-filter', '$text combined with other conditions, sorted and paged', async () => {
     const filter = f({ $text: { $search: 'quick' }, id: { $ne: 't2' } });
     const first = await textApp.find('posts', { filter, sort: [{ path: 'title', dir: 1 }], limit: 1 });

@@ -1,3 +1,4 @@
+import { invalidRequest } from '../../errors.js';
 import type { Document } from 'mongodb';
 import { isPlainObject } from '../../lib/filter/compare.js';
 import { matches, textTokens } from '../../lib/filter/evaluate.js';
@@ -304,7 +305,9 @@ const WORD_CHAR = '\\p{L}\\p{N}\\p{M}';
 /** Every search word appears as a whole word in one of the text fields (string or string element). */
 function compileText(search: string, textFields: readonly string[]): Document {
   const terms = [...new Set(textTokens(search))];
-  if (terms.length === 0 || textFields.length === 0) return MATCH_NOTHING;
+  if (textFields.length === 0)
+    throw invalidRequest('$text needs a text index on the collection.', { operator: '$text' });
+  if (terms.length === 0) return MATCH_NOTHING;
   return andQueries(
     terms.map((term) => {
       const regex = `(?:^|[^${WORD_CHAR}])${caseInsensitive(term)}(?:$|[^${WORD_CHAR}])`;
