@@ -60,6 +60,8 @@ const wrongCredentials = () => new HearthError('unauthorized', 'The email or pas
 const disabled = () => new HearthError('forbidden', 'This account is disabled.', { reason: 'user_disabled' });
 
 export class AuthService {
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(private readonly d: AuthServiceDeps) {}
 
   settings(appId: string): Promise<AuthSettings> {
@@ -239,12 +241,19 @@ export class AuthService {
   }
 
   /** Always succeeds (202) whether or not the email has an account. */
-  async requestReset(ctx: AuthContext, email: string): Promise<void> {
-    const s = await this.settings(ctx.appId);
-    const doc = await this.d.users.byEmail(ctx.appId, email);
-    if (!doc || doc.disabledAt || !doc.email) return;
-    await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
-    await this.sendLink(ctx, s, 'reset', doc, s.resetTokenTtl).catch((err: unknown) => this.mailFailed(err, ctx));
+  /**
+   * Answers at once (202) whether or not the email has an account: the lookup, the token and the
+   * mail happen after the answer, so neither the answer nor its timing tells them apart.
+   */
+  requestReset(ctx: AuthContext, email: string): Promise<void> {
+    this.background(ctx, async () => {
+      const s = await this.settings(ctx.appId);
+      const doc = await this.d.users.byEmail(ctx.appId, email);
+      if (!doc || doc.disabledAt || !doc.email) return;
+      await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
+      await this.sendLink(ctx, s, 'reset', doc, s.resetTokenTtl);
+    });
+    return Promise.resolve();
   }
 
   async confirmReset(ctx: AuthContext, token: string, password: string): Promise<void> {
@@ -268,22 +277,39 @@ export class AuthService {
     await this.d.limits.loginSucceeded(ctx.appId, String(doc.login), ctx.ip, s);
   }
 
-  /** Always succeeds (202). Unknown addresses get an account on confirmation when sign-up is open. */
-  async requestMagicLink(ctx: AuthContext, email: string): Promise<void> {
-    const s = await this.settings(ctx.appId);
-    const address = normaliseEmail(email);
-    const doc = await this.d.users.byEmail(ctx.appId, address);
-    if (doc?.disabledAt) return;
-    if (!doc && !s.allowSignup) return;
-    if (!(await this.d.limits.mayMail(ctx.appId, address))) return;
-    const token = await this.d.oneTime.issue(
-      ctx.appId,
-      { purpose: 'magic', userId: doc?.id ?? null, email: address },
-      s.magicLinkTtl,
-    );
-    await this.mail(ctx, s, 'magic-link', address, token, s.magicLinkTtl).catch((err: unknown) =>
-      this.mailFailed(err, ctx),
-    );
+  /**
+   * Always succeeds (202), at once (see requestReset). Unknown addresses get an account on
+   * confirmation when sign-up is open.
+   */
+  requestMagicLink(ctx: AuthContext, email: string): Promise<void> {
+    this.background(ctx, async () => {
+      const s = await this.settings(ctx.appId);
+      const address = normaliseEmail(email);
+      const doc = await this.d.users.byEmail(ctx.appId, address);
+      if (doc?.disabledAt) return;
+      if (!doc && !s.allowSignup) return;
+      if (!(await this.d.limits.mayMail(ctx.appId, address))) return;
+      const token = await this.d.oneTime.issue(
+        ctx.appId,
+        { purpose: 'magic', userId: doc?.id ?? null, email: address },
+        s.magicLinkTtl,
+      );
+      await this.mail(ctx, s, 'magic-link', address, token, s.magicLinkTtl);
+    });
+    return Promise.resolve();
+  }
+
+  /** Work that must not change an answer or its timing; failures are logged. */
+  private background(ctx: AuthContext, work: () => Promise<void>): void {
+    const p = work()
+      .catch((err: unknown) => this.mailFailed(err, ctx))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits for background mail work (graceful shutdown, tests). */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
   }
 
   async confirmMagicLink(ctx: AuthContext, token: string): Promise<SignIn | MfaChallenge> {
