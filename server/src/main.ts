@@ -95,8 +95,11 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(() => {
-      store
-        .close()
+      // Mail work started by requests that already got their answer (reset, magic links).
+      services.auth.auth
+        .settle()
+        .catch(() => undefined)
+        .then(() => store.close())
         .catch((err: unknown) => logger.error({ err }, 'error closing the document store'))
         .finally(() => {
           logger.info('stopped');
