@@ -331,6 +331,14 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
     const again = await w.patchSettings({ oauth: { google: { clientId: 'cid2', clientSecret: '********' } } });
     expect((again.oauth as Record<string, { clientId: string }>).google!.clientId).toBe('cid2');
     expect((await w.h.services.auth.settings.get(w.appId)).oauth.google!.clientSecret).toBe('very-secret');
+    expectError(
+      await w.h.http
+        .patch(`/v1/admin/apps/${w.appId}/auth/settings`)
+        .set(w.admin)
+        .send({ oauth: { token: { issuer: 'https://issuer.example.com', clientId: 'x' } } }),
+      400,
+      'validation_failed',
+    );
     const bad = await w.h.http
       .patch(`/v1/admin/apps/${w.appId}/auth/settings`)
       .set(w.admin)

@@ -84,7 +84,16 @@ export const authSettingsSchema = z.strictObject({
   profileFields: z.array(fieldDef).max(100).default([]),
   /** A deleted user's documents: kept, unowned (owner null) or deleted. */
   onUserDelete: z.enum(['keep', 'unown', 'delete']).default('keep'),
-  oauth: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), oidcProviderSchema).default({}),
+  /** Provider names: `token` is taken by POST /auth/oauth/token. */
+  oauth: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,31}$/)
+        .refine((n) => n !== 'token', 'is reserved'),
+      oidcProviderSchema,
+    )
+    .default({}),
 });
 export type AuthSettings = z.output<typeof authSettingsSchema>;
 
