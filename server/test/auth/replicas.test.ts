@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { ENGINES, TEST_SECRET } from '../support/harness.js';
 import { expectError, openAuthWorld, type AuthWorld } from './support.js';
