@@ -93,7 +93,11 @@ export interface HearthAuth {
   readonly ready: Promise<void>;
   /** Called with the user on every sign-in, refresh of the user, and sign-out (null). Returns an unsubscribe. */
   onChange(listener: (user: AuthUser | null) => void): () => void;
-  signUp(input: { email: string; password: string; profile?: Record<string, unknown> }): Promise<AuthUser | { verificationRequired: true; user: AuthUser }>;
+  signUp(input: {
+    email: string;
+    password: string;
+    profile?: Record<string, unknown>;
+  }): Promise<AuthUser | { verificationRequired: true; user: AuthUser }>;
   signIn(input: { email: string; password: string }): Promise<AuthUser | MfaChallenge>;
   completeMfa(mfaToken: string, code: string): Promise<AuthUser>;
   signInAnonymously(): Promise<AuthUser>;
@@ -219,7 +223,12 @@ export function createClient(options: ClientOptions): HearthClient {
       const current = session;
       if (!current) throw new HearthError(401, 'unauthorized', 'Not signed in.');
       try {
-        const res = await send<SignInResponse>({ method: 'POST', path: `${appPath}/auth/refresh`, body: { refreshToken: current.refreshToken }, auth: false });
+        const res = await send<SignInResponse>({
+          method: 'POST',
+          path: `${appPath}/auth/refresh`,
+          body: { refreshToken: current.refreshToken },
+          auth: false,
+        });
         await persist(toSession(res));
       } catch (e) {
         if (e instanceof HearthError && e.status === 401) await persist(null);
@@ -232,12 +241,19 @@ export function createClient(options: ClientOptions): HearthClient {
   };
   const request = async <T>(req: RequestDescription): Promise<T> => {
     await ready;
-    if (req.auth !== false && session && session.expiresAt - Date.now() < 30_000) await refresh().catch(() => undefined);
+    if (req.auth !== false && session && session.expiresAt - Date.now() < 30_000)
+      await refresh().catch(() => undefined);
     try {
       return await send<T>(req);
     } catch (e) {
       // An access token revoked or expired early: one refresh, one retry.
-      if (req.auth !== false && session && e instanceof HearthError && e.status === 401 && e.details?.reason === 'invalid_token') {
+      if (
+        req.auth !== false &&
+        session &&
+        e instanceof HearthError &&
+        e.status === 401 &&
+        e.details?.reason === 'invalid_token'
+      ) {
         await refresh();
         return send<T>(req);
       }
@@ -251,7 +267,12 @@ export function createClient(options: ClientOptions): HearthClient {
     return res.user;
   };
   const post = <T>(path: string, body?: unknown, auth?: false) =>
-    request<T>({ method: 'POST', path: `${authPath}${path}`, ...(body !== undefined ? { body } : {}), ...(auth === false ? { auth } : {}) });
+    request<T>({
+      method: 'POST',
+      path: `${authPath}${path}`,
+      ...(body !== undefined ? { body } : {}),
+      ...(auth === false ? { auth } : {}),
+    });
   const auth: HearthAuth = {
     get user() {
       return session?.user ?? null;
@@ -268,15 +289,19 @@ export function createClient(options: ClientOptions): HearthClient {
       return res.user;
     },
     signIn: async (input) => signedIn(await post<SignInResponse | MfaChallenge>('/login', input, false)),
-    completeMfa: async (mfaToken, code) => (await signedIn(await post<SignInResponse>('/mfa', { mfaToken, code }, false))) as AuthUser,
+    completeMfa: async (mfaToken, code) =>
+      (await signedIn(await post<SignInResponse>('/mfa', { mfaToken, code }, false))) as AuthUser,
     signInAnonymously: async () => (await signedIn(await post<SignInResponse>('/anonymous', {}, false))) as AuthUser,
     upgrade: async (input) => (await signedIn(await post<SignInResponse>('/upgrade', input))) as AuthUser,
     requestMagicLink: async (email) => {
       await post('/magic-link/request', { email }, false);
     },
-    signInWithMagicLink: async (token) => signedIn(await post<SignInResponse | MfaChallenge>('/magic-link/confirm', { token }, false)),
-    oauthUrl: (provider, redirectTo) => `${base}${authPath}/oauth/${encodeURIComponent(provider)}?redirectTo=${encodeURIComponent(redirectTo)}`,
-    signInWithOAuthCode: async (code) => signedIn(await post<SignInResponse | MfaChallenge>('/oauth/token', { code }, false)),
+    signInWithMagicLink: async (token) =>
+      signedIn(await post<SignInResponse | MfaChallenge>('/magic-link/confirm', { token }, false)),
+    oauthUrl: (provider, redirectTo) =>
+      `${base}${authPath}/oauth/${encodeURIComponent(provider)}?redirectTo=${encodeURIComponent(redirectTo)}`,
+    signInWithOAuthCode: async (code) =>
+      signedIn(await post<SignInResponse | MfaChallenge>('/oauth/token', { code }, false)),
     signOut: async () => {
       await ready;
       if (session) await post('/logout').catch(() => undefined);
@@ -306,7 +331,8 @@ export function createClient(options: ClientOptions): HearthClient {
       await post('/verify/request');
     },
     verifyEmail: (token) => post<AuthUser>('/verify/confirm', { token }, false),
-    sessions: async () => (await request<{ items: AuthSession[] }>({ method: 'GET', path: `${authPath}/sessions` })).items,
+    sessions: async () =>
+      (await request<{ items: AuthSession[] }>({ method: 'GET', path: `${authPath}/sessions` })).items,
     revokeSession: async (id) => {
       await request({ method: 'DELETE', path: `${authPath}/sessions/${encodeURIComponent(id)}` });
     },
@@ -332,5 +358,10 @@ export function createClient(options: ClientOptions): HearthClient {
 }
 
 function toSession(res: SignInResponse): StoredSession {
-  return { user: res.user, accessToken: res.accessToken, refreshToken: res.refreshToken, expiresAt: Date.now() + res.expiresIn * 1000 };
+  return {
+    user: res.user,
+    accessToken: res.accessToken,
+    refreshToken: res.refreshToken,
+    expiresAt: Date.now() + res.expiresIn * 1000,
+  };
 }
