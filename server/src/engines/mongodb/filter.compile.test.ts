@@ -88,8 +88,9 @@ describe('compileFilter', () => {
     });
   });
 
-  it('$text without text fields matches nothing; with fields every word must appear', () => {
-    expect(compileFilter(f({ $text: { $search: 'hello' } }))).toEqual(MATCH_NOTHING);
+  it('$text without text fields is invalid_request; no words match nothing; with fields every word must appear', () => {
+    expect(() => compileFilter(f({ $text: { $search: 'hello' } }))).toThrow(/text index/);
+    expect(compileFilter({ op: 'text', search: '!!' }, { textFields: ['title'] })).toEqual(MATCH_NOTHING);
     expect(usesText({ op: 'or', children: [f({ a: 1 }), { op: 'text', search: 'x' }] })).toBe(true);
     expect(usesText(f({ a: 1 }))).toBe(false);
     expect(usesText(f({ a: 1, $text: { $search: 'x' } }))).toBe(true);
