@@ -54,7 +54,8 @@ export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAut
     }
     const bearer = req.get('authorization');
     if (bearer && !req.ctx.key) {
-      // An admin token has secret-key power on every app (the dashboard). App user tokens join here later.
+      // An admin token has secret-key power on every app (the dashboard). App user tokens are
+      // resolved after this, by the auth module's middleware (wired in app.ts).
       return deps.adminAuth.requireAdmin(req, res, next);
     }
     if (!req.ctx.key) return next(new HearthError('invalid_api_key', 'Send an X-Hearth-Key header with this app\'s key.'));

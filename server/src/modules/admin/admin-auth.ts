@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
@@ -28,12 +29,15 @@ interface TokenPayload {
 
 export function createAdminAuth(deps: { secret: string; admins: AdminsService; tokens: AdminTokens }): AdminAuth {
   const passport = new Passport();
+  const signingKey = createSecretKey(Buffer.from(deps.secret, 'utf8'));
   passport.use(
     'admin-jwt',
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: deps.secret,
+        // jsonwebtoken verifies with a KeyObject ~40× faster than with a string (it would import
+        // the string on every call); the typings only name string | Buffer.
+        secretOrKey: signingKey as unknown as Buffer,
         algorithms: ['HS256'],
         audience: ADMIN_AUDIENCE,
         issuer: ISSUER,

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { HearthError } from '../../errors.js';
 import { safeEqual, sha256 } from '../../lib/hash.js';
@@ -27,13 +28,17 @@ export interface IssuedTokens {
 }
 
 export class AdminTokens {
+  private readonly key: KeyObject;
+
   constructor(
     private readonly system: AppStore,
     private readonly settings: AdminTokenSettings,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
+  }
 
   signAccess(admin: { id: string; email: string }, sessionId: string): string {
-    return jwt.sign({ email: admin.email, sid: sessionId, typ: 'admin' }, this.settings.secret, {
+    return jwt.sign({ email: admin.email, sid: sessionId, typ: 'admin' }, this.key, {
       algorithm: 'HS256',
       subject: admin.id,
       audience: ADMIN_AUDIENCE,
