@@ -342,15 +342,7 @@ class SqliteAppStore implements AppStore {
     change: (stored: StoredDocument) => StoredDocument,
     options: WriteOptions,
   ): StoredDocument {
-    assertCollectionName(collection);
-    assertId(id);
-    const info = this.s.catalog.find(this.appId, collection);
-    const row = info ? this.rowById(info, id, options.where) : undefined;
-    if (!info || !row) throw documentNotFound(collection, id);
-    const stored = JSON.parse(row.data) as StoredDocument;
-    if (options.expectedVersion !== undefined && options.expectedVersion !== stored.version) {
-      throw versionConflict(options.expectedVersion, stored.version);
-    }
+    const { info, row, stored } = this.storedForWrite(collection, id, options);
     const doc = change(stored);
     this.s.catalog.noteArrays(info, doc);
     try {
@@ -362,7 +354,12 @@ class SqliteAppStore implements AppStore {
     return doc;
   }
 
-  private deleteSync(collection: string, id: string, options: WriteOptions): StoredDocument {
+  /** The stored document a write applies to, after its `where` and `expectedVersion` preconditions. */
+  private storedForWrite(
+    collection: string,
+    id: string,
+    options: WriteOptions,
+  ): { info: CollectionInfo; row: Row; stored: StoredDocument } {
     assertCollectionName(collection);
     assertId(id);
     const info = this.s.catalog.find(this.appId, collection);
@@ -372,6 +369,11 @@ class SqliteAppStore implements AppStore {
     if (options.expectedVersion !== undefined && options.expectedVersion !== stored.version) {
       throw versionConflict(options.expectedVersion, stored.version);
     }
+    return { info, row, stored };
+  }
+
+  private deleteSync(collection: string, id: string, options: WriteOptions): StoredDocument {
+    const { info, row, stored } = this.storedForWrite(collection, id, options);
     this.s.statement(`DELETE FROM ${info.table} WHERE seq = ?`).run(row.seq);
     if (info.ftsTable) this.s.statement(`DELETE FROM ${info.ftsTable} WHERE rowid = ?`).run(row.seq);
     return stored;
