@@ -82,28 +82,35 @@ try {
       rows.push({ ...r, layer: 'store', engine: r.engine === 'mongodb' ? mongoLabel : r.engine });
     }
   }
+  const httpBenchmarks = [
+    { script: 'bench/http-documents.ts', args: (docs) => ['--docs', docs, '--ops', HTTP_OPS] },
+    // Sign-ups and logins cost an argon2id hash each (by design), so fewer of them.
+    { script: 'bench/http-auth.ts', args: () => ['--users', '200', '--ops', HTTP_OPS] },
+  ];
   for (const engine of HTTP ? ENGINES : []) {
     const docs = docsFor(engine, HTTP_DOCS);
-    console.error(`HTTP benchmark: ${engine}, ${docs} documents, ${HTTP_OPS} requests per operation…`);
-    const out = await runTsx(
-      join(root, 'bench/http-documents.ts'),
-      ['--docs', docs, '--ops', HTTP_OPS, '--concurrency', CONCURRENCY, '--engines', engine],
-      env,
-    );
-    // its table: | engine | operation | requests | req/s | p50 ms | p99 ms |
-    for (const line of out.split('\n')) {
-      const cells = line.split('|').map((c) => c.trim());
-      if (cells.length !== 8 || cells[1] !== engine) continue;
-      rows.push({
-        layer: 'http',
-        engine: engine === 'mongodb' ? mongoLabel : engine,
-        docs: Number(docs),
-        op: cells[2],
-        n: Number(cells[3]),
-        perSecond: Number(cells[4]),
-        p50: Number(cells[5]),
-        p99: Number(cells[6]),
-      });
+    for (const bench of httpBenchmarks) {
+      console.error(`HTTP benchmark ${bench.script}: ${engine}, ${HTTP_OPS} requests per operation…`);
+      const out = await runTsx(
+        join(root, bench.script),
+        [...bench.args(docs), '--concurrency', CONCURRENCY, '--engines', engine],
+        env,
+      );
+      // its table: | engine | operation | requests | req/s | p50 ms | p99 ms |
+      for (const line of out.split('\n')) {
+        const cells = line.split('|').map((c) => c.trim());
+        if (cells.length !== 8 || cells[1] !== engine) continue;
+        rows.push({
+          layer: 'http',
+          engine: engine === 'mongodb' ? mongoLabel : engine,
+          docs: bench.script.includes('documents') ? Number(docs) : '—',
+          op: cells[2],
+          n: Number(cells[3]),
+          perSecond: Number(cells[4]),
+          p50: Number(cells[5]),
+          p99: Number(cells[6]),
+        });
+      }
     }
   }
 } finally {
