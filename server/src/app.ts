@@ -24,6 +24,8 @@ import { appInfoRoutes } from './modules/apps/app-info.routes.js';
 import { createAuthModule, type AuthModule } from './modules/auth/auth.module.js';
 import type { LimiterFactory } from './modules/auth/rate-limits.js';
 import { createOutboxMailer } from './engines/mail/outbox.js';
+import { redisReadiness, type RedisClient } from './engines/redis/index.js';
+import { createLimiterFactory } from './engines/redis/limiters.js';
 import type { Mailer } from './ports/mail.js';
 import { createCollectionsModule, type CollectionsModule } from './modules/collections/collections.module.js';
 import type { DocumentEvents } from './modules/collections/events.js';
@@ -52,8 +54,10 @@ export interface AppDeps {
   mailer?: Mailer;
   /** Default sender of auth mails. */
   mailFrom?: string;
-  /** Shared rate-limit store (Redis) for the auth limits; default in memory. */
+  /** Shared rate-limit store for the auth and admin limits; default: built from `redis`. */
   authLimiters?: LimiterFactory;
+  /** The Redis connection (REDIS_URL): shared rate limits, and a /readyz check. */
+  redis?: RedisClient | null;
 }
 
 export interface Services {
@@ -85,7 +89,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   const keys = new KeysService(system, audit, now);
   const apps = new AppsService(deps.store, system, keys, audit, now);
   await Promise.all([audit.init(), admins.init(), keys.init()]);
-  const adminAuth = createAdminAuth({ secret: deps.secret, admins, tokens });
+  // Every limiter (auth and admin) comes from one factory: Redis when configured, else memory.
+  const limiters = deps.authLimiters ?? createLimiterFactory({ redis: deps.redis ?? null, logger: deps.logger });
+  const adminAuth = createAdminAuth({ secret: deps.secret, admins, tokens, limiters });
   const collections = createCollectionsModule({
     store: deps.store,
     audit,
@@ -104,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     publicUrl: deps.publicUrl,
     logger: deps.logger,
     now,
-    ...(deps.authLimiters ? { limiters: deps.authLimiters } : {}),
+    limiters,
     collections,
   });
   apps.onRemove(async (appId) => auth.forgetApp(appId));
@@ -132,7 +138,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
 
   const router = express.Router();
   mountRoutes(router, openapi, systemRoutes({
-    checks: [{ name: 'documentStore', engine: deps.store.engine, check: () => deps.store.ping() }, ...(deps.readiness ?? [])],
+    checks: [
+      { name: 'documentStore', engine: deps.store.engine, check: () => deps.store.ping() },
+      ...(deps.redis ? [redisReadiness(deps.redis)] : []),
+      ...(deps.readiness ?? []),
+    ],
     metrics: metrics?.registry ?? null,
     openapi,
     version: deps.version,

@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
 import { createMailer } from './engines/mail/index.js';
+import { closeRedis, connectRedis, redactUrl, type RedisClient } from './engines/redis/index.js';
 import { createDocumentStore } from './engines/registry.js';
 
 /**
@@ -34,6 +35,13 @@ async function main(): Promise<void> {
   if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
 
   const store = await createDocumentStore({ dataDir, mongodbUrl: config.MONGODB_URL, mongodbDb: config.MONGODB_DB });
+  let redis: RedisClient | null = null;
+  if (config.REDIS_URL) {
+    const connection = await connectRedis({ url: config.REDIS_URL, logger });
+    redis = connection.client;
+    if (connection.connected) logger.info({ redis: redactUrl(config.REDIS_URL) }, 'connected to redis: rate limits are shared across replicas');
+    else logger.warn({ redis: redactUrl(config.REDIS_URL) }, 'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background');
+  }
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const dashboardDir = config.DASHBOARD_DIR ? resolve(config.DASHBOARD_DIR) : join(here, '..', '..', 'dashboard', 'dist');
 
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
     dashboardDir,
     mailer: createMailer({ store, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }),
     mailFrom: config.MAIL_FROM,
+    redis,
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `  Hearth ${version} is running (document store: ${store.engine})`,
+      `  Hearth ${version} is running (document store: ${store.engine}${redis ? ', redis: shared rate limits' : ''})`,
       `  API          ${local}/v1`,
       `  Dashboard    ${local}/dashboard/${needsSetup ? '   ← open it to create the first admin' : ''}`,
       `  OpenAPI      ${local}/openapi.json`,
@@ -99,6 +108,8 @@ async function main(): Promise<void> {
       services.auth.auth
         .settle()
         .catch(() => undefined)
+        .then(() => (redis ? closeRedis(redis) : undefined))
+        .catch((err: unknown) => logger.error({ err }, 'error closing redis'))
         .then(() => store.close())
         .catch((err: unknown) => logger.error({ err }, 'error closing the document store'))
         .finally(() => {

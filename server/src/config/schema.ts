@@ -11,6 +11,17 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** redis:// or rediss://, a host, and at most a numeric database as the path. */
+function isRedisUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^\/?(\d+)?$/.test(url.pathname);
+}
+
 export const CONFIG_VARIABLES = {
   PORT: { schema: port.default(8080), help: 'TCP port the HTTP server listens on.', default: '8080' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), help: 'Interface to bind.', default: '0.0.0.0' },
@@ -51,6 +62,13 @@ export const CONFIG_VARIABLES = {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/, 'must be a valid database name').default('hearth'),
     help: 'Database name when MONGODB_URL is set.',
     default: 'hearth',
+  },
+  REDIS_URL: {
+    schema: z
+      .string()
+      .refine(isRedisUrl, 'must look like redis://[user:password@]host[:port][/db] (or rediss:// for TLS)')
+      .optional(),
+    help: 'Redis for shared state across replicas: rate limits (login, sign-up, admin login) count together on every replica. Without it, limits are per process. Needed when running more than one replica.',
   },
   BODY_LIMIT: {
     schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb').default('1mb'),

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startJongodb, type RunningServer } from '../servers/jongodb.js';
+import { startRedis } from '../servers/redis.js';
 
 /**
  * Starts every server the suites need, once per run, on free 127.0.0.1 ports, and stops them by
@@ -11,16 +12,25 @@ declare module 'vitest' {
     mongoUrl: string;
     /** A real mongod, when HEARTH_TEST_MONGODB_URL is set (e.g. docker compose); else null. */
     realMongoUrl: string | null;
+    /** A real redis-server (no persistence); a missing binary fails the run, never skips. */
+    redisUrl: string;
   }
 }
 
 let servers: RunningServer[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
-  const jongodb = await startJongodb();
-  servers.push(jongodb);
+  const started = await Promise.allSettled([startJongodb(), startRedis()]);
+  for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await teardown();
+    throw failed.reason;
+  }
+  const [jongodb, redis] = started.map((r) => (r as PromiseFulfilledResult<RunningServer>).value) as [RunningServer, RunningServer];
   project.provide('mongoUrl', jongodb.url);
   project.provide('realMongoUrl', process.env.HEARTH_TEST_MONGODB_URL || null);
+  project.provide('redisUrl', redis.url);
 }
 
 export async function teardown(): Promise<void> {

@@ -2,8 +2,9 @@ import { createSecretKey } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { HearthError } from '../../errors.js';
+import { memoryLimiters, type LimiterFactory } from '../auth/rate-limits.js';
 import { ADMIN_AUDIENCE, ISSUER, type AdminTokens } from './admin-tokens.js';
 import type { AdminsService } from './admins.service.js';
 
@@ -27,7 +28,13 @@ interface TokenPayload {
   typ?: string;
 }
 
-export function createAdminAuth(deps: { secret: string; admins: AdminsService; tokens: AdminTokens }): AdminAuth {
+export function createAdminAuth(deps: {
+  secret: string;
+  admins: AdminsService;
+  tokens: AdminTokens;
+  /** Where the login limits count (Redis shares them across replicas); default in memory. */
+  limiters?: LimiterFactory;
+}): AdminAuth {
   const passport = new Passport();
   const signingKey = createSecretKey(Buffer.from(deps.secret, 'utf8'));
   passport.use(
@@ -67,8 +74,9 @@ export function createAdminAuth(deps: { secret: string; admins: AdminsService; t
     })(req, res, next);
   };
 
-  const perIp = new RateLimiterMemory({ keyPrefix: 'admin_auth_ip', points: 30, duration: 15 * 60 });
-  const perEmail = new RateLimiterMemory({ keyPrefix: 'admin_auth_email', points: 10, duration: 15 * 60 });
+  const limiters = deps.limiters ?? memoryLimiters;
+  const perIp = limiters({ keyPrefix: 'admin_auth_ip', points: 30, duration: 15 * 60 });
+  const perEmail = limiters({ keyPrefix: 'admin_auth_email', points: 10, duration: 15 * 60 });
   const rateLimit: RequestHandler = async (req, _res, next) => {
     try {
       await perIp.consume(req.ip ?? 'unknown');

@@ -8,8 +8,9 @@ import { HearthError } from '../../errors.js';
  * - per account from any IP: ten times that, so one attacker cannot lock a user out from
  *   everywhere but a distributed guess still stops;
  * - per email address: mails sent (verification, reset, magic links), against mail bombing.
- * Limiters are in memory by default; `LimiterFactory` swaps in a shared store (Redis) so
- * replicas count together.
+ * Limiters are in memory by default; `LimiterFactory` swaps in a shared store (Redis, built by
+ * engines/redis/limiters.ts from REDIS_URL) so replicas count together. The admin login limits
+ * use the same factory.
  */
 export type LimiterFactory = (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
 
