@@ -5,7 +5,12 @@ import { assertRedisServerInstalled } from '../servers/redis.js';
 describe('REDIS_URL', () => {
   it('is optional and accepts redis:// and rediss:// URLs with a password and a database', () => {
     expect(loadConfig({}).REDIS_URL).toBeUndefined();
-    for (const url of ['redis://127.0.0.1:6379', 'redis://:secret@cache:6380/2', 'rediss://user:pw@cache.example.com', 'redis://cache']) {
+    for (const url of [
+      'redis://127.0.0.1:6379',
+      'redis://:secret@cache:6380/2',
+      'rediss://user:pw@cache.example.com',
+      'redis://cache',
+    ]) {
       expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
     }
   });

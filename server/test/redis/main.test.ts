@@ -28,7 +28,9 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -71,12 +73,19 @@ describe('main.ts with REDIS_URL', () => {
     expect(server.output()).toContain('redis: shared rate limits');
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { engines: Record<string, unknown> }).engines.redis).toEqual({ engine: 'redis', ok: true });
+    expect(((await ready.json()) as { engines: Record<string, unknown> }).engines.redis).toEqual({
+      engine: 'redis',
+      ok: true,
+    });
     const during = (await probe.client('LIST')) as string;
     expect(count(during)).toBe(count(before) + 1);
     server.child.kill('SIGTERM');
     expect(await exited(server.child)).toBe(0);
-    await until('the connection to close', async () => (count((await probe.client('LIST')) as string) === count(before) ? true : undefined), 5_000);
+    await until(
+      'the connection to close',
+      async () => (count((await probe.client('LIST')) as string) === count(before) ? true : undefined),
+      5_000,
+    );
   }, 60_000);
 
   it('starts without Redis reachable (warns, /readyz 503 naming redis) and picks it up when it comes', async () => {

@@ -30,11 +30,19 @@ function captureLogs(): { logger: Logger; lines: () => Array<{ level: number; ms
   });
   return {
     logger: pino({ level: 'info' }, stream),
-    lines: () => out.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }),
+    lines: () =>
+      out
+        .flatMap((l) => l.split('\n'))
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string }),
   };
 }
 
-async function secondInstance(w: AuthWorld, redis: Redis | null, logger: Logger = pino({ level: 'silent' })): Promise<Http> {
+async function secondInstance(
+  w: AuthWorld,
+  redis: Redis | null,
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<Http> {
   const built = await buildApp({
     store: w.h.store,
     logger,
@@ -57,7 +65,8 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15
 }
 
 /** A fresh client IP per scenario: the admin limits are keyed by IP and email, not by app. */
-const freshIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
+const freshIp = () =>
+  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
 
 describe.each(ENGINES)('rate limits shared through Redis [%s]', (engine) => {
   let w: AuthWorld;
@@ -97,7 +106,8 @@ describe.each(ENGINES)('rate limits shared through Redis [%s]', (engine) => {
     expect(single).toEqual([...Array(10).fill(401), 429, 429]);
     // Two instances, alternating: the same 10 × 401, then 429 on both, with Retry-After.
     const spread: number[] = [];
-    for (let i = 0; i < 10; i++) spread.push((await login(i % 2 ? b : w.h.http, ip, 'spread@example.com', `wrong ${i}`)).status);
+    for (let i = 0; i < 10; i++)
+      spread.push((await login(i % 2 ? b : w.h.http, ip, 'spread@example.com', `wrong ${i}`)).status);
     expect(spread).toEqual(Array(10).fill(401));
     for (const http of [w.h.http, b]) {
       const res = await login(http, ip, 'spread@example.com', PASSWORD);
@@ -121,7 +131,8 @@ describe.each(ENGINES)('rate limits shared through Redis [%s]', (engine) => {
       const c = await secondInstance(w, rc);
       const ip = freshIp();
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await login(i % 2 ? c : w.h.http, ip, `nobody${i}@example.com`, 'wrong password')).status);
+      for (let i = 0; i < 12; i++)
+        statuses.push((await login(i % 2 ? c : w.h.http, ip, `nobody${i}@example.com`, 'wrong password')).status);
       expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
     } finally {
       await w.patchSettings({ ipRequestsPer15Min: 300 });
@@ -172,7 +183,8 @@ describe.each(ENGINES)('rate limits shared through Redis [%s]', (engine) => {
     await w.signUp('control@example.com');
     const ip = freshIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i++) statuses.push((await login(i % 2 ? d : c, ip, 'control@example.com', `wrong ${i}`)).status);
+    for (let i = 0; i < 22; i++)
+      statuses.push((await login(i % 2 ? d : c, ip, 'control@example.com', `wrong ${i}`)).status);
     expect(statuses).toEqual([...Array(20).fill(401), 429, 429]);
     const ready = await c.get('/readyz').expect(200);
     expect(ready.body.engines.redis).toBeUndefined();
@@ -229,7 +241,10 @@ describe.each(ENGINES)('when Redis goes away [%s]', (engine) => {
     const onB = await login(b, ip, 'outage@example.com', PASSWORD);
     expect(onB.status, JSON.stringify(onB.body)).toBe(200);
     // Admin login answers too (no 500): a wrong password is a plain 401.
-    const admin = await w.h.http.post('/v1/admin/login').set('X-Forwarded-For', freshIp()).send({ email: 'nobody@example.com', password: 'wrong password' });
+    const admin = await w.h.http
+      .post('/v1/admin/login')
+      .set('X-Forwarded-For', freshIp())
+      .send({ email: 'nobody@example.com', password: 'wrong password' });
     expectError(admin, 401, 'unauthorized');
     // The fallback was logged (once), at warn level.
     const warnings = logs.lines().filter((l) => l.level === 40 && /insurance limiter/.test(l.msg));
@@ -241,7 +256,8 @@ describe.each(ENGINES)('when Redis goes away [%s]', (engine) => {
     await w.h.http.get('/readyz').expect(200);
     const ip2 = freshIp();
     const spread: number[] = [];
-    for (let i = 0; i < 11; i++) spread.push((await login(i % 2 ? b : w.h.http, ip2, 'back@example.com', `wrong ${i}`)).status);
+    for (let i = 0; i < 11; i++)
+      spread.push((await login(i % 2 ? b : w.h.http, ip2, 'back@example.com', `wrong ${i}`)).status);
     expect(spread).toEqual([...Array(10).fill(401), 429]);
     expect(await ra.keys('hearth:rl:*back@example.com*')).not.toHaveLength(0);
   }, 60_000);

@@ -27,7 +27,10 @@ export async function setup(project: TestProject): Promise<void> {
     await teardown();
     throw failed.reason;
   }
-  const [jongodb, redis] = started.map((r) => (r as PromiseFulfilledResult<RunningServer>).value) as [RunningServer, RunningServer];
+  const [jongodb, redis] = started.map((r) => (r as PromiseFulfilledResult<RunningServer>).value) as [
+    RunningServer,
+    RunningServer,
+  ];
   project.provide('mongoUrl', jongodb.url);
   project.provide('realMongoUrl', process.env.HEARTH_TEST_MONGODB_URL || null);
   project.provide('redisUrl', redis.url);

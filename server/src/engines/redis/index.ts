@@ -36,7 +36,10 @@ export function createRedisClient(options: Omit<ConnectRedisOptions, 'connectTim
   client.on('error', (err: Error) => {
     if (down) return;
     down = true;
-    logger.warn({ err: { message: err.message }, redis: redactUrl(options.url) }, 'redis unreachable: rate limits fall back to per-process memory until it is back');
+    logger.warn(
+      { err: { message: err.message }, redis: redactUrl(options.url) },
+      'redis unreachable: rate limits fall back to per-process memory until it is back',
+    );
   });
   client.on('ready', () => {
     if (down) logger.info({ redis: redactUrl(options.url) }, 'redis reachable again: rate limits are shared again');
