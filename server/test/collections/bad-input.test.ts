@@ -158,6 +158,8 @@ describe.each(ENGINES)('bad input [%s]', (engine) => {
       ['$expr', { filter: '{"$expr":{"$gt":["$n",1]}}' }, { operator: '$expr' }],
       ['$function', { filter: '{"n":{"$function":{}}}' }, { operator: '$function' }],
       ['unsafe regex', { filter: '{"title":{"$regex":"(a+)+$"}}' }, { operator: '$regex' }],
+      ['regex of repeated alternatives', { filter: '{"title":{"$regex":"^(.|.)*#$"}}' }, { operator: '$regex' }],
+      ['regex with lookahead', { filter: '{"title":{"$regex":"(?=a)b"}}' }, { operator: '$regex' }],
       ['malformed JSON filter', { filter: '{"n":' }, { reason: 'invalid_json' }],
       ['filter not an object', { filter: '[1,2]' }, { expected: 'object' }],
       ['$set as a filter path', { filter: '{"title":{"$set":1}}' }, { operator: '$set' }],

@@ -25,7 +25,7 @@ export type FieldCondition =
   | { op: 'gt' | 'gte' | 'lt' | 'lte'; value: string | number }
   | { op: 'in' | 'nin'; values: JsonValue[] }
   | { op: 'exists'; value: boolean }
-  /** `pattern` has passed the safe-regex check (regex.ts); flags is '' or 'i'. */
+  /** `pattern` has passed the regex checks (regex.ts: valid RE2, no explosive shapes); flags is '' or 'i'. */
   | { op: 'regex'; pattern: string; flags: '' | 'i' }
   | { op: 'all'; values: JsonValue[] }
   | { op: 'size'; value: number }
