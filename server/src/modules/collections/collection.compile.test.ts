@@ -64,6 +64,7 @@ describe('checkDefinition', () => {
           { name: 'd', type: 'integer', default: 'zero' },
           { name: 'e', type: 'string', enum: [1, 2] },
           { name: 'dt', type: 'date', min: 'yesterday' },
+          { name: 'h', type: 'string', hidden: true, searchable: true, unique: true },
         ],
         {
           indexes: [
@@ -91,6 +92,8 @@ describe('checkDefinition', () => {
       'fields.8.default': 'must be an integer',
       'fields.9.enum': 'must list strings',
       'fields.10.min': 'must be an ISO-8601 date',
+      'fields.11.searchable': 'cannot be combined with hidden',
+      'fields.11.unique': 'cannot be combined with hidden',
       'indexes.0.fields': 'missing is not a field of this collection',
       'indexes.1.name': 'duplicates index i',
       'indexes.1.fields': 'names a twice',

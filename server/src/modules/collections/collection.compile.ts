@@ -114,6 +114,10 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
       errors[`${at}.unique`] = `is not supported for ${field.type} fields`;
     if (field.searchable && !TEXT_TYPES.has(field.type))
       errors[`${at}.searchable`] = 'is only for string, email and url fields';
+    // $text would tell clients which documents hold a word in a field they may not read.
+    else if (field.searchable && field.hidden) errors[`${at}.searchable`] = 'cannot be combined with hidden';
+    // A unique violation would tell clients that some document holds the value.
+    if (field.unique && field.hidden) errors[`${at}.unique`] = 'cannot be combined with hidden';
     checkConstraints(field, at, errors);
     if (field.default !== undefined) {
       if (field.default === null) errors[`${at}.default`] = 'cannot be null (leave it out)';
