@@ -57,6 +57,22 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     return res.body as { id: string } & Record<string, unknown>;
   };
 
+  it('a caller may only point at documents it may read (an invisible target is "missing", like a made-up id)', async () => {
+    const hiddenOrg = await post('orgs', { name: 'Secret', visible: false });
+    const shownOrg = await post('orgs', { name: 'Open', visible: true });
+    const invisible = await w.h.http.post(w.docs('authors')).set(w.pk).send({ name: 'x', org: hiddenOrg.id });
+    const madeUp = await w.h.http.post(w.docs('authors')).set(w.pk).send({ name: 'x', org: 'nope-nope-nope' });
+    expect(expectError(invisible, 400, 'validation_failed')).toEqual(expectError(madeUp, 400, 'validation_failed'));
+    await w.h.http.post(w.docs('authors')).set(w.pk).send({ name: 'y', org: shownOrg.id }).expect(201);
+    // The schema itself (a secret key) may point anywhere.
+    await w.h.http.post(w.docs('authors')).set(w.sk).send({ name: 'z', org: hiddenOrg.id }).expect(201);
+    // Nothing was written by the refused requests.
+    const names = (await w.h.http.get(w.docs('authors')).set(w.sk).expect(200)).body.items.map(
+      (a: { name: string }) => a.name,
+    );
+    expect(names.sort()).toEqual(['y', 'z']);
+  });
+
   it('a relation must point to an existing document', async () => {
     const res = await w.h.http
       .post(w.docs('posts'))

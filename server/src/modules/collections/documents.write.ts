@@ -15,7 +15,7 @@ import { accessFilter, requireScope, visibleTo, type Caller } from './access.js'
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
 import type { CollectionRegistry } from './registry.js';
-import { assertRelationTargets, planDelete, type CascadeEffect } from './relations.js';
+import { assertRelationTargets, planDelete, type CascadeEffect, type TargetRule } from './relations.js';
 import { applyPatch, isEmptyPatch, parsePatch, touchedFields } from './update.apply.js';
 import { setOwn, validateDocument, validateTouched, validationFailed } from './validate.js';
 
@@ -118,13 +118,22 @@ export class DocumentsWriter {
     return this.deps.store.forApp(caller.appId);
   }
 
+  /** The caller's `get` rule on a relation's target collection (see relations.ts). */
+  private targetRule(caller: Caller): TargetRule {
+    return async (to) => {
+      if (caller.privileged) return undefined;
+      const target = await this.deps.registry.get(caller.appId, to);
+      return target ? accessFilter(caller, target, 'get', this.deps.now()) : null;
+    };
+  }
+
   async prepareCreate(caller: Caller, collection: string, body: unknown): Promise<PreparedWrite> {
     requireScope(caller, 'documents:write');
     const col = await this.deps.registry.require(caller.appId, collection);
     const taken = takeOwner(asObject(body), caller);
     const givenOwner = taken.owner;
     const data = validateWithOwner(col, taken);
-    await assertRelationTargets(this.app(caller), col, data);
+    await assertRelationTargets(this.app(caller), col, data, this.targetRule(caller));
     const owner = givenOwner !== undefined ? givenOwner : (caller.user?.id ?? null);
     if (!caller.privileged) {
       const now = this.deps.now();
@@ -172,14 +181,14 @@ export class DocumentsWriter {
         result = replacedData;
         touched = new Set([...Object.keys(replacedData), ...Object.keys(stored).filter((k) => !isSystem(k))]);
         writeData = replacedData;
-        await assertRelationTargets(store, col, replacedData);
+        await assertRelationTargets(store, col, replacedData, this.targetRule(caller));
       } else {
         result = applyPatch(stored, patch!);
         touched = touchedFields(patch!);
         const normalised = validateTouched(col, result, touched);
         for (const [k, v] of Object.entries(normalised)) setOwn(result, k, v);
         writeData = Object.fromEntries([...touched].filter((k) => Object.hasOwn(result, k)).map((k) => [k, result[k]]));
-        await assertRelationTargets(store, col, writeData);
+        await assertRelationTargets(store, col, writeData, this.targetRule(caller));
       }
     } catch (e) {
       // Errors that depend on the stored document must not reveal it to callers who cannot see it.

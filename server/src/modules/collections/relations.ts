@@ -8,7 +8,8 @@ import { validationFailed, newFieldErrors, type FieldErrors } from './validate.j
 /**
  * Referential integrity for relation fields.
  * - On write, every id in a relation field must name an existing document of the target
- *   collection (checked as the system: ids are unguessable, and the message says only "missing").
+ *   collection that the caller may read (its `get` rule; otherwise it is "missing", exactly like
+ *   an id that does not exist).
  * - On delete, each relation pointing at the deleted document applies its `onDelete`:
  *   `restrict` (default) refuses the delete with `conflict` while references exist, `cascade`
  *   deletes the referencing documents too (recursively), `setNull` clears the reference (null
@@ -27,11 +28,20 @@ const idsIn = (value: unknown): string[] =>
       ? value.filter((v): v is string => typeof v === 'string')
       : [];
 
-/** Checks the relation fields present in `data` (or only `fields`) point to existing documents. */
+/**
+ * The caller's read (`get`) rule on a target collection: undefined = no restriction (secret
+ * key, admin), null = nothing visible. A caller may only point at documents it may read, so a
+ * reference can neither probe for invisible ids nor pin another user's document (with
+ * `restrict`, a reference blocks its owner's delete).
+ */
+export type TargetRule = (targetCollection: string) => Promise<FilterNode | undefined | null>;
+
+/** Checks the relation fields present in `data` (or only `fields`) point to existing documents the caller may read. */
 export async function assertRelationTargets(
   store: AppStore,
   col: CompiledCollection,
   data: Record<string, unknown>,
+  targetRule: TargetRule,
   fields?: ReadonlySet<string>,
 ): Promise<void> {
   const errors: FieldErrors = newFieldErrors();
@@ -41,10 +51,12 @@ export async function assertRelationTargets(
     const ids = [...new Set(idsIn(value))];
     if (ids.length === 0) continue;
     const existing = new Set<string>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
+    const rule = await targetRule(rel.to);
+    for (let i = 0; i < ids.length && rule !== null; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
+      const byId: FilterNode = { op: 'field', path: 'id', conds: [{ op: 'in', values: chunk }] };
       const page = await store.find(rel.to, {
-        filter: { op: 'field', path: 'id', conds: [{ op: 'in', values: chunk }] },
+        filter: rule ? { op: 'and', children: [byId, rule] } : byId,
         limit: chunk.length,
         fields: ['id'],
       });
