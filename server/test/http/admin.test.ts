@@ -19,7 +19,9 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
     expect(res.body).toMatchObject({ user: { email: ADMIN.email }, expiresIn: 900 });
     expect(typeof res.body.accessToken).toBe('string');
     expect(res.body.user).not.toHaveProperty('passwordHash');
-    const again = await h.http.post('/v1/admin/setup').send({ email: 'other@example.com', password: 'another password' });
+    const again = await h.http
+      .post('/v1/admin/setup')
+      .send({ email: 'other@example.com', password: 'another password' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');
     expect((await h.http.get('/v1/admin/setup')).body).toEqual({ needed: false });
@@ -30,7 +32,9 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
 
   it('concurrent setups create exactly one admin', async () => {
     const results = await Promise.all(
-      [0, 1, 2, 3].map((i) => h.http.post('/v1/admin/setup').send({ email: `a${i}@example.com`, password: 'long enough pw' })),
+      [0, 1, 2, 3].map((i) =>
+        h.http.post('/v1/admin/setup').send({ email: `a${i}@example.com`, password: 'long enough pw' }),
+      ),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(3);
@@ -45,12 +49,42 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
 
   it('login: right password signs in; wrong password and unknown email get the same answer', async () => {
     await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
-    const ok = await h.http.post('/v1/admin/login').send({ email: 'OWNER@example.com', password: ADMIN.password }).expect(200);
+    const ok = await h.http
+      .post('/v1/admin/login')
+      .send({ email: 'OWNER@example.com', password: ADMIN.password })
+      .expect(200);
     expect(ok.body.user.email).toBe(ADMIN.email);
-    const wrong = await h.http.post('/v1/admin/login').send({ email: ADMIN.email, password: 'wrong password' }).expect(401);
-    const unknown = await h.http.post('/v1/admin/login').send({ email: 'ghost@example.com', password: 'wrong password' }).expect(401);
+    const wrong = await h.http
+      .post('/v1/admin/login')
+      .send({ email: ADMIN.email, password: 'wrong password' })
+      .expect(401);
+    const unknown = await h.http
+      .post('/v1/admin/login')
+      .send({ email: 'ghost@example.com', password: 'wrong password' })
+      .expect(401);
     expect(wrong.body).toEqual(unknown.body);
     expect(wrong.body.error.code).toBe('unauthorized');
+  });
+
+  it('login limits: failures lock one client out, not the admin; successful logins do not count', async () => {
+    const proxied = await startHarness(engine, { trustProxy: 'loopback' });
+    try {
+      await proxied.http.post('/v1/admin/setup').send(ADMIN).expect(201);
+      const login = (ip: string, password: string) =>
+        proxied.http.post('/v1/admin/login').set('X-Forwarded-For', ip).send({ email: ADMIN.email, password });
+      // 15 successful logins from one client: none counts against it.
+      for (let i = 0; i < 15; i++) expect((await login('203.0.113.1', ADMIN.password)).status).toBe(200);
+      // An attacker naming the admin's email from one client: 10 failures, then rate_limited…
+      const attacker: number[] = [];
+      for (let i = 0; i < 12; i++) attacker.push((await login('198.51.100.7', `wrong ${i}`)).status);
+      expect(attacker).toEqual([...Array(10).fill(401), 429, 429]);
+      // …even with the right password from that client now,
+      expect((await login('198.51.100.7', ADMIN.password)).status).toBe(429);
+      // while the admin, elsewhere, still signs in.
+      expect((await login('203.0.113.1', ADMIN.password)).status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('refresh rotates; reusing an old refresh token ends the session', async () => {
@@ -88,7 +122,10 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
     const claims = { sub: decoded.sub, sid: decoded.sid, typ: 'admin', email: ADMIN.email };
     const tokens = {
       forged: jwt.sign(claims, 'another-secret-another-secret-another', { audience: 'hearth:admin', issuer: 'hearth' }),
-      expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, { audience: 'hearth:admin', issuer: 'hearth' }),
+      expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, {
+        audience: 'hearth:admin',
+        issuer: 'hearth',
+      }),
       none: jwt.sign(claims, '', { algorithm: 'none', audience: 'hearth:admin', issuer: 'hearth' } as jwt.SignOptions),
       audience: jwt.sign(claims, TEST_SECRET, { audience: 'hearth:app', issuer: 'hearth' }),
       notAdmin: jwt.sign({ ...claims, typ: 'user' }, TEST_SECRET, { audience: 'hearth:admin', issuer: 'hearth' }),
@@ -105,8 +142,16 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
   it('admins can add and remove admins, not themselves; all audited', async () => {
     const setup = await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
     const auth = bearer(setup.body.accessToken);
-    const added = await h.http.post('/v1/admin/admins').set(auth).send({ email: 'second@example.com', password: 'second password' }).expect(201);
-    const dup = await h.http.post('/v1/admin/admins').set(auth).send({ email: 'SECOND@example.com', password: 'second password' }).expect(409);
+    const added = await h.http
+      .post('/v1/admin/admins')
+      .set(auth)
+      .send({ email: 'second@example.com', password: 'second password' })
+      .expect(201);
+    const dup = await h.http
+      .post('/v1/admin/admins')
+      .set(auth)
+      .send({ email: 'SECOND@example.com', password: 'second password' })
+      .expect(409);
     expect(dup.body.error.code).toBe('conflict');
     await h.http.post('/v1/admin/login').send({ email: 'second@example.com', password: 'second password' }).expect(200);
     await h.http.delete(`/v1/admin/admins/${setup.body.user.id}`).set(auth).expect(409);
@@ -119,7 +164,10 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
     expect(actions[0]).toBe('admin.delete');
     const filtered = await h.http.get('/v1/admin/audit?action=admin.create').set(auth).expect(200);
     expect(filtered.body.items).toHaveLength(1);
-    expect(filtered.body.items[0]).toMatchObject({ adminId: setup.body.user.id, target: { type: 'admin', id: added.body.id } });
+    expect(filtered.body.items[0]).toMatchObject({
+      adminId: setup.body.user.id,
+      target: { type: 'admin', id: added.body.id },
+    });
   });
 
   it('audit pages with a cursor and refuses a forged cursor', async () => {
@@ -128,7 +176,10 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
     const seen: string[] = [];
     let next: string | null = null;
     do {
-      const res: { body: { items: { id: string }[]; next: string | null } } = await h.http.get(`/v1/admin/audit?limit=2${next ? `&after=${next}` : ''}`).set(auth).expect(200);
+      const res: { body: { items: { id: string }[]; next: string | null } } = await h.http
+        .get(`/v1/admin/audit?limit=2${next ? `&after=${next}` : ''}`)
+        .set(auth)
+        .expect(200);
       seen.push(...res.body.items.map((e: { id: string }) => e.id));
       next = res.body.next;
     } while (next);

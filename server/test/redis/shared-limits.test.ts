@@ -139,14 +139,15 @@ describe.each(ENGINES)('rate limits shared through Redis [%s]', (engine) => {
     }
   });
 
-  it('shares the admin login limit per email (10 per 15 minutes) across instances', async () => {
+  it('shares the admin login limit per email and client (10 failures per 15 minutes) across instances', async () => {
     const email = `ghost-${newId().toLowerCase()}@example.com`;
+    const ip = freshIp();
     const statuses: number[] = [];
     let retryAfter: string | undefined;
     for (let i = 0; i < 12; i++) {
       const res = await (i % 2 ? b : w.h.http)
         .post('/v1/admin/login')
-        .set('X-Forwarded-For', freshIp())
+        .set('X-Forwarded-For', ip)
         .send({ email, password: 'wrong password' });
       statuses.push(res.status);
       if (res.status === 429) {

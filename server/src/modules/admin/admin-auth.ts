@@ -75,13 +75,29 @@ export function createAdminAuth(deps: {
   };
 
   const limiters = deps.limiters ?? memoryLimiters;
+  // Attempts are counted per IP, per (email, IP) and per email across all IPs, taken before the
+  // password is checked (so parallel guesses cannot slip past), and given back when the attempt
+  // succeeds: only failures accumulate. Keying the tight limit by (email, IP) means nobody can lock
+  // an admin out by merely naming their email; the per-email ceiling only stops distributed
+  // guessing (and existing sessions keep working meanwhile).
   const perIp = limiters({ keyPrefix: 'admin_auth_ip', points: 30, duration: 15 * 60 });
-  const perEmail = limiters({ keyPrefix: 'admin_auth_email', points: 10, duration: 15 * 60 });
-  const rateLimit: RequestHandler = async (req, _res, next) => {
+  const perEmailAndIp = limiters({ keyPrefix: 'admin_auth_email_ip', points: 10, duration: 15 * 60 });
+  const perEmail = limiters({ keyPrefix: 'admin_auth_email', points: 100, duration: 15 * 60 });
+  const rateLimit: RequestHandler = async (req, res, next) => {
     try {
-      await perIp.consume(req.ip ?? 'unknown');
+      const ip = req.ip ?? 'unknown';
+      await perIp.consume(ip);
       const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 320) : null;
-      if (email) await perEmail.consume(email);
+      if (email) {
+        await perEmailAndIp.consume(`${email}|${ip}`);
+        await perEmail.consume(email);
+      }
+      res.on('finish', () => {
+        if (res.statusCode >= 400) return;
+        const refunds: Promise<unknown>[] = [perIp.reward(ip)];
+        if (email) refunds.push(perEmailAndIp.delete(`${email}|${ip}`), perEmail.reward(email));
+        Promise.all(refunds).catch(() => undefined); // best effort: a lost refund only makes a limit stricter
+      });
       next();
     } catch (e) {
       if (e instanceof RateLimiterRes) {
