@@ -3,7 +3,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load.js';
+import { ConfigError, loadConfig, withoutCredentials } from './load.js';
 import { CONFIG_VARIABLES } from './schema.js';
 import { resolveSigningSecret } from './secret.js';
 
@@ -64,5 +64,21 @@ describe('signing secret', () => {
 
   it('the environment wins', () => {
     expect(resolveSigningSecret('x'.repeat(40), '/nonexistent')).toEqual({ secret: 'x'.repeat(40), source: 'environment' });
+  });
+});
+
+describe('bad values in error messages', () => {
+  it('never prints the credentials of a URL-like value', () => {
+    let message = '';
+    try {
+      loadConfig({ MONGODB_URL: 'mongodb://admin:hunter2@db:27017:bad', REDIS_URL: 'http://u:pw@host' });
+    } catch (e) {
+      message = String((e as Error).message);
+    }
+    expect(message).toMatch(/MONGODB_URL|REDIS_URL/);
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain(':pw@');
+    expect(withoutCredentials('redis://user:secret@host:6379/0')).toBe('redis://***@host:6379/0');
+    expect(withoutCredentials('plain value')).toBe('plain value');
   });
 });

@@ -30,10 +30,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'config');
-      const shown = name in input && !/SECRET|PASSWORD/.test(name) ? ` (got ${JSON.stringify(input[name])})` : '';
+      const shown =
+        name in input && !/SECRET|PASSWORD/.test(name) ? ` (got ${JSON.stringify(withoutCredentials(input[name]!))})` : '';
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
   }
   return result.data as Config;
+}
+
+/** A value as it may be printed: `user:password@` in anything URL-like is masked. */
+export function withoutCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
 }
