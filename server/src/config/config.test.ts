@@ -46,7 +46,7 @@ describe('configuration', () => {
 
   it('docs/configuration.md documents every variable and no unknown one', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../../docs/configuration.md'), 'utf8');
-    const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` +\|/gm)].map((m) => m[1]));
     expect([...documented].sort()).toEqual(Object.keys(CONFIG_VARIABLES).sort());
   });
 });
