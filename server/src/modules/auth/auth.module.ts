@@ -75,7 +75,7 @@ export function createAuthModule(deps: {
   /** For `onUserDelete` (unown / delete a deleted user's documents). */
   collections?: CollectionsModule;
 }): AuthModule {
-  const settings = new AuthSettingsService(deps.store, deps.now);
+  const settings = new AuthSettingsService(deps.store, deps.now, undefined, deps.logger);
   const keys = new SigningKeys(deps.store, deps.secret, deps.now);
   const sweepFailed = (err: unknown) => deps.logger.warn({ err }, 'auth: sweeping expired tokens failed');
   const generations = new AuthGenerations();

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { HearthError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
@@ -9,6 +10,11 @@ import { SETTINGS } from './auth.collections.js';
  * Per-app auth settings, kept in the app's own store (`_auth_settings`, one document). Admins
  * read and change them through `/v1/admin/apps/{app}/auth/settings`; every replica re-reads them
  * within a few seconds (short cache).
+ *
+ * Stored settings that no longer parse (edited by hand, written by another version) fail closed:
+ * the app's auth routes answer 500 `internal` (reason `auth_settings_invalid`) and the problem is
+ * logged, instead of silently running on the defaults (which open sign-up and anonymous sign-in).
+ * An admin PATCH still works and is checked against the stored document, so it can repair them.
  */
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -131,40 +137,79 @@ export function settingsView(settings: AuthSettings): AuthSettings {
   return { ...settings, oauth };
 }
 
+const settingsInvalid = () =>
+  new HearthError('internal', "This app's auth settings are invalid; an admin must correct them.", {
+    reason: 'auth_settings_invalid',
+  });
+
 export class AuthSettingsService {
-  private readonly cache = new Map<string, { settings: AuthSettings; until: number }>();
+  private readonly cache = new Map<string, { settings: AuthSettings | null; until: number }>();
 
   constructor(
     private readonly store: DocumentStore,
     private readonly now: () => Date,
     private readonly cacheMs = 3_000,
+    private readonly logger?: Logger,
   ) {}
 
+  /** The app's settings (defaults when none are stored); throws when the stored ones are invalid. */
   async get(appId: string): Promise<AuthSettings> {
     const t = this.now().getTime();
     const hit = this.cache.get(appId);
-    if (hit && hit.until > t) return hit.settings;
-    const doc = await this.store.forApp(appId).get(SETTINGS, 'settings');
-    const parsed = authSettingsSchema.safeParse(doc?.settings ?? {});
-    const settings = parsed.success ? parsed.data : DEFAULT_AUTH_SETTINGS;
+    if (hit && hit.until > t) {
+      if (!hit.settings) throw settingsInvalid();
+      return hit.settings;
+    }
+    const { settings, issues } = await this.load(appId);
     if (this.cache.size > 10_000) this.cache.clear();
+    // A failure is cached too: one log line per app per cache period, not one per request.
     this.cache.set(appId, { settings, until: t + this.cacheMs });
+    if (!settings) {
+      this.logger?.error(
+        { appId, issues },
+        'auth: the stored auth settings are invalid; refusing auth requests for this app until an admin corrects them',
+      );
+      throw settingsInvalid();
+    }
     return settings;
   }
 
+  private async load(
+    appId: string,
+  ): Promise<{ settings: AuthSettings | null; raw: unknown; issues: Record<string, string> }> {
+    const doc = await this.store.forApp(appId).get(SETTINGS, 'settings');
+    const raw = doc?.settings ?? {};
+    const parsed = authSettingsSchema.safeParse(raw);
+    if (parsed.success) return { settings: parsed.data, raw, issues: {} };
+    return {
+      settings: null,
+      raw,
+      issues: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message])),
+    };
+  }
+
   async update(appId: string, patch: AuthSettingsPatch): Promise<AuthSettings> {
-    const current = await this.get(appId);
+    // Invalid stored settings: the patch applies to what is stored, so it can repair it.
+    const loaded = await this.load(appId);
+    // (Unknown top-level keys are dropped: a PATCH could not name them to remove them.)
+    const current = (loaded.settings ??
+      Object.fromEntries(
+        Object.entries(loaded.raw && typeof loaded.raw === 'object' ? loaded.raw : {}).filter(([k]) =>
+          Object.hasOwn(authSettingsSchema.shape, k),
+        ),
+      )) as AuthSettings;
     const merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       if (key === 'passwordPolicy') {
-        merged[key] = { ...current.passwordPolicy, ...(value as object) };
+        merged[key] = { ...(current.passwordPolicy as object | undefined), ...(value as object) };
       } else if (key === 'oauth') {
         const next: Record<string, OidcProviderSettings> = {};
         for (const [name, p] of Object.entries(value as Record<string, OidcProviderSettings>)) {
           // A masked secret sent back unchanged keeps the stored one.
-          const secret = p.clientSecret === MASK ? current.oauth[name]?.clientSecret : p.clientSecret;
-          const key = p.applePrivateKey === MASK ? current.oauth[name]?.applePrivateKey : p.applePrivateKey;
+          const stored = (current.oauth as AuthSettings['oauth'] | undefined)?.[name];
+          const secret = p.clientSecret === MASK ? stored?.clientSecret : p.clientSecret;
+          const key = p.applePrivateKey === MASK ? stored?.applePrivateKey : p.applePrivateKey;
           next[name] = { ...p, clientSecret: secret, applePrivateKey: key };
           if (!secret) delete next[name].clientSecret;
           if (!key) delete next[name].applePrivateKey;
