@@ -24,7 +24,7 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
     op = await startOidc([callbackBase]);
     await w.patchSettings({
       oauth: { local: { issuer: op.issuer, clientId: op.client.clientId, clientSecret: op.client.clientSecret } },
-      redirectUrls: ['https://todos.test/after'],
+      redirectUrls: ['https://todos.test/after-sign-in'],
     });
   });
   afterAll(async () => {

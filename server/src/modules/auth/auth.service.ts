@@ -56,6 +56,18 @@ export interface AuthServiceDeps {
   now: () => Date;
 }
 
+/**
+ * How recent a sign-in must be for security-sensitive changes (setting a first password,
+ * enrolling or turning off MFA): the session's sign-in time, which a token refresh does not move.
+ */
+export const REAUTH_WINDOW_SECONDS = 10 * 60;
+
+const reauthenticationRequired = () =>
+  new HearthError('forbidden', 'Sign in again to do this: your sign-in is too old for a security change.', {
+    reason: 'reauthentication_required',
+    maxAgeSeconds: REAUTH_WINDOW_SECONDS,
+  });
+
 const wrongCredentials = () => new HearthError('unauthorized', 'The email or password is incorrect.');
 const disabled = () => new HearthError('forbidden', 'This account is disabled.', { reason: 'user_disabled' });
 
@@ -94,15 +106,13 @@ export class AuthService {
   async login(ctx: AuthContext, input: { email: string; password: string }): Promise<SignIn | MfaChallenge> {
     const s = await this.settings(ctx.appId);
     const email = normaliseEmail(input.email);
-    await this.d.limits.assertLoginAllowed(ctx.appId, email, ctx.ip, s);
+    // The attempt counts before the check (given back on success): parallel guesses all count.
+    await this.d.limits.beginLogin(ctx.appId, email, ctx.ip, s);
     const doc = await this.d.users.byEmail(ctx.appId, email);
     const hash = doc && typeof doc.passwordHash === 'string' ? doc.passwordHash : undefined;
     // Same work (one argon2 verification) whether or not the account exists.
     const ok = await verifyPassword(hash, input.password);
-    if (!doc || !ok) {
-      await this.d.limits.loginFailed(ctx.appId, email, ctx.ip, s);
-      throw wrongCredentials();
-    }
+    if (!doc || !ok) throw wrongCredentials();
     await this.d.limits.loginSucceeded(ctx.appId, email, ctx.ip, s);
     if (doc.disabledAt) throw disabled();
     if (s.requireVerifiedEmail && !doc.emailVerified) {
@@ -170,12 +180,16 @@ export class AuthService {
     if (doc.anonymous)
       throw new HearthError('forbidden', 'Anonymous users have no password: upgrade the account instead.');
     if (typeof doc.passwordHash === 'string') {
-      // A stolen access token must not become a way to guess the password.
-      await this.d.limits.assertLoginAllowed(ctx.appId, String(doc.login), ctx.ip, s);
-      if (!input.currentPassword || !(await verifyPassword(doc.passwordHash, input.currentPassword))) {
-        await this.d.limits.loginFailed(ctx.appId, String(doc.login), ctx.ip, s);
+      // The current password is the re-authentication. A stolen access token must not become a
+      // way to guess it: the check counts against the login lockout.
+      await this.d.limits.beginLogin(ctx.appId, String(doc.login), ctx.ip, s);
+      if (!input.currentPassword || !(await verifyPassword(doc.passwordHash, input.currentPassword)))
         throw new HearthError('unauthorized', 'The current password is incorrect.', { field: 'currentPassword' });
-      }
+      await this.d.limits.loginSucceeded(ctx.appId, String(doc.login), ctx.ip, s);
+    } else {
+      // No password yet (magic link, OAuth): setting one needs a recent sign-in, so a stolen
+      // access token cannot turn into a permanent password login.
+      await this.assertRecentAuth(ctx.appId, who);
     }
     this.assertPassword(s, input.newPassword, (doc.email as string | null) ?? null);
     await this.d.users.update(ctx.appId, doc.id, {
@@ -192,6 +206,9 @@ export class AuthService {
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (!doc.anonymous)
       throw new HearthError('conflict', 'This account already has an email.', { reason: 'not_anonymous' });
+    // An upgrade makes an email account: not while sign-up is closed.
+    if (!s.allowSignup)
+      throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
     const email = normaliseEmail(input.email);
     this.assertPassword(s, input.password, email);
     const updated = await this.d.users.update(
@@ -274,7 +291,7 @@ export class AuthService {
       },
     });
     await this.d.sessions.revokeAll(ctx.appId, doc.id, 'password_reset');
-    await this.d.limits.loginSucceeded(ctx.appId, String(doc.login), ctx.ip, s);
+    await this.d.limits.loginReset(ctx.appId, String(doc.login), ctx.ip, s);
   }
 
   /**
@@ -331,10 +348,38 @@ export class AuthService {
         profile: this.defaultProfile(s),
       });
     } else if (!doc.emailVerified) {
-      doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
+      doc = await this.emailProven(ctx.appId, doc);
     }
     if (doc.disabledAt) throw disabled();
     return this.finishFirstFactor(ctx, s, doc, ['email']);
+  }
+
+  /**
+   * The owner of an address proved it (a magic link, or an OAuth provider's verified email) and it
+   * lands on an account whose address was never verified. Whoever made that account did not prove
+   * the address, so nothing they set up may survive into the owner's account (no pre-account
+   * takeover): the password is cleared, every session ends, outstanding links, codes and MFA
+   * challenges are void, identities linked before and any MFA enrolment are dropped. The account
+   * (id, profile, documents it owns) is kept; then the address is marked verified.
+   */
+  async emailProven(appId: string, doc: StoredDocument): Promise<StoredDocument> {
+    if (doc.emailVerified) return doc;
+    const updated = await this.d.users.update(appId, doc.id, {
+      set: {
+        emailVerified: true,
+        passwordHash: null,
+        passwordChangedAt: this.d.now().toISOString(),
+        mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] },
+      },
+    });
+    await this.d.sessions.revokeAll(appId, doc.id, 'email_proven');
+    await this.d.oneTime.revokeFor(appId, doc.id, ['verify', 'reset', 'magic', 'mfa', 'oauth-code']);
+    await this.d.users.dropIdentities(appId, doc.id);
+    this.d.logger.info(
+      { appId, userId: doc.id },
+      'auth: a proven email claimed an unverified account; its credentials were reset',
+    );
+    return updated;
   }
 
   // ── TOTP MFA ────────────────────────────────────────────────────────
@@ -343,6 +388,7 @@ export class AuthService {
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (doc.anonymous) throw new HearthError('forbidden', 'Anonymous users cannot enrol MFA.');
     if (mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is already enabled; disable it first.');
+    await this.assertRecentAuth(ctx.appId, who);
     const enrolment = newTotp(ctx.appName, String(doc.email ?? doc.id));
     await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.totpPending': this.d.box.seal(enrolment.secret) } });
     return enrolment;
@@ -353,13 +399,12 @@ export class AuthService {
     const mfa = mfaOf(doc);
     const secret = mfa.totpPending ? this.d.box.open(mfa.totpPending) : null;
     if (!secret) throw new HearthError('conflict', 'Start TOTP enrolment first.');
-    await this.d.limits.assertMfaAllowed(ctx.appId, doc.id);
+    await this.assertRecentAuth(ctx.appId, who);
+    await this.d.limits.beginMfa(ctx.appId, doc.id);
     const step = matchTotp(secret, code, this.d.now());
-    if (step === null) {
-      await this.d.limits.mfaFailed(ctx.appId, doc.id);
-      throw new HearthError('unauthorized', 'The code is incorrect.', { field: 'code' });
-    }
-    const { codes, hashes } = newRecoveryCodes();
+    if (step === null) throw new HearthError('unauthorized', 'The code is incorrect.', { field: 'code' });
+    await this.d.limits.mfaSucceeded(ctx.appId, doc.id);
+    const { codes, hashes } = newRecoveryCodes(this.d.box);
     await this.d.users.update(
       ctx.appId,
       doc.id,
@@ -382,6 +427,7 @@ export class AuthService {
   async disableTotp(ctx: AuthContext, who: SignedIn, code: string): Promise<void> {
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (!mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is not enabled.');
+    await this.assertRecentAuth(ctx.appId, who);
     await this.checkSecondFactor(ctx, doc, code);
     await this.d.users.update(ctx.appId, doc.id, {
       set: { mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] } },
@@ -393,7 +439,7 @@ export class AuthService {
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (!mfaOf(doc).totp) throw new HearthError('conflict', 'TOTP is not enabled.');
     await this.checkSecondFactor(ctx, doc, code);
-    const { codes, hashes } = newRecoveryCodes();
+    const { codes, hashes } = newRecoveryCodes(this.d.box);
     await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.recoveryCodes': hashes } });
     return { recoveryCodes: codes };
   }
@@ -417,7 +463,8 @@ export class AuthService {
 
   /** Checks a TOTP or recovery code (each usable once); returns which it was. */
   private async checkSecondFactor(ctx: AuthContext, doc: StoredDocument, code: string): Promise<'totp' | 'recovery'> {
-    await this.d.limits.assertMfaAllowed(ctx.appId, doc.id);
+    // Counted before the check, given back on success: parallel guesses all count.
+    await this.d.limits.beginMfa(ctx.appId, doc.id);
     const mfa = mfaOf(doc);
     const secret = mfa.totp ? this.d.box.open(mfa.totp) : null;
     const trimmed = code.trim();
@@ -426,25 +473,32 @@ export class AuthService {
       if (step !== null && step > (mfa.totpLastStep ?? 0)) {
         try {
           await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.totpLastStep': step } }, doc.version);
+          await this.d.limits.mfaSucceeded(ctx.appId, doc.id);
           return 'totp';
         } catch (e) {
           if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
         }
       }
     } else {
-      const i = findRecoveryCode(mfa.recoveryCodes ?? [], trimmed);
+      const i = findRecoveryCode(this.d.box, mfa.recoveryCodes ?? [], trimmed);
       if (i >= 0) {
         const rest = (mfa.recoveryCodes ?? []).filter((_, j) => j !== i);
         try {
           await this.d.users.update(ctx.appId, doc.id, { set: { 'mfa.recoveryCodes': rest } }, doc.version);
+          await this.d.limits.mfaSucceeded(ctx.appId, doc.id);
           return 'recovery';
         } catch (e) {
           if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
         }
       }
     }
-    await this.d.limits.mfaFailed(ctx.appId, doc.id);
     throw new HearthError('unauthorized', 'The code is incorrect.', { field: 'code' });
+  }
+
+  /** Security-sensitive changes need a sign-in within REAUTH_WINDOW_SECONDS (not a refresh). */
+  private async assertRecentAuth(appId: string, who: SignedIn): Promise<void> {
+    const at = await this.d.sessions.authenticatedAt(appId, who.sessionId);
+    if (!at || at.getTime() < this.d.now().getTime() - REAUTH_WINDOW_SECONDS * 1000) throw reauthenticationRequired();
   }
 
   // ── shared pieces ───────────────────────────────────────────────────

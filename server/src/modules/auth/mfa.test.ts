@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../lib/hash.js';
 import { findRecoveryCode, matchTotp, newRecoveryCodes, newTotp, SecretBox, totpCode, TOTP_PERIOD } from './mfa.js';
 
 describe('TOTP', () => {
@@ -26,13 +27,31 @@ describe('TOTP', () => {
 });
 
 describe('recovery codes', () => {
+  const box = new SecretBox('s'.repeat(40));
   it('are distinct, stored as hashes, and matched forgivingly (case, spaces)', () => {
-    const { codes, hashes } = newRecoveryCodes();
+    const { codes, hashes } = newRecoveryCodes(box);
     expect(new Set(codes).size).toBe(10);
     expect(hashes.some((h) => codes.includes(h))).toBe(false);
-    expect(findRecoveryCode(hashes, codes[3]!)).toBe(3);
-    expect(findRecoveryCode(hashes, ` ${codes[3]!.toUpperCase()} `)).toBe(3);
-    expect(findRecoveryCode(hashes, 'aaaaa-aaaaa')).toBe(-1);
+    expect(findRecoveryCode(box, hashes, codes[3]!)).toBe(3);
+    expect(findRecoveryCode(box, hashes, ` ${codes[3]!.toUpperCase()} `)).toBe(3);
+    expect(findRecoveryCode(box, hashes, 'aaaaa-aaaaa')).toBe(-1);
+  });
+
+  it('are keyed by the server secret: not a bare SHA-256, and useless under another secret', () => {
+    const { codes, hashes } = newRecoveryCodes(box);
+    for (const [i, code] of codes.entries()) {
+      expect(hashes[i]).toMatch(/^h1:[0-9a-f]{64}$/);
+      expect(hashes[i]).not.toContain(sha256(code));
+    }
+    expect(findRecoveryCode(new SecretBox('t'.repeat(40)), hashes, codes[0]!)).toBe(-1);
+  });
+
+  it('still match codes stored by older versions as a bare SHA-256', () => {
+    const legacy = [sha256('abcde-fghjk'), sha256('mnpqr-stuvw')];
+    expect(findRecoveryCode(box, legacy, 'MNPQR-STUVW ')).toBe(1);
+    expect(findRecoveryCode(box, legacy, 'zzzzz-zzzzz')).toBe(-1);
+    // A keyed hash is never compared as a legacy one (nor the reverse).
+    expect(findRecoveryCode(box, [`h1:${sha256('abcde-fghjk')}`], 'abcde-fghjk')).toBe(-1);
   });
 });
 

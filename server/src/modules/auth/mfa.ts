@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { safeEqual, sha256 } from '../../lib/hash.js';
 
@@ -6,7 +6,9 @@ import { safeEqual, sha256 } from '../../lib/hash.js';
  * TOTP (RFC 6238: SHA-1, 6 digits, 30 s — what every authenticator app speaks) and recovery codes.
  * The TOTP secret is kept encrypted (AES-256-GCM, key derived from the server secret); a code is
  * accepted once (the last used time step is remembered) within ±1 step of clock drift. Recovery
- * codes are random, shown once and stored as SHA-256.
+ * codes are random, shown once and stored as an HMAC-SHA256 (`h1:<hex>`) under a key derived
+ * (HKDF) from the server secret, so a copy of the database alone does not let anyone search the
+ * ~50-bit code space offline. Codes stored by older versions as plain SHA-256 still match.
  */
 export const TOTP_PERIOD = 30;
 
@@ -39,24 +41,27 @@ export function totpCode(secretBase32: string, at: Date): string {
 
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-export function newRecoveryCodes(count = 10): { codes: string[]; hashes: string[] } {
+export function newRecoveryCodes(box: SecretBox, count = 10): { codes: string[]; hashes: string[] } {
   const codes: string[] = [];
   for (let i = 0; i < count; i++) {
     const bytes = randomBytes(10);
     const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]).join('');
     codes.push(`${chars.slice(0, 5)}-${chars.slice(5)}`);
   }
-  return { codes, hashes: codes.map(hashRecoveryCode) };
+  return { codes, hashes: codes.map((c) => box.recoveryCodeHash(c)) };
 }
 
-export const hashRecoveryCode = (code: string): string => sha256(code.trim().toLowerCase().replace(/\s+/g, ''));
+const normaliseRecoveryCode = (code: string): string => code.trim().toLowerCase().replace(/\s+/g, '');
 
 /** The index of the stored hash a recovery code matches (constant time per entry), or -1. */
-export function findRecoveryCode(hashes: readonly string[], code: string): number {
-  const h = hashRecoveryCode(code);
+export function findRecoveryCode(box: SecretBox, hashes: readonly string[], code: string): number {
+  const keyed = box.recoveryCodeHash(code);
+  // Written before recovery codes were keyed: a bare SHA-256 (replaced on regeneration).
+  const legacy = sha256(normaliseRecoveryCode(code));
   let found = -1;
   hashes.forEach((stored, i) => {
-    if (safeEqual(stored, h) && found === -1) found = i;
+    const match = stored.startsWith('h1:') ? safeEqual(stored, keyed) : safeEqual(stored, legacy);
+    if (match && found === -1) found = i;
   });
   return found;
 }
@@ -64,9 +69,16 @@ export function findRecoveryCode(hashes: readonly string[], code: string): numbe
 /** Encrypts small secrets at rest with a key derived from the server secret. */
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly recoveryKey: Buffer;
 
   constructor(serverSecret: string) {
     this.key = Buffer.from(hkdfSync('sha256', serverSecret, 'hearth:secret-box:v1', 'mfa', 32));
+    this.recoveryKey = Buffer.from(hkdfSync('sha256', serverSecret, 'hearth:secret-box:v1', 'recovery-codes', 32));
+  }
+
+  /** A recovery code as stored: `h1:` + HMAC-SHA256 (derived key) of the normalised code. */
+  recoveryCodeHash(code: string): string {
+    return `h1:${createHmac('sha256', this.recoveryKey).update(normaliseRecoveryCode(code)).digest('hex')}`;
   }
 
   seal(plain: string): string {

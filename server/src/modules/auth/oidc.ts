@@ -208,8 +208,9 @@ export class OidcService {
     let doc: StoredDocument | null = null;
     if (claims.email && claims.emailVerified) {
       doc = await this.d.users.byEmail(ctx.appId, claims.email);
-      if (doc && !doc.emailVerified)
-        doc = await this.d.users.update(ctx.appId, doc.id, { set: { emailVerified: true } });
+      // The provider proved the address; whoever made an unverified account with it did not: their
+      // password, sessions, links and MFA are wiped before the owner gets in (auth.emailProven).
+      if (doc && !doc.emailVerified) doc = await this.d.auth.emailProven(ctx.appId, doc);
     }
     if (!doc) {
       if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.');
@@ -292,10 +293,19 @@ function redirectAllowed(s: AuthSettings, redirectTo: string): boolean {
     return false;
   }
   if (target.protocol !== 'https:' && target.protocol !== 'http:') return false;
-  return s.redirectUrls.some((allowed) => {
-    const a = new URL(allowed);
-    return a.origin === target.origin && target.pathname.startsWith(a.pathname);
-  });
+  if (target.username || target.password) return false;
+  return s.redirectUrls.some((allowed) => redirectMatches(new URL(allowed), target));
+}
+
+/**
+ * An allowed redirect URL matches the same origin and either the same path or a path under it
+ * as a directory: `https://app.test/after` allows `/after` and `/after/x`, not `/afterlife`;
+ * `https://app.test` (path `/`) allows the whole origin. The query string is the caller's.
+ */
+export function redirectMatches(allowed: URL, target: URL): boolean {
+  if (allowed.origin !== target.origin) return false;
+  const dir = allowed.pathname.endsWith('/') ? allowed.pathname : `${allowed.pathname}/`;
+  return target.pathname === allowed.pathname || target.pathname.startsWith(dir);
 }
 
 /** Apple's client secret: an ES256 JWT signed with the team's private key, valid for an hour. */

@@ -7,7 +7,10 @@ import { HearthError } from '../../errors.js';
  * - per account and IP: failed logins (`maxFailedLogins`, then locked for `lockoutSeconds`);
  * - per account from any IP: ten times that, so one attacker cannot lock a user out from
  *   everywhere but a distributed guess still stops;
- * - per email address: mails sent (verification, reset, magic links), against mail bombing.
+ * - per email address: mails sent (verification, reset, magic links), against mail bombing;
+ * - per user: MFA codes (5 per 5 minutes).
+ * Attempts are counted *before* the password or code is checked and given back on success, so
+ * guesses sent in parallel cannot all pass a check that only reads the counters.
  * Limiters are in memory by default; `LimiterFactory` swaps in a shared store (Redis, built by
  * engines/redis/limiters.ts from REDIS_URL) so replicas count together. The admin login limits
  * use the same factory.
@@ -52,29 +55,49 @@ export class AuthRateLimits {
     await consume(this.limiter('ip', s.ipRequestsPer15Min, 15 * 60), `${appId}:${ip}`);
   }
 
-  /** Throws rate_limited while the account is locked for this IP (or for everyone). */
-  async assertLoginAllowed(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
-    const [pair, acct] = await Promise.all([
-      this.limiter('fail_pair', s.maxFailedLogins, s.lockoutSeconds).get(`${appId}:${account}:${ip}`),
-      this.limiter('fail_acct', s.maxFailedLogins * 10, s.lockoutSeconds).get(`${appId}:${account}`),
-    ]);
-    for (const [res, points] of [
-      [pair, s.maxFailedLogins],
-      [acct, s.maxFailedLogins * 10],
-    ] as const) {
-      if (res && res.consumedPoints >= points) throw rateLimited(res.msBeforeNext);
+  /**
+   * One login attempt (or current-password check) against an account, counted *before* the
+   * password is checked: it takes a failed-login point per account+IP and per account, and throws
+   * rate_limited when either is used up. Parallel guesses therefore each take a point and cannot
+   * all get past the check. A success gives the points back (`loginSucceeded`); a failure keeps
+   * them. A request refused for this IP takes nothing from the account-wide count, so one IP cannot
+   * lock the account for everyone.
+   */
+  async beginLogin(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
+    const pairKey = `${appId}:${account}:${ip}`;
+    await consume(this.pair(s), pairKey);
+    try {
+      await consume(this.account(s), `${appId}:${account}`);
+    } catch (e) {
+      await this.pair(s)
+        .reward(pairKey, 1)
+        .catch(() => undefined);
+      throw e;
     }
   }
 
-  async loginFailed(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
+  /** The password was right: the pair's count starts over and the account-wide point comes back. */
+  async loginSucceeded(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
     await Promise.all([
-      this.limiter('fail_pair', s.maxFailedLogins, s.lockoutSeconds).penalty(`${appId}:${account}:${ip}`, 1),
-      this.limiter('fail_acct', s.maxFailedLogins * 10, s.lockoutSeconds).penalty(`${appId}:${account}`, 1),
+      this.pair(s).delete(`${appId}:${account}:${ip}`),
+      this.account(s).reward(`${appId}:${account}`, 1),
     ]);
   }
 
-  async loginSucceeded(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
-    await this.limiter('fail_pair', s.maxFailedLogins, s.lockoutSeconds).delete(`${appId}:${account}:${ip}`);
+  /** After a password reset: the account's counts start over (its owner proved the address). */
+  async loginReset(appId: string, account: string, ip: string, s: LoginLimitSettings): Promise<void> {
+    await Promise.all([
+      this.pair(s).delete(`${appId}:${account}:${ip}`),
+      this.account(s).delete(`${appId}:${account}`),
+    ]);
+  }
+
+  private pair(s: LoginLimitSettings): RateLimiterAbstract {
+    return this.limiter('fail_pair', s.maxFailedLogins, s.lockoutSeconds);
+  }
+
+  private account(s: LoginLimitSettings): RateLimiterAbstract {
+    return this.limiter('fail_acct', s.maxFailedLogins * 10, s.lockoutSeconds);
   }
 
   /** Whether one more mail may go to this address now (5 per hour); never throws. */
@@ -88,14 +111,16 @@ export class AuthRateLimits {
     }
   }
 
-  /** Wrong MFA codes: 5 per user per 5 minutes, then rate_limited. */
-  async assertMfaAllowed(appId: string, userId: string): Promise<void> {
-    const res = await this.limiter('mfa', 5, 300).get(`${appId}:${userId}`);
-    if (res && res.consumedPoints >= 5) throw rateLimited(res.msBeforeNext);
+  /**
+   * One MFA code check for a user, counted before the code is checked (5 per user per 5 minutes,
+   * then rate_limited), so parallel guesses cannot all get in. `mfaSucceeded` gives it back.
+   */
+  async beginMfa(appId: string, userId: string): Promise<void> {
+    await consume(this.limiter('mfa', 5, 300), `${appId}:${userId}`);
   }
 
-  async mfaFailed(appId: string, userId: string): Promise<void> {
-    await this.limiter('mfa', 5, 300).penalty(`${appId}:${userId}`, 1);
+  async mfaSucceeded(appId: string, userId: string): Promise<void> {
+    await this.limiter('mfa', 5, 300).reward(`${appId}:${userId}`, 1);
   }
 }
 

@@ -12,7 +12,11 @@ import type { SigningKeys } from './signing-keys.js';
  * - Access token: HS256 JWT with a `kid` header (signing-keys.ts), audience `hearth:app:<appId>`,
  *   `sub` the user, `sid` the session, `typ: "user"`; `imp` names the admin when impersonated.
  * - Refresh token: `<sessionId>.<secret>`, the secret stored only as SHA-256. Every refresh
- *   rotates it; presenting a superseded secret revokes the session (the token was copied).
+ *   rotates it; presenting a *superseded* secret (one of the last few this session issued)
+ *   revokes the session (the token was copied). Any other wrong secret is only refused, so
+ *   knowing a session id (the `sid` claim) is not enough to end someone's session.
+ * - `authenticatedAt`: when the user signed in to start the session; a refresh does not move it
+ *   (security-sensitive changes ask for a recent one).
  */
 export const USER_ISSUER = 'hearth';
 export const appAudience = (appId: string) => `hearth:app:${appId}`;
@@ -53,6 +57,9 @@ export interface IssuedTokens {
   refreshToken: string;
   expiresIn: number;
 }
+
+/** How many superseded refresh secrets a session remembers (to tell a copied token from a guess). */
+const SUPERSEDED_KEPT = 5;
 
 const invalidRefresh = () => new HearthError('unauthorized', 'The refresh token is invalid or expired.');
 
@@ -124,6 +131,8 @@ export class Sessions {
       data: {
         userId: user.id,
         tokenHash: sha256(secret),
+        previousHashes: [],
+        authenticatedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + ttl.refresh * 1000).toISOString(),
         lastUsedAt: now.toISOString(),
         revokedAt: null,
@@ -152,8 +161,8 @@ export class Sessions {
   }
 
   /**
-   * Rotates a refresh token. `loadUser` returns the (enabled) user or null. A secret that does
-   * not match the live one revokes the whole session.
+   * Rotates a refresh token. `loadUser` returns the (enabled) user or null. A superseded secret
+   * (already rotated away) revokes the whole session; an unknown one is only refused.
    */
   async refresh(
     appId: string,
@@ -174,8 +183,10 @@ export class Sessions {
     const app = this.store.forApp(appId);
     const session = await app.get(SESSIONS, sessionId);
     if (!session || session.revokedAt) throw invalidRefresh();
-    if (!safeEqual(sha256(secret), String(session.tokenHash))) {
-      await this.revoke(appId, sessionId, 'reuse');
+    const presented = sha256(secret);
+    if (!safeEqual(presented, String(session.tokenHash))) {
+      const previous = Array.isArray(session.previousHashes) ? (session.previousHashes as string[]) : [];
+      if (previous.some((h) => safeEqual(presented, String(h)))) await this.revoke(appId, sessionId, 'reuse');
       throw invalidRefresh();
     }
     const now = this.now().toISOString();
@@ -187,7 +198,16 @@ export class Sessions {
       await app.update(
         SESSIONS,
         sessionId,
-        { set: { tokenHash: sha256(next), lastUsedAt: now } },
+        {
+          set: {
+            tokenHash: sha256(next),
+            previousHashes: [
+              String(session.tokenHash),
+              ...(Array.isArray(session.previousHashes) ? (session.previousHashes as string[]) : []),
+            ].slice(0, SUPERSEDED_KEPT),
+            lastUsedAt: now,
+          },
+        },
         { expectedVersion: session.version },
       );
     } catch (e) {
@@ -216,6 +236,15 @@ export class Sessions {
     const session = await this.store.forApp(appId).get(SESSIONS, sessionId);
     if (!session || session.revokedAt || String(session.expiresAt) <= this.now().toISOString()) return null;
     return session;
+  }
+
+  /** When the user signed in to start a live session (not moved by refreshes), or null. */
+  async authenticatedAt(appId: string, sessionId: string): Promise<Date | null> {
+    const session = await this.live(appId, sessionId);
+    if (!session) return null;
+    // Sessions started before the field existed: their creation is their sign-in.
+    const at = new Date(String(session.authenticatedAt ?? session.createdAt));
+    return Number.isNaN(at.getTime()) ? null : at;
   }
 
   async revoke(appId: string, sessionId: string, reason = 'logout'): Promise<void> {

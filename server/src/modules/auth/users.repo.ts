@@ -159,6 +159,17 @@ export class UsersRepo {
     }
   }
 
+  /** Deletes the OAuth identities linked to a user (they stop signing in to this account). */
+  async dropIdentities(appId: string, userId: string): Promise<number> {
+    const app = this.store.forApp(appId);
+    const page = await app.find(IDENTITIES, {
+      filter: { op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] },
+      limit: 1000,
+    });
+    for (const doc of page.items) await app.delete(IDENTITIES, doc.id).catch(() => undefined);
+    return page.items.length;
+  }
+
   async remove(appId: string, id: string): Promise<void> {
     const doc = await this.store.forApp(appId).delete(USERS, id);
     this.changed(appId);
