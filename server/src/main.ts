@@ -42,6 +42,12 @@ async function main(): Promise<void> {
     if (connection.connected) logger.info({ redis: redactUrl(config.REDIS_URL) }, 'connected to redis: rate limits are shared across replicas');
     else logger.warn({ redis: redactUrl(config.REDIS_URL) }, 'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background');
   }
+  if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {
+    // The outbox keeps every mail, live reset, magic-link and verification links included, in the store.
+    logger.warn(
+      'SMTP_URL is not set: mail goes to the outbox engine, which stores every message (with live password-reset, magic-link and verification tokens) in the database, readable by admins and by anyone with database access. Set SMTP_URL in production (docs/configuration.md).',
+    );
+  }
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const dashboardDir = config.DASHBOARD_DIR ? resolve(config.DASHBOARD_DIR) : join(here, '..', '..', 'dashboard', 'dist');
 

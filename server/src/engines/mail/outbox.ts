@@ -8,6 +8,10 @@ export const OUTBOX = '_outbox';
 /**
  * The embedded mail engine: nothing leaves the machine; every message is kept in the app's own
  * store (`_outbox`) where the dashboard shows it. Good for development and for tests.
+ *
+ * Not for production: the stored messages hold live one-time links (password reset, magic link,
+ * verification) in plaintext, so anyone who can read the outbox or the database can use them
+ * until they expire. main.ts warns at startup when NODE_ENV=production and SMTP_URL is unset.
  */
 export function createOutboxMailer(options: { store: DocumentStore; from: string }): Mailer {
   return {
