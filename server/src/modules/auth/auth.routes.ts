@@ -111,7 +111,7 @@ export function authRoutes(deps: {
       ...key,
       method: 'post',
       path: `${base}/refresh`,
-      summary: 'Rotate a refresh token for new tokens (a reused one ends the session)',
+      summary: 'Rotate a refresh token for new tokens (a superseded one ends the session)',
       tag: TAG,
       params: appParams,
       body: refreshBody,
@@ -160,7 +160,11 @@ export function authRoutes(deps: {
       tag: TAG,
       params: appParams,
       body: passwordBody,
-      responses: { 204: { description: 'Changed' } },
+      responses: {
+        204: { description: 'Changed' },
+        401: { description: 'The current password is incorrect' },
+        403: { description: 'No password yet and signed in too long ago (`reauthentication_required`): sign in again' },
+      },
       handler: async ({ body, req }) => {
         await auth.changePassword(authContext(req), signedIn(req), body);
         return { status: 204 };
@@ -174,7 +178,10 @@ export function authRoutes(deps: {
       tag: TAG,
       params: appParams,
       body: upgradeBody,
-      responses: { 200: { description: 'Signed in as the upgraded user', schema: signIn } },
+      responses: {
+        200: { description: 'Signed in as the upgraded user', schema: signIn },
+        403: { description: 'Sign-up is closed (`signup_disabled`)' },
+      },
       handler: async ({ body, req }) => ({ body: await auth.upgrade(authContext(req), signedIn(req), body) }),
     }),
     defineRoute({
@@ -300,7 +307,10 @@ export function authRoutes(deps: {
       summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for the authenticator app',
       tag: TAG,
       params: appParams,
-      responses: { 200: { description: 'The secret', schema: z.object({ secret: z.string(), uri: z.string() }) } },
+      responses: {
+        200: { description: 'The secret', schema: z.object({ secret: z.string(), uri: z.string() }) },
+        403: { description: 'Signed in too long ago (`reauthentication_required`): sign in again' },
+      },
       handler: async ({ req }) => ({ body: await auth.enrolTotp(authContext(req), signedIn(req)) }),
     }),
     defineRoute({
@@ -311,7 +321,10 @@ export function authRoutes(deps: {
       tag: TAG,
       params: appParams,
       body: codeBody,
-      responses: { 200: { description: 'Recovery codes', schema: z.object({ recoveryCodes: z.array(z.string()) }) } },
+      responses: {
+        200: { description: 'Recovery codes', schema: z.object({ recoveryCodes: z.array(z.string()) }) },
+        403: { description: 'Signed in too long ago (`reauthentication_required`): sign in again' },
+      },
       handler: async ({ body, req }) => ({ body: await auth.activateTotp(authContext(req), signedIn(req), body.code) }),
     }),
     defineRoute({
@@ -337,7 +350,10 @@ export function authRoutes(deps: {
       tag: TAG,
       params: appParams,
       body: codeBody,
-      responses: { 204: { description: 'Turned off' } },
+      responses: {
+        204: { description: 'Turned off' },
+        403: { description: 'Signed in too long ago (`reauthentication_required`): sign in again' },
+      },
       handler: async ({ body, req }) => {
         await auth.disableTotp(authContext(req), signedIn(req), body.code);
         return { status: 204 };
