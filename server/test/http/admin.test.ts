@@ -109,6 +109,17 @@ describe.each(ENGINES)('admins and sessions [%s]', (engine) => {
     expect(missing.body.error.code).toBe('validation_failed');
   });
 
+  it('a guessed secret for a known session id gets 401 and leaves the session alive', async () => {
+    const setup = await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
+    const sessionId = String(setup.body.refreshToken).split('.')[0];
+    await h.http
+      .post('/v1/admin/refresh')
+      .send({ refreshToken: `${sessionId}.guessed-secret` })
+      .expect(401);
+    await h.http.get('/v1/admin/me').set('Authorization', `Bearer ${setup.body.accessToken}`).expect(200);
+    await h.http.post('/v1/admin/refresh').send({ refreshToken: setup.body.refreshToken }).expect(200);
+  });
+
   it('logout ends the session at once', async () => {
     const setup = await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
     await h.http.post('/v1/admin/logout').set(bearer(setup.body.accessToken)).expect(204);

@@ -47,7 +47,10 @@ export class AdminTokens {
     });
   }
 
-  async startSession(admin: { id: string; email: string }, meta: { ip?: string | null; userAgent?: string | null }): Promise<IssuedTokens> {
+  async startSession(
+    admin: { id: string; email: string },
+    meta: { ip?: string | null; userAgent?: string | null },
+  ): Promise<IssuedTokens> {
     const secret = randomToken();
     const sessionId = newId();
     const expiresAt = new Date(this.settings.now().getTime() + this.settings.refreshTtlSeconds * 1000).toISOString();
@@ -70,7 +73,10 @@ export class AdminTokens {
   }
 
   /** Rotates a refresh token; returns the admin id and the new tokens. */
-  async refresh(refreshToken: string, loadAdmin: (id: string) => Promise<{ id: string; email: string } | null>): Promise<{
+  async refresh(
+    refreshToken: string,
+    loadAdmin: (id: string) => Promise<{ id: string; email: string } | null>,
+  ): Promise<{
     adminId: string;
     tokens: IssuedTokens;
   }> {
@@ -79,9 +85,13 @@ export class AdminTokens {
     if (!sessionId || !secret || extra !== undefined || sessionId.length > 64) throw invalid();
     const session = await this.system.get(SESSIONS, sessionId).catch(() => null);
     if (!session || session.revokedAt) throw invalid();
-    if (!safeEqual(sha256(secret), String(session.tokenHash))) {
-      // A superseded (or forged) secret for a live session: treat it as theft and end the session.
-      await this.revoke(sessionId);
+    const presented = sha256(secret);
+    if (!safeEqual(presented, String(session.tokenHash))) {
+      // A superseded secret (one this session really issued before) is a stolen token being
+      // replayed: end the session. Any other secret is a guess, and only gets 401: knowing a
+      // session id (it is in every access token) must not be enough to end the session.
+      const superseded = Array.isArray(session.previousHashes) ? (session.previousHashes as string[]) : [];
+      if (superseded.some((hash) => safeEqual(presented, hash))) await this.revoke(sessionId);
       throw invalid();
     }
     if (String(session.expiresAt) <= this.settings.now().toISOString()) throw invalid();
@@ -89,7 +99,16 @@ export class AdminTokens {
     if (!admin) throw invalid();
     const next = randomToken();
     try {
-      await this.system.update(SESSIONS, sessionId, { set: { tokenHash: sha256(next) } }, { expectedVersion: session.version });
+      const previousHashes = [
+        presented,
+        ...(Array.isArray(session.previousHashes) ? (session.previousHashes as string[]) : []),
+      ].slice(0, 5);
+      await this.system.update(
+        SESSIONS,
+        sessionId,
+        { set: { tokenHash: sha256(next), previousHashes } },
+        { expectedVersion: session.version },
+      );
     } catch (e) {
       // Two refreshes raced with the same token: only one wins, the other is a reuse.
       if (e instanceof HearthError && e.code === 'conflict') {
