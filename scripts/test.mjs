@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test suite: build every package (the end-to-end tests run the built server and
-// dashboard), type-check, then run unit, integration, conformance and end-to-end suites with
+// dashboard), type-check, lint, then run unit, integration, conformance and end-to-end suites with
 // vitest. The servers the tests need (the MongoDB-wire test server, …) are started by the test
 // setup itself. Ends with one summary line: "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
@@ -28,21 +28,34 @@ function step(title, cmd, cmdArgs, options = {}) {
 if (!args.includes('--no-build')) {
   if (!step('build (sdk, dashboard, server)', 'pnpm', ['run', 'build'])) process.exit(1);
   if (!step('type-check', 'pnpm', ['-r', 'run', 'typecheck'])) process.exit(1);
+  if (!step('lint (eslint, prettier --check)', 'pnpm', ['run', 'lint'])) process.exit(1);
 }
 
 const reportDir = join(root, '.test-tmp');
 mkdirSync(reportDir, { recursive: true });
 const report = join(reportDir, 'vitest.json');
 rmSync(report, { force: true });
-const vitestArgs = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args.filter((a) => a !== '--no-build')];
-const ok = step('tests (unit, integration, conformance, end-to-end)', 'pnpm', vitestArgs, { cwd: join(root, 'server') });
+const vitestArgs = [
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...args.filter((a) => a !== '--no-build'),
+];
+const ok = step('tests (unit, integration, conformance, end-to-end)', 'pnpm', vitestArgs, {
+  cwd: join(root, 'server'),
+});
 
 let summary = 'tests: 0 passed, 1 failed, 0 skipped';
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // Failed tests, plus files that failed before running any test (an import error, a crash).
-  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+  ).length;
   const failed = (r.numFailedTests ?? 0) + brokenFiles + (ok || r.numFailedTests > 0 || brokenFiles > 0 ? 0 : 1);
   summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
 }

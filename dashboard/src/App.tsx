@@ -22,8 +22,14 @@ export function App() {
   const [ready, setReady] = useState<boolean | null>(null);
 
   useEffect(() => {
-    api<{ needed: boolean }>('GET', '/v1/admin/setup').then((r) => setSetupNeeded(r.needed), () => setSetupNeeded(null));
-    fetch('/readyz').then((r) => setReady(r.ok), () => setReady(false));
+    api<{ needed: boolean }>('GET', '/v1/admin/setup').then(
+      (r) => setSetupNeeded(r.needed),
+      () => setSetupNeeded(null),
+    );
+    fetch('/readyz').then(
+      (r) => setReady(r.ok),
+      () => setReady(false),
+    );
   }, []);
 
   const signedIn = (s: Session) => {
@@ -72,7 +78,13 @@ export function App() {
   );
 }
 
-function CredentialsForm(props: { title: string; intro?: string; submit: string; path: string; onDone: (s: Session) => void }) {
+function CredentialsForm(props: {
+  title: string;
+  intro?: string;
+  submit: string;
+  path: string;
+  onDone: (s: Session) => void;
+}) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -85,7 +97,13 @@ function CredentialsForm(props: { title: string; intro?: string; submit: string;
       props.onDone(await api<Session>('POST', props.path, { email, password }));
     } catch (err) {
       const fields = err instanceof ApiError ? (err.details?.fields as Record<string, string> | undefined) : undefined;
-      setError(fields ? Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ') : (err as Error).message);
+      setError(
+        fields
+          ? Object.entries(fields)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('; ')
+          : (err as Error).message,
+      );
     } finally {
       setBusy(false);
     }
@@ -96,13 +114,31 @@ function CredentialsForm(props: { title: string; intro?: string; submit: string;
       {props.intro && <p className="muted">{props.intro}</p>}
       <label>
         Email
-        <input name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        <input
+          name="email"
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+        />
       </label>
       <label>
         Password
-        <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <input
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
       </label>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <button type="submit" disabled={busy}>
         {busy ? 'Working…' : props.submit}
       </button>
@@ -144,20 +180,37 @@ function Apps({ session, onExpired }: { session: Session; onExpired: () => void 
     <section className="card">
       <h1>Apps</h1>
       <form className="row" onSubmit={create}>
-        <input name="appName" placeholder="New app name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+        <input
+          name="appName"
+          placeholder="New app name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          maxLength={100}
+        />
         <button type="submit">Create app</button>
       </form>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {created && (
         <div className="notice" role="status">
           <strong>{created.name}</strong> is ready. Copy the secret key now: it is shown only once.
           <dl>
             <dt>App id</dt>
-            <dd><code>{created.id}</code></dd>
+            <dd>
+              <code>{created.id}</code>
+            </dd>
             <dt>Public key</dt>
-            <dd><code>{created.keys.public}</code></dd>
+            <dd>
+              <code>{created.keys.public}</code>
+            </dd>
             <dt>Secret key</dt>
-            <dd><code data-testid="secret-key">{created.keys.secret}</code></dd>
+            <dd>
+              <code data-testid="secret-key">{created.keys.secret}</code>
+            </dd>
           </dl>
         </div>
       )}
@@ -178,7 +231,9 @@ function Apps({ session, onExpired }: { session: Session; onExpired: () => void 
             {apps.map((a) => (
               <tr key={a.id}>
                 <td>{a.name}</td>
-                <td><code>{a.id}</code></td>
+                <td>
+                  <code>{a.id}</code>
+                </td>
                 <td>{new Date(a.createdAt).toLocaleString()}</td>
               </tr>
             ))}

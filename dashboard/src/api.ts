@@ -38,7 +38,9 @@ export async function api<T>(method: string, path: string, body?: unknown, sessi
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   if (res.status === 204) return undefined as T;
-  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; details?: Record<string, unknown> } };
+  const json = (await res.json().catch(() => ({}))) as {
+    error?: { code: string; message: string; details?: Record<string, unknown> };
+  };
   if (!res.ok) {
     const e = json.error ?? { code: 'internal', message: res.statusText };
     throw new ApiError(res.status, e.code, e.message, e.details);

@@ -96,13 +96,15 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     store: deps.store,
     audit,
     now,
-    onListenerError: (err, event) => deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
+    onListenerError: (err, event) =>
+      deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
   });
   await collections.init();
   apps.onRemove((appId) => collections.schemas.removeAllForApp(appId));
   const auth = createAuthModule({
     store: deps.store,
-    mailer: deps.mailer ?? createOutboxMailer({ store: deps.store, from: deps.mailFrom ?? 'Hearth <no-reply@localhost>' }),
+    mailer:
+      deps.mailer ?? createOutboxMailer({ store: deps.store, from: deps.mailFrom ?? 'Hearth <no-reply@localhost>' }),
     apps,
     adminAuth,
     audit,
@@ -137,17 +139,21 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   );
 
   const router = express.Router();
-  mountRoutes(router, openapi, systemRoutes({
-    checks: [
-      { name: 'documentStore', engine: deps.store.engine, check: () => deps.store.ping() },
-      ...(deps.redis ? [redisReadiness(deps.redis)] : []),
-      ...(deps.readiness ?? []),
-    ],
-    metrics: metrics?.registry ?? null,
+  mountRoutes(
+    router,
     openapi,
-    version: deps.version,
-    publicUrl: deps.publicUrl,
-  }));
+    systemRoutes({
+      checks: [
+        { name: 'documentStore', engine: deps.store.engine, check: () => deps.store.ping() },
+        ...(deps.redis ? [redisReadiness(deps.redis)] : []),
+        ...(deps.readiness ?? []),
+      ],
+      metrics: metrics?.registry ?? null,
+      openapi,
+      version: deps.version,
+      publicUrl: deps.publicUrl,
+    }),
+  );
   mountRoutes(router, openapi, adminAccountRoutes({ admins, auth: adminAuth }));
   mountRoutes(router, openapi, appRoutes({ apps, keys, auth: adminAuth }));
   mountRoutes(router, openapi, auditRoutes({ audit, auth: adminAuth }));
@@ -167,7 +173,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 
-  return { app, services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events, auth }, openapi };
+  return {
+    app,
+    services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events, auth },
+    openapi,
+  };
 }
 
 function mountDashboard(app: Express, dir: string | null): void {
@@ -184,7 +194,9 @@ function mountDashboard(app: Express, dir: string | null): void {
       res
         .status(503)
         .type('html')
-        .send('<!doctype html><title>Hearth</title><p>The dashboard is not built. Run <code>pnpm build</code> and restart.</p>');
+        .send(
+          '<!doctype html><title>Hearth</title><p>The dashboard is not built. Run <code>pnpm build</code> and restart.</p>',
+        );
     });
   }
 }

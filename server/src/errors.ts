@@ -57,8 +57,7 @@ export class HearthError extends Error {
 export const isHearthError = (e: unknown): e is HearthError => e instanceof HearthError;
 
 /** Shorthands for the errors that ports throw. */
-export const notFound = (what = 'Not found.', details?: ErrorDetails) =>
-  new HearthError('not_found', what, details);
+export const notFound = (what = 'Not found.', details?: ErrorDetails) => new HearthError('not_found', what, details);
 export const invalidRequest = (message: string, details?: ErrorDetails) =>
   new HearthError('invalid_request', message, details);
 export const unavailable = (message?: string, cause?: unknown) =>

@@ -39,8 +39,13 @@ async function main(): Promise<void> {
   if (config.REDIS_URL) {
     const connection = await connectRedis({ url: config.REDIS_URL, logger });
     redis = connection.client;
-    if (connection.connected) logger.info({ redis: redactUrl(config.REDIS_URL) }, 'connected to redis: rate limits are shared across replicas');
-    else logger.warn({ redis: redactUrl(config.REDIS_URL) }, 'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background');
+    if (connection.connected)
+      logger.info({ redis: redactUrl(config.REDIS_URL) }, 'connected to redis: rate limits are shared across replicas');
+    else
+      logger.warn(
+        { redis: redactUrl(config.REDIS_URL) },
+        'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background',
+      );
   }
   if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {
     // The outbox keeps every mail, live reset, magic-link and verification links included, in the store.
@@ -49,7 +54,9 @@ async function main(): Promise<void> {
     );
   }
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
-  const dashboardDir = config.DASHBOARD_DIR ? resolve(config.DASHBOARD_DIR) : join(here, '..', '..', 'dashboard', 'dist');
+  const dashboardDir = config.DASHBOARD_DIR
+    ? resolve(config.DASHBOARD_DIR)
+    : join(here, '..', '..', 'dashboard', 'dist');
 
   const { app, services } = await buildApp({
     store,

@@ -63,7 +63,10 @@ describe('signing secret', () => {
   });
 
   it('the environment wins', () => {
-    expect(resolveSigningSecret('x'.repeat(40), '/nonexistent')).toEqual({ secret: 'x'.repeat(40), source: 'environment' });
+    expect(resolveSigningSecret('x'.repeat(40), '/nonexistent')).toEqual({
+      secret: 'x'.repeat(40),
+      source: 'environment',
+    });
   });
 });
 

@@ -19,7 +19,9 @@ function isRedisUrl(value: string): boolean {
   } catch {
     return false;
   }
-  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^\/?(\d+)?$/.test(url.pathname);
+  return (
+    (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^\/?(\d+)?$/.test(url.pathname)
+  );
 }
 
 export const CONFIG_VARIABLES = {
@@ -59,7 +61,10 @@ export const CONFIG_VARIABLES = {
     help: 'Use MongoDB as the document store instead of the embedded SQLite file.',
   },
   MONGODB_DB: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/, 'must be a valid database name').default('hearth'),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,38}$/, 'must be a valid database name')
+      .default('hearth'),
     help: 'Database name when MONGODB_URL is set.',
     default: 'hearth',
   },
@@ -71,7 +76,10 @@ export const CONFIG_VARIABLES = {
     help: 'Redis for shared state across replicas: rate limits (login, sign-up, admin login) count together on every replica. Without it, limits are per process. Needed when running more than one replica.',
   },
   BODY_LIMIT: {
-    schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb').default('1mb'),
+    schema: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+      .default('1mb'),
     help: 'Largest JSON request body accepted (larger: 413 payload_too_large).',
     default: '1mb',
   },
@@ -103,7 +111,7 @@ export const CONFIG_VARIABLES = {
       .string()
       .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
       .optional(),
-    help: 'Send mail (verification, password reset, magic links) through this SMTP server, e.g. smtp://user:pass@mail.example.com:587. Without it, mail is kept in each app\'s outbox (dashboard).',
+    help: "Send mail (verification, password reset, magic links) through this SMTP server, e.g. smtp://user:pass@mail.example.com:587. Without it, mail is kept in each app's outbox (dashboard).",
   },
   MAIL_FROM: {
     schema: z.string().min(3).max(320).default('Hearth <no-reply@localhost>'),

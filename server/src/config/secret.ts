@@ -7,7 +7,10 @@ import { join } from 'node:path';
  * and persisted as DATA_DIR/secret.key with mode 0600 (created exclusively, so two processes
  * starting together agree on one).
  */
-export function resolveSigningSecret(configured: string | undefined, dataDir: string): {
+export function resolveSigningSecret(
+  configured: string | undefined,
+  dataDir: string,
+): {
   secret: string;
   source: 'environment' | 'file' | 'generated';
 } {

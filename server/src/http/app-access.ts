@@ -58,7 +58,8 @@ export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAut
       // resolved after this, by the auth module's middleware (wired in app.ts).
       return deps.adminAuth.requireAdmin(req, res, next);
     }
-    if (!req.ctx.key) return next(new HearthError('invalid_api_key', 'Send an X-Hearth-Key header with this app\'s key.'));
+    if (!req.ctx.key)
+      return next(new HearthError('invalid_api_key', "Send an X-Hearth-Key header with this app's key."));
     next();
   };
 

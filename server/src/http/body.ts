@@ -11,7 +11,8 @@ export function jsonBody(options: { limit: string; except?: (path: string) => bo
   const parse = express.json({ limit: options.limit, strict: true, type: () => true });
   const requireJson: RequestHandler = (req, _res, next) => {
     if (!METHODS_WITH_BODY.has(req.method) || options.except?.(req.path)) return next();
-    const hasBody = (req.headers['content-length'] && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'];
+    const hasBody =
+      (req.headers['content-length'] && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'];
     if (!hasBody) return next();
     if (!req.is('application/json') && !req.is('application/*+json')) {
       return next(new HearthError('unsupported_media_type', 'Send the request body as application/json.'));

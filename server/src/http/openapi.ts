@@ -28,10 +28,7 @@ export class OpenApiRegistry {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const spec of this.routes) {
       const path = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-      const parameters = [
-        ...objectParams(spec.params, 'path'),
-        ...objectParams(spec.query, 'query'),
-      ];
+      const parameters = [...objectParams(spec.params, 'path'), ...objectParams(spec.query, 'query')];
       const responses: Record<string, unknown> = {};
       for (const [status, r] of Object.entries(spec.responses)) {
         responses[status] = r.schema
@@ -49,7 +46,12 @@ export class OpenApiRegistry {
         ...(spec.security ? { security: spec.security.map((s) => ({ [s]: [] })) } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(spec.body
-          ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } }
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/json': { schema: toSchema(spec.body, 'input') } },
+              },
+            }
           : {}),
         responses,
       };
@@ -59,7 +61,9 @@ export class OpenApiRegistry {
       info: {
         title: 'Hearth API',
         version: info.version,
-        description: `Errors: every error is {"error": {"code", "message", "details"}}. Codes: ${Object.entries(ERROR_TABLE)
+        description: `Errors: every error is {"error": {"code", "message", "details"}}. Codes: ${Object.entries(
+          ERROR_TABLE,
+        )
           .map(([c, r]) => `${c} (${r.status})`)
           .join(', ')}.`,
       },
@@ -94,7 +98,10 @@ export class OpenApiRegistry {
 }
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): object {
-  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   delete json.$schema;
   return json;
 }

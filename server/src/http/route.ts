@@ -20,7 +20,11 @@ export interface HandlerResult {
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteSpec<B extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, P extends Schema | undefined = Schema | undefined> {
+export interface RouteSpec<
+  B extends Schema | undefined = Schema | undefined,
+  Q extends Schema | undefined = Schema | undefined,
+  P extends Schema | undefined = Schema | undefined,
+> {
   method: HttpMethod;
   /** Express path with `:params`, e.g. `/v1/admin/apps/:appId`. */
   path: string;
@@ -43,7 +47,11 @@ export interface RouteSpec<B extends Schema | undefined = Schema | undefined, Q 
 }
 
 /** Identity helper that keeps the handler's input types inferred from the schemas. */
-export const defineRoute = <B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
+export const defineRoute = <
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  P extends Schema | undefined = undefined,
+>(
   spec: RouteSpec<B, Q, P>,
 ): RouteSpec => spec as unknown as RouteSpec;
 
@@ -62,13 +70,19 @@ function parsePart(schema: Schema | undefined, value: unknown, part: 'body' | 'q
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   if (part === 'body') {
-    throw new HearthError('validation_failed', 'One or more fields are invalid.', { fields: fieldErrors(result.error) });
+    throw new HearthError('validation_failed', 'One or more fields are invalid.', {
+      fields: fieldErrors(result.error),
+    });
   }
   const fields = fieldErrors(result.error);
   const names = Object.keys(fields).join(', ');
-  throw new HearthError('invalid_request', `Invalid ${part === 'query' ? 'query parameter' : 'path parameter'}: ${names}.`, {
-    [part === 'query' ? 'query' : 'params']: fields,
-  });
+  throw new HearthError(
+    'invalid_request',
+    `Invalid ${part === 'query' ? 'query parameter' : 'path parameter'}: ${names}.`,
+    {
+      [part === 'query' ? 'query' : 'params']: fields,
+    },
+  );
 }
 
 export function mountRoutes(router: Router, registry: OpenApiRegistry, specs: RouteSpec[]): void {

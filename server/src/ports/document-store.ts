@@ -104,9 +104,7 @@ export type IndexSpec =
     }
   | { kind: 'text'; name: string; fields: Path[] };
 
-export type Accumulator =
-  | { op: 'count' }
-  | { op: 'sum' | 'avg' | 'min' | 'max'; path: Path };
+export type Accumulator = { op: 'count' } | { op: 'sum' | 'avg' | 'min' | 'max'; path: Path };
 
 /**
  * Aggregation pipeline (already validated). `$group` output rows are flat:
@@ -130,7 +128,11 @@ export interface AppStore {
 
   create(collection: string, input: CreateInput): Promise<StoredDocument>;
   /** null when missing (or when `where` does not match). */
-  get(collection: string, id: string, options?: { fields?: Path[]; where?: FilterNode }): Promise<StoredDocument | null>;
+  get(
+    collection: string,
+    id: string,
+    options?: { fields?: Path[]; where?: FilterNode },
+  ): Promise<StoredDocument | null>;
   update(collection: string, id: string, update: UpdateSpec, options?: WriteOptions): Promise<StoredDocument>;
   /** Replace all non-system fields (PUT). */
   replace(collection: string, id: string, data: DocumentData, options?: WriteOptions): Promise<StoredDocument>;

@@ -39,7 +39,9 @@ function start(env: Record<string, string>): Promise<{ child: ChildProcess; url:
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 describe('the built server (pnpm start)', () => {
   let dataDir: string;
@@ -96,7 +98,9 @@ describe('the built server (pnpm start)', () => {
     expect(app.keys.secret).toMatch(/^sk_/);
     const ok = await fetch(`${server.url}/v1/apps/${app.id}`, { headers: { 'X-Hearth-Key': app.keys.secret } });
     expect(ok.status).toBe(200);
-    const wrong = await fetch(`${server.url}/v1/apps/${app.id}`, { headers: { 'X-Hearth-Key': 'sk_wrongwrongwrongwrongwrong' } });
+    const wrong = await fetch(`${server.url}/v1/apps/${app.id}`, {
+      headers: { 'X-Hearth-Key': 'sk_wrongwrongwrongwrongwrong' },
+    });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
   });
@@ -130,7 +134,11 @@ describe('the built server (pnpm start)', () => {
 
   it('bootstraps the first admin from the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-boot-'));
-    const boot = await start({ DATA_DIR: dir, HEARTH_ADMIN_EMAIL: 'boot@example.com', HEARTH_ADMIN_PASSWORD: 'bootstrap password' });
+    const boot = await start({
+      DATA_DIR: dir,
+      HEARTH_ADMIN_EMAIL: 'boot@example.com',
+      HEARTH_ADMIN_PASSWORD: 'bootstrap password',
+    });
     try {
       const login = await fetch(`${boot.url}/v1/admin/login`, {
         method: 'POST',

@@ -29,7 +29,7 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
     expect(JSON.stringify(stored.items)).not.toContain(ctx.secretKey);
   });
 
-  it('a key of this app opens its routes; wrong, missing and other apps\' keys get invalid_api_key', async () => {
+  it("a key of this app opens its routes; wrong, missing and other apps' keys get invalid_api_key", async () => {
     const ok = await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.publicKey).expect(200);
     expect(ok.body).toMatchObject({ id: ctx.appId, name: 'Todos', access: { via: 'key', kind: 'public' } });
     const sk = await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.secretKey).expect(200);
@@ -79,7 +79,11 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
     ctx = await withAdminAndApp(h);
     const list = await h.http.get(`/v1/admin/apps/${ctx.appId}/keys`).set(bearer(ctx.adminToken)).expect(200);
     const pubId = list.body.items.find((k: { kind: string }) => k.kind === 'public').id;
-    await h.http.post(`/v1/admin/apps/${ctx.appId}/keys/${pubId}/rotate`).set(bearer(ctx.adminToken)).send({ graceSeconds: 60 }).expect(201);
+    await h.http
+      .post(`/v1/admin/apps/${ctx.appId}/keys/${pubId}/rotate`)
+      .set(bearer(ctx.adminToken))
+      .send({ graceSeconds: 60 })
+      .expect(201);
     await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.publicKey).expect(200);
     now += 61_000;
     await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.publicKey).expect(401);
@@ -87,12 +91,20 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
 
   it('key and app input is validated', async () => {
     const auth = bearer(ctx.adminToken);
-    const bad = await h.http.post(`/v1/admin/apps/${ctx.appId}/keys`).set(auth).send({ kind: 'root', scopes: ['ALL'] }).expect(400);
+    const bad = await h.http
+      .post(`/v1/admin/apps/${ctx.appId}/keys`)
+      .set(auth)
+      .send({ kind: 'root', scopes: ['ALL'] })
+      .expect(400);
     expect(bad.body.error.details.fields).toHaveProperty('kind');
     expect(bad.body.error.details.fields).toHaveProperty('scopes.0');
     const noName = await h.http.post('/v1/admin/apps').set(auth).send({ name: '' }).expect(400);
     expect(noName.body.error.code).toBe('validation_failed');
-    const badOrigin = await h.http.patch(`/v1/admin/apps/${ctx.appId}`).set(auth).send({ settings: { corsOrigins: ['javascript:alert(1)'] } }).expect(400);
+    const badOrigin = await h.http
+      .patch(`/v1/admin/apps/${ctx.appId}`)
+      .set(auth)
+      .send({ settings: { corsOrigins: ['javascript:alert(1)'] } })
+      .expect(400);
     expect(badOrigin.body.error.details.fields).toHaveProperty('settings.corsOrigins.0');
     await h.http.post('/v1/admin/apps/nope/keys').set(auth).send({ kind: 'public' }).expect(404);
     await h.http.get('/v1/admin/apps').expect(401);
@@ -103,7 +115,11 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
     const auth = bearer(ctx.adminToken);
     const list = await h.http.get('/v1/admin/apps').set(auth).expect(200);
     expect(list.body).toMatchObject({ items: [{ id: ctx.appId, name: 'Todos' }], next: null });
-    await h.http.patch(`/v1/admin/apps/${ctx.appId}`).set(auth).send({ name: 'Tasks', settings: { corsOrigins: ['https://tasks.example.com'] } }).expect(200);
+    await h.http
+      .patch(`/v1/admin/apps/${ctx.appId}`)
+      .set(auth)
+      .send({ name: 'Tasks', settings: { corsOrigins: ['https://tasks.example.com'] } })
+      .expect(200);
     const allowed = await h.http
       .options(`/v1/apps/${ctx.appId}`)
       .set('Origin', 'https://tasks.example.com')
@@ -122,7 +138,9 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
     await h.http.get(`/v1/admin/apps/${ctx.appId}`).set(auth).expect(404);
     await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.secretKey).expect(404);
     expect(await h.store.forApp(ctx.appId).count('todos')).toBe(0);
-    const keys = await h.store.forApp('_system').find('keys', { limit: 10, filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: ctx.appId }] } });
+    const keys = await h.store
+      .forApp('_system')
+      .find('keys', { limit: 10, filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: ctx.appId }] } });
     expect(keys.items).toHaveLength(0);
   });
 });

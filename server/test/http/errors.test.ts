@@ -22,7 +22,10 @@ describe.each(ENGINES)('http edge errors [%s]', (engine) => {
   });
 
   it('oversized body → 413 payload_too_large', async () => {
-    const res = await h.http.post('/v1/admin/setup').set('Content-Type', 'application/json').send(JSON.stringify({ email: 'x'.repeat(200_000) }));
+    const res = await h.http
+      .post('/v1/admin/setup')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'x'.repeat(200_000) }));
     expectError(res, 413, 'payload_too_large');
   });
 

@@ -30,7 +30,9 @@ describe.each(ENGINES)('system routes [%s]', (engine) => {
   it('/openapi.json is OpenAPI 3.1 with every route and its request schema', async () => {
     const doc = (await h.http.get('/openapi.json').expect(200)).body;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/admin/setup', '/v1/admin/apps/{appId}/keys', '/readyz', '/v1/apps/{appId}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/admin/setup', '/v1/admin/apps/{appId}/keys', '/readyz', '/v1/apps/{appId}']),
+    );
     const setup = doc.paths['/v1/admin/setup'].post;
     expect(setup.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
     expect(setup.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);

@@ -39,7 +39,10 @@ export async function openStore(engine: EngineName): Promise<{ store: DocumentSt
     };
   }
   const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
-  const store = await connectMongoStore({ url: inject('mongoUrl'), dbName: `t_${newId().replace(/[^A-Za-z0-9]/g, '')}` });
+  const store = await connectMongoStore({
+    url: inject('mongoUrl'),
+    dbName: `t_${newId().replace(/[^A-Za-z0-9]/g, '')}`,
+  });
   return { store, cleanup: () => store.close() };
 }
 
@@ -69,7 +72,11 @@ export async function withAdminAndApp(h: Harness): Promise<{
 }> {
   const setup = await h.http.post('/v1/admin/setup').send(ADMIN).expect(201);
   const adminToken = setup.body.accessToken as string;
-  const created = await h.http.post('/v1/admin/apps').set('Authorization', `Bearer ${adminToken}`).send({ name: 'Todos' }).expect(201);
+  const created = await h.http
+    .post('/v1/admin/apps')
+    .set('Authorization', `Bearer ${adminToken}`)
+    .send({ name: 'Todos' })
+    .expect(201);
   return {
     adminToken,
     refreshToken: setup.body.refreshToken as string,

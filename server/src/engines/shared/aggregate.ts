@@ -142,10 +142,13 @@ export function pushdownPrefix(stages: AggregateStage[]): {
 } {
   let i = 0;
   const filters = [];
-  while (i < stages.length && stages[i]!.stage === 'match') filters.push((stages[i++] as Extract<AggregateStage, { stage: 'match' }>).filter);
+  while (i < stages.length && stages[i]!.stage === 'match')
+    filters.push((stages[i++] as Extract<AggregateStage, { stage: 'match' }>).filter);
   let sort = null;
   let limit = null;
-  if (i < stages.length && stages[i]!.stage === 'sort') sort = (stages[i++] as Extract<AggregateStage, { stage: 'sort' }>).sort;
-  if (sort && i < stages.length && stages[i]!.stage === 'limit') limit = (stages[i++] as Extract<AggregateStage, { stage: 'limit' }>).limit;
+  if (i < stages.length && stages[i]!.stage === 'sort')
+    sort = (stages[i++] as Extract<AggregateStage, { stage: 'sort' }>).sort;
+  if (sort && i < stages.length && stages[i]!.stage === 'limit')
+    limit = (stages[i++] as Extract<AggregateStage, { stage: 'limit' }>).limit;
   return { filters, sort, limit, rest: stages.slice(i) };
 }

@@ -27,7 +27,8 @@ export function assertCollectionName(collection: string): void {
 }
 
 export function assertId(id: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw invalidRequest('The id is invalid.', { id: String(id).slice(0, 80) });
+  if (typeof id !== 'string' || !ID_PATTERN.test(id))
+    throw invalidRequest('The id is invalid.', { id: String(id).slice(0, 80) });
 }
 
 export const documentNotFound = (collection: string, id: string) =>
@@ -81,13 +82,19 @@ const cloneJson = <T>(value: T): T => structuredClone(value);
 
 function splitPath(path: Path): string[] {
   const segments = path.split('.');
-  if (segments.some((s) => s.length === 0 || FORBIDDEN.has(s))) throw invalidRequest(`The path "${path}" is invalid.`, { path });
-  if (SYSTEM.has(segments[0]!)) throw invalidRequest(`The field "${segments[0]}" is read-only.`, { field: segments[0] });
+  if (segments.some((s) => s.length === 0 || FORBIDDEN.has(s)))
+    throw invalidRequest(`The path "${path}" is invalid.`, { path });
+  if (SYSTEM.has(segments[0]!))
+    throw invalidRequest(`The field "${segments[0]}" is read-only.`, { field: segments[0] });
   return segments;
 }
 
 /** The object holding the last segment of `path`, creating missing objects on the way (when `create`). */
-function parentOf(doc: Record<string, unknown>, path: Path, create: boolean): { parent: Record<string, unknown>; key: string } | null {
+function parentOf(
+  doc: Record<string, unknown>,
+  path: Path,
+  create: boolean,
+): { parent: Record<string, unknown>; key: string } | null {
   const segments = splitPath(path);
   let current = doc;
   for (const segment of segments.slice(0, -1)) {
@@ -132,7 +139,8 @@ export function applyUpdate(stored: StoredDocument, spec: UpdateSpec, now: strin
     if (slot) delete slot.parent[slot.key];
   }
   for (const [path, by] of Object.entries(spec.inc ?? {})) {
-    if (typeof by !== 'number' || !Number.isFinite(by)) throw invalidRequest(`$inc needs a number for "${path}".`, { path });
+    if (typeof by !== 'number' || !Number.isFinite(by))
+      throw invalidRequest(`$inc needs a number for "${path}".`, { path });
     const slot = parentOf(doc, path, true)!;
     const current = Object.hasOwn(slot.parent, slot.key) ? slot.parent[slot.key] : undefined;
     if (current !== undefined && typeof current !== 'number') {

@@ -52,27 +52,35 @@ export function createAdminAuth(deps: {
       (payload: TokenPayload, done: (err: unknown, user?: unknown) => void) => {
         if (payload.typ !== 'admin' || !payload.sub || !payload.sid) return done(null, false);
         Promise.all([deps.admins.findActive(payload.sub), deps.tokens.isSessionActive(payload.sid)])
-          .then(([admin, live]) => done(null, admin && live ? { id: admin.id, email: admin.email, sessionId: payload.sid } : false))
+          .then(([admin, live]) =>
+            done(null, admin && live ? { id: admin.id, email: admin.email, sessionId: payload.sid } : false),
+          )
           .catch((e: unknown) => done(e));
       },
     ),
   );
 
-  const authenticate = (required: boolean): RequestHandler => (req, res, next) => {
-    const header = req.headers.authorization;
-    if (!header) {
-      return required ? next(new HearthError('unauthorized', 'An admin access token is required.')) : next();
-    }
-    passport.authenticate('admin-jwt', { session: false }, (err: unknown, user: { id: string; email: string; sessionId: string } | false) => {
-      if (err) return next(err);
-      if (!user) {
-        return required ? next(new HearthError('unauthorized', 'The access token is invalid or expired.')) : next();
+  const authenticate =
+    (required: boolean): RequestHandler =>
+    (req, res, next) => {
+      const header = req.headers.authorization;
+      if (!header) {
+        return required ? next(new HearthError('unauthorized', 'An admin access token is required.')) : next();
       }
-      req.ctx.admin = { id: user.id, email: user.email };
-      req.ctx.adminSessionId = user.sessionId;
-      next();
-    })(req, res, next);
-  };
+      passport.authenticate(
+        'admin-jwt',
+        { session: false },
+        (err: unknown, user: { id: string; email: string; sessionId: string } | false) => {
+          if (err) return next(err);
+          if (!user) {
+            return required ? next(new HearthError('unauthorized', 'The access token is invalid or expired.')) : next();
+          }
+          req.ctx.admin = { id: user.id, email: user.email };
+          req.ctx.adminSessionId = user.sessionId;
+          next();
+        },
+      )(req, res, next);
+    };
 
   const limiters = deps.limiters ?? memoryLimiters;
   // Attempts are counted per IP, per (email, IP) and per email across all IPs, taken before the
@@ -102,7 +110,14 @@ export function createAdminAuth(deps: {
     } catch (e) {
       if (e instanceof RateLimiterRes) {
         const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-        return next(new HearthError('rate_limited', undefined, { retryAfter }, { headers: { 'Retry-After': String(retryAfter) } }));
+        return next(
+          new HearthError(
+            'rate_limited',
+            undefined,
+            { retryAfter },
+            { headers: { 'Retry-After': String(retryAfter) } },
+          ),
+        );
       }
       next(e);
     }

@@ -44,7 +44,12 @@ export const createKeyBody = z.strictObject({
   expiresAt: z.iso.datetime().nullable().optional(),
 });
 export const rotateKeyBody = z.strictObject({
-  graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0),
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(0),
 });
 
 export const keyView = z.object({

@@ -15,7 +15,6 @@ export interface AdminView {
   createdBy: string | null;
 }
 
-
 export interface SignIn extends IssuedTokens {
   user: AdminView;
 }
@@ -56,7 +55,12 @@ export class AdminsService {
       throw e;
     }
     const admin = await this.insert(input.email, input.password, null);
-    await this.audit.record({ adminId: admin.id, action: 'admin.setup', target: { type: 'admin', id: admin.id }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: admin.id,
+      action: 'admin.setup',
+      target: { type: 'admin', id: admin.id },
+      ...auditMeta(meta),
+    });
     return { user: admin, ...(await this.tokens.startSession(admin, meta)) };
   }
 
@@ -79,7 +83,12 @@ export class AdminsService {
       throw new HearthError('unauthorized', 'The email or password is incorrect.');
     }
     const admin = toView(doc);
-    await this.audit.record({ adminId: admin.id, action: 'admin.login', target: { type: 'admin', id: admin.id }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: admin.id,
+      action: 'admin.login',
+      target: { type: 'admin', id: admin.id },
+      ...auditMeta(meta),
+    });
     return { user: admin, ...(await this.tokens.startSession(admin, meta)) };
   }
 
@@ -121,14 +130,25 @@ export class AdminsService {
   /** Another admin, created by an admin (an invitation with an initial password). */
   async create(input: { email: string; password: string }, meta: RequestMeta): Promise<AdminView> {
     const admin = await this.insert(input.email, input.password, meta.adminId ?? null);
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'admin.create', target: { type: 'admin', id: admin.id }, details: { email: admin.email }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'admin.create',
+      target: { type: 'admin', id: admin.id },
+      details: { email: admin.email },
+      ...auditMeta(meta),
+    });
     return admin;
   }
 
   async remove(id: string, meta: RequestMeta): Promise<void> {
     if (id === meta.adminId) throw new HearthError('conflict', 'You cannot delete yourself.');
     await this.system.delete(ADMINS, id);
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'admin.delete', target: { type: 'admin', id }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'admin.delete',
+      target: { type: 'admin', id },
+      ...auditMeta(meta),
+    });
   }
 
   private async insert(email: string, password: string, createdBy: string | null): Promise<AdminView> {
@@ -159,5 +179,10 @@ export function auditMeta(meta: RequestMeta): { requestId?: string; ip?: string 
 }
 
 function toView(doc: StoredDocument): AdminView {
-  return { id: doc.id, email: String(doc.email), createdAt: doc.createdAt, createdBy: (doc.createdBy as string | null) ?? null };
+  return {
+    id: doc.id,
+    email: String(doc.email),
+    createdAt: doc.createdAt,
+    createdBy: (doc.createdBy as string | null) ?? null,
+  };
 }

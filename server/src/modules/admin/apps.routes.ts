@@ -59,7 +59,7 @@ export function appRoutes(deps: { apps: AppsService; keys: KeysService; auth: Ad
       ...admin,
       method: 'patch',
       path: '/v1/admin/apps/:appId',
-      summary: "Rename an app or change its settings",
+      summary: 'Rename an app or change its settings',
       tag: APPS,
       params: appParams,
       body: updateAppBody,

@@ -15,7 +15,10 @@ export function auditRoutes(deps: { audit: AuditLog; auth: AdminAuth }): RouteSp
       security: ['adminBearer'],
       before: [deps.auth.requireAdmin],
       query: pageQuery.extend({
-        action: z.string().regex(/^[a-z_.]{1,64}$/).optional(),
+        action: z
+          .string()
+          .regex(/^[a-z_.]{1,64}$/)
+          .optional(),
         adminId: idParam.optional(),
       }),
       responses: { 200: { description: 'Entries', schema: listOf(auditEntryView) } },

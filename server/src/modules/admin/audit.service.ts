@@ -53,8 +53,12 @@ export class AuditLog {
     next: string | null;
   }> {
     const conds = [
-      ...(options.action ? [{ op: 'field' as const, path: 'action', conds: [{ op: 'eq' as const, value: options.action }] }] : []),
-      ...(options.adminId ? [{ op: 'field' as const, path: 'adminId', conds: [{ op: 'eq' as const, value: options.adminId }] }] : []),
+      ...(options.action
+        ? [{ op: 'field' as const, path: 'action', conds: [{ op: 'eq' as const, value: options.action }] }]
+        : []),
+      ...(options.adminId
+        ? [{ op: 'field' as const, path: 'adminId', conds: [{ op: 'eq' as const, value: options.adminId }] }]
+        : []),
     ];
     const page = await this.system.find(COLLECTION, {
       filter: conds.length ? { op: 'and', children: conds } : { op: 'all' },

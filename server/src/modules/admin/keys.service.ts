@@ -45,8 +45,20 @@ export class KeysService {
   ) {}
 
   async init(): Promise<void> {
-    await this.system.ensureIndex(KEYS, { kind: 'regular', name: 'hash_unique', fields: [{ path: 'hash', dir: 1 }], unique: true });
-    await this.system.ensureIndex(KEYS, { kind: 'regular', name: 'by_app', fields: [{ path: 'appId', dir: 1 }, { path: 'createdAt', dir: 1 }] });
+    await this.system.ensureIndex(KEYS, {
+      kind: 'regular',
+      name: 'hash_unique',
+      fields: [{ path: 'hash', dir: 1 }],
+      unique: true,
+    });
+    await this.system.ensureIndex(KEYS, {
+      kind: 'regular',
+      name: 'by_app',
+      fields: [
+        { path: 'appId', dir: 1 },
+        { path: 'createdAt', dir: 1 },
+      ],
+    });
   }
 
   async create(
@@ -106,16 +118,36 @@ export class KeysService {
     const revokedAt = (at ?? this.now()).toISOString();
     const doc = await this.system.update(KEYS, keyId, { set: at ? { expiresAt: revokedAt } : { revokedAt } });
     this.cache.clear();
-    await this.audit.record({ adminId: meta.adminId ?? null, action: 'key.revoke', target: { type: 'key', id: keyId }, details: { appId }, ...auditMeta(meta) });
+    await this.audit.record({
+      adminId: meta.adminId ?? null,
+      action: 'key.revoke',
+      target: { type: 'key', id: keyId },
+      details: { appId },
+      ...auditMeta(meta),
+    });
     return toView(doc);
   }
 
   /** A new key like the old one; the old one stops working now, or after `graceSeconds`. */
-  async rotate(appId: string, keyId: string, graceSeconds: number, meta: RequestMeta): Promise<KeyView & { key: string }> {
+  async rotate(
+    appId: string,
+    keyId: string,
+    graceSeconds: number,
+    meta: RequestMeta,
+  ): Promise<KeyView & { key: string }> {
     const old = await this.get(appId, keyId);
     if (old.revokedAt) throw new HearthError('conflict', 'The key is already revoked.');
-    const fresh = await this.create(appId, { kind: old.kind, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt }, meta);
-    await this.revoke(appId, keyId, meta, graceSeconds > 0 ? new Date(this.now().getTime() + graceSeconds * 1000) : undefined);
+    const fresh = await this.create(
+      appId,
+      { kind: old.kind, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt },
+      meta,
+    );
+    await this.revoke(
+      appId,
+      keyId,
+      meta,
+      graceSeconds > 0 ? new Date(this.now().getTime() + graceSeconds * 1000) : undefined,
+    );
     return fresh;
   }
 

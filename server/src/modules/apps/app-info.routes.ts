@@ -18,7 +18,11 @@ export function appInfoRoutes(): RouteSpec[] {
           schema: z.object({
             id: z.string(),
             name: z.string(),
-            access: z.object({ via: z.enum(['key', 'admin']), kind: z.enum(['public', 'secret']), scopes: z.array(z.string()) }),
+            access: z.object({
+              via: z.enum(['key', 'admin']),
+              kind: z.enum(['public', 'secret']),
+              scopes: z.array(z.string()),
+            }),
           }),
         },
       },
@@ -28,7 +32,9 @@ export function appInfoRoutes(): RouteSpec[] {
           body: {
             id: app!.id,
             name: app!.name,
-            access: key ? { via: 'key', kind: key.kind, scopes: key.scopes } : { via: 'admin', kind: 'secret', scopes: [] },
+            access: key
+              ? { via: 'key', kind: key.kind, scopes: key.scopes }
+              : { via: 'admin', kind: 'secret', scopes: [] },
           },
         };
       },

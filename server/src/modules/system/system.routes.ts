@@ -35,7 +35,10 @@ export function systemRoutes(deps: {
       responses: {
         200: {
           description: 'Ready',
-          schema: z.object({ status: z.literal('ok'), engines: z.record(z.string(), z.object({ engine: z.string(), ok: z.boolean() })) }),
+          schema: z.object({
+            status: z.literal('ok'),
+            engines: z.record(z.string(), z.object({ engine: z.string(), ok: z.boolean() })),
+          }),
         },
         503: { description: 'An engine is unreachable' },
       },
@@ -43,7 +46,10 @@ export function systemRoutes(deps: {
         const results = await Promise.all(
           deps.checks.map(async (c) => {
             const ok = await Promise.race([
-              c.check().then(() => true, () => false),
+              c.check().then(
+                () => true,
+                () => false,
+              ),
               new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
             ]);
             return [c.name, { engine: c.engine, ok }] as const;
