@@ -1,3 +1,4 @@
+import { ThrottledSweep } from '../../lib/throttled-sweep.js';
 import { HearthError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { sha256 } from '../../lib/hash.js';
@@ -21,13 +22,15 @@ export interface OneTimeRecord {
 }
 
 export class OneTimeTokens {
-  private readonly sweptAt = new Map<string, number>();
+  private readonly sweeper: ThrottledSweep;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly now: () => Date,
-    private readonly onSweepError: (err: unknown) => void = () => {},
-  ) {}
+    onSweepError: (err: unknown) => void = () => {},
+  ) {
+    this.sweeper = new ThrottledSweep((appId) => this.sweep(appId), now, onSweepError);
+  }
 
   /**
    * Deletes expired tokens of an app (at most 500 per call). Issuing runs it at most once a
@@ -44,11 +47,7 @@ export class OneTimeTokens {
   }
 
   private maybeSweep(appId: string): void {
-    const t = this.now().getTime();
-    if ((this.sweptAt.get(appId) ?? 0) > t - 60_000) return;
-    if (this.sweptAt.size > 10_000) this.sweptAt.clear();
-    this.sweptAt.set(appId, t);
-    this.sweep(appId).catch(this.onSweepError);
+    this.sweeper.maybe(appId);
   }
 
   async issue(

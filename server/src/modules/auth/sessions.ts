@@ -1,3 +1,4 @@
+import { ThrottledSweep } from '../../lib/throttled-sweep.js';
 import jwt from 'jsonwebtoken';
 import { HearthError } from '../../errors.js';
 import type { FilterNode } from '../../lib/filter/types.js';
@@ -64,14 +65,20 @@ const SUPERSEDED_KEPT = 5;
 const invalidRefresh = () => new HearthError('unauthorized', 'The refresh token is invalid or expired.');
 
 export class Sessions {
-  private readonly sweptAt = new Map<string, number>();
+  private readonly sweeper: ThrottledSweep;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly keys: SigningKeys,
     private readonly now: () => Date,
     private readonly hooks: { onSweepError?: (err: unknown) => void; changed?: (appId: string) => void } = {},
-  ) {}
+  ) {
+    this.sweeper = new ThrottledSweep(
+      (appId) => this.sweep(appId),
+      now,
+      (e) => this.hooks.onSweepError?.(e),
+    );
+  }
 
   /**
    * Deletes sessions that expired, or were revoked, more than a day ago (at most 500 per call; a
@@ -96,11 +103,7 @@ export class Sessions {
   }
 
   private maybeSweep(appId: string): void {
-    const t = this.now().getTime();
-    if ((this.sweptAt.get(appId) ?? 0) > t - 60_000) return;
-    if (this.sweptAt.size > 10_000) this.sweptAt.clear();
-    this.sweptAt.set(appId, t);
-    this.sweep(appId).catch((e: unknown) => this.hooks.onSweepError?.(e));
+    this.sweeper.maybe(appId);
   }
 
   async signAccess(appId: string, claims: Omit<AccessClaims, 'typ' | 'app'>, ttlSeconds: number): Promise<string> {

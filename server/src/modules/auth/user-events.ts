@@ -1,3 +1,4 @@
+import { EventBus } from '../../lib/event-bus.js';
 import type { UserView } from './users.repo.js';
 
 /**
@@ -20,35 +21,4 @@ export interface UserEvent {
 
 export type UserListener = (event: UserEvent) => void;
 
-export class UserEvents {
-  private readonly listeners = new Map<UserEventType | '*', Set<UserListener>>();
-
-  constructor(private readonly onListenerError: (err: unknown, event: UserEvent) => void = () => {}) {}
-
-  on(type: UserEventType | '*', listener: UserListener): () => void {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  emit(event: Omit<UserEvent, 'at'>): void {
-    const frozen = Object.freeze({
-      ...event,
-      before: event.before ? Object.freeze(structuredClone(event.before)) : null,
-      after: event.after ? Object.freeze(structuredClone(event.after)) : null,
-      at: new Date().toISOString(),
-    });
-    for (const set of [this.listeners.get(frozen.type), this.listeners.get('*')]) {
-      for (const listener of set ?? []) {
-        try {
-          listener(frozen);
-        } catch (err) {
-          this.onListenerError(err, frozen);
-        }
-      }
-    }
-  }
-}
+export class UserEvents extends EventBus<UserEvent> {}

@@ -1,3 +1,4 @@
+import { EventBus } from '../../lib/event-bus.js';
 import type { StoredDocument } from '../../ports/document-store.js';
 
 /**
@@ -26,50 +27,4 @@ export interface DocumentEvent {
 
 export type DocumentListener = (event: DocumentEvent) => void;
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-export class DocumentEvents {
-  private readonly listeners = new Map<DocumentEventType | '*', Set<DocumentListener>>();
-
-  constructor(private readonly onListenerError: (err: unknown, event: DocumentEvent) => void = () => {}) {}
-
-  /** Subscribes to one event type or to all (`*`); returns the unsubscribe function. */
-  on(type: DocumentEventType | '*', listener: DocumentListener): () => void {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  emit(event: Omit<DocumentEvent, 'at'> & { at?: string }): void {
-    const frozen = deepFreeze({
-      ...event,
-      before: event.before ? structuredClone(event.before) : null,
-      after: event.after ? structuredClone(event.after) : null,
-      at: event.at ?? new Date().toISOString(),
-    }) as DocumentEvent;
-    for (const set of [this.listeners.get(frozen.type), this.listeners.get('*')]) {
-      for (const listener of set ?? []) {
-        try {
-          listener(frozen);
-        } catch (err) {
-          this.onListenerError(err, frozen);
-        }
-      }
-    }
-  }
-
-  listenerCount(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
-}
+export class DocumentEvents extends EventBus<DocumentEvent> {}
