@@ -22,7 +22,7 @@ import { AuditLog } from './modules/admin/audit.service.js';
 import { KeysService } from './modules/admin/keys.service.js';
 import { appInfoRoutes } from './modules/apps/app-info.routes.js';
 import { createAuthModule, type AuthModule } from './modules/auth/auth.module.js';
-import type { LimiterFactory } from './modules/auth/rate-limits.js';
+import type { LimiterFactory } from './ports/rate-limits.js';
 import { createOutboxMailer } from './engines/mail/outbox.js';
 import { redisReadiness, type RedisClient } from './engines/redis/index.js';
 import { createLimiterFactory } from './engines/redis/limiters.js';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { LimiterFactory } from '../../ports/rate-limits.js';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * The one place rate limiters are built (auth and admin limits): `RateLimiterRedis` when Redis is
@@ -10,13 +11,6 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
  * `insuranceLimiter` (same points and duration), so requests are still limited, per process,
  * and never fail because of Redis; a warning is logged once per outage.
  */
-export interface LimiterOptions {
-  keyPrefix: string;
-  points: number;
-  duration: number;
-}
-
-export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
 
 /** Namespace of every limiter key in Redis (keys read `hearth:rl:<limiter>:<appId>:…`). */
 export const REDIS_LIMITER_PREFIX = 'hearth:rl:';

@@ -4,7 +4,7 @@ import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { HearthError } from '../../errors.js';
-import { memoryLimiters, type LimiterFactory } from '../auth/rate-limits.js';
+import { memoryLimiters, type LimiterFactory } from '../../ports/rate-limits.js';
 import { ADMIN_AUDIENCE, ISSUER, type AdminTokens } from './admin-tokens.js';
 import type { AdminsService } from './admins.service.js';
 

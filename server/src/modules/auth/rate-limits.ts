@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../../ports/rate-limits.js';
 import { HearthError } from '../../errors.js';
 
 /**
@@ -15,9 +16,7 @@ import { HearthError } from '../../errors.js';
  * engines/redis/limiters.ts from REDIS_URL) so replicas count together. The admin login limits
  * use the same factory.
  */
-export type LimiterFactory = (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
-
-export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory(options);
+export { memoryLimiters, type LimiterFactory };
 
 export function rateLimited(msBeforeNext: number): HearthError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));

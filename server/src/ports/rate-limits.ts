@@ -1,0 +1,17 @@
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/**
+ * The rate-limiter port: modules ask a factory for limiters (rate-limiter-flexible's interface)
+ * and never know where the counts live. Engines: in memory per process (`memoryLimiters`), or
+ * Redis, shared by every replica (engines/redis/limiters.ts, with REDIS_URL).
+ */
+export interface LimiterOptions {
+  keyPrefix: string;
+  points: number;
+  /** Seconds. */
+  duration: number;
+}
+
+export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
+
+export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory(options);
