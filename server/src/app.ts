@@ -130,11 +130,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   app.use(...requestContext(deps.logger));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  // HTML form posts: Sign in with Apple's OAuth callback, and the default password reset page.
+  // HTML form posts: Sign in with Apple's OAuth callback, and the default verify and reset pages.
   app.use(
     ...jsonBody({
       limit: deps.bodyLimit ?? '1mb',
-      except: (path) => /^\/v1\/apps\/[^/]+\/auth\/(oauth\/[^/]+\/callback|links\/reset)\/?$/.test(path),
+      except: (path) => /^\/v1\/apps\/[^/]+\/auth\/(oauth\/[^/]+\/callback|links\/(?:reset|verify))\/?$/.test(path),
     }),
   );
 

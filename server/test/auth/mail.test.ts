@@ -25,6 +25,14 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     await smtp?.close();
   });
   const follow = (link: URL) => w.h.http.get(`${link.pathname}${link.search}`);
+  /** Opens a verification link and clicks its button, as a person in a browser does. */
+  const confirmLink = async (link: URL) => {
+    await follow(link).expect(200);
+    return w.h.http
+      .post(link.pathname)
+      .type('form')
+      .send({ token: link.searchParams.get('token') });
+  };
   // Mail work after a 202 runs in the background; settle() waits for it. The SMTP server records a
   // message before it acknowledges it, so once sending resolved, `received` has it.
   const settle = () => w.h.services.auth.auth.settle();
@@ -41,12 +49,21 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     expect(mail.html).toContain('href="http://localhost:0/v1/apps/');
     const link = linkIn(mail);
     expect(link.pathname).toBe(`/v1/apps/${w.appId}/auth/links/verify`);
+    // Opening the link (or a mail scanner fetching it) only shows the button…
     const page = await follow(link);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('verify@example.com is confirmed');
     expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.text).toContain('<form method="post">');
+    expect((await follow(link)).status).toBe(200);
+    expect((await w.h.http.get(w.auth('/me')).set(w.as(s.accessToken)).expect(200)).body.emailVerified).toBe(false);
+    // …the click (a plain HTML form post, like a browser sends) confirms, once.
+    const token = link.searchParams.get('token')!;
+    const click = () => w.h.http.post(link.pathname).type('form').send({ token });
+    const confirmed = await click();
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.text).toContain('verify@example.com is confirmed');
     expect((await w.h.http.get(w.auth('/me')).set(w.as(s.accessToken)).expect(200)).body.emailVerified).toBe(true);
-    const again = await follow(link);
+    const again = await click();
     expect(again.status).toBe(400);
     expect(again.text).toContain('already used or has expired');
   });
@@ -77,7 +94,7 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     await smtp.next('again@example.com');
     await w.h.http.post(w.auth('/verify/request')).set(w.as(s.accessToken)).expect(202);
     const second = await smtp.next('again@example.com');
-    await follow(linkIn(second)).expect(200);
+    expect((await confirmLink(linkIn(second))).status).toBe(200);
     await w.h.http.post(w.auth('/verify/request')).set(w.as(s.accessToken)).expect(202);
     expect(smtp.received.filter((m) => m.to.includes('again@example.com'))).toHaveLength(2);
   });
@@ -289,7 +306,7 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
         'forbidden',
       );
       expect(details.reason).toBe('email_not_verified');
-      await follow(linkIn(await smtp.next('strict@example.com'))).expect(200);
+      expect((await confirmLink(linkIn(await smtp.next('strict@example.com')))).status).toBe(200);
       await w.login('strict@example.com');
     } finally {
       await w.patchSettings({ requireVerifiedEmail: false });

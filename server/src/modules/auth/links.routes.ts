@@ -7,8 +7,8 @@ import type { AuthService } from './auth.service.js';
 /**
  * The pages mail links open when the app has not configured its own (`links` in the auth
  * settings): plain HTML under /v1/apps/{appId}/auth/links/…, reachable from a mail client, so
- * without the app's key. Email verification completes here; a password reset has a plain HTML
- * form here; a magic link needs the app (its page reads `?token=` and calls the JSON confirm
+ * without the app's key. Email verification completes here (opening the link shows a button;
+ * the click confirms, so link scanners cannot); a password reset has a plain HTML form here; a magic link needs the app (its page reads `?token=` and calls the JSON confirm
  * route), so its default page says so.
  */
 const page = (title: string, body: string) =>
@@ -33,11 +33,29 @@ export function linkPages(deps: {
     next();
   });
 
-  router.get('/verify', async (req, res) => {
+  // Opening the link only shows a button: mail scanners and link previews fetch links with GET,
+  // and must not confirm an address on the owner's behalf. The POST (a click) uses the token.
+  router.get('/verify', (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
     const appName = escapeHtml(String(res.locals.appName));
+    res
+      .type('html')
+      .send(
+        page(
+          'Confirm your email',
+          `<form method="post"><input type="hidden" name="token" value="${escapeHtml(token)}"><p>Confirm this address for ${appName}?</p><p><button type="submit">Confirm my email</button></p></form>`,
+        ),
+      );
+  });
+
+  router.post('/verify', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
+    const appId = String((req.params as { appId?: string }).appId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' ? body.token : '';
+    const appName = escapeHtml(String(res.locals.appName));
+    await deps.hitIp(appId, req.ip ?? 'unknown');
     try {
-      const user = await deps.auth.confirmVerification(String((req.params as { appId?: string }).appId), token);
+      const user = await deps.auth.confirmVerification(appId, token);
       res
         .type('html')
         .send(
