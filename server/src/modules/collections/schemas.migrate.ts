@@ -14,7 +14,7 @@ async function eachWithField(
   store: AppStore,
   collection: string,
   field: string,
-  visit: (id: string, value: unknown) => Promise<void>,
+  visit: (id: string, value: unknown, version: number) => Promise<void>,
 ): Promise<number> {
   let after: string | undefined;
   let n = 0;
@@ -25,7 +25,7 @@ async function eachWithField(
       ...(after ? { after } : {}),
     });
     for (const doc of page.items) {
-      await visit(doc.id, doc[field]);
+      await visit(doc.id, doc[field], doc.version);
       n++;
     }
     after = page.next ?? undefined;
@@ -39,24 +39,39 @@ const ignoreGone = (e: unknown): void => {
 };
 
 export async function renameFieldData(store: AppStore, collection: string, from: string, to: string): Promise<number> {
-  return eachWithField(store, collection, from, async (id, value) => {
-    // A value already written under the new name (by a client on the new schema) wins.
-    await store
-      .update(
-        collection,
-        id,
-        { set: { [to]: value as JsonValue }, unset: [from] },
-        {
-          where: { op: 'field', path: to, conds: [{ op: 'exists', value: false }] },
-        },
-      )
-      .catch(async (e: unknown) => {
+  return eachWithField(store, collection, from, async (id, firstValue, firstVersion) => {
+    // Move the value of the version that was read: if a write slipped in between, read again.
+    let value = firstValue;
+    let version = firstVersion;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        // A value already written under the new name (by a client on the new schema) wins.
+        await store.update(
+          collection,
+          id,
+          { set: { [to]: value as JsonValue }, unset: [from] },
+          { expectedVersion: version, where: { op: 'field', path: to, conds: [{ op: 'exists', value: false }] } },
+        );
+        return;
+      } catch (e) {
+        if (e instanceof HearthError && e.code === 'conflict' && e.details?.reason === 'version') {
+          const fresh = await store.get(collection, id);
+          if (!fresh || !Object.hasOwn(fresh, from)) return;
+          value = fresh[from];
+          version = fresh.version;
+          continue;
+        }
         if (e instanceof HearthError && e.code === 'not_found') {
           await store.update(collection, id, { unset: [from] }).catch(ignoreGone);
           return;
         }
         throw e;
-      });
+      }
+    }
+    throw new HearthError(
+      'conflict',
+      `The field "${from}" of ${id} kept changing during the rename; retry the change.`,
+    );
   });
 }
 
