@@ -78,6 +78,22 @@ forEachTarget('conformance: indexes', (target, store) => {
 
   test(
     target,
+    'index.unique-clash-ids-typed',
+    'a unique clash names only documents with the same typed value (true is not 1)',
+    async () => {
+      const app = freshApp(store());
+      await app.create('t', { id: 'num', data: { x: 1 } });
+      await app.create('t', { id: 'bool', data: { x: true } });
+      await app.ensureIndex('t', { kind: 'regular', name: 'ux', fields: [{ path: 'x', dir: 1 }], unique: true });
+      await expectError(app.create('t', { id: 'again', data: { x: true } }), 'conflict', {
+        reason: 'unique',
+        ids: ['bool'],
+      });
+    },
+  );
+
+  test(
+    target,
     'index.unique-existing-violation',
     'a unique index that existing data violates is a conflict naming the clashing ids',
     async () => {

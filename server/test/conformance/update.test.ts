@@ -250,6 +250,18 @@ forEachTarget('conformance: update operators', (target, store) => {
     });
   }
 
+  test(
+    target,
+    'update.inc-overflow',
+    '$inc that would overflow to Infinity is invalid_request and changes nothing',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('items', { data: { n: 1e308 } });
+      await expectError(app.update('items', doc.id, { inc: { n: 1e308 } }), 'invalid_request');
+      expect(await app.get('items', doc.id)).toEqual(doc);
+    },
+  );
+
   test(target, 'update.inc-on-string', '$inc on a string is invalid_request and changes nothing', async () => {
     const app = freshApp(store());
     const doc = await app.create('items', { data: { n: 'five', m: 1 } });

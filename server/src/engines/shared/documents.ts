@@ -146,7 +146,9 @@ export function applyUpdate(stored: StoredDocument, spec: UpdateSpec, now: strin
     if (current !== undefined && typeof current !== 'number') {
       throw invalidRequest(`$inc needs a number at "${path}".`, { path, operator: '$inc' });
     }
-    slot.parent[slot.key] = ((current as number | undefined) ?? 0) + by;
+    const sum = ((current as number | undefined) ?? 0) + by;
+    if (!Number.isFinite(sum)) throw invalidRequest(`$inc would overflow "${path}".`, { path, operator: '$inc' });
+    slot.parent[slot.key] = sum;
   }
   for (const [path, values] of Object.entries(spec.push ?? {})) {
     arrayAt(doc, path, '$push', true)!.push(...cloneJson(values));

@@ -38,7 +38,7 @@ import {
   versionConflict,
 } from '../shared/documents.js';
 import { CATALOG_SCHEMA, Catalog, type CollectionInfo } from './catalog.js';
-import { compileFilter, orderBy, pagesAfter, rankExpr, valExpr, type PageQuery, type Sql } from './sql.js';
+import { compileFilter, orderBy, pagesAfter, rankExpr, rankOf, valExpr, type PageQuery, type Sql } from './sql.js';
 
 /**
  * The embedded engine: one SQLite file (WAL) holding every app's collections, through
@@ -561,7 +561,7 @@ class SqliteAppStore implements AppStore {
     if (doc) {
       const values = keys.map((k) => getPath(doc, k.path));
       if (values.some((v) => v === undefined || v === null)) return [];
-      const conds = keys.map((k) => `${k.v} = ?`).join(' AND ');
+      const conds = keys.map((k, i) => `${k.r} = ${rankOf(values[i])} AND ${k.v} = ?`).join(' AND ');
       const params = values.map((v) =>
         typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v,
       );
