@@ -109,6 +109,7 @@ forEachTarget('conformance: filters', (target, store) => {
     { id: 't4', title: '東京 guide', body: 'trains' },
     { id: 't5', title: 'nothing here', body: 12 },
     { id: 't6', title: 'brown-bread, quick!', other: 'fox' },
+    { id: 't7', title: 'ΟΔΟΣ', body: 'a\uE000b \u1C90\u1C91' },
   ];
   let textApp: AppStore;
   beforeAll(async () => {
@@ -131,6 +132,10 @@ forEachTarget('conformance: filters', (target, store) => {
     ['unsearched-field', 'fox guide', ['t2']],
     ['stop-words-kept', 'the', ['t1']],
     ['no-match', 'zebra', []],
+    ['greek-final-sigma', 'οδος', ['t7']],
+    ['greek-medial-sigma', 'οδοσ', ['t7']],
+    ['private-use-separates-words', 'a', ['t2', 't7']],
+    ['georgian-mtavruli-folds', '\u10D0\u10D1', ['t7']],
   ];
   for (const [id, search, expected] of textCases) {
     test(target, `filter.text-${id}`, `$text ${JSON.stringify(search)}`, async () => {

@@ -345,7 +345,8 @@ function variantsOf(lower: string): string[] {
 function caseInsensitive(term: string): string {
   let out = '';
   for (const ch of term) {
-    const variants = variantsOf(ch);
+    // σ also stands for the final form ς (textTokens folds ς to σ).
+    const variants = ch === 'σ' ? [...variantsOf(ch), 'ς'] : variantsOf(ch);
     out += variants.length === 0 ? escapeRegex(ch) : `[${escapeRegex(ch)}${variants.map(escapeRegex).join('')}]`;
   }
   return out;

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { HearthError, invalidRequest, isHearthError, unavailable } from '../../errors.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../../lib/cursor.js';
 import { getPath } from '../../lib/filter/compare.js';
-import { matches } from '../../lib/filter/evaluate.js';
+import { matches, textTokens } from '../../lib/filter/evaluate.js';
 import type { FieldCondition, FilterNode, JsonValue, SortSpec } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import {
@@ -513,9 +513,10 @@ class SqliteAppStore implements AppStore {
   private ensureText(info: CollectionInfo, index: Extract<IndexSpec, { kind: 'text' }>): void {
     if (info.text && JSON.stringify(info.text) === JSON.stringify(index)) return;
     this.s.db.exec(`DROP TABLE IF EXISTS c${info.tid}_fts`);
-    this.s.db.exec(
-      `CREATE VIRTUAL TABLE c${info.tid}_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')`,
-    );
+    // The body holds the reference tokeniser's words (textOf), space-separated: FTS5's `ascii`
+    // tokeniser then only splits on the spaces, so SQLite finds exactly the words the reference does
+    // (unicode61's own word rules and case folding differ for private-use and newer characters).
+    this.s.db.exec(`CREATE VIRTUAL TABLE c${info.tid}_fts USING fts5(body, tokenize = 'ascii')`);
     this.s.catalog.setText(info, { kind: 'text', name: index.name, fields: [...index.fields] });
     const insert = this.s.db.prepare(`INSERT INTO ${info.ftsTable} (rowid, body) VALUES (?, ?)`);
     const page = this.s.db.prepare(`SELECT seq, data FROM ${info.table} WHERE seq > ? ORDER BY seq LIMIT 500`);
@@ -599,12 +600,14 @@ const uniqueConflict = (collection: string, index: Extract<IndexSpec, { kind: 'r
     collection,
   });
 
-/** What the FTS index holds for a document: its searchable strings, one per line. */
+/** What the FTS index holds for a document: the words of its searchable strings (textTokens). */
 function textOf(doc: Record<string, unknown>, fields: readonly string[]): string {
-  const texts: string[] = [];
+  const words: string[] = [];
   for (const path of fields) {
     const value = getPath(doc, path);
-    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') texts.push(item);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string') words.push(...textTokens(item));
+    }
   }
-  return texts.join('\n');
+  return words.join(' ');
 }

@@ -118,10 +118,15 @@ function elementMatches(cond: Extract<FieldCondition, { op: 'elemMatch' }>, elem
  * (Unicode-aware), lower-cased. Engines use the same tokenisation.
  */
 export function textTokens(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}\p{M}]+/u)
-    .filter((token) => token.length > 0);
+  return (
+    text
+      .toLowerCase()
+      // Final sigma: JavaScript lower-cases Σ to ς at the end of a word and to σ elsewhere; one form
+      // makes "ΟΔΟΣ", "οδος" and "οδοσ" the same word.
+      .replaceAll('ς', 'σ')
+      .split(/[^\p{L}\p{N}\p{M}]+/u)
+      .filter((token) => token.length > 0)
+  );
 }
 
 /**
