@@ -372,7 +372,22 @@ export class MongoAppStore implements AppStore {
       }
       return results;
     } catch (e) {
-      for (const step of undo.reverse()) await step().catch(() => {});
+      let undoFailure: unknown = null;
+      for (const step of undo.reverse()) {
+        await step().catch((err: unknown) => {
+          undoFailure ??= err;
+        });
+      }
+      // An undo that could not be written (the server went away) leaves part of the batch applied:
+      // say so, rather than reporting the op's error as if nothing had happened.
+      if (undoFailure) {
+        throw new HearthError(
+          'unavailable',
+          'The batch failed and could not be fully undone; some of its writes may remain. Check the documents.',
+          { undoIncomplete: true },
+          { cause: undoFailure },
+        );
+      }
       throw e;
     }
   }

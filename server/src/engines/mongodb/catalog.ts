@@ -118,10 +118,13 @@ export class Catalog {
     return this.entries.findOne({ _id: baseName(app, collection) });
   }
 
+  // setIndex/setText upsert: another server process may have dropped the collection (and its
+  // entry) while this one still remembers it as registered.
   async setIndex(app: string, collection: string, index: StoredIndex): Promise<void> {
     await this.entries.updateOne(
       { _id: baseName(app, collection) },
-      { $set: { [`indexes.${index.spec.name}`]: index } },
+      { $set: { [`indexes.${index.spec.name}`]: index }, $setOnInsert: { app, collection, gen: 0, text: null } },
+      { upsert: true },
     );
   }
 
@@ -130,7 +133,11 @@ export class Catalog {
   }
 
   async setText(app: string, collection: string, text: CatalogEntry['text']): Promise<void> {
-    await this.entries.updateOne({ _id: baseName(app, collection) }, { $set: { text } });
+    await this.entries.updateOne(
+      { _id: baseName(app, collection) },
+      { $set: { text }, $setOnInsert: { app, collection, gen: 0, indexes: {} } },
+      { upsert: true },
+    );
   }
 
   async entriesOf(app: string): Promise<CatalogEntry[]> {
