@@ -73,6 +73,27 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     expect(names.sort()).toEqual(['y', 'z']);
   });
 
+  it('a batch cannot write a reference to a document it deletes (directly or by cascade)', async () => {
+    const parent = await post('posts', { title: 'parent' });
+    const author = await post('authors', { name: 'Ann' });
+    const batch = (ops: unknown[]) => w.h.http.post(`/v1/apps/${w.appId}/batch`).set(w.sk).send({ ops });
+    const direct = await batch([
+      { op: 'create', collection: 'posts', data: { title: 'child', parent: parent.id } },
+      { op: 'delete', collection: 'posts', id: parent.id },
+    ]);
+    expect(expectError(direct, 409, 'conflict')).toMatchObject({ reason: 'restricted', index: 0, deletedBy: 1 });
+    const viaUpdate = await batch([
+      { op: 'delete', collection: 'authors', id: author.id },
+      { op: 'update', collection: 'posts', id: parent.id, data: { editors: [author.id] } },
+    ]);
+    expect(expectError(viaUpdate, 409, 'conflict')).toMatchObject({ reason: 'restricted', index: 1, deletedBy: 0 });
+    // Nothing of either batch was applied.
+    await w.h.http.get(w.docs('posts', parent.id)).set(w.sk).expect(200);
+    await w.h.http.get(w.docs('authors', author.id)).set(w.sk).expect(200);
+    const posts = (await w.h.http.get(w.docs('posts')).set(w.sk).expect(200)).body.items;
+    expect(posts.map((p: { title: string }) => p.title)).toEqual(['parent']);
+  });
+
   it('a relation must point to an existing document', async () => {
     const res = await w.h.http
       .post(w.docs('posts'))

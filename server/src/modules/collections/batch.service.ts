@@ -1,3 +1,4 @@
+import { referencedTargets } from './relations.js';
 import { z } from 'zod';
 import { HearthError } from '../../errors.js';
 import { isPlainObject } from '../../lib/filter/compare.js';
@@ -50,6 +51,32 @@ const withIndex = (e: unknown, index: number): unknown =>
       )
     : e;
 
+/**
+ * Ops are prepared one by one against the state before the batch, so the relation checks of one
+ * op cannot see another op's delete. A batch that writes a reference to a document it also
+ * deletes (itself or through a cascade) would leave a dangling reference: refused as a conflict.
+ */
+function assertNoReferenceToDeleted(prepared: PreparedWrite[]): void {
+  const deletedBy = new Map<string, number>();
+  prepared.forEach((p, i) => {
+    for (const op of p.ops) if (op.op === 'delete') deletedBy.set(`${op.collection}/${op.id}`, i);
+  });
+  if (deletedBy.size === 0) return;
+  prepared.forEach((p, i) => {
+    const main = p.ops[0];
+    if (!main || main.op === 'delete') return;
+    for (const target of referencedTargets(p.col, main)) {
+      const j = deletedBy.get(`${target.to}/${target.id}`);
+      if (j === undefined) continue;
+      throw new HearthError('conflict', `ops.${i} refers to a ${target.to} document that ops.${j} deletes.`, {
+        reason: 'restricted',
+        index: i,
+        deletedBy: j,
+      });
+    }
+  });
+}
+
 export class BatchService {
   constructor(private readonly writer: DocumentsWriter) {}
 
@@ -78,6 +105,7 @@ export class BatchService {
           throw withIndex(e, i);
         }
       }
+      assertNoReferenceToDeleted(prepared);
       try {
         const docs = await this.writer.commit(caller, prepared);
         return {

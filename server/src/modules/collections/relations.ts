@@ -174,3 +174,22 @@ function tooMany(): HearthError {
     },
   );
 }
+
+/** The documents an op's relation fields point to (values it writes: data, set, push, addToSet). */
+export function referencedTargets(col: CompiledCollection, op: BatchOp): Array<{ to: string; id: string }> {
+  const written: Record<string, unknown>[] =
+    op.op === 'create' || op.op === 'replace'
+      ? [op.data]
+      : op.op === 'update'
+        ? [op.update.set ?? {}, op.update.push ?? {}, op.update.addToSet ?? {}]
+        : [];
+  const out: Array<{ to: string; id: string }> = [];
+  for (const rel of col.relations) {
+    for (const values of written) {
+      if (!Object.hasOwn(values, rel.field)) continue;
+      const value = values[rel.field];
+      for (const id of Array.isArray(value) ? value.flatMap(idsIn) : idsIn(value)) out.push({ to: rel.to, id });
+    }
+  }
+  return out;
+}
