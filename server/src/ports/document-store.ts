@@ -123,6 +123,17 @@ export type BatchOp =
   | ({ op: 'replace'; collection: string; id: string; data: DocumentData } & WriteOptions)
   | ({ op: 'delete'; collection: string; id: string } & WriteOptions);
 
+/** A condition on the state after a batch's ops (see `AppStore.batch`). */
+export interface BatchRequirement {
+  collection: string;
+  filter: FilterNode;
+  /** true: some document must match; false: none may. */
+  exists: boolean;
+  /** The conflict's message when it does not hold, and details merged into `{reason: 'precondition'}`. */
+  message: string;
+  details?: Record<string, unknown>;
+}
+
 export interface AppStore {
   readonly appId: string;
 
@@ -148,8 +159,14 @@ export interface AppStore {
   dropIndex(collection: string, name: string): Promise<void>;
   listIndexes(collection: string): Promise<IndexSpec[]>;
 
-  /** All-or-nothing: either every op applies or none does (the first failure is thrown). */
-  batch(ops: BatchOp[]): Promise<StoredDocument[]>;
+  /**
+   * All-or-nothing: either every op applies or none does (the first failure is thrown).
+   * `require`: conditions checked after the ops, in the same transaction; if one does not hold,
+   * nothing applies and the batch fails with `conflict` `{reason: 'precondition', ...details}`.
+   * (Referential integrity uses them: a referenced document still exists, nothing still refers
+   * to a deleted one.)
+   */
+  batch(ops: BatchOp[], options?: { require?: BatchRequirement[] }): Promise<StoredDocument[]>;
 
   /** Delete a collection's documents and indexes. */
   dropCollection(collection: string): Promise<void>;

@@ -94,6 +94,38 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
     expect(posts.map((p: { title: string }) => p.title)).toEqual(['parent']);
   });
 
+  it('a reference and a concurrent delete of its target cannot both commit (checked in the write transaction)', async () => {
+    const writer = w.h.services.collections.writer;
+    const caller = { appId: w.appId, privileged: true, user: null, scopes: [], principal: 'key:test' };
+    // A create that references an author passes its checks…
+    const author = await post('authors', { name: 'Ann' });
+    const create = await writer.prepareCreate(caller, 'posts', { title: 'late', author: author.id });
+    // …then the author is deleted (its plan saw no posts referring to it)…
+    const deletion = await writer.prepareDelete(caller, 'authors', author.id, {});
+    await writer.commit(caller, [deletion]);
+    // …so committing the create now would leave a dangling reference: refused.
+    await expect(writer.commit(caller, [create])).rejects.toMatchObject({
+      code: 'conflict',
+      details: { reason: 'precondition', field: 'author' },
+    });
+    // The other order: a delete planned before a reference appeared is refused at commit.
+    const other = await post('authors', { name: 'Bob' });
+    const lateDelete = await writer.prepareDelete(caller, 'authors', other.id, {});
+    await post('posts', { title: 'by Bob', author: other.id });
+    await expect(writer.commit(caller, [lateDelete])).rejects.toMatchObject({
+      code: 'conflict',
+      details: { reason: 'precondition', collection: 'posts', field: 'author' },
+    });
+    await w.h.http.get(w.docs('authors', other.id)).set(w.sk).expect(200);
+    // Through the API the lost race is retried: the delete is planned again and cascades.
+    await w.h.http.delete(w.docs('authors', other.id)).set(w.sk).expect(204);
+    const titles = (await w.h.http.get(w.docs('posts')).set(w.sk).expect(200)).body.items.map(
+      (p: { title: string }) => p.title,
+    );
+    expect(titles).not.toContain('late');
+    expect(titles).not.toContain('by Bob');
+  });
+
   it('a relation must point to an existing document', async () => {
     const res = await w.h.http
       .post(w.docs('posts'))

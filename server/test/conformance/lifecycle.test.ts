@@ -118,6 +118,68 @@ forEachTarget('conformance: batch, drop, isolation', (target, store) => {
     ]);
   });
 
+  test(
+    target,
+    'batch.require-holds',
+    'requirements checked after the ops let the batch through when they hold',
+    async () => {
+      const app = freshApp(store());
+      await app.create('authors', { id: 'ann', data: { name: 'Ann' } });
+      const [post] = await app.batch([{ op: 'create', collection: 'posts', id: 'p1', data: { author: 'ann' } }], {
+        require: [
+          { collection: 'authors', filter: f({ id: 'ann' }), exists: true, message: 'author gone' },
+          { collection: 'comments', filter: f({ post: 'p1' }), exists: false, message: 'has comments' },
+        ],
+      });
+      expect(post!.id).toBe('p1');
+    },
+  );
+
+  test(
+    target,
+    'batch.require-fails',
+    'a requirement that does not hold after the ops undoes them: conflict with reason precondition',
+    async () => {
+      const app = freshApp(store());
+      await app.create('authors', { id: 'ann', data: { name: 'Ann' } });
+      await app.create('posts', { id: 'p0', data: { author: 'ann' } });
+      // The author is deleted by the batch itself: "still exists" is checked on the state after the ops.
+      await expectError(
+        app.batch(
+          [
+            { op: 'create', collection: 'posts', id: 'p1', data: { author: 'ann' } },
+            { op: 'delete', collection: 'authors', id: 'ann' },
+          ],
+          {
+            require: [
+              {
+                collection: 'authors',
+                filter: f({ id: 'ann' }),
+                exists: true,
+                message: 'author gone',
+                details: { field: 'author' },
+              },
+            ],
+          },
+        ),
+        'conflict',
+        { reason: 'precondition', field: 'author' },
+      );
+      expect(await app.get('authors', 'ann')).not.toBeNull();
+      expect(await app.get('posts', 'p1')).toBeNull();
+      // "Nothing refers to it" fails when a document (here one created by the batch) still does.
+      await expectError(
+        app.batch([{ op: 'create', collection: 'posts', id: 'p2', data: { author: 'ann' } }], {
+          require: [{ collection: 'posts', filter: f({ author: 'ann' }), exists: false, message: 'referenced' }],
+        }),
+        'conflict',
+        { reason: 'precondition' },
+      );
+      expect(await app.get('posts', 'p2')).toBeNull();
+      expect(await app.count('posts')).toBe(1);
+    },
+  );
+
   test(target, 'batch.empty', 'an empty batch returns []', async () => {
     const app = freshApp(store());
     expect(await app.batch([])).toEqual([]);

@@ -8,6 +8,7 @@ import type {
   AggregateStage,
   AppStore,
   BatchOp,
+  BatchRequirement,
   CountMode,
   CreateInput,
   DocumentData,
@@ -29,6 +30,7 @@ import {
   normaliseSort,
   project,
   replacedDocument,
+  requirementFailed,
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
@@ -270,7 +272,9 @@ export class MongoAppStore implements AppStore {
     }
   }
 
-  async batch(ops: BatchOp[]): Promise<StoredDocument[]> {
+  async batch(ops: BatchOp[], options: { require?: BatchRequirement[] } = {}): Promise<StoredDocument[]> {
+    const requirements = options.require ?? [];
+    for (const r of requirements) assertCollectionName(r.collection);
     if (!Array.isArray(ops)) throw invalidRequest('A batch is a list of operations.');
     // Everything that can be checked without the database is checked before anything is written.
     const created = ops.map((op) => {
@@ -281,14 +285,29 @@ export class MongoAppStore implements AppStore {
       assertId(op.id);
       return null;
     });
-    if (ops.length === 0) return [];
+    if (ops.length === 0 && requirements.length === 0) return [];
     return guarded(async () => {
       // Collections are registered outside any transaction (catalog writes are not part of it).
       for (const op of ops) if (op.op === 'create') await this.collectionOf(op.collection, true);
       return this.ctx.catalog.caps.transactions
-        ? this.batchInTransaction(ops, created)
-        : this.batchWithUndo(ops, created);
+        ? this.batchInTransaction(ops, created, requirements)
+        : this.batchWithUndo(ops, created, requirements);
     });
+  }
+
+  /**
+   * Checks a batch's requirements after its ops (inside its transaction when there is one). In a
+   * transaction a concurrent writer that changes a checked document makes one of the two abort;
+   * a concurrent insert that would break a `exists: false` requirement is not seen (MongoDB
+   * transactions detect write conflicts, not read-write ones).
+   */
+  private async checkRequirements(requirements: BatchRequirement[], session?: ClientSession): Promise<void> {
+    for (const requirement of requirements) {
+      const col = await this.collectionOf(requirement.collection);
+      const query = await this.query(requirement.collection, requirement.filter);
+      const found = (await col.findOne(query, { projection: { _id: 1 }, ...(session ? { session } : {}) })) !== null;
+      if (found !== requirement.exists) throw requirementFailed(requirement);
+    }
   }
 
   private applyOp(op: BatchOp, created: StoredDocument | null, session?: ClientSession) {
@@ -317,7 +336,11 @@ export class MongoAppStore implements AppStore {
   }
 
   /** All-or-nothing by a multi-document transaction (replica sets and sharded clusters). */
-  private async batchInTransaction(ops: BatchOp[], created: Array<StoredDocument | null>): Promise<StoredDocument[]> {
+  private async batchInTransaction(
+    ops: BatchOp[],
+    created: Array<StoredDocument | null>,
+    requirements: BatchRequirement[],
+  ): Promise<StoredDocument[]> {
     for (let attempt = 1; ; attempt++) {
       const session = this.ctx.startSession();
       try {
@@ -327,6 +350,7 @@ export class MongoAppStore implements AppStore {
           const { before, after } = await this.applyOp(ops[i]!, created[i] ?? null, session);
           results.push((after ?? before)!);
         }
+        await this.checkRequirements(requirements, session);
         await commit(session);
         return results;
       } catch (e) {
@@ -357,7 +381,11 @@ export class MongoAppStore implements AppStore {
    * overwritten); concurrent readers can see the intermediate state, and a restored document has
    * its old version number again.
    */
-  private async batchWithUndo(ops: BatchOp[], created: Array<StoredDocument | null>): Promise<StoredDocument[]> {
+  private async batchWithUndo(
+    ops: BatchOp[],
+    created: Array<StoredDocument | null>,
+    requirements: BatchRequirement[],
+  ): Promise<StoredDocument[]> {
     const undo: Array<() => Promise<unknown>> = [];
     const results: StoredDocument[] = [];
     try {
@@ -370,6 +398,7 @@ export class MongoAppStore implements AppStore {
         else undo.push(() => col.insertOne(toStored(before)));
         results.push((after ?? before)!);
       }
+      await this.checkRequirements(requirements);
       return results;
     } catch (e) {
       let undoFailure: unknown = null;

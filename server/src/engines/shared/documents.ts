@@ -4,6 +4,7 @@ import type { JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
 import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
 import {
   SYSTEM_FIELDS,
+  type BatchRequirement,
   type CreateInput,
   type DocumentData,
   type StoredDocument,
@@ -214,3 +215,7 @@ export function normaliseSort(sort: SortSpec | undefined): SortSpec {
   // Keys after `id` can never matter (ids are unique); `id` itself decides the tie-break direction.
   return idAt >= 0 ? keys.slice(0, idAt + 1) : keys;
 }
+
+/** The conflict a batch fails with when one of its requirements does not hold. */
+export const requirementFailed = (requirement: BatchRequirement) =>
+  new HearthError('conflict', requirement.message, { reason: 'precondition', ...(requirement.details ?? {}) });

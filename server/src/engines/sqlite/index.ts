@@ -12,6 +12,7 @@ import {
   type AggregateStage,
   type AppStore,
   type BatchOp,
+  type BatchRequirement,
   type CountMode,
   type CreateInput,
   type DocumentData,
@@ -34,6 +35,7 @@ import {
   normaliseSort,
   project,
   replacedDocument,
+  requirementFailed,
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
@@ -294,9 +296,9 @@ class SqliteAppStore implements AppStore {
     return this.s.write(() => this.deleteSync(collection, id, options));
   }
 
-  async batch(ops: BatchOp[]): Promise<StoredDocument[]> {
-    return this.s.write(() =>
-      ops.map((op) => {
+  async batch(ops: BatchOp[], options: { require?: BatchRequirement[] } = {}): Promise<StoredDocument[]> {
+    return this.s.write(() => {
+      const results = ops.map((op) => {
         switch (op.op) {
           case 'create':
             return this.createSync(op.collection, op);
@@ -314,8 +316,21 @@ class SqliteAppStore implements AppStore {
           default:
             throw invalidRequest('Unknown batch operation.');
         }
-      }),
-    );
+      });
+      // Inside the same write transaction (BEGIN IMMEDIATE): no other writer can change the
+      // answer between this check and the commit.
+      for (const requirement of options.require ?? []) {
+        assertCollectionName(requirement.collection);
+        const info = this.s.catalog.find(this.appId, requirement.collection);
+        let found = false;
+        if (info) {
+          const where = this.whereSql(info, requirement.filter);
+          found = this.s.statement(`SELECT 1 FROM ${info.table} WHERE ${where.sql} LIMIT 1`).get(...where.params) !== undefined;
+        }
+        if (found !== requirement.exists) throw requirementFailed(requirement);
+      }
+      return results;
+    });
   }
 
   private createSync(collection: string, input: CreateInput): StoredDocument {

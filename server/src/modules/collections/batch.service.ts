@@ -4,7 +4,7 @@ import { HearthError } from '../../errors.js';
 import { isPlainObject } from '../../lib/filter/compare.js';
 import { USER_COLLECTION_PATTERN } from '../../lib/ids.js';
 import type { Caller } from './access.js';
-import type { DocumentsWriter, PreparedWrite } from './documents.write.js';
+import { isLostRace, type DocumentsWriter, type PreparedWrite } from './documents.write.js';
 import { toClientDocument } from './view.js';
 
 /**
@@ -116,11 +116,7 @@ export class BatchService {
           }),
         };
       } catch (e) {
-        const versionClash =
-          e instanceof HearthError &&
-          e.code === 'conflict' &&
-          (e.details as { reason?: string } | undefined)?.reason === 'version';
-        if (!versionClash || pinned || attempt >= 3) throw e;
+        if (!isLostRace(e) || pinned || attempt >= 3) throw e;
       }
     }
   }

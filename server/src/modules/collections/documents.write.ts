@@ -6,6 +6,7 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import type {
   AppStore,
   BatchOp,
+  BatchRequirement,
   DocumentData,
   DocumentStore,
   StoredDocument,
@@ -15,7 +16,13 @@ import { accessFilter, requireScope, visibleTo, type Caller } from './access.js'
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
 import type { CollectionRegistry } from './registry.js';
-import { assertRelationTargets, planDelete, type CascadeEffect, type TargetRule } from './relations.js';
+import {
+  assertRelationTargets,
+  planDelete,
+  relationRequirements,
+  type CascadeEffect,
+  type TargetRule,
+} from './relations.js';
 import { applyPatch, isEmptyPatch, parsePatch, touchedFields } from './update.apply.js';
 import { setOwn, validateDocument, validateTouched, validationFailed } from './validate.js';
 
@@ -54,6 +61,8 @@ export interface PreparedWrite {
   /** The main op, then cascade ops. */
   ops: BatchOp[];
   effects: CascadeEffect[];
+  /** Checked in the same transaction as the ops (referential integrity; see relations.ts). */
+  requires?: BatchRequirement[];
 }
 
 const RETRIES = 5;
@@ -106,10 +115,15 @@ export function sanitizeConflict(e: unknown, caller: Caller): unknown {
   return e;
 }
 
-const isVersionConflict = (e: unknown): boolean =>
-  e instanceof HearthError &&
-  e.code === 'conflict' &&
-  (e.details as { reason?: string } | undefined)?.reason === 'version';
+/**
+ * A commit lost a race with another writer: a version changed, or a relation requirement stopped
+ * holding. Preparing again sees the new state (and may then succeed, or refuse properly).
+ */
+export const isLostRace = (e: unknown): boolean => {
+  if (!(e instanceof HearthError) || e.code !== 'conflict') return false;
+  const reason = (e.details as { reason?: string } | undefined)?.reason;
+  return reason === 'version' || reason === 'precondition';
+};
 
 export class DocumentsWriter {
   constructor(private readonly deps: WriteDeps) {}
@@ -150,6 +164,7 @@ export class DocumentsWriter {
       before: null,
       ops: [{ op: 'create', collection: col.name, data, owner }],
       effects: [],
+      requires: relationRequirements(col, data),
     };
   }
 
@@ -244,7 +259,14 @@ export class DocumentsWriter {
       if (owner !== undefined) spec.owner = owner;
       op = { op: 'update', collection: col.name, id, update: spec, ...guard };
     }
-    return { kind: options.replace ? 'replace' : 'update', col, before: stored, ops: [op], effects: [] };
+    return {
+      kind: options.replace ? 'replace' : 'update',
+      col,
+      before: stored,
+      ops: [op],
+      effects: [],
+      requires: relationRequirements(col, writeData),
+    };
   }
 
   async prepareDelete(
@@ -275,7 +297,14 @@ export class DocumentsWriter {
       expectedVersion: stored.version,
       ...(rule ? { where: rule } : {}),
     };
-    return { kind: 'delete', col, before: stored, ops: [main, ...plan.ops], effects: plan.effects };
+    return {
+      kind: 'delete',
+      col,
+      before: stored,
+      ops: [main, ...plan.ops],
+      effects: plan.effects,
+      requires: plan.requires,
+    };
   }
 
   /**
@@ -285,11 +314,12 @@ export class DocumentsWriter {
   async commit(caller: Caller, prepared: PreparedWrite[]): Promise<StoredDocument[]> {
     const store = this.app(caller);
     const ops = prepared.flatMap((p) => p.ops);
+    const requires = prepared.flatMap((p) => (p.ops.length > 0 ? (p.requires ?? []) : []));
     let results: StoredDocument[];
     try {
       if (ops.length === 0) results = [];
-      else if (ops.length === 1) results = [await runOne(store, ops[0]!)];
-      else results = await store.batch(ops);
+      else if (ops.length === 1 && requires.length === 0) results = [await runOne(store, ops[0]!)];
+      else results = await store.batch(ops, { require: requires });
     } catch (e) {
       throw sanitizeConflict(e, caller);
     }
@@ -345,7 +375,7 @@ export class DocumentsWriter {
         const [doc] = await this.commit(caller, [prepared]);
         return { doc: doc!, prepared };
       } catch (e) {
-        if (pinned || attempt >= RETRIES || !isVersionConflict(e)) throw e;
+        if (pinned || attempt >= RETRIES || !isLostRace(e)) throw e;
       }
     }
   }

@@ -1,6 +1,6 @@
 import { HearthError } from '../../errors.js';
 import type { FilterNode } from '../../lib/filter/types.js';
-import type { AppStore, BatchOp, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
+import type { AppStore, BatchOp, BatchRequirement, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
 import type { CompiledCollection, RelationInfo } from './collection.compile.js';
 import type { CollectionRegistry } from './registry.js';
 import { validationFailed, newFieldErrors, type FieldErrors } from './validate.js';
@@ -84,6 +84,31 @@ export interface DeletePlan {
   ops: BatchOp[];
   /** One per op, for events. */
   effects: CascadeEffect[];
+  /** Checked in the batch's transaction: nothing refers to a deleted document any more. */
+  requires: BatchRequirement[];
+}
+
+/**
+ * What a write's relation fields need to hold at commit, checked in the same transaction as the
+ * write (the checks in assertRelationTargets run before it): each referenced document still
+ * exists. With the delete plans' requirements this closes the race between a write that adds a
+ * reference and a concurrent delete of its target.
+ */
+export function relationRequirements(col: CompiledCollection, data: Record<string, unknown>): BatchRequirement[] {
+  const out: BatchRequirement[] = [];
+  for (const rel of col.relations) {
+    if (!Object.hasOwn(data, rel.field)) continue;
+    for (const id of new Set(idsIn(data[rel.field]))) {
+      out.push({
+        collection: rel.to,
+        filter: { op: 'field', path: 'id', conds: [{ op: 'eq', value: id }] },
+        exists: true,
+        message: `${rel.field} refers to a ${rel.to} document that was deleted meanwhile; retry.`,
+        details: { field: rel.field },
+      });
+    }
+  }
+  return out;
 }
 
 /** Plans what deleting `doc` of `col` does to the documents that refer to it. */
@@ -97,7 +122,7 @@ export async function planDelete(
   const all = await registry.list(col.appId);
   const incoming = (name: string): Array<{ from: CompiledCollection; rel: RelationInfo }> =>
     all.flatMap((c) => c.relations.filter((r) => r.to === name).map((rel) => ({ from: c, rel })));
-  if (incoming(col.name).length === 0) return { ops: [], effects: [] };
+  if (incoming(col.name).length === 0) return { ops: [], effects: [], requires: [] };
 
   const key = (c: string, id: string) => `${c}/${id}`;
   const deleted = new Map<string, { collection: string; doc: StoredDocument }>([
@@ -161,7 +186,23 @@ export async function planDelete(
     ops.push({ op: 'update', collection: u.collection, id: u.doc.id, update: u.spec, expectedVersion: u.doc.version });
     effects.push({ type: 'update', collection: u.collection, before: u.doc });
   }
-  return { ops, effects };
+  // After the batch, nothing may refer to a deleted document: a reference written by a concurrent
+  // request after this plan was made would otherwise dangle (the batch then fails and is retried).
+  const deletedIds = new Map<string, string[]>();
+  for (const d of deleted.values()) deletedIds.set(d.collection, [...(deletedIds.get(d.collection) ?? []), d.doc.id]);
+  const requires: BatchRequirement[] = [];
+  for (const [collection, ids] of deletedIds) {
+    for (const { from, rel } of incoming(collection)) {
+      requires.push({
+        collection: from.name,
+        filter: { op: 'field', path: rel.field, conds: [{ op: 'in', values: ids }] },
+        exists: false,
+        message: `A document of ${from.name} started to refer to this document meanwhile (${rel.field}); retry.`,
+        details: { collection: from.name, field: rel.field },
+      });
+    }
+  }
+  return { ops, effects, requires };
 }
 
 function tooMany(): HearthError {
