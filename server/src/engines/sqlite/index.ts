@@ -325,7 +325,9 @@ class SqliteAppStore implements AppStore {
         let found = false;
         if (info) {
           const where = this.whereSql(info, requirement.filter);
-          found = this.s.statement(`SELECT 1 FROM ${info.table} WHERE ${where.sql} LIMIT 1`).get(...where.params) !== undefined;
+          found =
+            this.s.statement(`SELECT 1 FROM ${info.table} WHERE ${where.sql} LIMIT 1`).get(...where.params) !==
+            undefined;
         }
         if (found !== requirement.exists) throw requirementFailed(requirement);
       }
