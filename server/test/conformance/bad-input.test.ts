@@ -122,6 +122,26 @@ forEachTarget('conformance: bad input', (target, store) => {
     });
   }
 
+  test(target, 'bad.index-specs', 'index specs with bad names, paths or directions are invalid_request', async () => {
+    const app = freshApp(store());
+    await app.create('t', { data: { n: 1 } });
+    const bad: unknown[] = [
+      { kind: 'regular', name: '', fields: [{ path: 'n', dir: 1 }] },
+      { kind: 'regular', name: 'x y', fields: [{ path: 'n', dir: 1 }] },
+      { kind: 'regular', name: 'i', fields: [] },
+      { kind: 'regular', name: 'i', fields: [{ path: 'a"b', dir: 1 }] },
+      { kind: 'regular', name: 'i', fields: [{ path: "a')--", dir: 1 }] },
+      { kind: 'regular', name: 'i', fields: [{ path: '$where', dir: 1 }] },
+      { kind: 'regular', name: 'i', fields: [{ path: 'n', dir: 2 }] },
+      { kind: 'text', name: 't', fields: ['__proto__'] },
+    ];
+    for (const spec of bad) {
+      await expectError(app.ensureIndex('t', spec as never), 'invalid_request');
+    }
+    expect(await app.listIndexes('t')).toEqual([]);
+    expect(await app.count('t')).toBe(1);
+  });
+
   test(target, 'bad.keys-in-data', 'keys that mean something to a provider are stored as data or refused', async () => {
     const app = freshApp(store());
     const datas: DocumentData[] = [

@@ -29,8 +29,10 @@ import {
   newDocument,
   normaliseSort,
   project,
+  normaliseIndex,
   replacedDocument,
   requirementFailed,
+  uniqueConflict,
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
@@ -61,7 +63,6 @@ export interface StoreContext {
 type RegularIndex = Extract<IndexSpec, { kind: 'regular' }>;
 
 const MAX_CLASHING_IDS = 20;
-const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 /** MongoDB types a unique index covers: everything but null (and missing). */
 const NON_NULL_TYPES = ['number', 'string', 'object', 'array', 'bool'];
 
@@ -564,35 +565,6 @@ function projectionOf(fields: readonly Path[] | undefined, sortPaths: readonly P
   const kept = paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}.`)));
   return { projection: Object.fromEntries([['_id', 1], ...kept.map((p) => [p, 1])]) };
 }
-
-function normaliseIndex(index: IndexSpec): IndexSpec {
-  if (!index || typeof index !== 'object' || typeof index.name !== 'string' || !INDEX_NAME.test(index.name)) {
-    throw invalidRequest('The index name is invalid.', { index: String(index?.name).slice(0, 80) });
-  }
-  const paths =
-    index.kind === 'text' ? index.fields : index.kind === 'regular' ? index.fields.map((f) => f.path) : null;
-  if (!paths || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p.length === 0 || p.startsWith('$'))) {
-    throw invalidRequest('The index fields are invalid.', { index: index.name });
-  }
-  if (index.kind === 'text') return { kind: 'text', name: index.name, fields: [...index.fields] };
-  if (index.fields.some((f) => f.dir !== 1 && f.dir !== -1))
-    throw invalidRequest('Index directions are 1 or -1.', { index: index.name });
-  return {
-    kind: 'regular',
-    name: index.name,
-    fields: index.fields.map(({ path, dir }) => ({ path, dir })),
-    ...(index.unique ? { unique: true } : {}),
-  };
-}
-
-const uniqueConflict = (collection: string, index: RegularIndex, ids: string[]) =>
-  new HearthError('conflict', `The value must be unique (index "${index.name}").`, {
-    reason: 'unique',
-    index: index.name,
-    fields: index.fields.map((f) => f.path),
-    ids,
-    collection,
-  });
 
 /**
  * Stored ids that clash on a unique index: with `doc` (ids other than its own holding the same

@@ -1,11 +1,13 @@
 import { HearthError, invalidRequest, notFound } from '../../errors.js';
 import { compareValues, deepEqual, getPath, isPlainObject } from '../../lib/filter/compare.js';
 import type { JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
+import { parsePath } from '../../lib/filter/parse.js';
 import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
 import {
   SYSTEM_FIELDS,
   type BatchRequirement,
   type CreateInput,
+  type IndexSpec,
   type DocumentData,
   type StoredDocument,
   type UpdateSpec,
@@ -219,3 +221,37 @@ export function normaliseSort(sort: SortSpec | undefined): SortSpec {
 /** The conflict a batch fails with when one of its requirements does not hold. */
 export const requirementFailed = (requirement: BatchRequirement) =>
   new HearthError('conflict', requirement.message, { reason: 'precondition', ...(requirement.details ?? {}) });
+
+type RegularIndex = Extract<IndexSpec, { kind: 'regular' }>;
+const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+
+/** Validates an index spec (name, field paths, directions) and returns it in canonical form. */
+export function normaliseIndex(index: IndexSpec): IndexSpec {
+  if (!index || typeof index !== 'object' || typeof index.name !== 'string' || !INDEX_NAME.test(index.name)) {
+    throw invalidRequest('The index name is invalid.', { index: String(index?.name).slice(0, 80) });
+  }
+  const paths =
+    index.kind === 'text' ? index.fields : index.kind === 'regular' ? index.fields.map((f) => f.path) : null;
+  if (!Array.isArray(paths) || paths.length === 0)
+    throw invalidRequest('The index fields are invalid.', { index: index.name });
+  for (const path of paths) parsePath(path, { index: index.name });
+  if (index.kind === 'text') return { kind: 'text', name: index.name, fields: [...index.fields] };
+  if (index.fields.some((f) => f.dir !== 1 && f.dir !== -1))
+    throw invalidRequest('Index directions are 1 or -1.', { index: index.name });
+  return {
+    kind: 'regular',
+    name: index.name,
+    fields: index.fields.map(({ path, dir }) => ({ path, dir })),
+    ...(index.unique ? { unique: true } : {}),
+  };
+}
+
+/** A unique violation: the index, its fields and the stored documents the value clashes with. */
+export const uniqueConflict = (collection: string, index: RegularIndex, ids: string[]) =>
+  new HearthError('conflict', `The value must be unique (index "${index.name}").`, {
+    reason: 'unique',
+    index: index.name,
+    fields: index.fields.map((f) => f.path),
+    ids,
+    collection,
+  });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { HearthError, invalidRequest, isHearthError, unavailable } from '../../errors.js';
+import { invalidRequest, isHearthError, unavailable } from '../../errors.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../../lib/cursor.js';
 import { getPath } from '../../lib/filter/compare.js';
 import { matches, textTokens } from '../../lib/filter/evaluate.js';
@@ -34,8 +34,10 @@ import {
   newDocument,
   normaliseSort,
   project,
+  normaliseIndex,
   replacedDocument,
   requirementFailed,
+  uniqueConflict,
   sortValues,
   versionConflict,
 } from '../shared/documents.js';
@@ -398,15 +400,14 @@ class SqliteAppStore implements AppStore {
 
   // ---- indexes ----
 
-  async ensureIndex(collection: string, index: IndexSpec): Promise<void> {
+  async ensureIndex(collection: string, spec: IndexSpec): Promise<void> {
     assertCollectionName(collection);
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(index.name))
-      throw invalidRequest('The index name is invalid.', { index: index.name });
+    const index = normaliseIndex(spec);
     this.s.write(() => {
       const info = this.s.catalog.ensure(this.appId, collection);
       if (index.kind === 'text') return this.ensureText(info, index);
       const existing = this.s.catalog.indexes(info).find((i) => i.spec.name === index.name);
-      if (existing && JSON.stringify(existing.spec) === JSON.stringify(normaliseIndex(index))) return;
+      if (existing && JSON.stringify(existing.spec) === JSON.stringify(index)) return;
       if (existing) this.dropSqlIndex(info, existing.sqlName, index.name);
       const sqlName = `${info.table}_i${Math.random().toString(36).slice(2, 10)}`;
       const columns = index.fields.flatMap(({ path, dir }) => {
@@ -426,7 +427,7 @@ class SqliteAppStore implements AppStore {
       }
       this.s.db
         .prepare('INSERT INTO hearth_indexes (tid, name, spec, sql_name) VALUES (?, ?, ?, ?)')
-        .run(info.tid, index.name, JSON.stringify(normaliseIndex(index)), sqlName);
+        .run(info.tid, index.name, JSON.stringify(index), sqlName);
       this.s.forgetStatements(); // let cached queries be planned with the new index
     });
   }
@@ -598,24 +599,6 @@ class SqliteAppStore implements AppStore {
     return rows.map((r) => r.id);
   }
 }
-
-function normaliseIndex(index: Extract<IndexSpec, { kind: 'regular' }>): IndexSpec {
-  return {
-    kind: 'regular',
-    name: index.name,
-    fields: index.fields.map(({ path, dir }) => ({ path, dir })),
-    ...(index.unique ? { unique: true } : {}),
-  };
-}
-
-const uniqueConflict = (collection: string, index: Extract<IndexSpec, { kind: 'regular' }>, ids: string[]) =>
-  new HearthError('conflict', `The value must be unique (index "${index.name}").`, {
-    reason: 'unique',
-    index: index.name,
-    fields: index.fields.map((f) => f.path),
-    ids,
-    collection,
-  });
 
 /** What the FTS index holds for a document: the words of its searchable strings (textTokens). */
 function textOf(doc: Record<string, unknown>, fields: readonly string[]): string {
