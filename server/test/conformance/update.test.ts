@@ -262,6 +262,19 @@ forEachTarget('conformance: update operators', (target, store) => {
     },
   );
 
+  test(
+    target,
+    'update.unset-through-scalar',
+    'unset below a scalar or a missing field changes nothing else',
+    async () => {
+      const app = freshApp(store());
+      const doc = await app.create('items', { data: { a: 'text', b: { c: 1 } } });
+      const after = await app.update('items', doc.id, { unset: ['a.x', 'missing.y', 'b.c'] });
+      expect(after).toMatchObject({ a: 'text', b: {}, version: 2 });
+      expect(await app.get('items', doc.id)).toEqual(after);
+    },
+  );
+
   test(target, 'update.inc-on-string', '$inc on a string is invalid_request and changes nothing', async () => {
     const app = freshApp(store());
     const doc = await app.create('items', { data: { n: 'five', m: 1 } });

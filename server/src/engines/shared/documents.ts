@@ -138,8 +138,10 @@ export function applyUpdate(stored: StoredDocument, spec: UpdateSpec, now: strin
     slot.parent[slot.key] = cloneJson(value);
   }
   for (const path of spec.unset ?? []) {
-    const slot = parentOf(doc, path, false);
-    if (slot) delete slot.parent[slot.key];
+    // Unsetting below a missing value or one that is not an object removes nothing (as in MongoDB).
+    const segments = splitPath(path);
+    const parent = segments.length === 1 ? doc : getPath(doc, segments.slice(0, -1).join('.'));
+    if (isPlainObject(parent)) delete parent[segments[segments.length - 1]!];
   }
   for (const [path, by] of Object.entries(spec.inc ?? {})) {
     if (typeof by !== 'number' || !Number.isFinite(by))
