@@ -24,6 +24,7 @@ import {
   applyUpdate,
   assertCollectionName,
   assertId,
+  changeOf,
   documentNotFound,
   duplicateId,
   newDocument,
@@ -316,19 +317,12 @@ export class MongoAppStore implements AppStore {
       case 'create':
         return this.insert(op.collection, created!, session).then((doc) => ({ before: null, after: doc }));
       case 'update':
-        return this.write(
-          op.collection,
-          op.id,
-          op,
-          (stored) => applyUpdate(stored, op.update, this.ctx.now()),
-          session,
-        );
       case 'replace':
         return this.write(
           op.collection,
           op.id,
           op,
-          (stored) => replacedDocument(stored, op.data, this.ctx.now()),
+          changeOf(op, () => this.ctx.now()),
           session,
         );
       case 'delete':

@@ -5,6 +5,7 @@ import { parsePath } from '../../lib/filter/parse.js';
 import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
 import {
   SYSTEM_FIELDS,
+  type BatchOp,
   type BatchRequirement,
   type CreateInput,
   type IndexSpec,
@@ -257,3 +258,13 @@ export const uniqueConflict = (collection: string, index: RegularIndex, ids: str
     ids,
     collection,
   });
+
+/** What an update or replace op does to the stored document (the engines write the result). */
+export function changeOf(
+  op: Extract<BatchOp, { op: 'update' | 'replace' }>,
+  now: () => string,
+): (stored: StoredDocument) => StoredDocument {
+  return op.op === 'update'
+    ? (stored) => applyUpdate(stored, op.update, now())
+    : (stored) => replacedDocument(stored, op.data, now());
+}

@@ -29,6 +29,7 @@ import {
   applyUpdate,
   assertCollectionName,
   assertId,
+  changeOf,
   documentNotFound,
   duplicateId,
   newDocument,
@@ -305,14 +306,8 @@ class SqliteAppStore implements AppStore {
           case 'create':
             return this.createSync(op.collection, op);
           case 'update':
-            return this.updateSync(op.collection, op.id, (stored) => applyUpdate(stored, op.update, this.s.now()), op);
           case 'replace':
-            return this.updateSync(
-              op.collection,
-              op.id,
-              (stored) => replacedDocument(stored, op.data, this.s.now()),
-              op,
-            );
+            return this.updateSync(op.collection, op.id, changeOf(op, this.s.now), op);
           case 'delete':
             return this.deleteSync(op.collection, op.id, op);
           default:
