@@ -20,7 +20,58 @@ export const ERROR_TABLE = {
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
-export type ErrorDetails = Record<string, unknown>;
+/**
+ * The reasons an error may carry in `details.reason`, declared once per code: clients switch on
+ * `(code, reason)` (the SDK exports the same table, and a test keeps the two equal). A reason is
+ * never provider text (a driver's code name or message): engines map those to a row here.
+ */
+export const ERROR_REASONS = {
+  invalid_request: ['invalid_json', 'not_json', 'number', 'regex_invalid', 'regex_too_complex'],
+  validation_failed: [],
+  invalid_api_key: [],
+  unauthorized: [
+    'invalid_token',
+    'invalid_credentials',
+    'invalid_refresh_token',
+    'invalid_link',
+    'invalid_code',
+    'token_required',
+  ],
+  forbidden: [
+    'signup_disabled',
+    'email_not_verified',
+    'anonymous_disabled',
+    'user_disabled',
+    'reauthentication_required',
+    'scope_missing',
+    'secret_key_required',
+    'rule_denied',
+    'origin_not_allowed',
+  ],
+  not_found: [],
+  conflict: [
+    'version',
+    'unique',
+    'precondition',
+    'exists',
+    'restricted',
+    'referenced',
+    'too_many_related',
+    'not_anonymous',
+    'in_progress',
+    'idempotency_key_reused',
+  ],
+  payload_too_large: [],
+  unsupported_media_type: [],
+  rate_limited: [],
+  internal: ['auth_settings_invalid'],
+  unavailable: [],
+} as const satisfies Record<ErrorCode, readonly string[]>;
+
+/** The reasons `code` may carry; `ErrorReason` alone is every reason of every code. */
+export type ErrorReason<C extends ErrorCode = ErrorCode> = (typeof ERROR_REASONS)[C][number];
+
+export type ErrorDetails = { reason?: ErrorReason } & Record<string, unknown>;
 
 export class HearthError extends Error {
   readonly code: ErrorCode;
@@ -55,6 +106,44 @@ export class HearthError extends Error {
 }
 
 export const isHearthError = (e: unknown): e is HearthError => e instanceof HearthError;
+
+/** A HearthError of `code` (and, when given, whose `details.reason` is `reason`). */
+export function isError<C extends ErrorCode>(e: unknown, code: C, reason?: ErrorReason<C>): e is HearthError {
+  return e instanceof HearthError && e.code === code && (reason === undefined || e.details?.reason === reason);
+}
+
+/** An error of `code` with `details.reason`; the message defaults to the table's. */
+export function reasonError<C extends ErrorCode>(
+  code: C,
+  reason: ErrorReason<C>,
+  message?: string,
+  details?: Record<string, unknown>,
+  options?: { cause?: unknown; headers?: Record<string, string> },
+): HearthError {
+  return new HearthError(code, message, { ...details, reason }, options);
+}
+
+/**
+ * Factories for the errors raised in more than one place, so each is worded once. Module-specific
+ * errors stay beside their module, built with `reasonError`.
+ */
+export const errors = {
+  signupDisabled: () => reasonError('forbidden', 'signup_disabled', 'Sign-up is closed for this app.'),
+  emailNotVerified: () => reasonError('forbidden', 'email_not_verified', 'Confirm your email address first.'),
+  userDisabled: () => reasonError('forbidden', 'user_disabled', 'This account is disabled.'),
+  scopeMissing: (scope: string) =>
+    reasonError('forbidden', 'scope_missing', `This key lacks the ${scope} scope.`, { scope }),
+  secretKeyRequired: () => reasonError('forbidden', 'secret_key_required', 'This needs the secret key.'),
+  invalidCredentials: () => reasonError('unauthorized', 'invalid_credentials', 'The email or password is incorrect.'),
+  invalidToken: () => reasonError('unauthorized', 'invalid_token', 'The access token is invalid or expired.'),
+  invalidRefreshToken: () =>
+    reasonError('unauthorized', 'invalid_refresh_token', 'The refresh token is invalid or expired.'),
+  invalidLink: () => reasonError('unauthorized', 'invalid_link', 'The link or code is invalid or has expired.'),
+  userTokenRequired: () =>
+    reasonError('unauthorized', 'token_required', "Sign in first: send the user's access token."),
+  versionConflict: (message: string, details?: Record<string, unknown>) =>
+    reasonError('conflict', 'version', message, details),
+} as const;
 
 /** Shorthands for the errors that ports throw. */
 export const notFound = (what = 'Not found.', details?: ErrorDetails) => new HearthError('not_found', what, details);

@@ -59,9 +59,8 @@ export const isUnsupported = (e: unknown): boolean =>
 export function mapMongoError(e: unknown): unknown {
   if (e instanceof HearthError) return e;
   if (e instanceof MongoServerError && typeof e.code === 'number' && INVALID_REQUEST_CODES.has(e.code)) {
-    const error = invalidRequest('The database refused the operation for this data.', {
-      reason: e.codeName ?? String(e.code),
-    });
+    // The driver's code name and message stay in the cause (logged), never in the answer.
+    const error = invalidRequest('The database refused the operation for this data.');
     (error as { cause?: unknown }).cause = e;
     return error;
   }
@@ -69,7 +68,7 @@ export function mapMongoError(e: unknown): unknown {
     e instanceof Error &&
     (e.name === 'BSONError' || e.name === 'BSONVersionError' || e.name === 'MongoInvalidArgumentError')
   ) {
-    const error = invalidRequest('The data cannot be stored.', { reason: e.message.slice(0, 200) });
+    const error = invalidRequest('The data cannot be stored.');
     (error as { cause?: unknown }).cause = e;
     return error;
   }
