@@ -1,7 +1,9 @@
 import { HearthError } from '../../errors.js';
 import { sha256 } from '../../lib/hash.js';
 import { randomToken } from '../../lib/ids.js';
+import { where } from '../../lib/filter/build.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
+import { readAllArray } from '../../ports/read-all.js';
 import type { AuditLog } from './audit.service.js';
 import type { RequestMeta } from '../../context.js';
 import { auditMeta } from './admins.service.js';
@@ -91,19 +93,12 @@ export class KeysService {
   }
 
   async list(appId: string): Promise<KeyView[]> {
-    const items: KeyView[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.system.find(KEYS, {
-        filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: appId }] },
-        sort: [{ path: 'createdAt', dir: 1 }],
-        limit: 200,
-        ...(after ? { after } : {}),
-      });
-      items.push(...page.items.map(toView));
-      after = page.next ?? undefined;
-    } while (after);
-    return items;
+    const docs = await readAllArray(this.system, KEYS, {
+      filter: where.eq('appId', appId),
+      sort: [{ path: 'createdAt', dir: 1 }],
+      pageSize: 200,
+    });
+    return docs.map(toView);
   }
 
   async get(appId: string, keyId: string): Promise<KeyView> {
