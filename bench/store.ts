@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDocumentStore } from '../server/src/engines/registry.js';
+import { openDocumentStore } from '../server/src/engines/compose.js';
 import type { FilterNode, SortSpec } from '../server/src/lib/filter/types.js';
 import type { AppStore, DocumentStore } from '../server/src/ports/document-store.js';
 import { startJongodb, type RunningServer } from '../server/test/servers/jongodb.js';
@@ -103,14 +103,14 @@ async function measure(
 async function open(): Promise<{ store: DocumentStore; cleanup: () => Promise<void> }> {
   if (ENGINE === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-store-'));
-    const store = await createDocumentStore({ dataDir: dir, mongodbDb: 'unused' });
+    const store = await openDocumentStore({ dataDir: dir, mongodbDb: 'unused' });
     return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (ENGINE !== 'mongodb') throw new Error(`unknown engine ${ENGINE}`);
   const external = process.env.MONGODB_URL;
   const server: RunningServer | null = external ? null : await startJongodb();
   const dbName = `bench_store_${Date.now()}`;
-  const store = await createDocumentStore({
+  const store = await openDocumentStore({
     dataDir: tmpdir(),
     mongodbUrl: external ?? server!.url,
     mongodbDb: dbName,

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildApp } from '../../server/src/app.js';
-import { createDocumentStore } from '../../server/src/engines/registry.js';
-import type { DocumentStore } from '../../server/src/ports/document-store.js';
+import { composeEngines } from '../../server/src/engines/compose.js';
+import type { Ports } from '../../server/src/ports/index.js';
 import { startJongodb } from '../../server/test/servers/jongodb.js';
 
 const requireFromServer = createRequire(new URL('../../server/package.json', import.meta.url));
@@ -80,27 +80,30 @@ function call(
 }
 
 export async function startBenchServer(engine: string): Promise<BenchServer> {
-  let store: DocumentStore;
+  const logger = pino({ level: 'silent' });
+  const mailFrom = 'Hearth <bench@localhost>';
+  let ports: Ports;
   let cleanup: () => Promise<void>;
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
-    store = await createDocumentStore({ dataDir: dir, mongodbDb: 'unused' });
+    ports = await composeEngines({ dataDir: dir, mongodbDb: 'unused', mailFrom, logger });
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const external = process.env.MONGODB_URL;
     const mongo = external ? null : await startJongodb();
-    store = await createDocumentStore({
+    ports = await composeEngines({
       dataDir: tmpdir(),
       mongodbUrl: external ?? mongo!.url,
       mongodbDb: `bench_${Date.now()}`,
+      mailFrom,
+      logger,
     });
     cleanup = async () => {
       await mongo?.stop();
     };
   }
-  const { app } = await buildApp({
-    store,
-    logger: pino({ level: 'silent' }),
+  const { app } = await buildApp(ports, {
+    logger,
     secret: 'bench-secret-0123456789-0123456789-abcdef',
     version: 'bench',
     publicUrl: 'http://127.0.0.1',
@@ -128,7 +131,7 @@ export async function startBenchServer(engine: string): Promise<BenchServer> {
     },
     close: async () => {
       await new Promise((r) => server.close(r));
-      await store.close();
+      await ports.close();
       await cleanup();
     },
   };

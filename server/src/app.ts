@@ -1,40 +1,29 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { appAccess } from './http/app-access.js';
 import { jsonBody } from './http/body.js';
+import { mountDashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
-import { requestContext } from './http/request-context.js';
+import { requestLog } from './http/request-log.js';
+import './http/request.js';
 import { mountRoutes } from './http/route.js';
-import './http/context.js';
-import { createAdminAuth } from './modules/admin/admin-auth.js';
-import { AdminTokens } from './modules/admin/admin-tokens.js';
-import { adminAccountRoutes } from './modules/admin/admins.routes.js';
-import { AdminsService } from './modules/admin/admins.service.js';
-import { appRoutes } from './modules/admin/apps.routes.js';
-import { AppsService } from './modules/admin/apps.service.js';
-import { auditRoutes } from './modules/admin/audit.routes.js';
-import { AuditLog } from './modules/admin/audit.service.js';
-import { KeysService } from './modules/admin/keys.service.js';
-import { appInfoRoutes } from './modules/apps/app-info.routes.js';
+import { createAdminModule, type AdminModule } from './modules/admin/index.js';
+import { createAppsModule, type AppsModule } from './modules/apps/index.js';
+import { createAuditLog, createAuditModule, type AuditModule } from './modules/audit/index.js';
 import { createAuthModule, type AuthModule } from './modules/auth/auth.module.js';
-import type { LimiterFactory } from './ports/rate-limits.js';
-import { createOutboxMailer } from './engines/mail/outbox.js';
-import { redisReadiness, type RedisClient } from './engines/redis/index.js';
-import { createLimiterFactory } from './engines/redis/limiters.js';
-import type { Mailer } from './ports/mail.js';
-import { createCollectionsModule, type CollectionsModule } from './modules/collections/collections.module.js';
-import type { DocumentEvents } from './modules/collections/events.js';
-import { systemRoutes, type ReadinessCheck } from './modules/system/system.routes.js';
-import { SYSTEM_APP, type DocumentStore } from './ports/document-store.js';
+import { createCollectionsModule, type CollectionsModule } from './modules/collections/index.js';
+import type { HearthModule } from './modules/module.js';
+import { createSystemModule } from './modules/system/index.js';
+import type { Ports } from './ports/index.js';
+import { SYSTEM_APP } from './ports/document-store.js';
 
-/** Everything buildApp needs; main.ts builds these from the configuration, tests build their own. */
-export interface AppDeps {
-  store: DocumentStore;
+/**
+ * What buildApp needs besides the ports: plain settings, read from the configuration by main.ts
+ * (tests pass their own).
+ */
+export interface AppOptions {
   logger: Logger;
   /** Token signing secret. */
   secret: string;
@@ -48,159 +37,124 @@ export interface AppDeps {
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
-  /** Extra engines for /readyz (queue, files… as they are added). */
-  readiness?: ReadinessCheck[];
-  /** The mail engine (default: the outbox kept in the store). */
-  mailer?: Mailer;
-  /** Default sender of auth mails. */
-  mailFrom?: string;
-  /** Shared rate-limit store for the auth and admin limits; default: built from `redis`. */
-  authLimiters?: LimiterFactory;
-  /** The Redis connection (REDIS_URL): shared rate limits, and a /readyz check. */
-  redis?: RedisClient | null;
 }
 
-export interface Services {
-  admins: AdminsService;
-  apps: AppsService;
-  keys: KeysService;
-  audit: AuditLog;
-  tokens: AdminTokens;
-  /** App collections: schemas, documents (see modules/collections). */
+/** The built modules, for main.ts (bootstrap, shutdown) and tests. */
+export interface Modules {
+  audit: AuditModule;
+  admin: AdminModule;
+  apps: AppsModule;
   collections: CollectionsModule;
-  /** documents.create/update/delete after commit, for realtime and webhooks. */
-  documentEvents: DocumentEvents;
-  /** App users: sign-in flows, sessions, user management (see modules/auth). */
-  auth: AuthModule;
+  auth: AuthModule & HearthModule;
 }
 
-/** Builds the express app and its services without listening. */
-export async function buildApp(deps: AppDeps): Promise<{ app: Express; services: Services; openapi: OpenApiRegistry }> {
-  const now = deps.now ?? (() => new Date());
-  const system = deps.store.forApp(SYSTEM_APP);
-  const audit = new AuditLog(system);
-  const tokens = new AdminTokens(system, {
-    secret: deps.secret,
-    accessTtlSeconds: deps.adminAccessTtlSeconds ?? 900,
-    refreshTtlSeconds: deps.adminRefreshTtlSeconds ?? 30 * 24 * 3600,
+export interface BuiltApp {
+  app: Express;
+  modules: Modules;
+  openapi: OpenApiRegistry;
+  /** Finishes work answered requests started (mail sent after the reply), before the ports close. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Builds the express app from the ports without listening: makes every module (in dependency
+ * order: each gets the ports it uses and what earlier modules export), then mounts the list.
+ * Adding a module is: write its folder (modules/module.ts says the shape), make it here, add it
+ * to `list`.
+ */
+export async function buildApp(ports: Ports, options: AppOptions): Promise<BuiltApp> {
+  const now = options.now ?? (() => new Date());
+  const { store, limits, logger } = { ...ports, logger: options.logger };
+
+  const openapi = new OpenApiRegistry();
+  const metrics = options.metrics === false ? null : createMetrics();
+
+  const auditLog = createAuditLog({ system: store.forApp(SYSTEM_APP) });
+  const admin = createAdminModule({
+    store,
+    limits,
+    audit: auditLog,
+    secret: options.secret,
+    accessTtlSeconds: options.adminAccessTtlSeconds ?? 900,
+    refreshTtlSeconds: options.adminRefreshTtlSeconds ?? 30 * 24 * 3600,
     now,
   });
-  const admins = new AdminsService(system, tokens, audit);
-  const keys = new KeysService(system, audit, now);
-  const apps = new AppsService(deps.store, system, keys, audit, now);
-  await Promise.all([audit.init(), admins.init(), keys.init()]);
-  // Every limiter (auth and admin) comes from one factory: Redis when configured, else memory.
-  const limiters = deps.authLimiters ?? createLimiterFactory({ redis: deps.redis ?? null, logger: deps.logger });
-  const adminAuth = createAdminAuth({ secret: deps.secret, admins, tokens, limiters });
-  const collections = createCollectionsModule({
-    store: deps.store,
-    audit,
-    now,
-    onListenerError: (err, event) =>
-      deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
+  const audit = createAuditModule({ log: auditLog, requireAdmin: admin.guards.requireAdmin });
+  const apps = createAppsModule({ store, audit: auditLog, guards: admin.guards, now });
+  const collections = createCollectionsModule({ store, audit: auditLog, apps, guards: admin.guards, logger, now });
+  const auth = authAsModule(
+    createAuthModule({
+      store,
+      mailer: ports.mail,
+      apps: apps.services.apps,
+      adminAuth: admin.guards,
+      audit: auditLog,
+      secret: options.secret,
+      publicUrl: options.publicUrl,
+      logger,
+      now,
+      limiters: limits,
+      collections,
+    }),
+  );
+  apps.onRemove((appId) => auth.forgetApp(appId));
+  const system = createSystemModule({
+    readiness: ports.readiness,
+    metrics: metrics?.registry ?? null,
+    openapi,
+    version: options.version,
+    publicUrl: options.publicUrl,
   });
-  await collections.init();
-  apps.onRemove((appId) => collections.schemas.removeAllForApp(appId));
-  const auth = createAuthModule({
-    store: deps.store,
-    mailer:
-      deps.mailer ?? createOutboxMailer({ store: deps.store, from: deps.mailFrom ?? 'Hearth <no-reply@localhost>' }),
-    apps,
-    adminAuth,
-    audit,
-    secret: deps.secret,
-    publicUrl: deps.publicUrl,
-    logger: deps.logger,
-    now,
-    limiters,
-    collections,
-  });
-  apps.onRemove(async (appId) => auth.forgetApp(appId));
+
+  // Mount order: app access (apps) runs before the user token (auth) on app routes.
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth];
+  for (const m of list) await m.init?.();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  if (deps.trustProxy) {
-    const n = Number(deps.trustProxy);
-    app.set('trust proxy', Number.isInteger(n) ? n : deps.trustProxy);
+  if (options.trustProxy) {
+    const n = Number(options.trustProxy);
+    app.set('trust proxy', Number.isInteger(n) ? n : options.trustProxy);
   }
-  const openapi = new OpenApiRegistry();
-  const metrics = deps.metrics === false ? null : createMetrics();
-
-  app.use(...requestContext(deps.logger));
+  app.use(...requestLog(logger));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  // HTML form posts: Sign in with Apple's OAuth callback, and the default verify and reset pages.
-  app.use(
-    ...jsonBody({
-      limit: deps.bodyLimit ?? '1mb',
-      except: (path) => /^\/v1\/apps\/[^/]+\/auth\/(oauth\/[^/]+\/callback|links\/(?:reset|verify))\/?$/.test(path),
-    }),
-  );
-
+  // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key.
+  for (const m of list) for (const page of m.pages ?? []) app.use(page.path, page.router);
+  app.use(...jsonBody({ limit: options.bodyLimit ?? '1mb' }));
+  app.use('/v1/apps/:appId', ...list.flatMap((m) => m.appMiddleware ?? []));
   const router = express.Router();
-  mountRoutes(
-    router,
-    openapi,
-    systemRoutes({
-      checks: [
-        { name: 'documentStore', engine: deps.store.engine, check: () => deps.store.ping() },
-        ...(deps.redis ? [redisReadiness(deps.redis)] : []),
-        ...(deps.readiness ?? []),
-      ],
-      metrics: metrics?.registry ?? null,
-      openapi,
-      version: deps.version,
-      publicUrl: deps.publicUrl,
-    }),
-  );
-  mountRoutes(router, openapi, adminAccountRoutes({ admins, auth: adminAuth }));
-  mountRoutes(router, openapi, appRoutes({ apps, keys, auth: adminAuth }));
-  mountRoutes(router, openapi, auditRoutes({ audit, auth: adminAuth }));
-  // Mail links open in a browser, without the app's key.
-  app.use('/v1/apps/:appId/auth/links', auth.linkPages());
-  app.use('/v1/apps/:appId/auth/oauth/:provider', auth.oauthPages());
-  app.use('/v1/apps/:appId', ...appAccess({ apps, keys, adminAuth }));
-  app.use('/v1/apps/:appId', auth.attachUser);
-  mountRoutes(router, openapi, appInfoRoutes());
-  mountRoutes(router, openapi, collections.adminRoutes({ apps, auth: adminAuth }));
-  mountRoutes(router, openapi, collections.appRoutes());
-  mountRoutes(router, openapi, auth.appRoutes());
-  mountRoutes(router, openapi, auth.adminRoutes());
+  for (const m of list) {
+    mountRoutes(router, m.routes);
+    for (const spec of m.routes) openapi.add(spec);
+  }
   app.use(router);
-
-  mountDashboard(app, deps.dashboardDir ?? null);
+  mountDashboard(app, options.dashboardDir ?? null);
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
 
   return {
     app,
-    services: { admins, apps, keys, audit, tokens, collections, documentEvents: collections.events, auth },
+    modules: { audit, admin, apps, collections, auth },
     openapi,
+    settle: async () => {
+      await Promise.all(list.map((m) => m.settle?.()));
+    },
   };
 }
 
-function mountDashboard(app: Express, dir: string | null): void {
-  app.get('/', (_req, res) => res.redirect(302, '/dashboard/'));
-  if (dir && existsSync(join(dir, 'index.html'))) {
-    app.use('/dashboard', express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
-    // Client-side routes of the single-page app.
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(join(dir, 'index.html'));
-    });
-  } else {
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
-      res
-        .status(503)
-        .type('html')
-        .send(
-          '<!doctype html><title>Hearth</title><p>The dashboard is not built. Run <code>pnpm build</code> and restart.</p>',
-        );
-    });
-  }
-}
-
-function noCacheHtml(res: express.Response, path: string): void {
-  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+/** The auth module in the common module shape (its factory predates it). */
+function authAsModule(auth: AuthModule): AuthModule & HearthModule {
+  return {
+    ...auth,
+    name: 'auth',
+    routes: [...auth.appRoutes(), ...auth.adminRoutes()],
+    pages: [
+      { path: '/v1/apps/:appId/auth/links', router: auth.linkPages() },
+      { path: '/v1/apps/:appId/auth/oauth/:provider', router: auth.oauthPages() },
+    ],
+    appMiddleware: [auth.attachUser],
+    settle: () => auth.auth.settle(),
+  };
 }

@@ -6,13 +6,12 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
-import { createMailer } from './engines/mail/index.js';
-import { closeRedis, connectRedis, redactUrl, type RedisClient } from './engines/redis/index.js';
-import { createDocumentStore } from './engines/registry.js';
+import { composeEngines } from './engines/compose.js';
 
 /**
- * The composition root: read the configuration once, build the engines, build the app, listen,
- * and shut down gracefully. The only module that reads process.env.
+ * The entry point: read the configuration once (the only module that reads process.env), build
+ * the engines as ports (composeEngines: the one place that picks engines), build the app from
+ * them (buildApp), listen, and shut down gracefully.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const version = (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -34,19 +33,15 @@ async function main(): Promise<void> {
   const { secret, source } = resolveSigningSecret(config.HEARTH_SECRET, dataDir);
   if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
 
-  const store = await createDocumentStore({ dataDir, mongodbUrl: config.MONGODB_URL, mongodbDb: config.MONGODB_DB });
-  let redis: RedisClient | null = null;
-  if (config.REDIS_URL) {
-    const connection = await connectRedis({ url: config.REDIS_URL, logger });
-    redis = connection.client;
-    if (connection.connected)
-      logger.info({ redis: redactUrl(config.REDIS_URL) }, 'connected to redis: rate limits are shared across replicas');
-    else
-      logger.warn(
-        { redis: redactUrl(config.REDIS_URL) },
-        'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background',
-      );
-  }
+  const ports = await composeEngines({
+    dataDir,
+    mongodbUrl: config.MONGODB_URL,
+    mongodbDb: config.MONGODB_DB,
+    redisUrl: config.REDIS_URL,
+    smtpUrl: config.SMTP_URL,
+    mailFrom: config.MAIL_FROM,
+    logger,
+  });
   if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {
     // The outbox keeps every mail, live reset, magic-link and verification links included, in the store.
     logger.warn(
@@ -58,8 +53,7 @@ async function main(): Promise<void> {
     ? resolve(config.DASHBOARD_DIR)
     : join(here, '..', '..', 'dashboard', 'dist');
 
-  const { app, services } = await buildApp({
-    store,
+  const { app, modules, settle } = await buildApp(ports, {
     logger,
     secret,
     version,
@@ -70,16 +64,16 @@ async function main(): Promise<void> {
     adminRefreshTtlSeconds: config.ADMIN_REFRESH_TOKEN_TTL,
     metrics: config.METRICS_ENABLED,
     dashboardDir,
-    mailer: createMailer({ store, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }),
-    mailFrom: config.MAIL_FROM,
-    redis,
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {
-    const result = await services.admins.bootstrap(config.HEARTH_ADMIN_EMAIL, config.HEARTH_ADMIN_PASSWORD);
+    const result = await modules.admin.services.admins.bootstrap(
+      config.HEARTH_ADMIN_EMAIL,
+      config.HEARTH_ADMIN_PASSWORD,
+    );
     logger.info({ email: config.HEARTH_ADMIN_EMAIL, result }, 'admin bootstrap');
   }
-  const needsSetup = !(await services.admins.hasAdmin());
+  const needsSetup = !(await modules.admin.services.admins.hasAdmin());
 
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -91,13 +85,13 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const local = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
   logger.info(
-    { engine: store.engine, dataDir: store.engine === 'sqlite' ? dataDir : undefined, version },
+    { engines: ports.engines, dataDir: ports.engines.documentStore === 'sqlite' ? dataDir : undefined, version },
     `Hearth ${version} is listening`,
   );
   process.stdout.write(
     [
       '',
-      `  Hearth ${version} is running (document store: ${store.engine}${redis ? ', redis: shared rate limits' : ''})`,
+      `  Hearth ${version} is running (document store: ${ports.engines.documentStore}, mail: ${ports.engines.mail}, rate limits: ${ports.engines.limits})`,
       `  API          ${local}/v1`,
       `  Dashboard    ${local}/dashboard/${needsSetup ? '   ← open it to create the first admin' : ''}`,
       `  OpenAPI      ${local}/openapi.json`,
@@ -118,13 +112,9 @@ async function main(): Promise<void> {
     force.unref();
     server.close(() => {
       // Mail work started by requests that already got their answer (reset, magic links).
-      services.auth.auth
-        .settle()
-        .catch(() => undefined)
-        .then(() => (redis ? closeRedis(redis) : undefined))
-        .catch((err: unknown) => logger.error({ err }, 'error closing redis'))
-        .then(() => store.close())
-        .catch((err: unknown) => logger.error({ err }, 'error closing the document store'))
+      settle()
+        .catch((err: unknown) => logger.error({ err }, 'error finishing background work'))
+        .then(() => ports.close())
         .finally(() => {
           logger.info('stopped');
           process.exit(0);

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { HearthError } from '../errors.js';
-import type { OpenApiRegistry } from './openapi.js';
 
 /**
  * One declaration per route operation: its request schemas validate the request, type the
@@ -85,9 +84,9 @@ function parsePart(schema: Schema | undefined, value: unknown, part: 'body' | 'q
   );
 }
 
-export function mountRoutes(router: Router, registry: OpenApiRegistry, specs: RouteSpec[]): void {
+/** Mounts route declarations on a router (app.ts also adds each to the OpenAPI registry). */
+export function mountRoutes(router: Router, specs: RouteSpec[]): void {
   for (const spec of specs) {
-    registry.add(spec);
     const run: RequestHandler = async (req, res) => {
       const body = spec.body ? parsePart(spec.body, req.body ?? {}, 'body') : undefined;
       const query = parsePart(spec.query, req.query, 'query');

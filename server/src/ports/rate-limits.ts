@@ -1,8 +1,8 @@
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /**
  * The rate-limiter port: modules ask a factory for limiters (rate-limiter-flexible's interface)
- * and never know where the counts live. Engines: in memory per process (`memoryLimiters`), or
+ * and never know where the counts live. Engines: in memory per process (engines/memory), or
  * Redis, shared by every replica (engines/redis/limiters.ts, with REDIS_URL).
  */
 export interface LimiterOptions {
@@ -13,5 +13,3 @@ export interface LimiterOptions {
 }
 
 export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
-
-export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory(options);

@@ -2,9 +2,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { closeRedis, createRedisClient } from '../../src/engines/redis/index.js';
-import { ENGINES, TEST_SECRET } from '../support/harness.js';
+import { buildTestApp, ENGINES } from '../support/harness.js';
 import { openAuthWorld, PASSWORD, type AuthWorld } from './support.js';
 
 /**
@@ -26,16 +25,7 @@ describe.each(ENGINES)('lockout against parallel guesses, shared through Redis [
     const [ra, rb] = [client(), client()];
     await Promise.all([ra.connect(), rb.connect()]);
     w = await openAuthWorld(engine, { trustProxy: 'loopback', redis: ra });
-    const built = await buildApp({
-      store: w.h.store,
-      logger: pino({ level: 'silent' }),
-      secret: TEST_SECRET,
-      version: '0.0.0-test',
-      publicUrl: 'http://localhost:0',
-      dashboardDir: null,
-      trustProxy: 'loopback',
-      redis: rb,
-    });
+    const built = await buildTestApp(w.h.store, { trustProxy: 'loopback', redis: rb });
     b = request(built.app);
   });
   afterAll(async () => {

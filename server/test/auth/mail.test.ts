@@ -35,7 +35,7 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   };
   // Mail work after a 202 runs in the background; settle() waits for it. The SMTP server records a
   // message before it acknowledges it, so once sending resolved, `received` has it.
-  const settle = () => w.h.services.auth.auth.settle();
+  const settle = () => w.h.modules.auth.auth.settle();
   const noMailTo = async (to: string) => {
     await settle();
     expect(smtp.received.filter((m) => m.to.includes(to))).toHaveLength(0);
@@ -221,10 +221,10 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
     const countTokens = async () => (await app.find('_auth_tokens', { limit: 1000 })).items.length;
     const before = await countTokens();
     expect(before).toBeGreaterThan(0);
-    expect(await w.h.services.auth.sweep(w.appId)).toEqual({ tokens: 0, sessions: 0 });
+    expect(await w.h.modules.auth.sweep(w.appId)).toEqual({ tokens: 0, sessions: 0 });
     clock = 2 * 24 * 3600_000;
     try {
-      const swept = await w.h.services.auth.sweep(w.appId);
+      const swept = await w.h.modules.auth.sweep(w.appId);
       expect(swept.tokens).toBe(before);
       expect(swept.sessions).toBeGreaterThanOrEqual(1);
       expect(await countTokens()).toBe(0);

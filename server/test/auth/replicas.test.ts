@@ -1,8 +1,6 @@
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { ENGINES, TEST_SECRET } from '../support/harness.js';
+import { buildTestApp, ENGINES } from '../support/harness.js';
 import { expectError, openAuthWorld, type AuthWorld } from './support.js';
 
 /**
@@ -16,15 +14,7 @@ describe.each(ENGINES)('two replicas [%s]', (engine) => {
   let skew = 0;
   beforeAll(async () => {
     w = await openAuthWorld(engine);
-    const built = await buildApp({
-      store: w.h.store,
-      logger: pino({ level: 'silent' }),
-      secret: TEST_SECRET,
-      version: '0.0.0-test',
-      publicUrl: 'http://localhost:0',
-      dashboardDir: null,
-      now: () => new Date(Date.now() + skew),
-    });
+    const built = await buildTestApp(w.h.store, { now: () => new Date(Date.now() + skew) });
     b = request(built.app);
   });
   afterAll(async () => {

@@ -87,7 +87,7 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
       .set(w.admin)
       .send({ graceSeconds: 0 })
       .expect(200);
-    w.h.services.auth.keys.forget(w.appId);
+    w.h.modules.auth.keys.forget(w.appId);
     const results = await Promise.all(Array.from({ length: 8 }, () => hearth.auth.me()));
     expect(results.every((u) => u.id === user.id)).toBe(true);
     // Exactly one rotation happened: the session is still alive (a second rotation with a spent token would have ended it).

@@ -1,6 +1,11 @@
 import { expect } from 'vitest';
-import type { AppDeps } from '../../src/app.js';
-import { startHarness, withAdminAndApp, type EngineName, type Harness } from '../support/harness.js';
+import {
+  startHarness,
+  withAdminAndApp,
+  type EngineName,
+  type Harness,
+  type HarnessOptions,
+} from '../support/harness.js';
 
 /** What the auth suites share: a harness with an admin and an app, and request helpers. */
 export const PASSWORD = 'a long enough password 1!';
@@ -38,7 +43,7 @@ export interface SignInBody {
   expiresIn: number;
 }
 
-export async function openAuthWorld(engine: EngineName, overrides: Partial<AppDeps> = {}): Promise<AuthWorld> {
+export async function openAuthWorld(engine: EngineName, overrides: HarnessOptions = {}): Promise<AuthWorld> {
   const h = await startHarness(engine, overrides);
   const ctx = await withAdminAndApp(h);
   const pk = { 'X-Hearth-Key': ctx.publicKey };

@@ -214,7 +214,9 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
       .send({ name: 'items', fields: [{ name: 'n', type: 'integer' }] })
       .expect(201);
     const events: string[] = [];
-    w.h.services.documentEvents.on('*', (e) => events.push(`${e.type}:${e.collection}:${e.before?.id ?? e.after?.id}`));
+    w.h.modules.collections.events.on('*', (e) =>
+      events.push(`${e.type}:${e.collection}:${e.before?.id ?? e.after?.id}`),
+    );
     const docs = `/v1/apps/${w.appId}/collections/items/documents`;
 
     await w.patchSettings({ onUserDelete: 'unown' });
@@ -249,7 +251,7 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
 
   it('emits users.create / users.update / users.delete without secrets, and nothing for sign-in bookkeeping', async () => {
     const seen: Array<{ type: string; id: string; roles?: string[] }> = [];
-    const off = w.h.services.auth.events.on('*', (e) =>
+    const off = w.h.modules.auth.events.on('*', (e) =>
       seen.push({ type: e.type, id: (e.after ?? e.before)!.id, ...(e.after ? { roles: e.after.roles } : {}) }),
     );
     try {
@@ -273,7 +275,7 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
       off();
     }
     const all: unknown[] = [];
-    const off2 = w.h.services.auth.events.on('users.create', (e) => all.push(e));
+    const off2 = w.h.modules.auth.events.on('users.create', (e) => all.push(e));
     await w.signUp('events2@example.com');
     off2();
     expect(JSON.stringify(all)).not.toMatch(/argon2|passwordHash|login/);
@@ -330,7 +332,7 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
     expect(JSON.stringify(res)).not.toContain('very-secret');
     const again = await w.patchSettings({ oauth: { google: { clientId: 'cid2', clientSecret: '********' } } });
     expect((again.oauth as Record<string, { clientId: string }>).google!.clientId).toBe('cid2');
-    expect((await w.h.services.auth.settings.get(w.appId)).oauth.google!.clientSecret).toBe('very-secret');
+    expect((await w.h.modules.auth.settings.get(w.appId)).oauth.google!.clientSecret).toBe('very-secret');
     expectError(
       await w.h.http
         .patch(`/v1/admin/apps/${w.appId}/auth/settings`)

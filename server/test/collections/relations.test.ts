@@ -95,7 +95,7 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
   });
 
   it('a reference and a concurrent delete of its target cannot both commit (checked in the write transaction)', async () => {
-    const writer = w.h.services.collections.writer;
+    const writer = w.h.modules.collections.services.writer;
     const caller = { appId: w.appId, privileged: true, user: null, scopes: [], principal: 'key:test' };
     // A create that references an author passes its checks…
     const author = await post('authors', { name: 'Ann' });

@@ -267,8 +267,8 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
 
     await w.h.http.delete(`/v1/admin/apps/${w.appId}`).set(w.admin).expect(204);
     expect(await w.h.store.forApp(w.appId).count('notes')).toBe(0);
-    expect(w.h.services.collections.registry).toBeDefined();
-    expect(await w.h.services.collections.schemas.list(w.appId)).toEqual([]);
+    expect(w.h.modules.collections.services.registry).toBeDefined();
+    expect(await w.h.modules.collections.services.schemas.list(w.appId)).toEqual([]);
     const theirs = await w.h.http
       .get(`/v1/apps/${other.appId}/collections/notes/documents`)
       .set('X-Hearth-Key', other.secretKey)

@@ -30,7 +30,7 @@ export async function openWorld(engine: EngineName): Promise<CollectionsWorld> {
   const ctx = await withAdminAndApp(h);
   const admin = { Authorization: `Bearer ${ctx.adminToken}` };
   const events: DocumentEvent[] = [];
-  h.services.documentEvents.on('*', (e) => events.push(e));
+  h.modules.collections.events.on('*', (e) => events.push(e));
   return {
     h,
     appId: ctx.appId,

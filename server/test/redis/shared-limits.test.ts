@@ -3,11 +3,10 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { closeRedis, createRedisClient } from '../../src/engines/redis/index.js';
 import { newId } from '../../src/lib/ids.js';
 import { expectError, openAuthWorld, PASSWORD, type AuthWorld } from '../auth/support.js';
-import { ENGINES, TEST_SECRET } from '../support/harness.js';
+import { buildTestApp, ENGINES } from '../support/harness.js';
 import { startRedis } from '../servers/redis.js';
 
 /**
@@ -43,16 +42,7 @@ async function secondInstance(
   redis: Redis | null,
   logger: Logger = pino({ level: 'silent' }),
 ): Promise<Http> {
-  const built = await buildApp({
-    store: w.h.store,
-    logger,
-    secret: TEST_SECRET,
-    version: '0.0.0-test',
-    publicUrl: 'http://localhost:0',
-    dashboardDir: null,
-    trustProxy: 'loopback',
-    redis,
-  });
+  const built = await buildTestApp(w.h.store, { logger, trustProxy: 'loopback', redis });
   return request(built.app);
 }
 

@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
 import { inject } from 'vitest';
-import { buildApp, type AppDeps } from '../../src/app.js';
+import type { Redis } from 'ioredis';
+import { buildApp, type AppOptions, type BuiltApp } from '../../src/app.js';
+import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
+import { memoryLimiters } from '../../src/engines/memory/limiters.js';
+import { redisReadiness } from '../../src/engines/redis/index.js';
+import { createLimiterFactory } from '../../src/engines/redis/limiters.js';
 import { newId } from '../../src/lib/ids.js';
+import type { Ports } from '../../src/ports/index.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
+import type { Mailer } from '../../src/ports/mail.js';
 
 /**
  * A real Hearth app (no listening socket) on a real engine: SQLite in a temp dir, or MongoDB on
@@ -19,10 +26,49 @@ export const TEST_SECRET = 'test-secret-0123456789-0123456789-abcdef';
 
 export interface Harness {
   http: ReturnType<typeof request>;
-  app: Awaited<ReturnType<typeof buildApp>>['app'];
-  services: Awaited<ReturnType<typeof buildApp>>['services'];
+  app: BuiltApp['app'];
+  modules: BuiltApp['modules'];
   store: DocumentStore;
   close(): Promise<void>;
+}
+
+/** buildApp's options for tests, plus engines a test may swap in (a Redis for shared limits, a mailer). */
+export type HarnessOptions = Partial<AppOptions> & { redis?: Redis | null; mailer?: Mailer };
+
+/**
+ * The ports of a test app over an existing store (several test "replicas" share one store):
+ * outbox mail, limits in memory or on the given Redis. Closing them leaves the store open.
+ */
+export function testPorts(
+  store: DocumentStore,
+  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger'> = {},
+): Ports {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const redis = options.redis ?? null;
+  return {
+    store,
+    mail: options.mailer ?? createOutboxMailer({ store, from: 'Hearth <no-reply@localhost>' }),
+    limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
+    readiness: [
+      { name: 'documentStore', engine: store.engine, check: () => store.ping() },
+      ...(redis ? [redisReadiness(redis)] : []),
+    ],
+    engines: { documentStore: store.engine, mail: 'outbox', limits: redis ? 'redis' : 'memory' },
+    close: async () => {},
+  };
+}
+
+/** buildApp with test defaults (silent logs, a fixed secret, no dashboard). */
+export function buildTestApp(store: DocumentStore, options: HarnessOptions = {}): Promise<BuiltApp> {
+  const { redis, mailer, ...appOptions } = options;
+  return buildApp(testPorts(store, { redis, mailer, logger: appOptions.logger }), {
+    logger: pino({ level: 'silent' }),
+    secret: TEST_SECRET,
+    version: '0.0.0-test',
+    publicUrl: 'http://localhost:0',
+    dashboardDir: null,
+    ...appOptions,
+  });
 }
 
 export async function openStore(engine: EngineName): Promise<{ store: DocumentStore; cleanup: () => Promise<void> }> {
@@ -46,18 +92,10 @@ export async function openStore(engine: EngineName): Promise<{ store: DocumentSt
   return { store, cleanup: () => store.close() };
 }
 
-export async function startHarness(engine: EngineName, overrides: Partial<AppDeps> = {}): Promise<Harness> {
+export async function startHarness(engine: EngineName, options: HarnessOptions = {}): Promise<Harness> {
   const { store, cleanup } = await openStore(engine);
-  const built = await buildApp({
-    store,
-    logger: pino({ level: 'silent' }),
-    secret: TEST_SECRET,
-    version: '0.0.0-test',
-    publicUrl: 'http://localhost:0',
-    dashboardDir: null,
-    ...overrides,
-  });
-  return { http: request(built.app), app: built.app, services: built.services, store, close: cleanup };
+  const built = await buildTestApp(store, options);
+  return { http: request(built.app), app: built.app, modules: built.modules, store, close: cleanup };
 }
 
 export const ADMIN = { email: 'owner@example.com', password: 'correct horse battery' };

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ReadinessCheck } from '../../ports/readiness.js';
 
 /**
  * The Redis engine (REDIS_URL): one ioredis connection per process, shared by the rate limiters
@@ -71,7 +72,7 @@ export async function connectRedis(options: ConnectRedisOptions): Promise<{ clie
 }
 
 /** For /readyz: PING must answer. */
-export function redisReadiness(client: Redis): { name: string; engine: string; check: () => Promise<void> } {
+export function redisReadiness(client: Redis): ReadinessCheck {
   return {
     name: 'redis',
     engine: 'redis',

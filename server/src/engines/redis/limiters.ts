@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LimiterFactory } from '../../ports/rate-limits.js';
+import { memoryLimiters } from '../memory/limiters.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
@@ -17,7 +18,7 @@ export const REDIS_LIMITER_PREFIX = 'hearth:rl:';
 
 export function createLimiterFactory(deps: { redis?: Redis | null; logger: Logger }): LimiterFactory {
   const { redis, logger } = deps;
-  if (!redis) return (options) => new RateLimiterMemory(options);
+  if (!redis) return memoryLimiters;
   let degraded = false;
   redis.on('ready', () => {
     degraded = false;

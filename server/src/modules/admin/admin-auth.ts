@@ -4,7 +4,7 @@ import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { HearthError } from '../../errors.js';
-import { memoryLimiters, type LimiterFactory } from '../../ports/rate-limits.js';
+import type { LimiterFactory } from '../../ports/rate-limits.js';
 import { ADMIN_AUDIENCE, ISSUER, type AdminTokens } from './admin-tokens.js';
 import type { AdminsService } from './admins.service.js';
 
@@ -20,6 +20,12 @@ export interface AdminAuth {
   optionalAdmin: RequestHandler;
   /** Per-IP and per-email limits on setup/login/refresh. */
   rateLimit: RequestHandler;
+  /**
+   * Whether an Authorization header carries what claims to be an admin token (a JWT for the
+   * admin audience; not verified here): app routes send such callers to `requireAdmin` and
+   * everyone else to the app-key check.
+   */
+  isAdminBearer(authorization: string): boolean;
 }
 
 interface TokenPayload {
@@ -32,8 +38,8 @@ export function createAdminAuth(deps: {
   secret: string;
   admins: AdminsService;
   tokens: AdminTokens;
-  /** Where the login limits count (Redis shares them across replicas); default in memory. */
-  limiters?: LimiterFactory;
+  /** Where the login limits count (Redis shares them across replicas). */
+  limiters: LimiterFactory;
 }): AdminAuth {
   const passport = new Passport();
   const signingKey = createSecretKey(Buffer.from(deps.secret, 'utf8'));
@@ -82,7 +88,7 @@ export function createAdminAuth(deps: {
       )(req, res, next);
     };
 
-  const limiters = deps.limiters ?? memoryLimiters;
+  const limiters = deps.limiters;
   // Attempts are counted per IP, per (email, IP) and per email across all IPs, taken before the
   // password is checked (so parallel guesses cannot slip past), and given back when the attempt
   // succeeds: only failures accumulate. Keying the tight limit by (email, IP) means nobody can lock
@@ -123,5 +129,16 @@ export function createAdminAuth(deps: {
     }
   };
 
-  return { requireAdmin: authenticate(true), optionalAdmin: authenticate(false), rateLimit };
+  return { requireAdmin: authenticate(true), optionalAdmin: authenticate(false), rateLimit, isAdminBearer };
+}
+
+function isAdminBearer(authorization: string): boolean {
+  const match = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/.exec(authorization);
+  if (!match) return false;
+  try {
+    const claims = JSON.parse(Buffer.from(match[2]!, 'base64url').toString('utf8')) as { aud?: unknown; typ?: unknown };
+    return claims.typ === 'admin' || claims.aud === ADMIN_AUDIENCE;
+  } catch {
+    return false;
+  }
 }

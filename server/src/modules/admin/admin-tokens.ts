@@ -30,10 +30,13 @@ export interface IssuedTokens {
 export class AdminTokens {
   private readonly key: KeyObject;
 
-  constructor(
-    private readonly system: AppStore,
-    private readonly settings: AdminTokenSettings,
-  ) {
+  private readonly system: AppStore;
+  private readonly settings: AdminTokenSettings;
+
+  constructor(options: AdminTokenSettings & { system: AppStore }) {
+    const { system, ...settings } = options;
+    this.system = system;
+    this.settings = settings;
     this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HearthError } from '../../errors.js';
-import { requestMeta } from '../../http/context.js';
+import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf, pageQuery, signInResponse } from '../../http/schemas.js';
 import type { AdminAuth } from './admin-auth.js';

@@ -1,9 +1,9 @@
-import type { RequestMeta } from '../../context.js';
+import type { RequestMeta } from '../../principals.js';
 import { HearthError } from '../../errors.js';
 import { hashPassword, verifyPassword } from '../../lib/passwords.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
 import type { AdminTokens, IssuedTokens } from './admin-tokens.js';
-import type { AuditLog } from './audit.service.js';
+import { auditMeta, type AuditLog } from '../audit/index.js';
 
 const ADMINS = 'admins';
 const LOCKS = 'locks';
@@ -22,11 +22,15 @@ export interface SignIn extends IssuedTokens {
 const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 export class AdminsService {
-  constructor(
-    private readonly system: AppStore,
-    private readonly tokens: AdminTokens,
-    private readonly audit: AuditLog,
-  ) {}
+  private readonly system: AppStore;
+  private readonly tokens: AdminTokens;
+  private readonly audit: AuditLog;
+
+  constructor(options: { system: AppStore; tokens: AdminTokens; audit: AuditLog }) {
+    this.system = options.system;
+    this.tokens = options.tokens;
+    this.audit = options.audit;
+  }
 
   async init(): Promise<void> {
     await this.system.ensureIndex(ADMINS, {
@@ -172,10 +176,6 @@ export class AdminsService {
     });
     return page.items[0];
   }
-}
-
-export function auditMeta(meta: RequestMeta): { requestId?: string; ip?: string | null } {
-  return { ...(meta.requestId ? { requestId: meta.requestId } : {}), ip: meta.ip ?? null };
 }
 
 function toView(doc: StoredDocument): AdminView {

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { RouteSpec } from '../../http/route.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import type { Mailer } from '../../ports/mail.js';
-import type { AdminAuth } from '../admin/admin-auth.js';
-import type { AppsService } from '../admin/apps.service.js';
-import type { AuditLog } from '../admin/audit.service.js';
+import type { AdminAuth } from '../admin/index.js';
+import type { AppsService } from '../apps/index.js';
+import type { AuditLog } from '../audit/index.js';
 import { authRoutes } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { AuthSettingsService } from './auth.settings.js';
@@ -13,7 +13,7 @@ import { linkPages } from './links.routes.js';
 import { oauthBrowserRoutes, oauthRoutes } from './oauth.routes.js';
 import { OidcService } from './oidc.js';
 import { handleOwnedDocuments } from './owned-documents.js';
-import type { CollectionsModule } from '../collections/collections.module.js';
+import type { CollectionsModule } from '../collections/index.js';
 import { SecretBox } from './mfa.js';
 import { OneTimeTokens } from './one-time-tokens.js';
 import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
@@ -66,7 +66,7 @@ export function createAuthModule(deps: {
   publicUrl: string;
   logger: Logger;
   now: () => Date;
-  limiters?: LimiterFactory;
+  limiters: LimiterFactory;
   /**
    * How long a verified token's session and user lookups are reused (default 1000 ms). Changes on
    * this replica apply at once; on other replicas within this time. 0: look up on every request.
@@ -109,7 +109,13 @@ export function createAuthModule(deps: {
     ...(collections
       ? {
           ownedDocuments: (appId: string, userId: string, policy: 'keep' | 'unown' | 'delete', requestId?: string) =>
-            handleOwnedDocuments({ store: deps.store, collections }, appId, userId, policy, requestId),
+            handleOwnedDocuments(
+              { store: deps.store, collections: collections.services },
+              appId,
+              userId,
+              policy,
+              requestId,
+            ),
         }
       : {}),
   });

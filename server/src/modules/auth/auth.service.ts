@@ -4,7 +4,7 @@ import type { JsonValue } from '../../lib/filter/types.js';
 import { hashPassword, verifyPassword } from '../../lib/passwords.js';
 import type { StoredDocument } from '../../ports/document-store.js';
 import type { Mailer } from '../../ports/mail.js';
-import { validateTouched, type FieldErrors } from '../collections/validate.js';
+import { validateTouched, type FieldErrors } from '../collections/index.js';
 import type { AuthSettings, AuthSettingsService, MailKind } from './auth.settings.js';
 import { linkWithToken, renderMail } from './mail.templates.js';
 import { findRecoveryCode, matchTotp, newRecoveryCodes, newTotp, type SecretBox } from './mfa.js';

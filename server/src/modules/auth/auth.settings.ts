@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HearthError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { DocumentStore } from '../../ports/document-store.js';
-import { fieldDef } from '../collections/collection.schema.js';
+import { fieldDef } from '../collections/index.js';
 import { SETTINGS } from './auth.collections.js';
 
 /**

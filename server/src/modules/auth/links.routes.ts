@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { HearthError } from '../../errors.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { AppsService } from '../admin/apps.service.js';
+import type { AppsService } from '../apps/index.js';
 import type { AuthService } from './auth.service.js';
 
 /**

@@ -4,7 +4,7 @@ import { HearthError } from '../../errors.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam } from '../../http/schemas.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { AppsService } from '../admin/apps.service.js';
+import type { AppsService } from '../apps/index.js';
 import { signInOrChallenge } from './auth.schema.js';
 import { authContext } from './auth.routes.js';
 import { FLOW_COOKIE, type OidcService } from './oidc.js';

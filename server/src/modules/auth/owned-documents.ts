@@ -1,7 +1,6 @@
 import { HearthError } from '../../errors.js';
 import type { DocumentStore } from '../../ports/document-store.js';
-import type { Caller } from '../collections/access.js';
-import type { CollectionsModule } from '../collections/collections.module.js';
+import type { Caller, CollectionsModule } from '../collections/index.js';
 
 /**
  * What happens to a deleted user's documents (`onUserDelete` in the auth settings): `keep`
@@ -12,7 +11,7 @@ import type { CollectionsModule } from '../collections/collections.module.js';
 export type OwnedDocumentsPolicy = 'keep' | 'unown' | 'delete';
 
 export async function handleOwnedDocuments(
-  deps: { store: DocumentStore; collections: CollectionsModule },
+  deps: { store: DocumentStore; collections: CollectionsModule['services'] },
   appId: string,
   userId: string,
   policy: OwnedDocumentsPolicy,

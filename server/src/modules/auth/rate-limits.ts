@@ -1,5 +1,5 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { memoryLimiters, type LimiterFactory } from '../../ports/rate-limits.js';
+import type { LimiterFactory } from '../../ports/rate-limits.js';
 import { HearthError } from '../../errors.js';
 
 /**
@@ -16,7 +16,7 @@ import { HearthError } from '../../errors.js';
  * engines/redis/limiters.ts from REDIS_URL) so replicas count together. The admin login limits
  * use the same factory.
  */
-export { memoryLimiters, type LimiterFactory };
+export type { LimiterFactory };
 
 export function rateLimited(msBeforeNext: number): HearthError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
@@ -37,7 +37,7 @@ export interface LoginLimitSettings {
 export class AuthRateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor(private readonly factory: LimiterFactory = memoryLimiters) {}
+  constructor(private readonly factory: LimiterFactory) {}
 
   private limiter(keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
     const k = `${keyPrefix}:${points}:${duration}`;

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { HearthError } from '../../errors.js';
-import type { RuleUser } from '../collections/rules.compile.js';
+import type { RuleUser } from '../collections/index.js';
 import { appAudience, USER_ISSUER, type AccessClaims, type Sessions } from './sessions.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { UsersRepo } from './users.repo.js';
@@ -26,7 +26,7 @@ export interface AppUser extends RuleUser {
   impersonatedBy: string | null;
 }
 
-declare module '../../context.js' {
+declare module '../../principals.js' {
   interface RequestContext {
     user?: AppUser | null;
   }

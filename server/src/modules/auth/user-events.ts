@@ -1,5 +1,5 @@
 import { EventBus } from '../../lib/event-bus.js';
-import type { UserView } from './users.repo.js';
+import type { UserView } from './user-view.js';
 
 /**
  * User events for other modules (webhooks `users.create | users.update | users.delete`,

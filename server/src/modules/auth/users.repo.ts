@@ -4,6 +4,7 @@ import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
 import { IDENTITIES, ONE_TIME, SESSIONS, USERS } from './auth.collections.js';
 import type { UserEvents } from './user-events.js';
+import type { UserView } from './user-view.js';
 
 /**
  * The `_users` system collection of an app. `login` is the lowercased email, or `#<id>` for an
@@ -11,19 +12,7 @@ import type { UserEvents } from './user-events.js';
  * index enforces one account per email on both engines (a unique index over missing values would
  * clash on MongoDB).
  */
-export interface UserView {
-  id: string;
-  email: string | null;
-  emailVerified: boolean;
-  anonymous: boolean;
-  roles: string[];
-  profile: Record<string, JsonValue>;
-  mfa: { totp: boolean };
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-  lastSignInAt: string | null;
-}
+export type { UserView };
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 

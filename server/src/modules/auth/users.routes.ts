@@ -1,12 +1,12 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { HearthError } from '../../errors.js';
-import { requestMeta } from '../../http/context.js';
+import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf, pageQuery } from '../../http/schemas.js';
 import type { Mailer } from '../../ports/mail.js';
-import type { AdminAuth } from '../admin/admin-auth.js';
-import type { AppsService } from '../admin/apps.service.js';
+import type { AdminAuth } from '../admin/index.js';
+import type { AppsService } from '../apps/index.js';
 import { authSettingsPatch, settingsView, type AuthSettingsService } from './auth.settings.js';
 import { sessionView, signIn, userPatchBody, usersQuery, userView } from './auth.schema.js';
 import { authContext } from './auth.routes.js';

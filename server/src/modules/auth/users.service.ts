@@ -1,9 +1,9 @@
-import type { RequestMeta } from '../../context.js';
+import type { RequestMeta } from '../../principals.js';
 import { HearthError } from '../../errors.js';
 import type { FilterNode, JsonValue } from '../../lib/filter/types.js';
 import type { DocumentStore } from '../../ports/document-store.js';
-import { auditMeta } from '../admin/admins.service.js';
-import type { AuditLog } from '../admin/audit.service.js';
+import { auditMeta } from '../audit/index.js';
+import type { AuditLog } from '../audit/index.js';
 import { IDENTITIES, ONE_TIME, USERS } from './auth.collections.js';
 import type { AuthContext, AuthService, SignIn } from './auth.service.js';
 import type { OwnedDocumentsPolicy } from './owned-documents.js';

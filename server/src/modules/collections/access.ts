@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { RequestContext } from '../../context.js';
+import type { RequestContext } from '../../principals.js';
 import { HearthError, invalidRequest } from '../../errors.js';
 import { matches } from '../../lib/filter/evaluate.js';
 import { MATCH_ALL, type FilterNode } from '../../lib/filter/types.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { invalidRequest } from '../../errors.js';
-import { requestMeta } from '../../http/context.js';
+import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf } from '../../http/schemas.js';
-import type { AdminAuth } from '../admin/admin-auth.js';
-import type { AppsService } from '../admin/apps.service.js';
+import type { AdminAuth } from '../admin/index.js';
+import type { AppsService } from '../apps/index.js';
 import { collectionView, createCollectionBody, updateCollectionBody } from './collection.schema.js';
 import type { SchemasService } from './schemas.service.js';
 import { parseIfMatch } from './view.js';
@@ -14,7 +14,11 @@ const TAG = 'Admin: collections';
 const appParams = z.object({ appId: idParam });
 const collectionParams = z.object({ appId: idParam, name: z.string().max(64) });
 
-export function schemaRoutes(deps: { schemas: SchemasService; apps: AppsService; auth: AdminAuth }): RouteSpec[] {
+export function schemaRoutes(deps: {
+  schemas: SchemasService;
+  apps: AppsService;
+  auth: Pick<AdminAuth, 'requireAdmin'>;
+}): RouteSpec[] {
   const { schemas, apps, auth } = deps;
   const admin = { security: ['adminBearer' as const], before: [auth.requireAdmin] };
   const base = '/v1/admin/apps/:appId/collections';

@@ -1,9 +1,9 @@
 import { HearthError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
-import type { RequestMeta } from '../../context.js';
+import type { RequestMeta } from '../../principals.js';
 import type { AppStore, DocumentStore } from '../../ports/document-store.js';
-import { auditMeta } from '../admin/admins.service.js';
-import type { AuditLog } from '../admin/audit.service.js';
+import { auditMeta } from '../audit/index.js';
+import type { AuditLog } from '../audit/index.js';
 import { checkDefinition, ruleFieldNames } from './collection.compile.js';
 import {
   DEFAULT_RULES,

@@ -3,13 +3,7 @@ import { z } from 'zod';
 import { HearthError } from '../../errors.js';
 import type { OpenApiRegistry } from '../../http/openapi.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-
-/** A dependency /readyz checks: a name, which engine serves it, and a check that throws when down. */
-export interface ReadinessCheck {
-  name: string;
-  engine: string;
-  check: () => Promise<void>;
-}
+import type { ReadinessCheck } from '../../ports/readiness.js';
 
 export function systemRoutes(deps: {
   checks: ReadinessCheck[];

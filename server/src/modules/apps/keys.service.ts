@@ -4,9 +4,8 @@ import { randomToken } from '../../lib/ids.js';
 import { where } from '../../lib/filter/build.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
 import { readAllArray } from '../../ports/read-all.js';
-import type { AuditLog } from './audit.service.js';
-import type { RequestMeta } from '../../context.js';
-import { auditMeta } from './admins.service.js';
+import type { RequestMeta } from '../../principals.js';
+import { auditMeta, type AuditLog } from '../audit/index.js';
 
 /**
  * App API keys. `pk_…` (public: shipped in apps, always subject to rules) and `sk_…` (secret:
@@ -40,11 +39,15 @@ const CACHE_TTL_MS = 10_000;
 export class KeysService {
   private readonly cache = new Map<string, { key: KeyView | null; until: number }>();
 
-  constructor(
-    private readonly system: AppStore,
-    private readonly audit: AuditLog,
-    private readonly now: () => Date,
-  ) {}
+  private readonly system: AppStore;
+  private readonly audit: AuditLog;
+  private readonly now: () => Date;
+
+  constructor(options: { system: AppStore; audit: AuditLog; now: () => Date }) {
+    this.system = options.system;
+    this.audit = options.audit;
+    this.now = options.now;
+  }
 
   async init(): Promise<void> {
     await this.system.ensureIndex(KEYS, {

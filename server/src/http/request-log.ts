@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** Request id (from X-Request-Id when well-formed, else new), echoed back, on every log line. */
-export function requestContext(logger: Logger): RequestHandler[] {
+export function requestLog(logger: Logger): RequestHandler[] {
   const assignId: RequestHandler = (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

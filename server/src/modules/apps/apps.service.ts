@@ -1,9 +1,8 @@
-import { HearthError } from '../../errors.js';
+import { HearthError, isError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { AppStore, DocumentStore, StoredDocument } from '../../ports/document-store.js';
-import type { AppSettings, RequestMeta } from '../../context.js';
-import { auditMeta } from './admins.service.js';
-import type { AuditLog } from './audit.service.js';
+import type { AppSettings, RequestMeta } from '../../principals.js';
+import { auditMeta, type AuditLog } from '../audit/index.js';
 import type { KeysService } from './keys.service.js';
 
 const APPS = 'apps';
@@ -22,13 +21,25 @@ export class AppsService {
   private readonly cache = new Map<string, { app: AppView | null; until: number }>();
   private readonly removalHooks: Array<(appId: string) => Promise<void>> = [];
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly system: AppStore,
-    private readonly keys: KeysService,
-    private readonly audit: AuditLog,
-    private readonly now: () => Date,
-  ) {}
+  private readonly store: DocumentStore;
+  private readonly system: AppStore;
+  private readonly keys: KeysService;
+  private readonly audit: AuditLog;
+  private readonly now: () => Date;
+
+  constructor(options: {
+    store: DocumentStore;
+    system: AppStore;
+    keys: KeysService;
+    audit: AuditLog;
+    now: () => Date;
+  }) {
+    this.store = options.store;
+    this.system = options.system;
+    this.keys = options.keys;
+    this.audit = options.audit;
+    this.now = options.now;
+  }
 
   /** A new app with one public and one secret key; the only time the secret is shown. */
   async create(
@@ -75,7 +86,7 @@ export class AppsService {
     const hit = this.cache.get(id);
     if (hit && hit.until > nowMs) return hit.app;
     const doc = await this.system.get(APPS, id).catch((e: unknown) => {
-      if (e instanceof HearthError && e.code === 'invalid_request') return null;
+      if (isError(e, 'invalid_request')) return null;
       throw e;
     });
     const app = doc ? toView(doc) : null;

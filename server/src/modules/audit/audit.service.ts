@@ -1,4 +1,5 @@
 import type { JsonValue } from '../../lib/filter/types.js';
+import type { RequestMeta } from '../../principals.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
 
 /** Every admin action leaves an entry: who, what, on what, from where, under which request. */
@@ -25,7 +26,11 @@ export interface AuditEntry {
 const COLLECTION = 'audit';
 
 export class AuditLog {
-  constructor(private readonly system: AppStore) {}
+  private readonly system: AppStore;
+
+  constructor(options: { system: AppStore }) {
+    this.system = options.system;
+  }
 
   async init(): Promise<void> {
     await this.system.ensureIndex(COLLECTION, {
@@ -81,4 +86,9 @@ function toEntry(doc: StoredDocument): AuditEntry {
     requestId: (doc.requestId as string | null) ?? null,
     ip: (doc.ip as string | null) ?? null,
   };
+}
+
+/** The request fields an audit entry keeps (request id, client IP). */
+export function auditMeta(meta: RequestMeta): { requestId?: string; ip?: string | null } {
+  return { ...(meta.requestId ? { requestId: meta.requestId } : {}), ip: meta.ip ?? null };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { requestMeta } from '../../http/context.js';
+import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf, pageQuery } from '../../http/schemas.js';
-import type { AdminAuth } from './admin-auth.js';
+import type { RequestHandler } from 'express';
 import {
   appView,
   createAppBody,
@@ -12,7 +12,7 @@ import {
   keyView,
   rotateKeyBody,
   updateAppBody,
-} from './admin.schema.js';
+} from './apps.schema.js';
 import type { AppsService } from './apps.service.js';
 import type { KeysService } from './keys.service.js';
 
@@ -21,9 +21,9 @@ const KEYS = 'Admin: keys';
 const appParams = z.object({ appId: idParam });
 const keyParams = z.object({ appId: idParam, keyId: idParam });
 
-export function appRoutes(deps: { apps: AppsService; keys: KeysService; auth: AdminAuth }): RouteSpec[] {
-  const { apps, keys, auth } = deps;
-  const admin = { security: ['adminBearer' as const], before: [auth.requireAdmin] };
+export function appRoutes(deps: { apps: AppsService; keys: KeysService; requireAdmin: RequestHandler }): RouteSpec[] {
+  const { apps, keys } = deps;
+  const admin = { security: ['adminBearer' as const], before: [deps.requireAdmin] };
   return [
     defineRoute({
       ...admin,

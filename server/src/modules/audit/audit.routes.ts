@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf, pageQuery } from '../../http/schemas.js';
-import type { AdminAuth } from './admin-auth.js';
-import { auditEntryView } from './admin.schema.js';
+import type { RequestHandler } from 'express';
+import { auditEntryView } from './audit.schema.js';
 import type { AuditLog } from './audit.service.js';
 
-export function auditRoutes(deps: { audit: AuditLog; auth: AdminAuth }): RouteSpec[] {
+export function auditRoutes(deps: { audit: AuditLog; requireAdmin: RequestHandler }): RouteSpec[] {
   return [
     defineRoute({
       method: 'get',
@@ -13,7 +13,7 @@ export function auditRoutes(deps: { audit: AuditLog; auth: AdminAuth }): RouteSp
       summary: 'The audit log of admin actions, newest first',
       tag: 'Admin: audit',
       security: ['adminBearer'],
-      before: [deps.auth.requireAdmin],
+      before: [deps.requireAdmin],
       query: pageQuery.extend({
         action: z
           .string()

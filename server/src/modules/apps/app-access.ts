@@ -1,9 +1,8 @@
 import type { RequestHandler } from 'express';
-import { HearthError } from '../errors.js';
-import { ID_PATTERN } from '../lib/ids.js';
-import type { AdminAuth } from '../modules/admin/admin-auth.js';
-import type { AppsService } from '../modules/admin/apps.service.js';
-import type { KeysService } from '../modules/admin/keys.service.js';
+import { HearthError, reasonError } from '../../errors.js';
+import { ID_PATTERN } from '../../lib/ids.js';
+import type { AppsService } from './apps.service.js';
+import type { KeysService } from './keys.service.js';
 
 /**
  * Everything under /v1/apps/{appId}: resolve the app, answer CORS from the app's own allowed
@@ -11,7 +10,13 @@ import type { KeysService } from '../modules/admin/keys.service.js';
  * `invalid_api_key`, the same answer as an unknown key), or an admin bearer token (secret-key
  * power, used by the dashboard).
  */
-export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAuth: AdminAuth }): RequestHandler[] {
+export function appAccess(deps: {
+  apps: AppsService;
+  keys: KeysService;
+  /** The admin module's guard and its test for "this bearer token is an admin's". */
+  requireAdmin: RequestHandler;
+  isAdminBearer: (authorization: string) => boolean;
+}): RequestHandler[] {
   const resolveApp: RequestHandler = async (req, _res, next) => {
     const appId = String(req.params.appId ?? '');
     if (!appId || !ID_PATTERN.test(appId)) return next(new HearthError('not_found', 'No such app.'));
@@ -31,7 +36,7 @@ export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAut
       res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, ETag, Retry-After');
     }
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
-      if (!ok) return next(new HearthError('forbidden', 'This origin is not allowed for this app.'));
+      if (!ok) return next(reasonError('forbidden', 'origin_not_allowed', 'This origin is not allowed for this app.'));
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
       res.setHeader(
         'Access-Control-Allow-Headers',
@@ -53,13 +58,20 @@ export function appAccess(deps: { apps: AppsService; keys: KeysService; adminAut
       req.ctx.key = { id: key.id, kind: key.kind, scopes: key.scopes };
     }
     const bearer = req.get('authorization');
-    if (bearer && !req.ctx.key) {
+    if (bearer && !req.ctx.key && deps.isAdminBearer(bearer)) {
       // An admin token has secret-key power on every app (the dashboard). App user tokens are
-      // resolved after this, by the auth module's middleware (wired in app.ts).
-      return deps.adminAuth.requireAdmin(req, res, next);
+      // resolved after this, by the auth module's middleware, and always come with the app's key.
+      return deps.requireAdmin(req, res, next);
     }
     if (!req.ctx.key)
-      return next(new HearthError('invalid_api_key', "Send an X-Hearth-Key header with this app's key."));
+      return next(
+        new HearthError(
+          'invalid_api_key',
+          bearer
+            ? "This route needs an X-Hearth-Key header with this app's key (a user's access token goes with it)."
+            : "This route needs an X-Hearth-Key header with this app's key.",
+        ),
+      );
     next();
   };
 

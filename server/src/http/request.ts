@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { RequestContext, RequestMeta } from '../context.js';
+import type { RequestContext, RequestMeta } from '../principals.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Ports } from '../ports/index.js';
+import type { DocumentStore } from '../ports/document-store.js';
+import type { Mailer } from '../ports/mail.js';
+import type { ReadinessCheck } from '../ports/readiness.js';
+import { createOutboxMailer } from './mail/outbox.js';
+import { createSmtpMailer } from './mail/smtp.js';
+import { memoryLimiters } from './memory/limiters.js';
+
+/**
+ * The one place that picks engines: every port gets its embedded engine unless the configuration
+ * names a production one (MONGODB_URL, REDIS_URL, SMTP_URL; later S3_*). Driver modules are
+ * imported lazily, so a deployment only loads what it configured. Nothing else imports an engine.
+ */
+export interface EngineSettings {
+  dataDir: string;
+  mongodbUrl?: string | undefined;
+  mongodbDb: string;
+  redisUrl?: string | undefined;
+  smtpUrl?: string | undefined;
+  /** Default sender of mails. */
+  mailFrom: string;
+  logger: Logger;
+}
+
+export async function composeEngines(settings: EngineSettings): Promise<Ports> {
+  const store = await openDocumentStore(settings);
+  const readiness: ReadinessCheck[] = [{ name: 'documentStore', engine: store.engine, check: () => store.ping() }];
+  const mail = createMailer({ store, smtpUrl: settings.smtpUrl, from: settings.mailFrom });
+  const closers: Array<() => Promise<void>> = [() => mail.close()];
+  let limits = memoryLimiters;
+  if (settings.redisUrl) {
+    const { connectRedis, closeRedis, redactUrl, redisReadiness } = await import('./redis/index.js');
+    const { createLimiterFactory } = await import('./redis/limiters.js');
+    const { client, connected } = await connectRedis({ url: settings.redisUrl, logger: settings.logger });
+    const redis = { redis: redactUrl(settings.redisUrl) };
+    if (connected) settings.logger.info(redis, 'connected to redis: rate limits are shared across replicas');
+    else
+      settings.logger.warn(
+        redis,
+        'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background',
+      );
+    limits = createLimiterFactory({ redis: client, logger: settings.logger });
+    readiness.push(redisReadiness(client));
+    closers.push(() => closeRedis(client));
+  }
+  closers.push(() => store.close());
+  return {
+    store,
+    mail,
+    limits,
+    readiness,
+    engines: { documentStore: store.engine, mail: mail.engine, limits: settings.redisUrl ? 'redis' : 'memory' },
+    // In order: mail and Redis first, the store last (others may still write to it while closing).
+    close: async () => {
+      for (const close of closers) {
+        await close().catch((err: unknown) => settings.logger.error({ err }, 'error closing an engine'));
+      }
+    },
+  };
+}
+
+/** The document store: MongoDB with a URL, else SQLite in DATA_DIR. */
+export async function openDocumentStore(
+  settings: Pick<EngineSettings, 'dataDir' | 'mongodbUrl' | 'mongodbDb'>,
+): Promise<DocumentStore> {
+  if (settings.mongodbUrl) {
+    const { connectMongoStore } = await import('./mongodb/index.js');
+    return connectMongoStore({ url: settings.mongodbUrl, dbName: settings.mongodbDb });
+  }
+  const { openSqliteStore } = await import('./sqlite/index.js');
+  return openSqliteStore({ file: join(settings.dataDir, 'hearth.db') });
+}
+
+/** SMTP when a URL is configured, else the outbox kept in the store. */
+export function createMailer(options: { store: DocumentStore; smtpUrl?: string | undefined; from: string }): Mailer {
+  return options.smtpUrl
+    ? createSmtpMailer({ url: options.smtpUrl, from: options.from })
+    : createOutboxMailer({ store: options.store, from: options.from });
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { SYSTEM_APP, type DocumentStore } from '../../ports/document-store.js';
+import type { AdminAuth } from '../admin/index.js';
+import type { AppsModule } from '../apps/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { HearthModule } from '../module.js';
+import { AggregateService } from './aggregate.js';
+import { BatchService } from './batch.service.js';
+import { DocumentsReader } from './documents.read.js';
+import { documentRoutes } from './documents.routes.js';
+import { DocumentsWriter } from './documents.write.js';
+import { DocumentEvents, type DocumentEvent } from './events.js';
+import { IdempotencyStore } from './idempotency.js';
+import { CollectionRegistry } from './registry.js';
+import { schemaRoutes } from './schemas.routes.js';
+import { SchemasService } from './schemas.service.js';
+
+/**
+ * The collections module: schemas (admin), documents, batch and aggregate (app routes), rules
+ * compiled into queries. Other modules use `services` (e.g. auth deletes a user's documents) and
+ * `events` (documents.create/update/delete after commit: realtime, webhooks).
+ */
+export type { DocumentEvent, DocumentEvents } from './events.js';
+export type { CollectionRegistry } from './registry.js';
+export type { Caller } from './access.js';
+export type { RuleUser } from './rules.compile.js';
+// Field definitions and validation, reused by auth for the app's custom user fields.
+export { fieldDef } from './collection.schema.js';
+export { validateTouched, type FieldErrors } from './validate.js';
+
+export interface CollectionsModule extends HearthModule {
+  services: {
+    registry: CollectionRegistry;
+    schemas: SchemasService;
+    reader: DocumentsReader;
+    writer: DocumentsWriter;
+    batch: BatchService;
+    aggregate: AggregateService;
+    idempotency: IdempotencyStore;
+  };
+  events: DocumentEvents;
+}
+
+export function createCollectionsModule(deps: {
+  store: DocumentStore;
+  audit: AuditLog;
+  apps: Pick<AppsModule, 'services' | 'onRemove'>;
+  guards: Pick<AdminAuth, 'requireAdmin'>;
+  logger: Logger;
+  now: () => Date;
+}): CollectionsModule {
+  const system = deps.store.forApp(SYSTEM_APP);
+  const registry = new CollectionRegistry(system, deps.now);
+  const events = new DocumentEvents((err: unknown, event: DocumentEvent) =>
+    deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
+  );
+  const schemas = new SchemasService(deps.store, system, registry, deps.audit);
+  const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now });
+  const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now });
+  const batch = new BatchService(writer);
+  const aggregate = new AggregateService({ store: deps.store, registry, now: deps.now });
+  const idempotency = new IdempotencyStore(system, deps.now);
+  deps.apps.onRemove((appId) => schemas.removeAllForApp(appId));
+  return {
+    name: 'collections',
+    services: { registry, schemas, reader, writer, batch, aggregate, idempotency },
+    events,
+    routes: [
+      ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
+      ...documentRoutes({ reader, writer, batch, aggregate, idempotency }),
+    ],
+    init: async () => {
+      await registry.init();
+      await idempotency.init();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { DocumentStore } from './document-store.js';
+import type { Mailer } from './mail.js';
+import type { LimiterFactory } from './rate-limits.js';
+import type { ReadinessCheck } from './readiness.js';
+
+/**
+ * Every engine the app runs on, as ports: built once from the configuration by
+ * `composeEngines` (engines/compose.ts) and handed to `buildApp`. Modules receive the ports they
+ * use and never know which engine is behind one. New ports (file store, job queue, pub/sub, push
+ * providers) are added here and in composeEngines.
+ */
+export interface Ports {
+  store: DocumentStore;
+  mail: Mailer;
+  /** Rate-limiter factory (Redis-shared with REDIS_URL, else per process). */
+  limits: LimiterFactory;
+  /** What /readyz checks: one entry per engine that can be down. */
+  readiness: ReadinessCheck[];
+  /** Which engine serves each port, for startup logs. */
+  engines: Record<string, string>;
+  /** Closes every engine (after the HTTP server has drained). */
+  close(): Promise<void>;
+}
+
+export type { DocumentStore } from './document-store.js';
+export type { Mailer } from './mail.js';
+export type { LimiterFactory } from './rate-limits.js';
+export type { ReadinessCheck } from './readiness.js';
