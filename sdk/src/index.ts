@@ -1,6 +1,8 @@
 import { CollectionRef, type BatchOp } from './collections.js';
 
 export * from './collections.js';
+export { ERROR_REASONS, ERROR_STATUS, HearthError, type ErrorCode, type ErrorReason } from './errors.js';
+import { HearthError } from './errors.js';
 
 /**
  * @hearth/sdk — the typed client for Hearth: the transport, the error type, collections (and,
@@ -121,19 +123,6 @@ export interface HearthAuth {
   verifyEmail(token: string): Promise<AuthUser>;
   sessions(): Promise<AuthSession[]>;
   revokeSession(id: string): Promise<void>;
-}
-
-/** The one error the SDK throws: the contract's {code, message, details} plus the HTTP status. */
-export class HearthError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'HearthError';
-  }
 }
 
 /** A request as plain data, so commands can be built and tested without a network. */

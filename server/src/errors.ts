@@ -26,7 +26,7 @@ export type ErrorCode = keyof typeof ERROR_TABLE;
  * never provider text (a driver's code name or message): engines map those to a row here.
  */
 export const ERROR_REASONS = {
-  invalid_request: ['invalid_json', 'not_json', 'number', 'regex_invalid', 'regex_too_complex'],
+  invalid_request: ['invalid_json', 'body_not_object', 'not_json', 'number', 'regex_invalid', 'regex_too_complex'],
   validation_failed: [],
   invalid_api_key: [],
   unauthorized: [

@@ -66,3 +66,37 @@ describe('error table', () => {
     expect(res.body.error.code).toBe('internal');
   });
 });
+
+describe('JSON bodies the parser refuses', () => {
+  const app = express();
+  app.use((req, _res, next) => {
+    req.ctx = { requestId: 'test-request' };
+    next();
+  });
+  app.use(express.json({ strict: true, type: () => true }));
+  app.post('/echo', (req, res) => {
+    res.json(req.body);
+  });
+  app.use(errorHandler(pino({ level: 'silent' })));
+  const post = (body: string) => request(app).post('/echo').set('Content-Type', 'application/json').send(body);
+
+  it('says "not valid JSON" only for text that is not JSON', async () => {
+    const res = await post('{"a":');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'The request body is not valid JSON.',
+      details: { reason: 'invalid_json' },
+    });
+  });
+
+  it.each(['null', '3', '"text"', 'true'])('says a JSON %s is not an object or array', async (body) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'The request body must be a JSON object or array.',
+      details: { reason: 'body_not_object' },
+    });
+  });
+});

@@ -9,10 +9,15 @@ import { HearthError, isHearthError } from '../errors.js';
  */
 export function toHearthError(err: unknown): HearthError | undefined {
   if (isHearthError(err)) return err;
-  const e = err as { type?: string; status?: number; expose?: boolean } | undefined;
+  const e = err as { type?: string; status?: number; expose?: boolean; body?: unknown } | undefined;
   switch (e?.type) {
     case 'entity.parse.failed':
-      return new HearthError('invalid_request', 'The request body is not valid JSON.');
+      // Strict parsing also refuses valid JSON that is not an object or array (`null`, `3`).
+      return isJsonScalar(e.body)
+        ? new HearthError('invalid_request', 'The request body must be a JSON object or array.', {
+            reason: 'body_not_object',
+          })
+        : new HearthError('invalid_request', 'The request body is not valid JSON.', { reason: 'invalid_json' });
     case 'entity.too.large':
       return new HearthError('payload_too_large');
     case 'encoding.unsupported':
@@ -25,6 +30,16 @@ export function toHearthError(err: unknown): HearthError | undefined {
       if (e?.status === 413) return new HearthError('payload_too_large');
       if (e?.status === 415) return new HearthError('unsupported_media_type');
       return undefined;
+  }
+}
+
+function isJsonScalar(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value === null || typeof value !== 'object';
+  } catch {
+    return false;
   }
 }
 
