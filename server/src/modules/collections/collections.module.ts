@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RouteSpec } from '../../http/route.js';
 import { SYSTEM_APP, type DocumentStore } from '../../ports/document-store.js';
 import type { AdminAuth } from '../admin/admin-auth.js';
@@ -32,21 +33,29 @@ export interface CollectionsModule {
   appRoutes(): RouteSpec[];
 }
 
-export function createCollectionsModule(deps: {
+export interface CollectionsModuleDeps {
   store: DocumentStore;
   audit: AuditLog;
   now: () => Date;
   onListenerError?: (err: unknown, event: DocumentEvent) => void;
-}): CollectionsModule {
+  /** Where background failures (the idempotency sweep) are reported. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export function createCollectionsModule(deps: CollectionsModuleDeps): CollectionsModule {
   const system = deps.store.forApp(SYSTEM_APP);
-  const registry = new CollectionRegistry(system, deps.now);
+  const registry = new CollectionRegistry({ system, now: deps.now });
   const events = new DocumentEvents(deps.onListenerError);
-  const schemas = new SchemasService(deps.store, system, registry, deps.audit);
+  const schemas = new SchemasService({ store: deps.store, system, registry, audit: deps.audit });
   const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now });
   const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now });
-  const batch = new BatchService(writer);
+  const batch = new BatchService({ writer });
   const aggregate = new AggregateService({ store: deps.store, registry, now: deps.now });
-  const idempotency = new IdempotencyStore(system, deps.now);
+  const idempotency = new IdempotencyStore({
+    system,
+    now: deps.now,
+    onSweepError: (err) => deps.logger?.warn({ err }, 'collections: sweeping expired idempotency records failed'),
+  });
   return {
     registry,
     schemas,
