@@ -115,6 +115,12 @@ export class DocumentsWriter {
     return this.deps.store.forApp(caller.appId);
   }
 
+  /** The collection a write goes to, once the caller's key may write at all. */
+  private writableCollection(caller: Caller, collection: string): Promise<CompiledCollection> {
+    requireScope(caller, 'documents:write');
+    return this.deps.registry.require(caller.appId, collection);
+  }
+
   /** The caller's `get` rule on a relation's target collection (see relations.ts). */
   private targetRule(caller: Caller): TargetRule {
     return async (to) => {
@@ -125,8 +131,7 @@ export class DocumentsWriter {
   }
 
   async prepareCreate(caller: Caller, collection: string, body: unknown): Promise<PreparedWrite> {
-    requireScope(caller, 'documents:write');
-    const col = await this.deps.registry.require(caller.appId, collection);
+    const col = await this.writableCollection(caller, collection);
     const taken = takeOwner(asObject(body), caller);
     const data = validateWithOwner(col, taken);
     await assertRelationTargets(this.app(caller), col, data, this.targetRule(caller));
@@ -159,8 +164,7 @@ export class DocumentsWriter {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<PreparedWrite> {
-    requireScope(caller, 'documents:write');
-    const col = await this.deps.registry.require(caller.appId, collection);
+    const col = await this.writableCollection(caller, collection);
     const patch = parsePatch(asObject(body), { privileged: caller.privileged });
     return this.prepareChange(caller, col, id, options, (stored) => {
       const result = applyPatch(stored, patch);
@@ -179,8 +183,7 @@ export class DocumentsWriter {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<PreparedWrite> {
-    requireScope(caller, 'documents:write');
-    const col = await this.deps.registry.require(caller.appId, collection);
+    const col = await this.writableCollection(caller, collection);
     const taken = takeOwner(asObject(body), caller);
     const data = validateWithOwner(col, taken);
     return this.prepareChange(caller, col, id, options, (stored) => ({
@@ -266,8 +269,7 @@ export class DocumentsWriter {
     id: string,
     options: WriteOptions = {},
   ): Promise<PreparedWrite> {
-    requireScope(caller, 'documents:write');
-    const col = await this.deps.registry.require(caller.appId, collection);
+    const col = await this.writableCollection(caller, collection);
     const rule = accessFilter(caller, col, 'delete', this.deps.now());
     if (rule === null || !ID_PATTERN.test(id)) throw collectionErrors.noSuchDocument();
     const store = this.app(caller);
