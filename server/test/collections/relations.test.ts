@@ -238,6 +238,13 @@ describe.each(ENGINES)('relations [%s]', (engine) => {
 
   it('a collection other collections relate to cannot be deleted', async () => {
     const res = await w.h.http.delete(`/v1/admin/apps/${w.appId}/collections/authors`).set(w.admin);
-    expect(expectError(res, 409, 'conflict')).toMatchObject({ reason: 'referenced' });
+    expect(expectError(res, 409, 'conflict')).toMatchObject({
+      reason: 'referenced',
+      referencedBy: [
+        { collection: 'posts', field: 'author' },
+        { collection: 'posts', field: 'editors' },
+      ],
+    });
+    await w.h.http.get(`/v1/admin/apps/${w.appId}/collections/authors`).set(w.admin).expect(200);
   });
 });

@@ -53,6 +53,38 @@ export async function openWorld(engine: EngineName): Promise<CollectionsWorld> {
   };
 }
 
+/** Every rule open: for suites about the document API itself, not about rules. */
+export const OPEN_RULES = { list: 'public', get: 'public', create: 'public', update: 'public', delete: 'public' };
+
+/** The `todos` collection the document suites share: one field of each common kind, one hidden. */
+export const TODOS = {
+  name: 'todos',
+  fields: [
+    { name: 'title', type: 'string', required: true, maxLength: 100, searchable: true },
+    { name: 'done', type: 'boolean', default: false },
+    { name: 'priority', type: 'integer', min: 0, max: 10 },
+    { name: 'tags', type: 'array', of: 'string' },
+    { name: 'due', type: 'date' },
+    { name: 'meta', type: 'json' },
+    { name: 'secret', type: 'string', hidden: true },
+  ],
+  rules: OPEN_RULES,
+};
+
+export type CreatedDocument = Record<string, unknown> & { id: string; version: number };
+
+/** Creates a document (secret key unless `headers` say otherwise) and asserts it was created. */
+export async function createDocument(
+  w: CollectionsWorld,
+  collection: string,
+  body: Record<string, unknown>,
+  headers: Headers = w.sk,
+): Promise<CreatedDocument> {
+  const res = await w.h.http.post(w.docs(collection)).set(headers).send(body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as CreatedDocument;
+}
+
 /** A second app with its own keys (for cross-app checks). */
 export async function otherApp(w: CollectionsWorld): Promise<{ appId: string; publicKey: string; secretKey: string }> {
   const res = await w.h.http.post('/v1/admin/apps').set(w.admin).send({ name: 'Other' }).expect(201);

@@ -1,14 +1,13 @@
-import type { Request } from 'express';
-import type { RequestContext } from '../../principals.js';
-import { HearthError, invalidRequest } from '../../errors.js';
+import { errors, invalidRequest } from '../../errors.js';
 import { matches } from '../../lib/filter/evaluate.js';
-import { MATCH_ALL, type FilterNode } from '../../lib/filter/types.js';
+import type { FilterNode } from '../../lib/filter/types.js';
 import type { RuleKind } from './collection.schema.js';
 import type { CompiledCollection } from './collection.compile.js';
 import { ruleFilter, type RuleUser, type RuleVariables } from './rules.compile.js';
 
 /**
- * Who is calling, as the collections module sees it, and how rules apply to them.
+ * Who is calling, as the collections module sees it, and how rules apply to them. Services get
+ * this plain context; the routes build it from the request (documents.routes.ts).
  * - A secret key or an admin is *privileged*: rules are bypassed (validation is not), hidden
  *   fields are visible, system fields like `owner` may be set.
  * - A public key is always subject to rules, with `@auth` from the signed-in user (if any).
@@ -26,29 +25,10 @@ export interface Caller {
   requestId?: string;
 }
 
-type ContextWithUser = RequestContext & { user?: RuleUser | null };
-
-export function callerFrom(req: Request): Caller {
-  const ctx = req.ctx as ContextWithUser;
-  const user = ctx.user
-    ? { id: ctx.user.id, roles: [...(ctx.user.roles ?? [])], anonymous: Boolean(ctx.user.anonymous) }
-    : null;
-  const privileged = ctx.key?.kind === 'secret' || (!ctx.key && Boolean(ctx.admin));
-  const principal = user ? `user:${user.id}` : ctx.key ? `key:${ctx.key.id}` : `admin:${ctx.admin?.id ?? 'unknown'}`;
-  return {
-    appId: ctx.app!.id,
-    privileged,
-    user,
-    scopes: ctx.key?.scopes ?? [],
-    principal,
-    requestId: ctx.requestId,
-  };
-}
-
 export function requireScope(caller: Caller, scope: 'documents:read' | 'documents:write'): void {
   if (caller.scopes.length === 0) return;
   if (caller.scopes.includes(scope) || caller.scopes.includes('documents:*')) return;
-  throw new HearthError('forbidden', `This key lacks the ${scope} scope.`, { scope });
+  throw errors.scopeMissing(scope);
 }
 
 export function ruleVariables(caller: Caller, now: Date, data?: Record<string, unknown>): RuleVariables {
@@ -124,5 +104,3 @@ export function assertTextAllowed(col: CompiledCollection, filter: FilterNode | 
     throw invalidRequest(`${col.name} has no searchable fields, so $text cannot be used.`, { operator: '$text' });
   }
 }
-
-export { MATCH_ALL };

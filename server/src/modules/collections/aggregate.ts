@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { HearthError, invalidRequest } from '../../errors.js';
+import { invalidRequest } from '../../errors.js';
 import { isPlainObject } from '../../lib/filter/compare.js';
 import { collectPaths, parseFilter, parsePath, parseSort } from '../../lib/filter/parse.js';
 import type { SortSpec } from '../../lib/filter/types.js';
 import type { Accumulator, AggregateStage, DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { accessFilter, assertTextAllowed, assertVisiblePaths, requireScope, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
+import { collectionErrors } from './collections.errors.js';
 import type { CollectionRegistry } from './registry.js';
 import { andFilters } from './rules.compile.js';
 import { toClientDocument } from './view.js';
@@ -185,8 +186,7 @@ export class AggregateService {
     requireScope(caller, 'documents:read');
     const col = await this.deps.registry.require(caller.appId, collection);
     const rule = accessFilter(caller, col, 'list', this.deps.now());
-    if (rule === null)
-      throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
+    if (rule === null) throw collectionErrors.listDenied();
     const { stages, rowsAreDocuments } = parsePipeline(caller, col, body.pipeline, rule);
     const rows = await this.deps.store.forApp(caller.appId).aggregate(col.name, stages);
     return {

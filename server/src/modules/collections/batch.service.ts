@@ -1,10 +1,11 @@
-import { referencedTargets } from './relations.js';
 import { z } from 'zod';
-import { HearthError } from '../../errors.js';
+import { HearthError, invalidRequest, isHearthError, reasonError } from '../../errors.js';
 import { isPlainObject } from '../../lib/filter/compare.js';
 import { USER_COLLECTION_PATTERN } from '../../lib/ids.js';
 import type { Caller } from './access.js';
-import { isLostRace, type DocumentsWriter, type PreparedWrite } from './documents.write.js';
+import { isLostRace, type PreparedWrite } from './documents.commit.js';
+import type { DocumentsWriter } from './documents.write.js';
+import { referencedTargets } from './relations.js';
 import { toClientDocument } from './view.js';
 
 /**
@@ -42,7 +43,7 @@ export const batchResult = z.object({
 });
 
 const withIndex = (e: unknown, index: number): unknown =>
-  e instanceof HearthError
+  isHearthError(e)
     ? new HearthError(
         e.code,
         `ops.${index}: ${e.message}`,
@@ -68,8 +69,7 @@ function assertNoReferenceToDeleted(prepared: PreparedWrite[]): void {
     for (const target of referencedTargets(p.col, main)) {
       const j = deletedBy.get(`${target.to}/${target.id}`);
       if (j === undefined) continue;
-      throw new HearthError('conflict', `ops.${i} refers to a ${target.to} document that ops.${j} deletes.`, {
-        reason: 'restricted',
+      throw reasonError('conflict', 'restricted', `ops.${i} refers to a ${target.to} document that ops.${j} deletes.`, {
         index: i,
         deletedBy: j,
       });
@@ -78,7 +78,11 @@ function assertNoReferenceToDeleted(prepared: PreparedWrite[]): void {
 }
 
 export class BatchService {
-  constructor(private readonly writer: DocumentsWriter) {}
+  private readonly writer: DocumentsWriter;
+
+  constructor(deps: { writer: DocumentsWriter }) {
+    this.writer = deps.writer;
+  }
 
   async run(
     caller: Caller,
@@ -89,12 +93,11 @@ export class BatchService {
       if (op.op === 'create') return;
       const key = `${op.collection}/${op.id}`;
       if (seen.has(key)) {
-        throw new HearthError('invalid_request', `ops.${i} changes the same document as ops.${seen.get(key)}.`, {
-          index: i,
-        });
+        throw invalidRequest(`ops.${i} changes the same document as ops.${seen.get(key)}.`, { index: i });
       }
       seen.set(key, i);
     });
+    // A batch that pins a version (ifMatch) answers a concurrent change; others are prepared again.
     const pinned = body.ops.some((op) => op.op !== 'create' && op.ifMatch !== undefined);
     for (let attempt = 1; ; attempt++) {
       const prepared: PreparedWrite[] = [];
@@ -126,11 +129,9 @@ export class BatchService {
       case 'create':
         return this.writer.prepareCreate(caller, op.collection, op.data);
       case 'update':
+        return this.writer.preparePatch(caller, op.collection, op.id, op.data, { ifMatch: op.ifMatch });
       case 'replace':
-        return this.writer.prepareUpdate(caller, op.collection, op.id, op.data, {
-          replace: op.op === 'replace',
-          ifMatch: op.ifMatch,
-        });
+        return this.writer.prepareReplace(caller, op.collection, op.id, op.data, { ifMatch: op.ifMatch });
       case 'delete':
         return this.writer.prepareDelete(caller, op.collection, op.id, { ifMatch: op.ifMatch });
     }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { HearthError } from '../../errors.js';
 import { collectPaths, parseFields, parseFilter, parseSort } from '../../lib/filter/parse.js';
 import type { FilterNode, SortSpec } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { accessFilter, assertTextAllowed, assertVisiblePaths, requireScope, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
+import { collectionErrors } from './collections.errors.js';
 import { expandDocuments, parseExpand, validateExpand, type ExpandTree } from './expand.js';
 import type { CollectionRegistry } from './registry.js';
 import { andFilters } from './rules.compile.js';
@@ -110,8 +110,7 @@ export class DocumentsReader {
     assertTextAllowed(col, userFilter);
     const p = await this.projection(caller, col, q);
     const rule = accessFilter(caller, col, 'list', this.deps.now());
-    if (rule === null)
-      throw new HearthError('forbidden', 'The list rule of this collection does not allow you to read it.');
+    if (rule === null) throw collectionErrors.listDenied();
     const filter = andFilters(rule, userFilter);
     const store = this.deps.store.forApp(caller.appId);
     const page = await store.find(col.name, {
@@ -140,12 +139,12 @@ export class DocumentsReader {
     const col = await this.deps.registry.require(caller.appId, collection);
     const p = await this.projection(caller, col, q);
     const rule = accessFilter(caller, col, 'get', this.deps.now());
-    if (rule === null || !ID_PATTERN.test(id)) throw new HearthError('not_found', 'No such document.');
+    if (rule === null || !ID_PATTERN.test(id)) throw collectionErrors.noSuchDocument();
     const doc = await this.deps.store.forApp(caller.appId).get(col.name, id, {
       ...(rule ? { where: rule } : {}),
       ...(p.engineFields ? { fields: [...p.engineFields, 'version'] } : {}),
     });
-    if (!doc) throw new HearthError('not_found', 'No such document.');
+    if (!doc) throw collectionErrors.noSuchDocument();
     const [view] = await this.present(caller, col, [doc], p);
     return { doc: view!, version: doc.version };
   }

@@ -2,14 +2,18 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { invalidRequest } from '../../errors.js';
 import { isPlainObject } from '../../lib/filter/compare.js';
-import { defineRoute, type HandlerResult, type RouteSpec } from '../../http/route.js';
+import type { StoredDocument } from '../../ports/document-store.js';
+import type { RequestContext } from '../../principals.js';
+import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { idParam, listOf } from '../../http/schemas.js';
-import { callerFrom, type Caller } from './access.js';
+import type { Caller } from './access.js';
 import { aggregateBody, type AggregateService } from './aggregate.js';
 import { batchBody, batchResult, type BatchService } from './batch.service.js';
+import type { PreparedWrite } from './documents.commit.js';
 import { getQuery, listQuery, type DocumentsReader } from './documents.read.js';
 import type { DocumentsWriter } from './documents.write.js';
-import { parseIdempotencyKey, type IdempotencyStore } from './idempotency.js';
+import { parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import type { RuleUser } from './rules.compile.js';
 import { etagOf, parseIfMatch, toClientDocument } from './view.js';
 
 /** The document API under /v1/apps/{appId}: HTTP only; the work is in the reader/writer services. */
@@ -42,6 +46,41 @@ export interface DocumentRouteDeps {
   idempotency: IdempotencyStore;
 }
 
+/**
+ * The caller of a request, as the collection services see it: the only place the module reads
+ * the request context. `user` is set by the auth module when it is mounted.
+ */
+function callerFrom(req: Request): Caller {
+  const ctx = req.ctx as RequestContext & { user?: RuleUser | null };
+  const user = ctx.user
+    ? { id: ctx.user.id, roles: [...(ctx.user.roles ?? [])], anonymous: Boolean(ctx.user.anonymous) }
+    : null;
+  const privileged = ctx.key?.kind === 'secret' || (!ctx.key && Boolean(ctx.admin));
+  const principal = user ? `user:${user.id}` : ctx.key ? `key:${ctx.key.id}` : `admin:${ctx.admin?.id ?? 'unknown'}`;
+  return {
+    appId: ctx.app!.id,
+    privileged,
+    user,
+    scopes: ctx.key?.scopes ?? [],
+    principal,
+    requestId: ctx.requestId,
+  };
+}
+
+/** A written document as the caller may see it, with its version as the ETag. */
+function documentResponse(
+  caller: Caller,
+  written: { doc: StoredDocument; prepared: PreparedWrite },
+  status: number,
+  headers: Record<string, string> = {},
+): StoredResponse {
+  return {
+    status,
+    body: toClientDocument(written.prepared.col, written.doc, { privileged: caller.privileged }),
+    headers: { ETag: etagOf(written.doc), ...headers },
+  };
+}
+
 function ifMatchOf(req: Request): number | undefined {
   const v = parseIfMatch(req.get('if-match'));
   if (v === 'invalid') throw invalidRequest('If-Match must be a document version, e.g. "3".', { header: 'If-Match' });
@@ -52,7 +91,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
   const { reader, writer } = deps;
 
   /** Runs a POST/PATCH once per Idempotency-Key (see idempotency.ts). */
-  const once = (req: Request, caller: Caller, work: () => Promise<HandlerResult>): Promise<HandlerResult> => {
+  const once = (req: Request, caller: Caller, work: () => Promise<StoredResponse>): Promise<StoredResponse> => {
     const key = parseIdempotencyKey(req.get('idempotency-key'));
     if (key === undefined) return work();
     const request = `${req.method} ${req.originalUrl.split('?')[0]}\n${req.get('if-match') ?? ''}\n${JSON.stringify(req.body ?? null)}`;
@@ -86,19 +125,10 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       handler: async ({ req, params, body }) => {
         const caller = callerFrom(req);
         return once(req, caller, async () => {
-          const { doc, prepared } = await writer.run(
-            caller,
-            () => writer.prepareCreate(caller, params.collection, body),
-            true,
-          );
-          return {
-            status: 201,
-            body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }),
-            headers: {
-              ETag: etagOf(doc),
-              Location: `/v1/apps/${caller.appId}/collections/${params.collection}/documents/${doc.id}`,
-            },
-          };
+          const written = await writer.run(caller, () => writer.prepareCreate(caller, params.collection, body));
+          return documentResponse(caller, written, 201, {
+            Location: `/v1/apps/${caller.appId}/collections/${params.collection}/documents/${written.doc.id}`,
+          });
         });
       },
     }),
@@ -116,41 +146,45 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
         return { body: doc, headers: { ETag: `"${version}"` } };
       },
     }),
-    ...(['patch', 'put'] as const).map((method) =>
-      defineRoute({
-        method,
-        path: `${base}/documents/:id`,
-        summary:
-          method === 'patch'
-            ? 'Update a document: merge fields and apply $inc/$push/$addToSet/$pull/$unset (If-Match, Idempotency-Key)'
-            : 'Replace all fields of a document (If-Match)',
-        tag: TAG,
-        security,
-        params: documentParams,
-        body: method === 'patch' ? patchBody : documentBody,
-        responses: { 200: { description: 'The updated document', schema: documentView } },
-        handler: async ({ req, params, body }) => {
-          const caller = callerFrom(req);
-          const ifMatch = ifMatchOf(req);
-          const work = async (): Promise<HandlerResult> => {
-            const { doc, prepared } = await writer.run(
-              caller,
-              () =>
-                writer.prepareUpdate(caller, params.collection, params.id, body, {
-                  replace: method === 'put',
-                  ifMatch,
-                }),
-              ifMatch !== undefined,
-            );
-            return {
-              body: toClientDocument(prepared.col, doc, { privileged: caller.privileged }),
-              headers: { ETag: etagOf(doc) },
-            };
-          };
-          return method === 'patch' ? once(req, caller, work) : work();
-        },
-      }),
-    ),
+    defineRoute({
+      method: 'patch',
+      path: `${base}/documents/:id`,
+      summary:
+        'Update a document: merge fields and apply $inc/$push/$addToSet/$pull/$unset (If-Match, Idempotency-Key)',
+      tag: TAG,
+      security,
+      params: documentParams,
+      body: patchBody,
+      responses: { 200: { description: 'The updated document', schema: documentView } },
+      handler: async ({ req, params, body }) => {
+        const caller = callerFrom(req);
+        const ifMatch = ifMatchOf(req);
+        return once(req, caller, async () => {
+          const written = await writer.run(caller, () =>
+            writer.preparePatch(caller, params.collection, params.id, body, { ifMatch }),
+          );
+          return documentResponse(caller, written, 200);
+        });
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: `${base}/documents/:id`,
+      summary: 'Replace all fields of a document (If-Match)',
+      tag: TAG,
+      security,
+      params: documentParams,
+      body: documentBody,
+      responses: { 200: { description: 'The updated document', schema: documentView } },
+      handler: async ({ req, params, body }) => {
+        const caller = callerFrom(req);
+        const ifMatch = ifMatchOf(req);
+        const written = await writer.run(caller, () =>
+          writer.prepareReplace(caller, params.collection, params.id, body, { ifMatch }),
+        );
+        return documentResponse(caller, written, 200);
+      },
+    }),
     defineRoute({
       method: 'delete',
       path: `${base}/documents/:id`,
@@ -162,11 +196,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       handler: async ({ req, params }) => {
         const caller = callerFrom(req);
         const ifMatch = ifMatchOf(req);
-        await writer.run(
-          caller,
-          () => writer.prepareDelete(caller, params.collection, params.id, { ifMatch }),
-          ifMatch !== undefined,
-        );
+        await writer.run(caller, () => writer.prepareDelete(caller, params.collection, params.id, { ifMatch }));
         return { status: 204 };
       },
     }),
@@ -196,7 +226,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       responses: { 200: { description: 'One result per op', schema: batchResult } },
       handler: async ({ req, body }) => {
         const caller = callerFrom(req);
-        return once(req, caller, async () => ({ body: await deps.batch.run(caller, body) }));
+        return once(req, caller, async () => ({ status: 200, body: await deps.batch.run(caller, body) }));
       },
     }),
   ];

@@ -1,7 +1,7 @@
-import type { FilterNode } from '../../lib/filter/types.js';
-import { HearthError, invalidRequest } from '../../errors.js';
+import { invalidRequest, isError, reasonError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import { sha256 } from '../../lib/hash.js';
-import type { HandlerResult } from '../../http/route.js';
+import { ThrottledSweep } from '../../lib/throttled-sweep.js';
 import type { AppStore } from '../../ports/document-store.js';
 
 /**
@@ -14,11 +14,17 @@ import type { AppStore } from '../../ports/document-store.js';
  * both run: the second gets `conflict` (reason `in_progress`) and may retry. Failed requests
  * release their key (nothing was written: every write is atomic), so fixing and resending works.
  * A pending record older than PENDING_TIMEOUT_MS (a crashed replica) is taken over.
+ *
+ * Expired records are swept in the background at most once a minute per process, started by the
+ * requests that make them; a failed sweep is reported through `onSweepError` and tried again at
+ * the next chance.
  */
 const COLLECTION = 'idempotency';
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const PENDING_TIMEOUT_MS = 60_000;
-const SWEEP_EVERY_MS = 60_000;
+const SWEEP_BATCH = 500;
+/** Records of every app live in one system collection, so one sweep serves them all. */
+const ALL_APPS = '*';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export interface IdempotencyScope {
@@ -31,6 +37,23 @@ export interface IdempotencyScope {
   request: string;
 }
 
+/** A response as the store keeps and replays it: plain data, nothing of the HTTP layer. */
+export interface StoredResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IdempotencyStoreOptions {
+  /** The system store the records live in. */
+  system: AppStore;
+  now: () => Date;
+  /** How long a completed response is replayed (default 24 hours). */
+  ttlMs?: number;
+  /** Told about a background sweep that failed (it is retried at the next chance). */
+  onSweepError: (err: unknown) => void;
+}
+
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!KEY_PATTERN.test(header)) {
@@ -39,14 +62,21 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   return header;
 }
 
-export class IdempotencyStore {
-  private lastSweep = 0;
+const inProgress = () =>
+  reasonError('conflict', 'in_progress', 'A request with this Idempotency-Key is still in progress; retry shortly.');
 
-  constructor(
-    private readonly system: AppStore,
-    private readonly now: () => Date,
-    private readonly ttlMs = IDEMPOTENCY_TTL_MS,
-  ) {}
+export class IdempotencyStore {
+  private readonly system: AppStore;
+  private readonly now: () => Date;
+  private readonly ttlMs: number;
+  private readonly sweeper: ThrottledSweep;
+
+  constructor(options: IdempotencyStoreOptions) {
+    this.system = options.system;
+    this.now = options.now;
+    this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
+    this.sweeper = new ThrottledSweep(() => this.sweep(), options.now, options.onSweepError);
+  }
 
   async init(): Promise<void> {
     await this.system.ensureIndex(COLLECTION, {
@@ -56,10 +86,10 @@ export class IdempotencyStore {
     });
   }
 
-  async run(scope: IdempotencyScope, work: () => Promise<HandlerResult>): Promise<HandlerResult> {
+  async run(scope: IdempotencyScope, work: () => Promise<StoredResponse>): Promise<StoredResponse> {
     const id = sha256(`${scope.appId}\n${scope.principal}\n${scope.key}`);
     const fingerprint = sha256(scope.request);
-    void this.sweep();
+    this.sweeper.maybe(ALL_APPS);
     for (let attempt = 0; attempt < 3; attempt++) {
       const nowMs = this.now().getTime();
       const existing = await this.system.get(COLLECTION, id);
@@ -71,19 +101,13 @@ export class IdempotencyStore {
           continue;
         }
         if (existing.fingerprint !== fingerprint) {
-          throw new HearthError('conflict', 'This Idempotency-Key was already used with a different request.', {
-            reason: 'idempotency_key_reused',
-          });
-        }
-        if (existing.state === 'pending') {
-          throw new HearthError(
+          throw reasonError(
             'conflict',
-            'A request with this Idempotency-Key is still in progress; retry shortly.',
-            {
-              reason: 'in_progress',
-            },
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used with a different request.',
           );
         }
+        if (existing.state === 'pending') throw inProgress();
         return {
           status: Number(existing.status),
           body: existing.body === null ? undefined : JSON.parse(String(existing.body)),
@@ -104,22 +128,21 @@ export class IdempotencyStore {
           },
         });
       } catch (e) {
-        if (e instanceof HearthError && e.code === 'conflict') continue; // a concurrent request reserved it
+        if (isError(e, 'conflict')) continue; // a concurrent request reserved it
         throw e;
       }
-      let result: HandlerResult;
+      let result: StoredResponse;
       try {
         result = await work();
       } catch (e) {
         await this.system.delete(COLLECTION, id).catch(ignoreMissingOrRace);
         throw e;
       }
-      const status = result.status ?? 200;
-      if (status >= 200 && status < 300) {
+      if (result.status >= 200 && result.status < 300) {
         await this.system.update(COLLECTION, id, {
           set: {
             state: 'done',
-            status,
+            status: result.status,
             body: result.body === undefined ? null : JSON.stringify(result.body),
             headers: result.headers ?? {},
           },
@@ -129,36 +152,23 @@ export class IdempotencyStore {
       }
       return result;
     }
-    throw new HearthError('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.', {
-      reason: 'in_progress',
-    });
+    throw inProgress();
   }
 
-  /** Deletes expired records, at most once a minute per process. */
-  async sweep(force = false): Promise<number> {
-    const nowMs = this.now().getTime();
-    if (!force && nowMs - this.lastSweep < SWEEP_EVERY_MS) return 0;
-    this.lastSweep = nowMs;
-    try {
-      const expired: FilterNode = {
-        op: 'field',
-        path: 'expiresAt',
-        conds: [{ op: 'lte', value: new Date(nowMs).toISOString() }],
-      };
-      const page = await this.system.find(COLLECTION, { filter: expired, limit: 500 });
-      // Delete only while still expired: a request may have replaced the record meanwhile with a
-      // fresh one under the same id (same version number, too), which must survive.
-      for (const doc of page.items) {
-        await this.system.delete(COLLECTION, doc.id, { where: expired }).catch(ignoreMissingOrRace);
-      }
-      return page.items.length;
-    } catch {
-      return 0; // best effort; the next sweep tries again
+  /** Deletes up to SWEEP_BATCH expired records now; returns how many it found. */
+  async sweep(): Promise<number> {
+    const expired = where.lte('expiresAt', this.now().toISOString());
+    const page = await this.system.find(COLLECTION, { filter: expired, limit: SWEEP_BATCH });
+    // Delete only while still expired: a request may have replaced the record meanwhile with a
+    // fresh one under the same id (same version number, too), which must survive.
+    for (const doc of page.items) {
+      await this.system.delete(COLLECTION, doc.id, { where: expired }).catch(ignoreMissingOrRace);
     }
+    return page.items.length;
   }
 }
 
 function ignoreMissingOrRace(e: unknown): void {
-  if (e instanceof HearthError && (e.code === 'not_found' || e.code === 'conflict')) return;
+  if (isError(e, 'not_found') || isError(e, 'conflict')) return;
   throw e;
 }

@@ -50,16 +50,20 @@ export function createCollectionsModule(deps: {
   now: () => Date;
 }): CollectionsModule {
   const system = deps.store.forApp(SYSTEM_APP);
-  const registry = new CollectionRegistry(system, deps.now);
+  const registry = new CollectionRegistry({ system, now: deps.now });
   const events = new DocumentEvents((err: unknown, event: DocumentEvent) =>
     deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
   );
-  const schemas = new SchemasService(deps.store, system, registry, deps.audit);
+  const schemas = new SchemasService({ store: deps.store, system, registry, audit: deps.audit });
   const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now });
   const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now });
-  const batch = new BatchService(writer);
+  const batch = new BatchService({ writer });
   const aggregate = new AggregateService({ store: deps.store, registry, now: deps.now });
-  const idempotency = new IdempotencyStore(system, deps.now);
+  const idempotency = new IdempotencyStore({
+    system,
+    now: deps.now,
+    onSweepError: (err) => deps.logger.warn({ err }, 'collections: sweeping expired idempotency records failed'),
+  });
   deps.apps.onRemove((appId) => schemas.removeAllForApp(appId));
   return {
     name: 'collections',

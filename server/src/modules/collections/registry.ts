@@ -1,8 +1,9 @@
-import { HearthError } from '../../errors.js';
-import { sha256 } from '../../lib/hash.js';
+import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
+import { sha256 } from '../../lib/hash.js';
 import { USER_COLLECTION_PATTERN } from '../../lib/ids.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
+import { readAllArray } from '../../ports/read-all.js';
 import {
   DEFAULT_RULES,
   type CollectionDef,
@@ -12,6 +13,7 @@ import {
   type Rules,
 } from './collection.schema.js';
 import { compileCollection, type CompiledCollection } from './collection.compile.js';
+import { collectionErrors } from './collections.errors.js';
 
 /**
  * Where collection schemas live and how requests get them compiled.
@@ -29,6 +31,20 @@ export const SCHEMAS = 'collections';
 const CHECK_AFTER_MS = 2_000;
 
 export const schemaDocId = (appId: string, name: string): string => sha256(`${appId}/${name}`);
+
+/**
+ * Every stored schema of an app, by name (all of them: a missing one would be a wrong answer).
+ * `fields` narrows what is read (the registry needs names only).
+ */
+export function readSchemas(system: AppStore, appId: string, fields?: string[]): Promise<StoredDocument[]> {
+  return readAllArray(system, SCHEMAS, {
+    filter: where.eq('appId', appId),
+    sort: [{ path: 'name', dir: 1 }],
+    pageSize: 500,
+    max: Number.POSITIVE_INFINITY,
+    ...(fields ? { fields } : {}),
+  });
+}
 
 export function toStored(appId: string, def: CollectionDef): Record<string, JsonValue> {
   return {
@@ -69,10 +85,13 @@ export class CollectionRegistry {
   private readonly cache = new Map<string, Entry>();
   private readonly byApp = new Map<string, { names: string[]; checkedAt: number }>();
 
-  constructor(
-    private readonly system: AppStore,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly system: AppStore;
+  private readonly now: () => Date;
+
+  constructor(options: { system: AppStore; now: () => Date }) {
+    this.system = options.system;
+    this.now = options.now;
+  }
 
   async init(): Promise<void> {
     await this.system.ensureIndex(SCHEMAS, {
@@ -108,7 +127,7 @@ export class CollectionRegistry {
   /** Like get, but a missing collection is `not_found`. */
   async require(appId: string, name: string): Promise<CompiledCollection> {
     const col = await this.get(appId, name);
-    if (!col) throw new HearthError('not_found', 'No such collection.', { collection: name.slice(0, 64) });
+    if (!col) throw collectionErrors.noSuchCollection(name);
     return col;
   }
 
@@ -117,20 +136,8 @@ export class CollectionRegistry {
     const nowMs = this.now().getTime();
     let names = this.byApp.get(appId);
     if (!names || nowMs - names.checkedAt >= CHECK_AFTER_MS) {
-      const found: string[] = [];
-      let after: string | undefined;
-      do {
-        const page = await this.system.find(SCHEMAS, {
-          filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: appId }] },
-          sort: [{ path: 'name', dir: 1 }],
-          limit: 500,
-          fields: ['name'],
-          ...(after ? { after } : {}),
-        });
-        found.push(...page.items.map((d) => String(d.name)));
-        after = page.next ?? undefined;
-      } while (after);
-      names = { names: found, checkedAt: nowMs };
+      const found = await readSchemas(this.system, appId, ['name']);
+      names = { names: found.map((d) => String(d.name)), checkedAt: nowMs };
       if (this.byApp.size > 10_000) this.byApp.clear();
       this.byApp.set(appId, names);
     }

@@ -1,6 +1,8 @@
-import { HearthError } from '../../errors.js';
+import { HearthError, isError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { AppStore } from '../../ports/document-store.js';
+import { readAll } from '../../ports/read-all.js';
 
 /**
  * Online data changes behind schema edits: renaming a field moves each document's value to the
@@ -16,25 +18,22 @@ async function eachWithField(
   field: string,
   visit: (id: string, value: unknown, version: number) => Promise<void>,
 ): Promise<number> {
-  let after: string | undefined;
   let n = 0;
-  do {
-    const page = await store.find(collection, {
-      filter: { op: 'field', path: field, conds: [{ op: 'exists', value: true }] },
-      limit: PAGE,
-      ...(after ? { after } : {}),
-    });
-    for (const doc of page.items) {
-      await visit(doc.id, doc[field], doc.version);
-      n++;
-    }
-    after = page.next ?? undefined;
-  } while (after);
+  // Every document: a migration that stopped early would leave data under the old name.
+  const docs = readAll(store, collection, {
+    filter: where.exists(field),
+    pageSize: PAGE,
+    max: Number.POSITIVE_INFINITY,
+  });
+  for await (const doc of docs) {
+    await visit(doc.id, doc[field], doc.version);
+    n++;
+  }
   return n;
 }
 
 const ignoreGone = (e: unknown): void => {
-  if (e instanceof HearthError && e.code === 'not_found') return;
+  if (isError(e, 'not_found')) return;
   throw e;
 };
 
@@ -50,18 +49,18 @@ export async function renameFieldData(store: AppStore, collection: string, from:
           collection,
           id,
           { set: { [to]: value as JsonValue }, unset: [from] },
-          { expectedVersion: version, where: { op: 'field', path: to, conds: [{ op: 'exists', value: false }] } },
+          { expectedVersion: version, where: where.exists(to, false) },
         );
         return;
       } catch (e) {
-        if (e instanceof HearthError && e.code === 'conflict' && e.details?.reason === 'version') {
+        if (isError(e, 'conflict', 'version')) {
           const fresh = await store.get(collection, id);
           if (!fresh || !Object.hasOwn(fresh, from)) return;
           value = fresh[from];
           version = fresh.version;
           continue;
         }
-        if (e instanceof HearthError && e.code === 'not_found') {
+        if (isError(e, 'not_found')) {
           await store.update(collection, id, { unset: [from] }).catch(ignoreGone);
           return;
         }

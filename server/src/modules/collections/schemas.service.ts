@@ -1,4 +1,4 @@
-import { HearthError } from '../../errors.js';
+import { isError, reasonError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { RequestMeta } from '../../principals.js';
 import type { AppStore, DocumentStore } from '../../ports/document-store.js';
@@ -13,8 +13,17 @@ import {
   type CreateCollectionInput,
   type UpdateCollectionInput,
 } from './collection.schema.js';
+import { collectionErrors } from './collections.errors.js';
 import { applyIndexes, desiredIndexes } from './indexes.js';
-import { SCHEMAS, schemaDocId, toStored, toView, fromStored, type CollectionRegistry } from './registry.js';
+import {
+  SCHEMAS,
+  readSchemas,
+  schemaDocId,
+  toStored,
+  toView,
+  fromStored,
+  type CollectionRegistry,
+} from './registry.js';
 import { removeFieldData, renameFieldData } from './schemas.migrate.js';
 import { validationFailed, newFieldErrors, type FieldErrors } from './validate.js';
 
@@ -25,33 +34,34 @@ import { validationFailed, newFieldErrors, type FieldErrors } from './validate.j
  * then the definition is stored (its version bumps), then data is migrated (renamed / removed
  * fields) and old indexes dropped.
  */
+export interface SchemasDeps {
+  store: DocumentStore;
+  /** The system store, where schemas live. */
+  system: AppStore;
+  registry: CollectionRegistry;
+  audit: AuditLog;
+}
+
 export class SchemasService {
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly system: AppStore,
-    private readonly registry: CollectionRegistry,
-    private readonly audit: AuditLog,
-  ) {}
+  private readonly store: DocumentStore;
+  private readonly system: AppStore;
+  private readonly registry: CollectionRegistry;
+  private readonly audit: AuditLog;
+
+  constructor(deps: SchemasDeps) {
+    this.store = deps.store;
+    this.system = deps.system;
+    this.registry = deps.registry;
+    this.audit = deps.audit;
+  }
 
   async list(appId: string): Promise<CollectionView[]> {
-    const items: CollectionView[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.system.find(SCHEMAS, {
-        filter: { op: 'field', path: 'appId', conds: [{ op: 'eq', value: appId }] },
-        sort: [{ path: 'name', dir: 1 }],
-        limit: 500,
-        ...(after ? { after } : {}),
-      });
-      items.push(...page.items.map(toView));
-      after = page.next ?? undefined;
-    } while (after);
-    return items;
+    return (await readSchemas(this.system, appId)).map(toView);
   }
 
   async get(appId: string, name: string): Promise<CollectionView> {
     const doc = await this.system.get(SCHEMAS, schemaDocId(appId, name));
-    if (!doc) throw new HearthError('not_found', 'No such collection.');
+    if (!doc) throw collectionErrors.noSuchCollection();
     return toView(doc);
   }
 
@@ -68,8 +78,7 @@ export class SchemasService {
       rules: { ...DEFAULT_RULES, ...definedRules(input.rules) },
     };
     const names = await this.existing(appId);
-    if (names.has(def.name))
-      throw new HearthError('conflict', 'A collection with this name exists.', { reason: 'exists', name: def.name });
+    if (names.has(def.name)) throw collectionErrors.collectionExists(def.name);
     const errors = checkDefinition(def, (n) => names.has(n));
     if (Object.keys(errors).length) throw validationFailed(errors);
     const data = this.store.forApp(appId);
@@ -78,9 +87,7 @@ export class SchemasService {
     try {
       doc = await this.system.create(SCHEMAS, { id: schemaDocId(appId, def.name), data: toStored(appId, def) });
     } catch (e) {
-      if (e instanceof HearthError && e.code === 'conflict') {
-        throw new HearthError('conflict', 'A collection with this name exists.', { reason: 'exists', name: def.name });
-      }
+      if (isError(e, 'conflict')) throw collectionErrors.collectionExists(def.name);
       throw e;
     }
     await indexes.finish();
@@ -97,13 +104,9 @@ export class SchemasService {
     ifMatch?: number,
   ): Promise<CollectionView> {
     const stored = await this.system.get(SCHEMAS, schemaDocId(appId, name));
-    if (!stored) throw new HearthError('not_found', 'No such collection.');
+    if (!stored) throw collectionErrors.noSuchCollection();
     if (ifMatch !== undefined && ifMatch !== stored.version) {
-      throw new HearthError('conflict', 'The collection changed since you read it.', {
-        reason: 'version',
-        expected: ifMatch,
-        actual: stored.version,
-      });
+      throw collectionErrors.changedSinceRead('collection', ifMatch, stored.version);
     }
     const current = fromStored(stored).def;
     const { def, renames, removed, errors } = applyPatch(current, patch);
@@ -119,8 +122,8 @@ export class SchemasService {
     const doc = await this.system
       .update(SCHEMAS, stored.id, { set: toStored(appId, def) }, { expectedVersion: stored.version })
       .catch((e: unknown) => {
-        if (e instanceof HearthError && e.code === 'conflict') {
-          throw new HearthError('conflict', 'The collection was changed concurrently; retry.', { reason: 'version' });
+        if (isError(e, 'conflict')) {
+          throw reasonError('conflict', 'version', 'The collection was changed concurrently; retry.');
         }
         throw e;
       });
@@ -134,7 +137,7 @@ export class SchemasService {
 
   async remove(appId: string, name: string, meta: RequestMeta): Promise<void> {
     const stored = await this.system.get(SCHEMAS, schemaDocId(appId, name));
-    if (!stored) throw new HearthError('not_found', 'No such collection.');
+    if (!stored) throw collectionErrors.noSuchCollection();
     const referencing = (await this.list(appId))
       .filter((c) => c.name !== name)
       .flatMap((c) =>
@@ -143,10 +146,12 @@ export class SchemasService {
           .map((f) => ({ collection: c.name, field: f.name })),
       );
     if (referencing.length) {
-      throw new HearthError('conflict', 'Other collections have relations to this one; remove those fields first.', {
-        reason: 'referenced',
-        referencedBy: referencing,
-      });
+      throw reasonError(
+        'conflict',
+        'referenced',
+        'Other collections have relations to this one; remove those fields first.',
+        { referencedBy: referencing },
+      );
     }
     await this.store.forApp(appId).dropCollection(name);
     await this.system.delete(SCHEMAS, stored.id);

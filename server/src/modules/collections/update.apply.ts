@@ -1,4 +1,4 @@
-import { HearthError, invalidRequest } from '../../errors.js';
+import { invalidRequest } from '../../errors.js';
 import { deepEqual, isPlainObject } from '../../lib/filter/compare.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import { SYSTEM_FIELDS, type StoredDocument } from '../../ports/document-store.js';
@@ -44,6 +44,32 @@ function badPathReason(path: string): string | null {
   return null;
 }
 
+/**
+ * A new `owner` from a body: privileged callers only, a user id or null. Returns the owner, or
+ * the message to report under `owner`.
+ */
+export function checkOwner(
+  value: unknown,
+  privileged: boolean,
+): { owner: string | null; error?: undefined } | { owner?: undefined; error: string } {
+  if (!privileged) return { error: 'is read-only' };
+  if (value !== null && (typeof value !== 'string' || !ID_PATTERN.test(value))) {
+    return { error: 'must be a user id or null' };
+  }
+  return { owner: value as string | null };
+}
+
+/**
+ * The values of a `$push`/`$addToSet`/`$pull` argument: one value, or the list in `{"<wrapper>":
+ * [...]}`, the only operator-shaped argument allowed (`$each`, `$in`).
+ */
+function valuesOf(arg: unknown, wrapper: '$each' | '$in', refusal: string, operator: string): unknown[] {
+  if (!isPlainObject(arg) || !Object.keys(arg).some((k) => k.startsWith('$'))) return [arg];
+  const list = Object.hasOwn(arg, wrapper) ? arg[wrapper] : undefined;
+  if (!Array.isArray(list) || Object.keys(arg).length !== 1) throw invalidRequest(refusal, { operator });
+  return list;
+}
+
 export function parsePatch(body: Record<string, unknown>, options: { privileged: boolean }): PatchOps {
   const ops: PatchOps = { set: [], unset: [], inc: [], push: [], addToSet: [], pull: [] };
   const errors: FieldErrors = newFieldErrors();
@@ -60,10 +86,9 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
 
   for (const [key, value] of Object.entries(body)) {
     if (key === 'owner') {
-      if (!options.privileged) errors.owner = 'is read-only';
-      else if (value !== null && (typeof value !== 'string' || !ID_PATTERN.test(value)))
-        errors.owner = 'must be a user id or null';
-      else ops.owner = value as string | null;
+      const owner = checkOwner(value, options.privileged);
+      if (owner.error) errors.owner = owner.error;
+      else ops.owner = owner.owner;
       continue;
     }
     if (!key.startsWith('$')) {
@@ -95,30 +120,15 @@ export function parsePatch(body: Record<string, unknown>, options: { privileged:
           else ops.inc.push([path, arg]);
           break;
         case '$push':
-        case '$addToSet': {
-          const each = isPlainObject(arg) && Object.hasOwn(arg, '$each') ? arg.$each : undefined;
-          if (
-            isPlainObject(arg) &&
-            Object.keys(arg).some((k) => k.startsWith('$')) &&
-            (!Array.isArray(each) || Object.keys(arg).length !== 1)
-          ) {
-            throw invalidRequest(`${key} supports only {"$each": [...]}.`, { operator: key });
-          }
-          (key === '$push' ? ops.push : ops.addToSet).push([path, Array.isArray(each) ? each : [arg]]);
+        case '$addToSet':
+          (key === '$push' ? ops.push : ops.addToSet).push([
+            path,
+            valuesOf(arg, '$each', `${key} supports only {"$each": [...]}.`, key),
+          ]);
           break;
-        }
-        case '$pull': {
-          const list = isPlainObject(arg) && Object.hasOwn(arg, '$in') ? arg.$in : undefined;
-          if (
-            isPlainObject(arg) &&
-            Object.keys(arg).some((k) => k.startsWith('$')) &&
-            (!Array.isArray(list) || Object.keys(arg).length !== 1)
-          ) {
-            throw invalidRequest('$pull supports a value or {"$in": [...]}.', { operator: '$pull' });
-          }
-          ops.pull.push([path, Array.isArray(list) ? list : [arg]]);
+        case '$pull':
+          ops.pull.push([path, valuesOf(arg, '$in', '$pull supports a value or {"$in": [...]}.', key)]);
           break;
-        }
       }
     }
   }
@@ -200,7 +210,7 @@ export function applyPatch(doc: StoredDocument, ops: PatchOps): Record<string, u
   for (const [path, by] of ops.inc) {
     const current = read(result, path);
     if (current !== undefined && current !== null && typeof current !== 'number') {
-      throw new HearthError('invalid_request', `$inc needs ${path} to be a number.`, { operator: '$inc', path });
+      throw invalidRequest(`$inc needs ${path} to be a number.`, { operator: '$inc', path });
     }
     write(result, path, ((current as number | null | undefined) ?? 0) + by);
   }

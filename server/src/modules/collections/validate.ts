@@ -123,6 +123,14 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** Records `message` under `path`; returns undefined (no value) so checks can `return fail(…)`. */
+const failAt =
+  (errors: FieldErrors, path: string) =>
+  (message: string): undefined => {
+    errors[path] = message;
+    return undefined;
+  };
+
 /**
  * Checks one value against a field (or array element) definition. Returns the normalised value,
  * or undefined after recording a message under `path`. `null` is handled by the caller.
@@ -133,10 +141,7 @@ export function checkValue(
   path: string,
   errors: FieldErrors,
 ): JsonValue | undefined {
-  const fail = (message: string): undefined => {
-    errors[path] = message;
-    return undefined;
-  };
+  const fail = failAt(errors, path);
   let out: JsonValue;
   switch (def.type) {
     case 'string':
@@ -224,10 +229,7 @@ function checkConstraints(
   path: string,
   errors: FieldErrors,
 ): JsonValue | undefined {
-  const fail = (message: string): undefined => {
-    errors[path] = message;
-    return undefined;
-  };
+  const fail = failAt(errors, path);
   if (def.enum && !def.enum.some((allowed) => allowed === value)) {
     return fail(`must be one of: ${def.enum.map((v) => JSON.stringify(v)).join(', ')}`);
   }

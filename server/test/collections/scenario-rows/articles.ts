@@ -1,0 +1,78 @@
+import { C, type Row } from './types.js';
+
+export const ARTICLE_ROWS: Row[] = [
+  // ── articles: roles — get/list public; create {"@auth.roles": "editor"};
+  //    update {"$or": [{"@auth.roles": "editor"}, {"owner": "@auth.id"}]}; delete {"@auth.roles": "admin"}
+  {
+    name: 'editors create',
+    as: 'alice',
+    method: 'post',
+    url: `${C}/articles/documents`,
+    body: { title: 'a' },
+    status: 201,
+    events: ['documents.create:articles'],
+  },
+  {
+    name: 'non-editors cannot',
+    as: 'bob',
+    method: 'post',
+    url: `${C}/articles/documents`,
+    body: { title: 'a' },
+    status: 403,
+    code: 'forbidden',
+    reason: 'rule_denied',
+  },
+  {
+    name: 'anonymous cannot',
+    as: 'anon',
+    method: 'post',
+    url: `${C}/articles/documents`,
+    body: { title: 'a' },
+    status: 403,
+    code: 'forbidden',
+    reason: 'rule_denied',
+  },
+  {
+    name: 'editors edit any article',
+    as: 'alice',
+    method: 'patch',
+    url: `${C}/articles/documents/{aB}`,
+    body: { title: 'edited' },
+    status: 200,
+    events: ['documents.update:articles'],
+  },
+  {
+    name: 'owners edit their own',
+    as: 'bob',
+    method: 'put',
+    url: `${C}/articles/documents/{aB}`,
+    body: { title: 'mine' },
+    status: 200,
+    events: ['documents.update:articles'],
+  },
+  {
+    name: 'others cannot edit',
+    as: 'anon',
+    method: 'patch',
+    url: `${C}/articles/documents/{aB}`,
+    body: { title: 'x' },
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'no admin role: cannot delete',
+    as: 'alice',
+    method: 'delete',
+    url: `${C}/articles/documents/{aB}`,
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'the secret key deletes',
+    as: 'secret',
+    method: 'delete',
+    url: `${C}/articles/documents/{aB}`,
+    status: 204,
+    events: ['documents.delete:articles'],
+  },
+];
