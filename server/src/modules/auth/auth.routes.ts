@@ -180,9 +180,17 @@ export function authRoutes(deps: {
       body: upgradeBody,
       responses: {
         200: { description: 'Signed in as the upgraded user', schema: signIn },
+        202: {
+          description:
+            'The app requires a verified email: a link went to the address; the account stays anonymous until it is confirmed',
+        },
         403: { description: 'Sign-up is closed (`signup_disabled`)' },
+        409: { description: 'The email already has an account, or this account is not anonymous' },
       },
-      handler: async ({ body, req }) => ({ body: await auth.upgrade(authContext(req), signedIn(req), body) }),
+      handler: async ({ body, req }) => {
+        const result = await auth.upgrade(authContext(req), signedIn(req), body);
+        return { status: 'verificationRequired' in result ? 202 : 200, body: result };
+      },
     }),
     defineRoute({
       ...user,

@@ -12,7 +12,7 @@ import type { OneTimeTokens } from './one-time-tokens.js';
 import { passwordProblems } from './password-policy.js';
 import type { AuthRateLimits } from './rate-limits.js';
 import type { IssuedTokens, Sessions, SessionView } from './sessions.js';
-import { normaliseEmail, toUserView, type UsersRepo, type UserView } from './users.repo.js';
+import { emailTaken, normaliseEmail, toUserView, type UsersRepo, type UserView } from './users.repo.js';
 
 /**
  * App-user sign-in flows: email + password, anonymous, refresh, logout, profile, password change,
@@ -200,8 +200,16 @@ export class AuthService {
     await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['reset']);
   }
 
-  /** Anonymous → email account, same id (so everything it owns stays its own). */
-  async upgrade(ctx: AuthContext, who: SignedIn, input: { email: string; password: string }): Promise<SignIn> {
+  /**
+   * Anonymous → email account, same id (so everything it owns stays its own). With
+   * `requireVerifiedEmail` it follows the sign-up policy: nothing changes until the address is
+   * proven (the link mailed to it carries the upgrade), and no tokens are granted.
+   */
+  async upgrade(
+    ctx: AuthContext,
+    who: SignedIn,
+    input: { email: string; password: string },
+  ): Promise<SignIn | { user: UserView; verificationRequired: true }> {
     const s = await this.settings(ctx.appId);
     const doc = await this.d.users.require(ctx.appId, who.userId);
     if (!doc.anonymous)
@@ -211,6 +219,19 @@ export class AuthService {
       throw new HearthError('forbidden', 'Sign-up is closed for this app.', { reason: 'signup_disabled' });
     const email = normaliseEmail(input.email);
     this.assertPassword(s, input.password, email);
+    if (s.requireVerifiedEmail) {
+      if (await this.d.users.byEmail(ctx.appId, email)) throw emailTaken();
+      await this.d.oneTime.revokeFor(ctx.appId, doc.id, ['verify']);
+      const passwordHash = await hashPassword(input.password);
+      await this.sendLinkTo(
+        ctx,
+        s,
+        'verify',
+        { userId: doc.id, email, data: { upgrade: { passwordHash } } },
+        s.verifyTokenTtl,
+      ).catch((err: unknown) => this.mailFailed(err, ctx));
+      return { user: toUserView(doc), verificationRequired: true };
+    }
     const updated = await this.d.users.update(
       ctx.appId,
       doc.id,
@@ -251,6 +272,28 @@ export class AuthService {
   async confirmVerification(appId: string, token: string): Promise<UserView> {
     const rec = await this.d.oneTime.consume(appId, token, 'verify');
     const doc = rec.userId ? await this.d.users.get(appId, rec.userId) : null;
+    const upgrade = rec.data.upgrade as { passwordHash: string } | undefined;
+    if (upgrade) {
+      // A pending anonymous upgrade: the address is proven now, so it becomes the account's.
+      if (!doc || !doc.anonymous || !rec.email)
+        throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
+      const updated = await this.d.users.update(
+        appId,
+        doc.id,
+        {
+          set: {
+            login: rec.email,
+            email: rec.email,
+            emailVerified: true,
+            anonymous: false,
+            passwordHash: upgrade.passwordHash,
+          },
+        },
+        doc.version,
+      );
+      await this.d.sessions.revokeAll(appId, doc.id, 'upgraded');
+      return toUserView(updated);
+    }
     // The address must still be the one the link was sent to.
     if (!doc || doc.email !== rec.email)
       throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
@@ -591,9 +634,19 @@ export class AuthService {
     ttl: number,
   ): Promise<void> {
     const email = doc.email as string | null;
-    if (!email || !(await this.d.limits.mayMail(ctx.appId, email))) return;
-    const token = await this.d.oneTime.issue(ctx.appId, { purpose: kind, userId: doc.id, email }, ttl);
-    await this.mail(ctx, s, kind, email, token, ttl);
+    if (email) await this.sendLinkTo(ctx, s, kind, { userId: doc.id, email }, ttl);
+  }
+
+  private async sendLinkTo(
+    ctx: AuthContext,
+    s: AuthSettings,
+    kind: 'verify' | 'reset',
+    to: { userId: string; email: string; data?: Record<string, JsonValue> },
+    ttl: number,
+  ): Promise<void> {
+    if (!(await this.d.limits.mayMail(ctx.appId, to.email))) return;
+    const token = await this.d.oneTime.issue(ctx.appId, { purpose: kind, ...to }, ttl);
+    await this.mail(ctx, s, kind, to.email, token, ttl);
   }
 
   private async mail(

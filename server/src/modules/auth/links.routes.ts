@@ -65,6 +65,17 @@ export function linkPages(deps: {
           ),
         );
     } catch (e) {
+      if (e instanceof HearthError && e.code === 'conflict') {
+        return void res
+          .status(409)
+          .type('html')
+          .send(
+            page(
+              'Address already in use',
+              `<p>This address already has an account for ${appName}, so this account cannot take it. Sign in with that account instead.</p>`,
+            ),
+          );
+      }
       if (!(e instanceof HearthError) || e.code !== 'unauthorized') throw e;
       res
         .status(400)
