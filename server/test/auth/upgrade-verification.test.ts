@@ -27,7 +27,7 @@ describe.each(ENGINES)('anonymous upgrade with requireVerifiedEmail [%s]', (engi
 
   /** The tokens of every verification mail to an address, oldest first (outbox engine). */
   async function verifyTokens(to: string): Promise<string[]> {
-    await w.h.services.auth.auth.settle();
+    await w.h.services.auth.settle();
     const out = await w.h.http.get(`/v1/admin/apps/${w.appId}/mail/outbox`).set(w.admin).query({ limit: 100 });
     expect(out.status, JSON.stringify(out.body)).toBe(200);
     return (out.body.items as Array<{ to: string; kind: string; text: string }>)

@@ -6,23 +6,40 @@ import type { Mailer } from '../../ports/mail.js';
 import type { AdminAuth } from '../admin/admin-auth.js';
 import type { AppsService } from '../admin/apps.service.js';
 import type { AuditLog } from '../admin/audit.service.js';
-import { authRoutes } from './auth.routes.js';
-import { AuthService } from './auth.service.js';
+import type { CollectionsModule } from '../collections/collections.module.js';
+import { AccessTokens, type AppUser } from './access-tokens.js';
+import { appUserGuards } from './app-user.routes-kit.js';
+import { AuthAudit } from './auth-audit.js';
+import { AuthMail } from './auth-mail.js';
+import { authSettingsRoutes } from './auth-settings.routes.js';
 import { AuthSettingsService } from './auth.settings.js';
-import { linkPages } from './links.routes.js';
+import type { AuthParts } from './auth.types.js';
+import { ProvenEmails } from './email-proven.js';
+import { AuthGenerations } from './generations.js';
+import { linkPages } from './link-pages.routes.js';
+import { mailLinkRoutes } from './mail-links.routes.js';
+import { MailLinksService } from './mail-links.service.js';
+import { mailOutboxRoutes } from './mail-outbox.routes.js';
+import { managementGuards } from './management-access.js';
+import { SecretBox } from './mfa.js';
+import { mfaRoutes } from './mfa.routes.js';
+import { MfaService } from './mfa.service.js';
 import { oauthBrowserRoutes, oauthRoutes } from './oauth.routes.js';
 import { OidcService } from './oidc.js';
-import { handleOwnedDocuments } from './owned-documents.js';
-import type { CollectionsModule } from '../collections/collections.module.js';
-import { SecretBox } from './mfa.js';
 import { OneTimeTokens } from './one-time-tokens.js';
+import { handleOwnedDocuments } from './owned-documents.js';
+import { profileRoutes } from './profile.routes.js';
+import { ProfileService } from './profile.service.js';
 import { AuthRateLimits, type LimiterFactory } from './rate-limits.js';
+import { SessionIssuer } from './session-issuer.js';
 import { Sessions } from './sessions.js';
+import { signInRoutes } from './sign-in.routes.js';
+import { SignInService } from './sign-in.service.js';
+import { signingKeyRoutes } from './signing-keys.routes.js';
 import { SigningKeys } from './signing-keys.js';
-import { AuthGenerations } from './generations.js';
-import { createUserAuth, type AppUser } from './user-auth.js';
+import { createUserAuth } from './user-auth.js';
 import { UserEvents } from './user-events.js';
-import { userManagementRoutes } from './users.routes.js';
+import { userRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
 
@@ -31,7 +48,13 @@ import { UsersService } from './users.service.js';
  * check: mail links carry no key), `attachUser` (after it), and the routes.
  */
 export interface AuthModule {
-  auth: AuthService;
+  /** One service per job: getting in, mailed links, MFA, the signed-in user's own account. */
+  services: {
+    signIn: SignInService;
+    mailLinks: MailLinksService;
+    mfa: MfaService;
+    profile: ProfileService;
+  };
   users: UsersService;
   settings: AuthSettingsService;
   keys: SigningKeys;
@@ -44,6 +67,10 @@ export interface AuthModule {
   events: UserEvents;
   /** The user behind an access token of this app, or null (for realtime handshakes). */
   verifyToken(appId: string, token: string): Promise<AppUser | null>;
+  /** Waits for mail work started by requests that already got their answer (shutdown, tests). */
+  settle(): Promise<void>;
+  /** @deprecated The same `settle()`, where main.ts's shutdown still calls it; use `settle()`. */
+  auth: { settle(): Promise<void> };
   linkPages(): Router;
   /** GET /auth/oauth/{provider} and its callback (browser legs, no key). */
   oauthPages(): Router;
@@ -75,55 +102,64 @@ export function createAuthModule(deps: {
   /** For `onUserDelete` (unown / delete a deleted user's documents). */
   collections?: CollectionsModule;
 }): AuthModule {
-  const settings = new AuthSettingsService(deps.store, deps.now, undefined, deps.logger);
-  const keys = new SigningKeys(deps.store, deps.secret, deps.now);
-  const sweepFailed = (err: unknown) => deps.logger.warn({ err }, 'auth: sweeping expired tokens failed');
+  const { store, now, logger } = deps;
+  const onSweepError = (err: unknown) => logger.warn({ err }, 'auth: sweeping expired tokens failed');
   const generations = new AuthGenerations();
   const changed = (appId: string) => generations.bump(appId);
-  const sessions = new Sessions(deps.store, keys, deps.now, { onSweepError: sweepFailed, changed });
-  const oneTime = new OneTimeTokens(deps.store, deps.now, sweepFailed);
-  const limits = new AuthRateLimits(deps.limiters);
-  const events = new UserEvents((err, event) =>
-    deps.logger.error({ err, type: event.type }, 'user event listener failed'),
-  );
-  const users = new UsersRepo(deps.store, changed, events);
-  const auth = new AuthService({
+
+  const settings = new AuthSettingsService({ store, now, logger });
+  const keys = new SigningKeys({ store, serverSecret: deps.secret, now });
+  const sessions = new Sessions({ store, keys, now, onSweepError, changed });
+  const oneTime = new OneTimeTokens({ store, now, onSweepError });
+  const limits = new AuthRateLimits(deps.limiters ? { limiters: deps.limiters } : {});
+  const events = new UserEvents((err, event) => logger.error({ err, type: event.type }, 'user event listener failed'));
+  const users = new UsersRepo({ store, changed, events });
+  const mail = new AuthMail({ mailer: deps.mailer, oneTime, limits, publicUrl: deps.publicUrl, logger });
+  const issuer = new SessionIssuer({ users, sessions, oneTime, now });
+  const provenEmails = new ProvenEmails({ users, sessions, oneTime, logger, now });
+
+  const parts: AuthParts = { users, settings, sessions, oneTime, limits, now };
+  const services = {
+    signIn: new SignInService({ ...parts, mail, issuer }),
+    mailLinks: new MailLinksService({ ...parts, mail, issuer, provenEmails }),
+    mfa: new MfaService({ ...parts, box: new SecretBox(deps.secret), issuer }),
+    profile: new ProfileService(parts),
+  };
+  const audit = new AuthAudit({ audit: deps.audit });
+  const collections = deps.collections;
+  const usersService = new UsersService({
+    store,
     users,
     settings,
     sessions,
     oneTime,
-    limits,
-    mailer: deps.mailer,
-    box: new SecretBox(deps.secret),
-    publicUrl: deps.publicUrl,
-    logger: deps.logger,
-    now: deps.now,
-  });
-  const collections = deps.collections;
-  const usersService = new UsersService({
-    store: deps.store,
-    users,
-    sessions,
-    auth,
-    audit: deps.audit,
+    issuer,
+    audit,
     ...(collections
       ? {
           ownedDocuments: (appId: string, userId: string, policy: 'keep' | 'unown' | 'delete', requestId?: string) =>
-            handleOwnedDocuments({ store: deps.store, collections }, appId, userId, policy, requestId),
+            handleOwnedDocuments({ store, collections }, appId, userId, policy, requestId),
         }
       : {}),
   });
-  const { attachUser, requireUser, verifyToken } = createUserAuth({
-    keys,
-    sessions,
+  const tokens = new AccessTokens({ keys, sessions, users, generations, cacheMs: deps.verifyCacheMs ?? 1000, now });
+  const { attachUser, requireUser } = createUserAuth({ tokens });
+  const oidc = new OidcService({
+    store,
     users,
-    generations,
-    cacheMs: deps.verifyCacheMs ?? 1000,
-    now: deps.now,
+    settings,
+    issuer,
+    provenEmails,
+    oneTime,
+    publicUrl: deps.publicUrl,
+    now,
   });
-  const oidc = new OidcService({ store: deps.store, users, auth, oneTime, publicUrl: deps.publicUrl, now: deps.now });
+  const hitIp = async (appId: string, ip: string) => limits.hitIp(appId, ip, await settings.get(appId));
+  const settle = () => services.mailLinks.settle();
+  const guards = appUserGuards({ settings, limits, requireUser });
+  const management = managementGuards({ adminAuth: deps.adminAuth, apps: deps.apps });
   return {
-    auth,
+    services,
     users: usersService,
     settings,
     keys,
@@ -132,21 +168,13 @@ export function createAuthModule(deps: {
     mailer: deps.mailer,
     attachUser,
     requireUser,
-    verifyToken,
+    verifyToken: (appId, token) => tokens.verify(appId, token),
     events,
-    linkPages: () =>
-      linkPages({
-        apps: deps.apps,
-        auth,
-        hitIp: async (appId, ip) => limits.hitIp(appId, ip, await settings.get(appId)),
-      }),
+    settle,
+    auth: { settle },
+    linkPages: () => linkPages({ apps: deps.apps, mailLinks: services.mailLinks, hitIp }),
     oauthPages: () =>
-      oauthBrowserRoutes({
-        apps: deps.apps,
-        oidc,
-        secureCookies: deps.publicUrl.startsWith('https:'),
-        hitIp: async (appId, ip) => limits.hitIp(appId, ip, await settings.get(appId)),
-      }),
+      oauthBrowserRoutes({ apps: deps.apps, oidc, secureCookies: deps.publicUrl.startsWith('https:'), hitIp }),
     oidc,
     sweep: async (appId) => ({ tokens: await oneTime.sweep(appId), sessions: await sessions.sweep(appId) }),
     forgetApp: (appId) => {
@@ -154,15 +182,18 @@ export function createAuthModule(deps: {
       keys.forget(appId);
       users.forget(appId);
     },
-    appRoutes: () => [...authRoutes({ auth, limits, requireUser }), ...oauthRoutes({ oidc })],
-    adminRoutes: () =>
-      userManagementRoutes({
-        users: usersService,
-        apps: deps.apps,
-        adminAuth: deps.adminAuth,
-        settings,
-        keys,
-        mailer: deps.mailer,
-      }),
+    appRoutes: () => [
+      ...signInRoutes({ signIn: services.signIn, guards }),
+      ...profileRoutes({ profile: services.profile, guards }),
+      ...mailLinkRoutes({ mailLinks: services.mailLinks, guards }),
+      ...mfaRoutes({ mfa: services.mfa, guards }),
+      ...oauthRoutes({ oidc }),
+    ],
+    adminRoutes: () => [
+      ...userRoutes({ users: usersService, apps: deps.apps, guards: management }),
+      ...authSettingsRoutes({ settings, audit, guards: management }),
+      ...signingKeyRoutes({ keys, settings, audit, guards: management }),
+      ...mailOutboxRoutes({ mailer: deps.mailer, guards: management }),
+    ],
   };
 }

@@ -1,5 +1,7 @@
-import { HearthError } from '../../errors.js';
+import { isError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import type { DocumentStore } from '../../ports/document-store.js';
+import { readAll } from '../../ports/read-all.js';
 import type { Caller } from '../collections/access.js';
 import type { CollectionsModule } from '../collections/collections.module.js';
 
@@ -28,36 +30,30 @@ export async function handleOwnedDocuments(
     ...(requestId ? { requestId } : {}),
   };
   const app = deps.store.forApp(appId);
+  const { writer } = deps.collections;
   let changed = 0;
   for (const col of await deps.collections.registry.list(appId)) {
-    for (;;) {
-      const page = await app.find(col.name, {
-        filter: { op: 'field', path: 'owner', conds: [{ op: 'eq', value: userId }] },
-        limit: 100,
-        fields: ['id'],
-      });
-      if (page.items.length === 0) break;
-      for (const doc of page.items) {
-        try {
-          if (policy === 'delete') {
-            await deps.collections.writer.run(
-              caller,
-              () => deps.collections.writer.prepareDelete(caller, col.name, doc.id, {}),
-              false,
-            );
-          } else {
-            await deps.collections.writer.run(
-              caller,
-              () =>
-                deps.collections.writer.prepareUpdate(caller, col.name, doc.id, { owner: null }, { replace: false }),
-              false,
-            );
-          }
-          changed++;
-        } catch (e) {
-          // Already gone (a cascade from an earlier delete took it): fine.
-          if (!(e instanceof HearthError && e.code === 'not_found')) throw e;
-        }
+    // Keyset paging: documents already changed (or gone) do not move the cursor.
+    const owned = readAll(app, col.name, {
+      filter: where.eq('owner', userId),
+      fields: ['id'],
+      pageSize: 100,
+      max: Infinity,
+    });
+    for await (const doc of owned) {
+      try {
+        await writer.run(
+          caller,
+          () =>
+            policy === 'delete'
+              ? writer.prepareDelete(caller, col.name, doc.id, {})
+              : writer.prepareUpdate(caller, col.name, doc.id, { owner: null }, { replace: false }),
+          false,
+        );
+        changed++;
+      } catch (e) {
+        // Already gone (a cascade from an earlier delete took it): fine.
+        if (!isError(e, 'not_found')) throw e;
       }
     }
   }
