@@ -23,6 +23,16 @@ export interface AppUser extends RuleUser {
 
 type VerifiedClaims = AccessClaims & { aud?: unknown };
 
+/**
+ * Whether a bearer token has the shape of an app user's access token (`typ: "user"`, an app
+ * audience), without verifying it: only for choosing the answer to a request that sent one
+ * without the app's key (`invalid_api_key`, "this route needs X-Hearth-Key"), never for access.
+ */
+export function looksLikeUserToken(token: string): boolean {
+  const payload = jwt.decode(token, { json: true });
+  return payload?.typ === 'user' && typeof payload.aud === 'string' && payload.aud.startsWith('hearth:app:');
+}
+
 export class AccessTokens {
   /** Verified session + user per token, for a moment (see generations.ts). */
   private readonly cache = new Map<string, { user: AppUser; until: number; generation: number }>();

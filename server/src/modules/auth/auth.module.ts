@@ -7,7 +7,7 @@ import type { AdminAuth } from '../admin/admin-auth.js';
 import type { AppsService } from '../admin/apps.service.js';
 import type { AuditLog } from '../admin/audit.service.js';
 import type { CollectionsModule } from '../collections/collections.module.js';
-import { AccessTokens, type AppUser } from './access-tokens.js';
+import { AccessTokens, looksLikeUserToken, type AppUser } from './access-tokens.js';
 import { appUserGuards } from './app-user.routes-kit.js';
 import { AuthAudit } from './auth-audit.js';
 import { AuthMail } from './auth-mail.js';
@@ -67,6 +67,11 @@ export interface AuthModule {
   events: UserEvents;
   /** The user behind an access token of this app, or null (for realtime handshakes). */
   verifyToken(appId: string, token: string): Promise<AppUser | null>;
+  /**
+   * Whether a bearer token is shaped like an app user's access token (not verified): for the
+   * key check to answer a user token sent without X-Hearth-Key with `invalid_api_key`.
+   */
+  looksLikeUserToken(token: string): boolean;
   /** Waits for mail work started by requests that already got their answer (shutdown, tests). */
   settle(): Promise<void>;
   /** @deprecated The same `settle()`, where main.ts's shutdown still calls it; use `settle()`. */
@@ -169,6 +174,7 @@ export function createAuthModule(deps: {
     attachUser,
     requireUser,
     verifyToken: (appId, token) => tokens.verify(appId, token),
+    looksLikeUserToken,
     events,
     settle,
     auth: { settle },
