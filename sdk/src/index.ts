@@ -103,8 +103,14 @@ export interface HearthAuth {
   signIn(input: { email: string; password: string }): Promise<AuthUser | MfaChallenge>;
   completeMfa(mfaToken: string, code: string): Promise<AuthUser>;
   signInAnonymously(): Promise<AuthUser>;
-  /** Anonymous → email account (same user id, same data). */
-  upgrade(input: { email: string; password: string }): Promise<AuthUser>;
+  /**
+   * Anonymous → email account (same user id, same data). When the app requires a verified email,
+   * `{verificationRequired, user}`: the session stays anonymous until the mailed link is confirmed.
+   */
+  upgrade(input: {
+    email: string;
+    password: string;
+  }): Promise<AuthUser | { verificationRequired: true; user: AuthUser }>;
   requestMagicLink(email: string): Promise<void>;
   signInWithMagicLink(token: string): Promise<AuthUser | MfaChallenge>;
   /** Where to send the browser for OpenID Connect / OAuth sign-in. */
@@ -281,7 +287,11 @@ export function createClient(options: ClientOptions): HearthClient {
     completeMfa: async (mfaToken, code) =>
       (await signedIn(await post<SignInResponse>('/mfa', { mfaToken, code }, false))) as AuthUser,
     signInAnonymously: async () => (await signedIn(await post<SignInResponse>('/anonymous', {}, false))) as AuthUser,
-    upgrade: async (input) => (await signedIn(await post<SignInResponse>('/upgrade', input))) as AuthUser,
+    upgrade: async (input) => {
+      const res = await post<SignInResponse | { verificationRequired: true; user: AuthUser }>('/upgrade', input);
+      if ('verificationRequired' in res) return res;
+      return (await signedIn(res)) as AuthUser;
+    },
     requestMagicLink: async (email) => {
       await post('/magic-link/request', { email }, false);
     },

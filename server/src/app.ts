@@ -12,7 +12,7 @@ import { mountRoutes } from './http/route.js';
 import { createAdminModule, type AdminModule } from './modules/admin/index.js';
 import { createAppsModule, type AppsModule } from './modules/apps/index.js';
 import { createAuditLog, createAuditModule, type AuditModule } from './modules/audit/index.js';
-import { createAuthModule, type AuthModule } from './modules/auth/auth.module.js';
+import { createAuthModule, type AuthModule } from './modules/auth/index.js';
 import { createCollectionsModule, type CollectionsModule } from './modules/collections/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
@@ -45,7 +45,7 @@ export interface Modules {
   admin: AdminModule;
   apps: AppsModule;
   collections: CollectionsModule;
-  auth: AuthModule & HearthModule;
+  auth: AuthModule;
 }
 
 export interface BuiltApp {
@@ -82,22 +82,19 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const audit = createAuditModule({ log: auditLog, requireAdmin: admin.guards.requireAdmin });
   const apps = createAppsModule({ store, audit: auditLog, guards: admin.guards, now });
   const collections = createCollectionsModule({ store, audit: auditLog, apps, guards: admin.guards, logger, now });
-  const auth = authAsModule(
-    createAuthModule({
-      store,
-      mailer: ports.mail,
-      apps: apps.services.apps,
-      adminAuth: admin.guards,
-      audit: auditLog,
-      secret: options.secret,
-      publicUrl: options.publicUrl,
-      logger,
-      now,
-      limiters: limits,
-      collections,
-    }),
-  );
-  apps.onRemove((appId) => auth.forgetApp(appId));
+  const auth = createAuthModule({
+    store,
+    mailer: ports.mail,
+    limits,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    collections,
+    secret: options.secret,
+    publicUrl: options.publicUrl,
+    logger,
+    now,
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -141,20 +138,5 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));
     },
-  };
-}
-
-/** The auth module in the common module shape (its factory predates it). */
-function authAsModule(auth: AuthModule): AuthModule & HearthModule {
-  return {
-    ...auth,
-    name: 'auth',
-    routes: [...auth.appRoutes(), ...auth.adminRoutes()],
-    pages: [
-      { path: '/v1/apps/:appId/auth/links', router: auth.linkPages() },
-      { path: '/v1/apps/:appId/auth/oauth/:provider', router: auth.oauthPages() },
-    ],
-    appMiddleware: [auth.attachUser],
-    settle: () => auth.auth.settle(),
   };
 }

@@ -62,7 +62,7 @@ describe.each(ENGINES)('auth hardening [%s]', (engine) => {
 
   /** The token of the newest mail of a kind to an address (outbox engine). */
   async function mailedToken(to: string, kind: string): Promise<string> {
-    await w.h.modules.auth.auth.settle();
+    await w.h.modules.auth.settle();
     const out = await w.h.http.get(`/v1/admin/apps/${w.appId}/mail/outbox`).set(w.admin).expect(200);
     const mail = (out.body.items as Array<{ to: string; kind: string; text: string }>).find(
       (m) => m.to === to && m.kind === kind,
@@ -434,7 +434,7 @@ describe.each(ENGINES)('auth hardening [%s]', (engine) => {
     await app.replace('_auth_settings', 'settings', {
       settings: { ...good, allowSignup: false, accessTokenTtl: 'soon' },
     });
-    w.h.modules.auth.settings.forget(w.appId);
+    w.h.modules.auth.services.settings.forget(w.appId);
     logLines.length = 0;
     const details = expectError(
       await w.h.http.post(w.auth('/signup')).set(w.pk).send({ email: 'l6@example.com', password: PASSWORD }),
@@ -443,7 +443,7 @@ describe.each(ENGINES)('auth hardening [%s]', (engine) => {
     );
     expect(details.reason).toBe('auth_settings_invalid');
     expectError(await w.h.http.post(w.auth('/anonymous')).set(w.pk), 500, 'internal');
-    expect(await w.h.modules.auth.auth.settings(w.appId).catch((e: Error) => e.message)).toMatch(/invalid/);
+    expect(await w.h.modules.auth.services.settings.get(w.appId).catch((e: Error) => e.message)).toMatch(/invalid/);
     const logged = logLines.map((l) => JSON.parse(l) as { msg: string; appId?: string; issues?: object });
     const entry = logged.find((l) => l.msg.includes('auth settings are invalid'));
     expect(entry?.appId).toBe(w.appId);

@@ -35,7 +35,7 @@ describe.each(ENGINES)('mail links over SMTP [%s]', (engine) => {
   };
   // Mail work after a 202 runs in the background; settle() waits for it. The SMTP server records a
   // message before it acknowledges it, so once sending resolved, `received` has it.
-  const settle = () => w.h.modules.auth.auth.settle();
+  const settle = () => w.h.modules.auth.settle();
   const noMailTo = async (to: string) => {
     await settle();
     expect(smtp.received.filter((m) => m.to.includes(to))).toHaveLength(0);

@@ -38,11 +38,12 @@ describe.each(ENGINES)('TOTP MFA [%s]', (engine) => {
     const s = await w.signUp('enrol@example.com');
     const enrol = await w.h.http.post(w.auth('/mfa/totp')).set(w.as(s.accessToken)).send({}).expect(200);
     const wrong = totpCode(enrol.body.secret, new Date(now().getTime() - 10 * TOTP_PERIOD * 1000));
-    expectError(
+    const refused = expectError(
       await w.h.http.post(w.auth('/mfa/totp/activate')).set(w.as(s.accessToken)).send({ code: wrong }),
       401,
       'unauthorized',
     );
+    expect(refused).toEqual({ reason: 'invalid_code', field: 'code' });
     nextStep();
     await w.h.http
       .post(w.auth('/mfa/totp/activate'))

@@ -137,6 +137,20 @@ describe.each(ENGINES)('OpenID Connect sign-in [%s]', (engine) => {
     expect((await agent.get(`${forged.pathname}${forged.search}`)).status).toBe(400);
   });
 
+  it('sends signup_disabled back (and makes no account) for a new identity while sign-up is closed', async () => {
+    op.accounts.set('acc-closed', { sub: 'acc-closed', email: 'closed-oidc@example.com', email_verified: true });
+    await w.patchSettings({ allowSignup: false });
+    try {
+      const landed = await browserSignIn('acc-closed');
+      expect(landed.searchParams.get('error')).toBe('signup_disabled');
+      expect(landed.searchParams.get('code')).toBeNull();
+    } finally {
+      await w.patchSettings({ allowSignup: true });
+    }
+    const users = await w.h.http.get(`/v1/admin/apps/${w.appId}/users`).set(w.admin).query({ email: 'closed-oidc' });
+    expect(users.body.items).toEqual([]);
+  });
+
   it("passes the provider's refusal back to the app", async () => {
     const agent = request.agent(w.h.app);
     const start = await agent

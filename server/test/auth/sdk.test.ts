@@ -87,7 +87,7 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
       .set(w.admin)
       .send({ graceSeconds: 0 })
       .expect(200);
-    w.h.modules.auth.keys.forget(w.appId);
+    w.h.modules.auth.services.keys.forget(w.appId);
     const results = await Promise.all(Array.from({ length: 8 }, () => hearth.auth.me()));
     expect(results.every((u) => u.id === user.id)).toBe(true);
     // Exactly one rotation happened: the session is still alive (a second rotation with a spent token would have ended it).
@@ -99,11 +99,25 @@ describe.each(ENGINES)('SDK auth [%s]', (engine) => {
     const hearth = client();
     const anon = await hearth.auth.signInAnonymously();
     expect(anon.anonymous).toBe(true);
-    const up = await hearth.auth.upgrade({ email: 'sdk-upgrade@example.com', password: PASSWORD });
+    const up = (await hearth.auth.upgrade({ email: 'sdk-upgrade@example.com', password: PASSWORD })) as AuthUser;
     expect(up).toMatchObject({ id: anon.id, anonymous: false });
     expect(hearth.auth.user?.email).toBe('sdk-upgrade@example.com');
     const sessions = await hearth.auth.sessions();
     expect(sessions.find((x) => x.current)?.amr).toEqual(['pwd']);
+  });
+
+  it('keeps the anonymous session when the upgrade waits for a verified email', async () => {
+    await w.patchSettings({ requireVerifiedEmail: true });
+    try {
+      const hearth = client();
+      const anon = await hearth.auth.signInAnonymously();
+      const up = await hearth.auth.upgrade({ email: 'sdk-pending@example.com', password: PASSWORD });
+      expect(up).toMatchObject({ verificationRequired: true, user: { id: anon.id, anonymous: true } });
+      expect(hearth.auth.user).toMatchObject({ id: anon.id, anonymous: true });
+      expect((await hearth.auth.me()).anonymous).toBe(true);
+    } finally {
+      await w.patchSettings({ requireVerifiedEmail: false });
+    }
   });
 
   it('gives the MFA challenge back to the caller', async () => {

@@ -146,7 +146,7 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
       .send({ graceSeconds: 0 })
       .expect(200);
     expect(rotated.body.items.filter((k: { current: boolean }) => k.current)).toHaveLength(1);
-    w.h.modules.auth.keys.forget(w.appId);
+    w.h.modules.auth.services.keys.forget(w.appId);
     expectError(await me(before.accessToken), 401, 'unauthorized');
     const after = await w.login('rotate@example.com');
     const kid = (jwt.decode(after.accessToken, { complete: true })!.header as { kid: string }).kid;
@@ -165,7 +165,7 @@ describe.each(ENGINES)('access tokens [%s]', (engine) => {
       .set(w.admin)
       .send({ graceSeconds: 600 })
       .expect(200);
-    w.h.modules.auth.keys.forget(w.appId);
+    w.h.modules.auth.services.keys.forget(w.appId);
     await me(after.accessToken).expect(200);
     const keys = await w.h.http.get(`/v1/admin/apps/${w.appId}/auth/keys`).set(w.admin).expect(200);
     expect(keys.body.items).toHaveLength(3);

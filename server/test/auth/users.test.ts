@@ -332,7 +332,7 @@ describe.each(ENGINES)('user management [%s]', (engine) => {
     expect(JSON.stringify(res)).not.toContain('very-secret');
     const again = await w.patchSettings({ oauth: { google: { clientId: 'cid2', clientSecret: '********' } } });
     expect((again.oauth as Record<string, { clientId: string }>).google!.clientId).toBe('cid2');
-    expect((await w.h.modules.auth.settings.get(w.appId)).oauth.google!.clientSecret).toBe('very-secret');
+    expect((await w.h.modules.auth.services.settings.get(w.appId)).oauth.google!.clientSecret).toBe('very-secret');
     expectError(
       await w.h.http
         .patch(`/v1/admin/apps/${w.appId}/auth/settings`)

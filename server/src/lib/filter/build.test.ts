@@ -16,5 +16,9 @@ describe('where (filter builders)', () => {
     expect(matches(where.or(where.eq('appId', 'b'), where.lte('n', 4)), doc)).toBe(false);
     expect(matches(where.exists('missing', false), doc)).toBe(true);
     expect(matches(where.nin('appId', ['a1']), doc)).toBe(false);
+    expect(matches(where.startsWith('appId', 'a'), doc)).toBe(true);
+    expect(matches(where.startsWith('appId', '.1'), doc)).toBe(false);
+    expect(matches(where.startsWith('email', 'a.b+'), { email: 'a.b+c@x' })).toBe(true);
+    expect(matches(where.startsWith('email', 'a.b+'), { email: 'axb+c@x' })).toBe(false);
   });
 });

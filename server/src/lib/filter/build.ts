@@ -21,6 +21,9 @@ export const where = {
   in: (path: Path, values: JsonValue[]): FilterNode => field(path, { op: 'in', values }),
   nin: (path: Path, values: JsonValue[]): FilterNode => field(path, { op: 'nin', values }),
   exists: (path: Path, value = true): FilterNode => field(path, { op: 'exists', value }),
+  /** Strings that begin with `prefix` (taken literally: an anchored regex with the prefix escaped). */
+  startsWith: (path: Path, prefix: string): FilterNode =>
+    field(path, { op: 'regex', pattern: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, flags: '' }),
   /** All of `children` (the empty list matches everything; one child is returned as it is). */
   and: (...children: FilterNode[]): FilterNode =>
     children.length === 0 ? { op: 'all' } : children.length === 1 ? children[0]! : { op: 'and', children },

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { HearthError } from '../../errors.js';
+import { HearthError, reasonError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import { fieldDef } from '../collections/index.js';
@@ -138,19 +138,29 @@ export function settingsView(settings: AuthSettings): AuthSettings {
 }
 
 const settingsInvalid = () =>
-  new HearthError('internal', "This app's auth settings are invalid; an admin must correct them.", {
-    reason: 'auth_settings_invalid',
-  });
+  reasonError('internal', 'auth_settings_invalid', "This app's auth settings are invalid; an admin must correct them.");
 
 export class AuthSettingsService {
   private readonly cache = new Map<string, { settings: AuthSettings | null; until: number }>();
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly now: () => Date,
-    private readonly cacheMs = 3_000,
-    private readonly logger?: Logger,
-  ) {}
+  private readonly store: DocumentStore;
+  private readonly now: () => Date;
+  private readonly cacheMs: number;
+  private readonly logger: Logger | undefined;
+
+  constructor(options: {
+    store: DocumentStore;
+    now: () => Date;
+    /** How long an app's settings are reused before they are read again (default 3 s). */
+    cacheMs?: number;
+    /** Where stored settings that no longer parse are reported. */
+    logger?: Logger;
+  }) {
+    this.store = options.store;
+    this.now = options.now;
+    this.cacheMs = options.cacheMs ?? 3_000;
+    this.logger = options.logger;
+  }
 
   /** The app's settings (defaults when none are stored); throws when the stored ones are invalid. */
   async get(appId: string): Promise<AuthSettings> {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { safeEqual, sha256 } from '../../lib/hash.js';
+import type { StoredDocument } from '../../ports/document-store.js';
 
 /**
  * TOTP (RFC 6238: SHA-1, 6 digits, 30 s — what every authenticator app speaks) and recovery codes.
@@ -11,6 +12,20 @@ import { safeEqual, sha256 } from '../../lib/hash.js';
  * ~50-bit code space offline. Codes stored by older versions as plain SHA-256 still match.
  */
 export const TOTP_PERIOD = 30;
+
+/** A user's `mfa` field as stored (the secrets sealed with SecretBox, the codes hashed). */
+export interface MfaState {
+  totp?: string | null;
+  totpPending?: string | null;
+  totpLastStep?: number;
+  recoveryCodes?: string[];
+  enabledAt?: string;
+}
+
+/** No MFA: a new account, or one whose TOTP was turned off or wiped. */
+export const noMfa = () => ({ totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] as string[] });
+
+export const mfaOf = (doc: StoredDocument): MfaState => (doc.mfa ?? {}) as MfaState;
 
 export function newTotp(issuer: string, label: string): { secret: string; uri: string } {
   const secret = new Secret({ size: 20 });

@@ -1,12 +1,11 @@
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
-import { HearthError } from '../../errors.js';
+import { invalidRequest, isHearthError, notFound } from '../../errors.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { idParam } from '../../http/schemas.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import type { AppsService } from '../apps/index.js';
 import { signInOrChallenge } from './auth.schema.js';
-import { authContext } from './auth.routes.js';
+import { AUTH_TAG, appParams, authContext } from './app-user.routes-kit.js';
 import { FLOW_COOKIE, type OidcService } from './oidc.js';
 
 /**
@@ -40,8 +39,8 @@ export function oauthBrowserRoutes(deps: {
     const appId = String((req.params as { appId?: string }).appId ?? '');
     const provider = String((req.params as { provider?: string }).provider ?? '');
     const app = ID_PATTERN.test(appId) ? await deps.apps.find(appId) : null;
-    if (!app) return next(new HearthError('not_found', 'No such app.'));
-    if (!PROVIDER.test(provider)) return next(new HearthError('not_found', 'No such sign-in provider.'));
+    if (!app) return next(notFound('No such app.'));
+    if (!PROVIDER.test(provider)) return next(notFound('No such sign-in provider.'));
     req.ctx.app = { id: app.id, name: app.name, settings: app.settings };
     next();
   });
@@ -49,7 +48,7 @@ export function oauthBrowserRoutes(deps: {
   router.get('/', async (req, res) => {
     const { appId, provider } = req.params as { appId: string; provider: string };
     const redirectTo = typeof req.query.redirectTo === 'string' ? req.query.redirectTo : '';
-    if (!redirectTo) throw new HearthError('invalid_request', 'redirectTo is required.', { parameter: 'redirectTo' });
+    if (!redirectTo) throw invalidRequest('redirectTo is required.', { parameter: 'redirectTo' });
     await deps.hitIp(appId, req.ip ?? 'unknown');
     const { url, binding } = await deps.oidc.start(appId, provider, redirectTo);
     res.cookie(FLOW_COOKIE, binding, {
@@ -75,7 +74,7 @@ export function oauthBrowserRoutes(deps: {
       const { redirect } = await deps.oidc.callback(authContext(req), provider, params, binding);
       res.redirect(303, redirect);
     } catch (e) {
-      if (!(e instanceof HearthError) || e.status >= 500) throw e;
+      if (!isHearthError(e) || e.status >= 500) throw e;
       res
         .status(400)
         .type('html')
@@ -97,8 +96,8 @@ export function oauthRoutes(deps: { oidc: OidcService }): RouteSpec[] {
       method: 'post',
       path: '/v1/apps/:appId/auth/oauth/token',
       summary: 'Exchange the one-time code from the OAuth redirect for tokens (or an MFA challenge)',
-      tag: 'Auth',
-      params: z.object({ appId: idParam }),
+      tag: AUTH_TAG,
+      params: appParams,
       body: z.strictObject({ code: z.string().min(1).max(200) }),
       responses: { 200: { description: 'Signed in', schema: signInOrChallenge } },
       handler: async ({ body, req }) => ({ body: await deps.oidc.redeem(authContext(req), body.code) }),

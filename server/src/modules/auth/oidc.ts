@@ -1,13 +1,16 @@
 import jwt from 'jsonwebtoken';
 import * as client from 'openid-client';
-import { HearthError } from '../../errors.js';
+import { errors, HearthError, invalidRequest, isError, isHearthError, notFound, unavailable } from '../../errors.js';
 import { sha256 } from '../../lib/hash.js';
 import { randomToken } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { IDENTITIES } from './auth.collections.js';
-import type { AuthContext, AuthService, MfaChallenge, SignIn } from './auth.service.js';
-import type { AuthSettings, OidcProviderSettings } from './auth.settings.js';
+import type { AuthSettings, AuthSettingsService, OidcProviderSettings } from './auth.settings.js';
+import type { AuthContext, MfaChallenge, SignIn } from './auth.types.js';
+import type { ProvenEmails } from './email-proven.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
+import { defaultProfile } from './profile-fields.js';
+import type { SessionIssuer } from './session-issuer.js';
 import { normaliseEmail, type UsersRepo } from './users.repo.js';
 
 /**
@@ -49,7 +52,9 @@ export class OidcService {
     private readonly d: {
       store: DocumentStore;
       users: UsersRepo;
-      auth: AuthService;
+      settings: AuthSettingsService;
+      issuer: SessionIssuer;
+      provenEmails: ProvenEmails;
       oneTime: OneTimeTokens;
       publicUrl: string;
       now: () => Date;
@@ -62,12 +67,10 @@ export class OidcService {
 
   /** Where to send the browser, and the cookie value binding the flow to it. */
   async start(appId: string, provider: string, redirectTo: string): Promise<{ url: string; binding: string }> {
-    const s = await this.d.auth.settings(appId);
+    const s = await this.d.settings.get(appId);
     const p = this.provider(s, provider);
     if (!redirectAllowed(s, redirectTo)) {
-      throw new HearthError('invalid_request', "redirectTo is not one of the app's allowed redirect URLs.", {
-        parameter: 'redirectTo',
-      });
+      throw invalidRequest("redirectTo is not one of the app's allowed redirect URLs.", { parameter: 'redirectTo' });
     }
     const preset = PRESETS[provider];
     const config = await this.config(appId, provider, p);
@@ -121,7 +124,7 @@ export class OidcService {
     }
     if (params.get('error')) return back({ error: params.get('error')!.slice(0, 100) });
     try {
-      const s = await this.d.auth.settings(ctx.appId);
+      const s = await this.d.settings.get(ctx.appId);
       const p = this.provider(s, provider);
       const config = await this.config(ctx.appId, provider, p);
       const current = new URL(this.callbackUrl(ctx.appId, provider));
@@ -136,19 +139,17 @@ export class OidcService {
       );
       return back({ code });
     } catch (e) {
-      const reason =
-        e instanceof HearthError ? (e.code === 'conflict' ? 'account_conflict' : e.code) : 'provider_error';
-      return back({ error: reason });
+      return back({ error: callbackError(e) });
     }
   }
 
   /** POST /auth/oauth/token: the one-time code from the redirect → tokens (or an MFA challenge). */
   async redeem(ctx: AuthContext, code: string): Promise<SignIn | MfaChallenge> {
     const rec = await this.d.oneTime.consume(ctx.appId, code, 'oauth-code');
-    const s = await this.d.auth.settings(ctx.appId);
+    const s = await this.d.settings.get(ctx.appId);
     const doc = rec.userId ? await this.d.users.get(ctx.appId, rec.userId) : null;
-    if (!doc || doc.disabledAt) throw new HearthError('unauthorized', 'The link or code is invalid or has expired.');
-    return this.d.auth.finishFirstFactor(ctx, s, doc, [`oauth:${String(rec.data.provider)}`]);
+    if (!doc || doc.disabledAt) throw errors.invalidLink();
+    return this.d.issuer.finishFirstFactor(ctx, s, doc, [`oauth:${String(rec.data.provider)}`]);
   }
 
   private async exchange(
@@ -209,18 +210,18 @@ export class OidcService {
     if (claims.email && claims.emailVerified) {
       doc = await this.d.users.byEmail(ctx.appId, claims.email);
       // The provider proved the address; whoever made an unverified account with it did not: their
-      // password, sessions, links and MFA are wiped before the owner gets in (auth.emailProven).
-      if (doc && !doc.emailVerified) doc = await this.d.auth.emailProven(ctx.appId, doc);
+      // password, sessions, links and MFA are wiped before the owner gets in (email-proven.ts).
+      if (doc && !doc.emailVerified) doc = await this.d.provenEmails.claim(ctx.appId, doc);
     }
     if (!doc) {
-      if (!s.allowSignup) throw new HearthError('forbidden', 'Sign-up is closed for this app.');
+      if (!s.allowSignup) throw errors.signupDisabled();
       // An unverified email is not taken over, nor stored as the account's address.
       doc = await this.d.users.create(ctx.appId, {
         email: claims.email && claims.emailVerified ? normaliseEmail(claims.email) : null,
         emailVerified: Boolean(claims.email && claims.emailVerified),
         passwordHash: null,
         anonymous: false,
-        profile: s.profileFields.length ? this.d.auth.checkProfile(s, {}, {}) : {},
+        profile: defaultProfile(s),
       });
     }
     await app
@@ -229,16 +230,15 @@ export class OidcService {
         data: { userId: doc.id, provider, subject: claims.subject, email: claims.email },
       })
       .catch((e: unknown) => {
-        if (!(e instanceof HearthError && e.code === 'conflict')) throw e;
+        if (!isError(e, 'conflict')) throw e;
       });
     return doc;
   }
 
   private provider(s: AuthSettings, name: string): OidcProviderSettings {
     const p = s.oauth[name];
-    if (!p || !p.enabled)
-      throw new HearthError('not_found', `No sign-in provider "${name}" is configured for this app.`);
-    if (!p.issuer && !PRESETS[name]) throw new HearthError('not_found', `The provider "${name}" has no issuer.`);
+    if (!p || !p.enabled) throw notFound(`No sign-in provider "${name}" is configured for this app.`);
+    if (!p.issuer && !PRESETS[name]) throw notFound(`The provider "${name}" has no issuer.`);
     return p;
   }
 
@@ -265,7 +265,7 @@ export class OidcService {
       const issuer = new URL(p.issuer ?? preset!.issuer);
       const insecure = issuer.protocol === 'http:';
       if (insecure && !isLoopback(issuer))
-        throw new HearthError('invalid_request', 'An issuer must use https (http only on loopback, for development).');
+        throw invalidRequest('An issuer must use https (http only on loopback, for development).');
       try {
         config = await client.discovery(
           issuer,
@@ -275,7 +275,7 @@ export class OidcService {
           insecure ? { execute: [client.allowInsecureRequests] } : undefined,
         );
       } catch (e) {
-        throw new HearthError('unavailable', 'The sign-in provider could not be reached.', undefined, { cause: e });
+        throw unavailable('The sign-in provider could not be reached.', e);
       }
     }
     if (this.configs.size > 1000) this.configs.clear();
@@ -283,6 +283,16 @@ export class OidcService {
     this.configs.set(key, { config, until: t + (name === 'apple' ? 30 * 60_000 : 3600_000), fingerprint });
     return config;
   }
+}
+
+/**
+ * The `error` a failed callback sends the app: `account_conflict`, the reason of a refusal that has
+ * one (`signup_disabled`), else the error code; `provider_error` for anything not ours.
+ */
+function callbackError(e: unknown): string {
+  if (!isHearthError(e)) return 'provider_error';
+  if (e.code === 'conflict') return 'account_conflict';
+  return e.code === 'forbidden' && e.details?.reason ? e.details.reason : e.code;
 }
 
 function redirectAllowed(s: AuthSettings, redirectTo: string): boolean {

@@ -1,10 +1,12 @@
-import { ThrottledSweep } from '../../lib/throttled-sweep.js';
-import { HearthError } from '../../errors.js';
+import { errors, isError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { sha256 } from '../../lib/hash.js';
 import { randomToken } from '../../lib/ids.js';
-import type { DocumentStore } from '../../ports/document-store.js';
+import { ThrottledSweep } from '../../lib/throttled-sweep.js';
+import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { ONE_TIME } from './auth.collections.js';
+import { deleteMatching } from './delete-matching.js';
 
 /**
  * Single-use, expiring tokens (email verification, password reset, magic link, MFA challenge,
@@ -21,33 +23,30 @@ export interface OneTimeRecord {
   data: Record<string, JsonValue>;
 }
 
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
 export class OneTimeTokens {
   private readonly sweeper: ThrottledSweep;
+  private readonly store: DocumentStore;
+  private readonly now: () => Date;
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly now: () => Date,
-    onSweepError: (err: unknown) => void = () => {},
-  ) {
-    this.sweeper = new ThrottledSweep((appId) => this.sweep(appId), now, onSweepError);
+  constructor(options: {
+    store: DocumentStore;
+    now: () => Date;
+    /** A background sweep failed (logged by the caller). */
+    onSweepError?: (err: unknown) => void;
+  }) {
+    this.store = options.store;
+    this.now = options.now;
+    this.sweeper = new ThrottledSweep((appId) => this.sweep(appId), options.now, options.onSweepError ?? (() => {}));
   }
 
   /**
    * Deletes expired tokens of an app (at most 500 per call). Issuing runs it at most once a
    * minute per app in the background, so abandoned links and flows do not pile up.
    */
-  async sweep(appId: string): Promise<number> {
-    const app = this.store.forApp(appId);
-    const page = await app.find(ONE_TIME, {
-      filter: { op: 'field', path: 'expiresAt', conds: [{ op: 'lte', value: this.now().toISOString() }] },
-      limit: 500,
-    });
-    for (const doc of page.items) await app.delete(ONE_TIME, doc.id).catch(() => undefined);
-    return page.items.length;
-  }
-
-  private maybeSweep(appId: string): void {
-    this.sweeper.maybe(appId);
+  sweep(appId: string): Promise<number> {
+    return deleteMatching(this.store.forApp(appId), ONE_TIME, where.lte('expiresAt', this.now().toISOString()), 500);
   }
 
   async issue(
@@ -55,7 +54,7 @@ export class OneTimeTokens {
     record: Partial<OneTimeRecord> & { purpose: OneTimePurpose },
     ttlSeconds: number,
   ): Promise<string> {
-    this.maybeSweep(appId);
+    this.sweeper.maybe(appId);
     const token = randomToken(32);
     await this.store.forApp(appId).create(ONE_TIME, {
       id: sha256(token),
@@ -72,57 +71,53 @@ export class OneTimeTokens {
 
   /**
    * Uses a token up. Unknown, already used, expired or issued for another purpose: `unauthorized`
-   * (one answer for all, so a caller learns nothing about which).
+   * `invalid_link` (one answer for all, so a caller learns nothing about which).
    */
   async consume(appId: string, token: string, purpose: OneTimePurpose): Promise<OneTimeRecord> {
-    const invalid = new HearthError('unauthorized', 'The link or code is invalid or has expired.');
-    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw invalid;
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw errors.invalidLink();
     const app = this.store.forApp(appId);
     const id = sha256(token);
     const doc = await app.get(ONE_TIME, id);
-    if (!doc || doc.purpose !== purpose) throw invalid;
+    if (!doc || doc.purpose !== purpose) throw errors.invalidLink();
     try {
       await app.delete(ONE_TIME, id, { expectedVersion: doc.version });
     } catch (e) {
-      if (e instanceof HearthError && (e.code === 'not_found' || e.code === 'conflict')) throw invalid;
+      if (isError(e, 'not_found') || isError(e, 'conflict')) throw errors.invalidLink();
       throw e;
     }
-    if (String(doc.expiresAt) <= this.now().toISOString()) throw invalid;
-    return {
-      purpose,
-      userId: (doc.userId as string | null) ?? null,
-      email: (doc.email as string | null) ?? null,
-      data: (doc.data as Record<string, JsonValue>) ?? {},
-    };
+    if (String(doc.expiresAt) <= this.now().toISOString()) throw errors.invalidLink();
+    return toRecord(purpose, doc);
   }
 
   /** Reads a live token without using it up (an MFA challenge survives a mistyped code). */
   async peek(appId: string, token: string, purpose: OneTimePurpose): Promise<OneTimeRecord> {
-    const invalid = new HearthError('unauthorized', 'The link or code is invalid or has expired.');
-    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw invalid;
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw errors.invalidLink();
     const doc = await this.store.forApp(appId).get(ONE_TIME, sha256(token));
-    if (!doc || doc.purpose !== purpose || String(doc.expiresAt) <= this.now().toISOString()) throw invalid;
-    return {
-      purpose,
-      userId: (doc.userId as string | null) ?? null,
-      email: (doc.email as string | null) ?? null,
-      data: (doc.data as Record<string, JsonValue>) ?? {},
-    };
+    if (!doc || doc.purpose !== purpose || String(doc.expiresAt) <= this.now().toISOString())
+      throw errors.invalidLink();
+    return toRecord(purpose, doc);
   }
 
-  /** Drops a user's outstanding tokens of a purpose (a new reset link voids the older ones). */
+  /** Drops a user's outstanding tokens of these purposes (a new reset link voids the older ones). */
   async revokeFor(appId: string, userId: string, purposes: OneTimePurpose[]): Promise<void> {
-    const app = this.store.forApp(appId);
-    const page = await app.find(ONE_TIME, {
-      filter: {
-        op: 'and',
-        children: [
-          { op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] },
-          { op: 'field', path: 'purpose', conds: [{ op: 'in', values: purposes }] },
-        ],
-      },
-      limit: 1000,
-    });
-    for (const doc of page.items) await app.delete(ONE_TIME, doc.id).catch(() => undefined);
+    await deleteMatching(
+      this.store.forApp(appId),
+      ONE_TIME,
+      where.and(where.eq('userId', userId), where.in('purpose', purposes)),
+    );
   }
+
+  /** Drops every outstanding token of a user (account deletion). */
+  async removeAll(appId: string, userId: string): Promise<void> {
+    await deleteMatching(this.store.forApp(appId), ONE_TIME, where.eq('userId', userId));
+  }
+}
+
+function toRecord(purpose: OneTimePurpose, doc: StoredDocument): OneTimeRecord {
+  return {
+    purpose,
+    userId: (doc.userId as string | null) ?? null,
+    email: (doc.email as string | null) ?? null,
+    data: (doc.data as Record<string, JsonValue>) ?? {},
+  };
 }

@@ -1,3 +1,4 @@
+import { HearthError } from '../../errors.js';
 import type { PasswordPolicy } from './auth.settings.js';
 
 /**
@@ -20,4 +21,14 @@ export function passwordProblems(password: string, policy: PasswordPolicy, email
       problems.push('must not contain your email');
   }
   return problems;
+}
+
+/** Throws `validation_failed` (every reason in `details.fields.password`) when the policy refuses it. */
+export function assertPasswordPolicy(policy: PasswordPolicy, password: string, email: string | null): void {
+  const problems = passwordProblems(password, policy, email);
+  if (problems.length) {
+    throw new HearthError('validation_failed', 'The password does not meet the policy.', {
+      fields: { password: problems.join('; ') },
+    });
+  }
 }

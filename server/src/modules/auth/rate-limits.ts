@@ -37,7 +37,11 @@ export interface LoginLimitSettings {
 export class AuthRateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor(private readonly factory: LimiterFactory) {}
+  private readonly factory: LimiterFactory;
+
+  constructor(options: { limiters: LimiterFactory }) {
+    this.factory = options.limiters;
+  }
 
   private limiter(keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
     const k = `${keyPrefix}:${points}:${duration}`;

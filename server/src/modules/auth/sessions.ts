@@ -1,11 +1,14 @@
-import { ThrottledSweep } from '../../lib/throttled-sweep.js';
 import jwt from 'jsonwebtoken';
-import { HearthError } from '../../errors.js';
+import { errors, isError, notFound } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import type { FilterNode } from '../../lib/filter/types.js';
 import { safeEqual, sha256 } from '../../lib/hash.js';
 import { newId, randomToken } from '../../lib/ids.js';
+import { ThrottledSweep } from '../../lib/throttled-sweep.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
+import { readAllArray } from '../../ports/read-all.js';
 import { SESSIONS } from './auth.collections.js';
+import { deleteMatching } from './delete-matching.js';
 import type { SigningKeys } from './signing-keys.js';
 
 /**
@@ -32,13 +35,21 @@ export interface AccessClaims {
   amr?: string[];
 }
 
-export interface SessionMeta {
+/** Who a session is for. */
+export interface SessionUser {
+  id: string;
+  anonymous: boolean;
+}
+
+/** The client that started a session (shown in session lists). */
+export interface SessionClient {
   ip?: string | null;
   userAgent?: string | null;
-  /** How the user signed in: pwd, anon, magic, oauth:<provider>, mfa, impersonation… */
-  amr: string[];
-  /** The admin who started this session by impersonation. */
-  impersonatedBy?: string | null;
+}
+
+export interface SessionTtl {
+  access: number;
+  refresh: number;
 }
 
 export interface SessionView {
@@ -62,22 +73,28 @@ export interface IssuedTokens {
 /** How many superseded refresh secrets a session remembers (to tell a copied token from a guess). */
 const SUPERSEDED_KEPT = 5;
 
-const invalidRefresh = () => new HearthError('unauthorized', 'The refresh token is invalid or expired.');
-
 export class Sessions {
   private readonly sweeper: ThrottledSweep;
+  private readonly store: DocumentStore;
+  private readonly keys: SigningKeys;
+  private readonly now: () => Date;
+  private readonly changed: (appId: string) => void;
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly keys: SigningKeys,
-    private readonly now: () => Date,
-    private readonly hooks: { onSweepError?: (err: unknown) => void; changed?: (appId: string) => void } = {},
-  ) {
-    this.sweeper = new ThrottledSweep(
-      (appId) => this.sweep(appId),
-      now,
-      (e) => this.hooks.onSweepError?.(e),
-    );
+  constructor(options: {
+    store: DocumentStore;
+    keys: SigningKeys;
+    now: () => Date;
+    /** A background sweep failed (logged by the caller). */
+    onSweepError?: (err: unknown) => void;
+    /** A session of the app ended (the access-token check drops its cached lookups). */
+    changed?: (appId: string) => void;
+  }) {
+    this.store = options.store;
+    this.keys = options.keys;
+    this.now = options.now;
+    this.changed = options.changed ?? (() => {});
+    const onSweepError = options.onSweepError ?? (() => {});
+    this.sweeper = new ThrottledSweep((appId) => this.sweep(appId), options.now, onSweepError);
   }
 
   /**
@@ -86,24 +103,13 @@ export class Sessions {
    * once a minute per app in the background.
    */
   async sweep(appId: string): Promise<number> {
-    const app = this.store.forApp(appId);
     const dayAgo = new Date(this.now().getTime() - 24 * 3600_000).toISOString();
-    const page = await app.find(SESSIONS, {
-      filter: {
-        op: 'or',
-        children: [
-          { op: 'field', path: 'expiresAt', conds: [{ op: 'lte', value: dayAgo }] },
-          { op: 'field', path: 'revokedAt', conds: [{ op: 'lte', value: dayAgo }] },
-        ],
-      },
-      limit: 500,
-    });
-    for (const doc of page.items) await app.delete(SESSIONS, doc.id).catch(() => undefined);
-    return page.items.length;
-  }
-
-  private maybeSweep(appId: string): void {
-    this.sweeper.maybe(appId);
+    return deleteMatching(
+      this.store.forApp(appId),
+      SESSIONS,
+      where.or(where.lte('expiresAt', dayAgo), where.lte('revokedAt', dayAgo)),
+      500,
+    );
   }
 
   async signAccess(appId: string, claims: Omit<AccessClaims, 'typ' | 'app'>, ttlSeconds: number): Promise<string> {
@@ -119,13 +125,36 @@ export class Sessions {
     });
   }
 
-  async start(
+  /** A session for a user who signed in (`amr` says how). */
+  start(
     appId: string,
-    user: { id: string; anonymous: boolean },
-    meta: SessionMeta,
-    ttl: { access: number; refresh: number },
+    input: { user: SessionUser; client: SessionClient; amr: string[]; ttl: SessionTtl },
   ): Promise<IssuedTokens & { sessionId: string }> {
-    this.maybeSweep(appId);
+    return this.create(appId, input.user, input.client, { amr: input.amr, impersonatedBy: null }, input.ttl);
+  }
+
+  /** A session an admin starts as the user: marked with the admin's id (`imp` in its tokens). */
+  startImpersonation(
+    appId: string,
+    input: { user: SessionUser; client: SessionClient; adminId: string; ttl: SessionTtl },
+  ): Promise<IssuedTokens & { sessionId: string }> {
+    return this.create(
+      appId,
+      input.user,
+      input.client,
+      { amr: ['impersonation'], impersonatedBy: input.adminId },
+      input.ttl,
+    );
+  }
+
+  private async create(
+    appId: string,
+    user: SessionUser,
+    client: SessionClient,
+    how: { amr: string[]; impersonatedBy: string | null },
+    ttl: SessionTtl,
+  ): Promise<IssuedTokens & { sessionId: string }> {
+    this.sweeper.maybe(appId);
     const secret = randomToken();
     const sessionId = newId();
     const now = this.now();
@@ -139,27 +168,23 @@ export class Sessions {
         expiresAt: new Date(now.getTime() + ttl.refresh * 1000).toISOString(),
         lastUsedAt: now.toISOString(),
         revokedAt: null,
-        ip: meta.ip ?? null,
-        userAgent: meta.userAgent?.slice(0, 256) ?? null,
-        amr: meta.amr,
-        impersonatedBy: meta.impersonatedBy ?? null,
+        ip: client.ip ?? null,
+        userAgent: client.userAgent?.slice(0, 256) ?? null,
+        amr: how.amr,
+        impersonatedBy: how.impersonatedBy,
       },
     });
-    const accessToken = await this.signAccess(appId, this.claims(user, sessionId, meta), ttl.access);
+    const accessToken = await this.signAccess(appId, this.claims(user, sessionId, how), ttl.access);
     return { sessionId, accessToken, refreshToken: `${sessionId}.${secret}`, expiresIn: ttl.access };
   }
 
-  private claims(
-    user: { id: string; anonymous: boolean },
-    sessionId: string,
-    meta: { amr: string[]; impersonatedBy?: string | null },
-  ) {
+  private claims(user: SessionUser, sessionId: string, how: { amr: string[]; impersonatedBy?: string | null }) {
     return {
       sub: user.id,
       sid: sessionId,
       ...(user.anonymous ? { anon: true } : {}),
-      ...(meta.impersonatedBy ? { imp: meta.impersonatedBy } : {}),
-      amr: meta.amr,
+      ...(how.impersonatedBy ? { imp: how.impersonatedBy } : {}),
+      amr: how.amr,
     };
   }
 
@@ -170,7 +195,7 @@ export class Sessions {
   async refresh(
     appId: string,
     refreshToken: string,
-    loadUser: (id: string) => Promise<{ id: string; anonymous: boolean } | null>,
+    loadUser: (id: string) => Promise<SessionUser | null>,
     accessTtl: number,
   ): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const [sessionId, secret, extra] = refreshToken.split('.');
@@ -181,21 +206,21 @@ export class Sessions {
       !/^[A-Za-z0-9_-]{1,64}$/.test(sessionId) ||
       secret.length > 128
     ) {
-      throw invalidRefresh();
+      throw errors.invalidRefreshToken();
     }
     const app = this.store.forApp(appId);
     const session = await app.get(SESSIONS, sessionId);
-    if (!session || session.revokedAt) throw invalidRefresh();
+    if (!session || session.revokedAt) throw errors.invalidRefreshToken();
     const presented = sha256(secret);
     if (!safeEqual(presented, String(session.tokenHash))) {
       const previous = Array.isArray(session.previousHashes) ? (session.previousHashes as string[]) : [];
       if (previous.some((h) => safeEqual(presented, String(h)))) await this.revoke(appId, sessionId, 'reuse');
-      throw invalidRefresh();
+      throw errors.invalidRefreshToken();
     }
     const now = this.now().toISOString();
-    if (String(session.expiresAt) <= now) throw invalidRefresh();
+    if (String(session.expiresAt) <= now) throw errors.invalidRefreshToken();
     const user = await loadUser(String(session.userId));
-    if (!user) throw invalidRefresh();
+    if (!user) throw errors.invalidRefreshToken();
     const next = randomToken();
     try {
       await app.update(
@@ -215,9 +240,9 @@ export class Sessions {
       );
     } catch (e) {
       // Two refreshes raced with one token: the loser is a reuse.
-      if (e instanceof HearthError && e.code === 'conflict') {
+      if (isError(e, 'conflict')) {
         await this.revoke(appId, sessionId, 'reuse');
-        throw invalidRefresh();
+        throw errors.invalidRefreshToken();
       }
       throw e;
     }
@@ -255,16 +280,15 @@ export class Sessions {
       .forApp(appId)
       .update(SESSIONS, sessionId, { set: { revokedAt: this.now().toISOString(), revokedReason: reason } })
       .catch((e: unknown) => {
-        if (!(e instanceof HearthError && e.code === 'not_found')) throw e;
+        if (!isError(e, 'not_found')) throw e;
       });
-    this.hooks.changed?.(appId);
+    this.changed(appId);
   }
 
   /** Revokes a user's session by id; not_found when it is not theirs. */
   async revokeOwn(appId: string, userId: string, sessionId: string): Promise<void> {
     const session = await this.store.forApp(appId).get(SESSIONS, sessionId);
-    if (!session || session.userId !== userId || session.revokedAt)
-      throw new HearthError('not_found', 'No such session.');
+    if (!session || session.userId !== userId || session.revokedAt) throw notFound('No such session.');
     await this.revoke(appId, sessionId, 'revoked');
   }
 
@@ -288,40 +312,21 @@ export class Sessions {
 
   /** Deletes every session of a user (account deletion). */
   async removeAll(appId: string, userId: string): Promise<void> {
-    const app = this.store.forApp(appId);
-    for (;;) {
-      const page = await app.find(SESSIONS, { filter: byUser(userId), limit: 500 });
-      if (!page.items.length) return;
-      for (const s of page.items) await app.delete(SESSIONS, s.id).catch(() => undefined);
-      this.hooks.changed?.(appId);
-      if (!page.next) return;
-    }
+    const removed = await deleteMatching(this.store.forApp(appId), SESSIONS, byUser(userId), Infinity);
+    if (removed) this.changed(appId);
   }
 
-  private async liveDocs(appId: string, userId: string): Promise<StoredDocument[]> {
-    const now = this.now().toISOString();
-    const filter: FilterNode = {
-      op: 'and',
-      children: [
-        byUser(userId),
-        { op: 'field', path: 'revokedAt', conds: [{ op: 'eq', value: null }] },
-        { op: 'field', path: 'expiresAt', conds: [{ op: 'gt', value: now }] },
-      ],
-    };
-    const out: StoredDocument[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.store
-        .forApp(appId)
-        .find(SESSIONS, { filter, sort: [{ path: 'createdAt', dir: -1 }], limit: 1000, ...(after ? { after } : {}) });
-      out.push(...page.items);
-      after = page.next ?? undefined;
-    } while (after && out.length < 10_000);
-    return out;
+  private liveDocs(appId: string, userId: string): Promise<StoredDocument[]> {
+    const filter = where.and(
+      byUser(userId),
+      where.eq('revokedAt', null),
+      where.gt('expiresAt', this.now().toISOString()),
+    );
+    return readAllArray(this.store.forApp(appId), SESSIONS, { filter, sort: [{ path: 'createdAt', dir: -1 }] });
   }
 }
 
-const byUser = (userId: string): FilterNode => ({ op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] });
+const byUser = (userId: string): FilterNode => where.eq('userId', userId);
 
 function toView(s: StoredDocument): SessionView {
   return {

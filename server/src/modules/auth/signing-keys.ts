@@ -2,6 +2,7 @@ import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { HearthError } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
+import { readAllArray } from '../../ports/read-all.js';
 import { SIGNING_KEYS } from './auth.collections.js';
 
 /**
@@ -35,12 +36,24 @@ export class SigningKeys {
   /** KeyObjects: jsonwebtoken verifies with one in microseconds, with a Buffer ~40× slower. */
   private readonly derived = new Map<string, KeyObject>();
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly serverSecret: string,
-    private readonly now: () => Date,
-    private readonly cacheMs = 5_000,
-  ) {}
+  private readonly store: DocumentStore;
+  private readonly serverSecret: string;
+  private readonly now: () => Date;
+  private readonly cacheMs: number;
+
+  constructor(options: {
+    store: DocumentStore;
+    /** HEARTH_SECRET: every key is derived from it. */
+    serverSecret: string;
+    now: () => Date;
+    /** How long the key ids are reused before they are read again (default 5 s). */
+    cacheMs?: number;
+  }) {
+    this.store = options.store;
+    this.serverSecret = options.serverSecret;
+    this.now = options.now;
+    this.cacheMs = options.cacheMs ?? 5_000;
+  }
 
   /** The key new tokens are signed with (created on first use). */
   async current(appId: string): Promise<{ kid: string; key: KeyObject }> {
@@ -117,10 +130,8 @@ export class SigningKeys {
     const t = this.now().getTime();
     const hit = this.cache.get(appId);
     if (!fresh && hit && hit.until > t) return hit.rows;
-    const page = await this.store
-      .forApp(appId)
-      .find(SIGNING_KEYS, { sort: [{ path: 'createdAt', dir: 1 }], limit: 1000 });
-    const rows = page.items.map(toRow);
+    const docs = await readAllArray(this.store.forApp(appId), SIGNING_KEYS, { sort: [{ path: 'createdAt', dir: 1 }] });
+    const rows = docs.map(toRow);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(appId, { rows, until: t + this.cacheMs, loadedAt: t });
     return rows;

@@ -1,8 +1,11 @@
-import { HearthError } from '../../errors.js';
+import { isError, notFound, reasonError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument, UpdateSpec } from '../../ports/document-store.js';
 import { IDENTITIES, ONE_TIME, SESSIONS, USERS } from './auth.collections.js';
+import { deleteMatching } from './delete-matching.js';
+import { noMfa } from './mfa.js';
 import type { UserEvents } from './user-events.js';
 import type { UserView } from './user-view.js';
 
@@ -19,11 +22,21 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 export class UsersRepo {
   private readonly ready = new Map<string, Promise<void>>();
 
-  constructor(
-    private readonly store: DocumentStore,
-    private readonly changed: (appId: string) => void = () => {},
-    private readonly events?: UserEvents,
-  ) {}
+  private readonly store: DocumentStore;
+  private readonly changed: (appId: string) => void;
+  private readonly events: UserEvents | undefined;
+
+  constructor(options: {
+    store: DocumentStore;
+    /** A user of the app changed (the access-token check drops its cached lookups). */
+    changed?: (appId: string) => void;
+    /** Where users.create / update / delete are emitted. */
+    events?: UserEvents;
+  }) {
+    this.store = options.store;
+    this.changed = options.changed ?? (() => {});
+    this.events = options.events;
+  }
 
   /** Indexes of an app's auth collections, made once per app per process. */
   ensureApp(appId: string): Promise<void> {
@@ -73,16 +86,14 @@ export class UsersRepo {
 
   async require(appId: string, id: string): Promise<StoredDocument> {
     const doc = await this.get(appId, id);
-    if (!doc) throw new HearthError('not_found', 'No such user.');
+    if (!doc) throw notFound('No such user.');
     return doc;
   }
 
   async byEmail(appId: string, email: string): Promise<StoredDocument | null> {
-    const login = normaliseEmail(email);
-    const page = await this.store.forApp(appId).find(USERS, {
-      filter: { op: 'field', path: 'login', conds: [{ op: 'eq', value: login }] },
-      limit: 1,
-    });
+    const page = await this.store
+      .forApp(appId)
+      .find(USERS, { filter: where.eq('login', normaliseEmail(email)), limit: 1 });
     return page.items[0] ?? null;
   }
 
@@ -113,7 +124,7 @@ export class UsersRepo {
           anonymous: input.anonymous,
           roles: input.roles ?? [],
           profile: input.profile ?? {},
-          mfa: { totp: null, totpPending: null, totpLastStep: 0, recoveryCodes: [] },
+          mfa: noMfa(),
           disabledAt: null,
           lastSignInAt: null,
         },
@@ -121,7 +132,7 @@ export class UsersRepo {
       this.events?.emit({ type: 'users.create', appId, before: null, after: toUserView(doc) });
       return doc;
     } catch (e) {
-      if (e instanceof HearthError && e.code === 'conflict') throw emailTaken();
+      if (isError(e, 'conflict')) throw emailTaken();
       throw e;
     }
   }
@@ -137,26 +148,14 @@ export class UsersRepo {
         this.events?.emit({ type: 'users.update', appId, before: toUserView(before), after: toUserView(doc) });
       return doc;
     } catch (e) {
-      if (
-        e instanceof HearthError &&
-        e.code === 'conflict' &&
-        (e.details as { reason?: string } | undefined)?.reason === 'unique'
-      ) {
-        throw emailTaken();
-      }
+      if (isError(e, 'conflict', 'unique')) throw emailTaken();
       throw e;
     }
   }
 
   /** Deletes the OAuth identities linked to a user (they stop signing in to this account). */
   async dropIdentities(appId: string, userId: string): Promise<number> {
-    const app = this.store.forApp(appId);
-    const page = await app.find(IDENTITIES, {
-      filter: { op: 'field', path: 'userId', conds: [{ op: 'eq', value: userId }] },
-      limit: 1000,
-    });
-    for (const doc of page.items) await app.delete(IDENTITIES, doc.id).catch(() => undefined);
-    return page.items.length;
+    return deleteMatching(this.store.forApp(appId), IDENTITIES, where.eq('userId', userId));
   }
 
   async remove(appId: string, id: string): Promise<void> {
@@ -172,7 +171,7 @@ const isBookkeeping = (update: UpdateSpec): boolean =>
   Object.keys(update).every((k) => k === 'set') && Object.keys(update.set ?? {}).every((k) => BOOKKEEPING.has(k));
 
 export const emailTaken = () =>
-  new HearthError('conflict', 'An account with this email already exists.', { field: 'email' });
+  reasonError('conflict', 'exists', 'An account with this email already exists.', { field: 'email' });
 
 export function toUserView(doc: StoredDocument): UserView {
   const mfa = (doc.mfa ?? {}) as { totp?: string | null };
