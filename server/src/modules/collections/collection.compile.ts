@@ -146,6 +146,10 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
       if (!field && !SYSTEM_INDEXABLE.has(first)) errors[`${at}.fields`] = `${first} is not a field of this collection`;
       else if (field && path !== first && field.type !== 'json' && field.type !== 'geopoint') {
         errors[`${at}.fields`] = `${path}: only json and geopoint fields have nested paths`;
+      } else if (field?.hidden && index.unique) {
+        // Like `unique` on the field: creating {s: guess} would answer 201 or 409, an oracle.
+        errors[`${at}.fields`] =
+          `index ${index.name} is unique and names ${first}, a hidden field: a conflict would reveal its values`;
       }
     }
   });
