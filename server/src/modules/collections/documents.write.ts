@@ -16,6 +16,7 @@ import { accessFilter, requireScope, visibleTo, type Caller } from './access.js'
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
 import type { CollectionRegistry } from './registry.js';
+import { updateRuleData } from './rule-data.js';
 import {
   assertRelationTargets,
   planDelete,
@@ -211,7 +212,7 @@ export class DocumentsWriter {
       throw e;
     }
 
-    const rule = accessFilter(caller, col, 'update', now, writeData);
+    const rule = accessFilter(caller, col, 'update', now, updateRuleData(result, touched, patch?.unset));
     if (rule === null || (rule && !matches(rule, stored, { textFields: col.searchable }))) {
       // The stored document may be one the caller can change, with other content (an `@data`
       // test failed): then the content is what is refused. Otherwise nothing is revealed.
