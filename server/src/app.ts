@@ -28,6 +28,7 @@ import { redisReadiness, type RedisClient } from './engines/redis/index.js';
 import { createLimiterFactory } from './engines/redis/limiters.js';
 import type { Mailer } from './ports/mail.js';
 import { createCollectionsModule, type CollectionsModule } from './modules/collections/collections.module.js';
+import type { DataLimitSettings } from './modules/collections/data-limits.js';
 import type { DocumentEvents } from './modules/collections/events.js';
 import { systemRoutes, type ReadinessCheck } from './modules/system/system.routes.js';
 import { SYSTEM_APP, type DocumentStore } from './ports/document-store.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   adminAccessTtlSeconds?: number;
   adminRefreshTtlSeconds?: number;
   metrics?: boolean;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
@@ -58,6 +61,8 @@ export interface AppDeps {
   authLimiters?: LimiterFactory;
   /** The Redis connection (REDIS_URL): shared rate limits, and a /readyz check. */
   redis?: RedisClient | null;
+  /** Rate limits on the document routes for public keys; default DEFAULT_DATA_LIMITS. */
+  dataRateLimits?: DataLimitSettings;
 }
 
 export interface Services {
@@ -96,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     store: deps.store,
     audit,
     now,
+    limits: { limiters, ...(deps.dataRateLimits ? { settings: deps.dataRateLimits } : {}) },
     onListenerError: (err, event) =>
       deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
   });
@@ -149,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
         ...(deps.readiness ?? []),
       ],
       metrics: metrics?.registry ?? null,
+      metricsToken: deps.metricsToken,
       openapi,
       version: deps.version,
       publicUrl: deps.publicUrl,

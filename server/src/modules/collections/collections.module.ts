@@ -1,10 +1,12 @@
 import type { RouteSpec } from '../../http/route.js';
+import type { LimiterFactory } from '../../ports/rate-limits.js';
 import { SYSTEM_APP, type DocumentStore } from '../../ports/document-store.js';
 import type { AdminAuth } from '../admin/admin-auth.js';
 import type { AppsService } from '../admin/apps.service.js';
 import type { AuditLog } from '../admin/audit.service.js';
 import { AggregateService } from './aggregate.js';
 import { BatchService } from './batch.service.js';
+import { DEFAULT_DATA_LIMITS, dataRateLimit, type DataLimitSettings } from './data-limits.js';
 import { DocumentsReader } from './documents.read.js';
 import { documentRoutes } from './documents.routes.js';
 import { DocumentsWriter } from './documents.write.js';
@@ -37,6 +39,8 @@ export function createCollectionsModule(deps: {
   audit: AuditLog;
   now: () => Date;
   onListenerError?: (err: unknown, event: DocumentEvent) => void;
+  /** Rate limits on the document routes for public keys (data-limits.ts). */
+  limits?: { limiters: LimiterFactory; settings?: DataLimitSettings };
 }): CollectionsModule {
   const system = deps.store.forApp(SYSTEM_APP);
   const registry = new CollectionRegistry(system, deps.now);
@@ -61,6 +65,12 @@ export function createCollectionsModule(deps: {
       await idempotency.init();
     },
     adminRoutes: ({ apps, auth }) => schemaRoutes({ schemas, apps, auth }),
-    appRoutes: () => documentRoutes({ reader, writer, batch, aggregate, idempotency }),
+    appRoutes: () => {
+      const limit = deps.limits
+        ? dataRateLimit({ limiters: deps.limits.limiters, settings: deps.limits.settings ?? DEFAULT_DATA_LIMITS })
+        : null;
+      const routes = documentRoutes({ reader, writer, batch, aggregate, idempotency });
+      return limit ? routes.map((r) => ({ ...r, before: [limit, ...(r.before ?? [])] })) : routes;
+    },
   };
 }
