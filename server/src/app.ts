@@ -8,6 +8,7 @@ import { jsonBody } from './http/body.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
+import { warnForwardedWithoutTrustProxy } from './http/proxy-warning.js';
 import { requestContext } from './http/request-context.js';
 import { mountRoutes } from './http/route.js';
 import './http/context.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
   const metrics = deps.metrics === false ? null : createMetrics();
 
   app.use(...requestContext(deps.logger));
+  app.use(warnForwardedWithoutTrustProxy({ logger: deps.logger, trustProxy: deps.trustProxy }));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   // HTML form posts: Sign in with Apple's OAuth callback, and the default verify and reset pages.
