@@ -6,6 +6,7 @@ import { mountDashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
+import { warnForwardedWithoutTrustProxy } from './http/proxy-warning.js';
 import { requestLog } from './http/request-log.js';
 import './http/request.js';
 import { mountRoutes } from './http/route.js';
@@ -13,7 +14,11 @@ import { createAdminModule, type AdminModule } from './modules/admin/index.js';
 import { createAppsModule, type AppsModule } from './modules/apps/index.js';
 import { createAuditLog, createAuditModule, type AuditModule } from './modules/audit/index.js';
 import { createAuthModule, type AuthModule } from './modules/auth/index.js';
-import { createCollectionsModule, type CollectionsModule } from './modules/collections/index.js';
+import {
+  createCollectionsModule,
+  type CollectionsModule,
+  type DataLimitSettings,
+} from './modules/collections/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
@@ -34,6 +39,10 @@ export interface AppOptions {
   adminAccessTtlSeconds?: number;
   adminRefreshTtlSeconds?: number;
   metrics?: boolean;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
+  /** Rate limits on the document routes for public keys; default DEFAULT_DATA_LIMITS. */
+  dataRateLimits?: DataLimitSettings;
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
@@ -81,7 +90,15 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
   const audit = createAuditModule({ log: auditLog, requireAdmin: admin.guards.requireAdmin });
   const apps = createAppsModule({ store, audit: auditLog, guards: admin.guards, now });
-  const collections = createCollectionsModule({ store, audit: auditLog, apps, guards: admin.guards, logger, now });
+  const collections = createCollectionsModule({
+    store,
+    audit: auditLog,
+    apps,
+    guards: admin.guards,
+    limits: { limiters: limits, ...(options.dataRateLimits ? { settings: options.dataRateLimits } : {}) },
+    logger,
+    now,
+  });
   const auth = createAuthModule({
     store,
     mailer: ports.mail,
@@ -98,6 +115,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
+    metricsToken: options.metricsToken,
     openapi,
     version: options.version,
     publicUrl: options.publicUrl,
@@ -115,6 +133,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     app.set('trust proxy', Number.isInteger(n) ? n : options.trustProxy);
   }
   app.use(...requestLog(logger));
+  app.use(warnForwardedWithoutTrustProxy({ logger, trustProxy: options.trustProxy }));
   if (metrics) app.use(metrics.middleware);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key.

@@ -143,6 +143,11 @@ export const errors = {
     reasonError('unauthorized', 'token_required', "Sign in first: send the user's access token."),
   versionConflict: (message: string, details?: Record<string, unknown>) =>
     reasonError('conflict', 'version', message, details),
+  /** A limiter said no: `Retry-After` (and `details.retryAfter`) in whole seconds, at least 1. */
+  rateLimited: (msBeforeNext: number, message?: string) => {
+    const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    return new HearthError('rate_limited', message, { retryAfter }, { headers: { 'Retry-After': String(retryAfter) } });
+  },
 } as const;
 
 /** Shorthands for the errors that ports throw. */

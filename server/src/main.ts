@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     adminAccessTtlSeconds: config.ADMIN_ACCESS_TOKEN_TTL,
     adminRefreshTtlSeconds: config.ADMIN_REFRESH_TOKEN_TTL,
     metrics: config.METRICS_ENABLED,
+    metricsToken: config.METRICS_TOKEN,
+    dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
   });
 
@@ -75,8 +77,17 @@ async function main(): Promise<void> {
   }
   const needsSetup = !(await modules.admin.services.admins.hasAdmin());
 
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
+  // Slow clients cannot hold connections: headers, the whole request (a trickled body) and idle
+  // keep-alive connections each have a deadline, checked every second (docs/deployment.md).
+  const server = createServer(
+    {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  );
+  server.keepAliveTimeout = config.HTTP_KEEPALIVE_TIMEOUT_MS;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolveListen());

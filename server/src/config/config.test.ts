@@ -40,6 +40,25 @@ describe('configuration', () => {
     expect(error!.message).toContain('"eighty"');
   });
 
+  it('HTTP timeouts: headers within the request timeout; the metrics token is never echoed', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '70000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(loadConfig({})).toMatchObject({
+      HTTP_HEADERS_TIMEOUT_MS: 20_000,
+      HTTP_REQUEST_TIMEOUT_MS: 60_000,
+      HTTP_KEEPALIVE_TIMEOUT_MS: 65_000,
+      DATA_RATE_LIMIT: 600,
+      DATA_RATE_LIMIT_APP: 0,
+    });
+    let message = '';
+    try {
+      loadConfig({ METRICS_TOKEN: 'short-token' });
+    } catch (e) {
+      message = String((e as Error).message);
+    }
+    expect(message).toContain('METRICS_TOKEN');
+    expect(message).not.toContain('short-token');
+  });
+
   it('admin bootstrap variables go together', () => {
     expect(() => loadConfig({ HEARTH_ADMIN_EMAIL: 'a@example.com' })).toThrow(/HEARTH_ADMIN_PASSWORD/);
   });

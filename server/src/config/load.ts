@@ -31,7 +31,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'config');
       const shown =
-        name in input && !/SECRET|PASSWORD/.test(name)
+        name in input && !/SECRET|PASSWORD|_TOKEN$/.test(name)
           ? ` (got ${JSON.stringify(withoutCredentials(input[name]!))})`
           : '';
       return `${name}: ${issue.message}${shown}`;

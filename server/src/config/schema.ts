@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const duration = z.coerce.number().int().positive();
+const count = z.coerce.number().int().min(0);
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -85,7 +86,32 @@ export const CONFIG_VARIABLES = {
   },
   TRUST_PROXY: {
     schema: z.string().optional(),
-    help: "Express 'trust proxy' setting when behind a load balancer (e.g. 1, loopback, or a CIDR list).",
+    help: "Express 'trust proxy' setting when behind a load balancer (e.g. 1, loopback, or a CIDR list). Set it behind any proxy: without it every client has the proxy's IP, so per-IP rate limits (data routes, admin login) count all clients together.",
+  },
+  DATA_RATE_LIMIT: {
+    schema: count.default(600),
+    help: 'Document route requests per minute per app and client IP for public-key callers (signed-in users included); past it, 429 rate_limited. 0 turns the limit off. Secret keys and admins are not limited.',
+    default: '600',
+  },
+  DATA_RATE_LIMIT_APP: {
+    schema: count.default(0),
+    help: 'Document route requests per minute per app for all public-key callers together; 0 (the default) means no per-app limit.',
+    default: '0',
+  },
+  HTTP_HEADERS_TIMEOUT_MS: {
+    schema: duration.default(20_000),
+    help: 'How long a client may take to send the request headers before the connection is closed (408). At most HTTP_REQUEST_TIMEOUT_MS.',
+    default: '20000',
+  },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    schema: duration.default(60_000),
+    help: 'How long a client may take to send a whole request, body included, before the connection is closed (408): slowly trickled bodies cannot hold connections open.',
+    default: '60000',
+  },
+  HTTP_KEEPALIVE_TIMEOUT_MS: {
+    schema: duration.default(65_000),
+    help: 'How long an idle keep-alive connection stays open between requests. Keep it above the idle timeout of a load balancer in front (often 60 s).',
+    default: '65000',
   },
   ADMIN_ACCESS_TOKEN_TTL: {
     schema: duration.default(900),
@@ -123,6 +149,10 @@ export const CONFIG_VARIABLES = {
     help: 'Serve Prometheus metrics at /metrics.',
     default: 'true',
   },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    help: 'When set, /metrics answers only requests with Authorization: Bearer <this token> (others get 401). Without it /metrics is public.',
+  },
 } as const;
 
 type Vars = typeof CONFIG_VARIABLES;
@@ -137,4 +167,8 @@ export const configSchema = z
   .refine((c) => Boolean(c.HEARTH_ADMIN_EMAIL) === Boolean(c.HEARTH_ADMIN_PASSWORD), {
     message: 'HEARTH_ADMIN_EMAIL and HEARTH_ADMIN_PASSWORD must be set together',
     path: ['HEARTH_ADMIN_PASSWORD'],
+  })
+  .refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+    message: 'must not be more than HTTP_REQUEST_TIMEOUT_MS',
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
   });

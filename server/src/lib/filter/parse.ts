@@ -1,7 +1,7 @@
 import { invalidRequest, type ErrorDetails } from '../../errors.js';
 import { isPlainObject } from './compare.js';
 import { textTokens } from './evaluate.js';
-import { assertSafeRegex } from './regex.js';
+import { RegexBudget } from './regex.js';
 import { FILTER_LIMITS } from './limits.js';
 import { FORBIDDEN_SEGMENTS, parsePath, shown } from './paths.js';
 import type { FieldCondition, FilterNode, JsonValue, Path } from './types.js';
@@ -45,6 +45,7 @@ class FilterParser {
   private readonly maxNodes: number;
   private nodes = 0;
   private literalValues = 0;
+  private readonly regexes = new RegexBudget();
 
   constructor(options: ParseFilterOptions) {
     this.maxDepth = options.maxDepth ?? FILTER_LIMITS.maxDepth;
@@ -192,7 +193,7 @@ class FilterParser {
         if (typeof value !== 'string') throw needs('a string');
         const flags = obj.$options ?? '';
         if (typeof flags !== 'string') throw invalidRequest('$options needs a string.', { operator: '$options' });
-        assertSafeRegex(value, flags);
+        this.regexes.check(value, flags);
         return { op: 'regex', pattern: value, flags: flags as '' | 'i' };
       }
       case '$elemMatch':

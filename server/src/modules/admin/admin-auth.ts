@@ -1,9 +1,9 @@
 import { createSecretKey } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { HearthError } from '../../errors.js';
+import { HearthError, errors, isError } from '../../errors.js';
 import type { LimiterFactory } from '../../ports/rate-limits.js';
 import { ADMIN_AUDIENCE, ISSUER, type AdminTokens } from './admin-tokens.js';
 import type { AdminsService } from './admins.service.js';
@@ -18,7 +18,7 @@ export interface AdminAuth {
   requireAdmin: RequestHandler;
   /** Sets req.ctx.admin when a valid admin bearer token is present; never fails. */
   optionalAdmin: RequestHandler;
-  /** Per-IP and per-email limits on setup/login/refresh. */
+  /** Per-IP and per-email limits on setup and login. */
   rateLimit: RequestHandler;
   /**
    * Whether an Authorization header carries what claims to be an admin token (a JWT for the
@@ -26,6 +26,11 @@ export interface AdminAuth {
    * everyone else to the app-key check.
    */
   isAdminBearer(authorization: string): boolean;
+  /**
+   * Runs a refresh: a valid refresh token always gets through (failed logins from the same IP
+   * never block it); failed refreshes count per IP, and past their own limit answer rate_limited.
+   */
+  limitFailedRefresh<T>(req: Request, refresh: () => Promise<T>): Promise<T>;
 }
 
 interface TokenPayload {
@@ -114,22 +119,36 @@ export function createAdminAuth(deps: {
       });
       next();
     } catch (e) {
-      if (e instanceof RateLimiterRes) {
-        const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-        return next(
-          new HearthError(
-            'rate_limited',
-            undefined,
-            { retryAfter },
-            { headers: { 'Retry-After': String(retryAfter) } },
-          ),
-        );
-      }
+      if (e instanceof RateLimiterRes) return next(errors.rateLimited(e.msBeforeNext));
       next(e);
     }
   };
 
-  return { requireAdmin: authenticate(true), optionalAdmin: authenticate(false), rateLimit, isAdminBearer };
+  // Refresh tokens are 256-bit random, so guessing them is hopeless: only failures are counted
+  // (after the check), and only to stop a client hammering the route.
+  const failedRefreshes = limiters({ keyPrefix: 'admin_refresh_fail_ip', points: 60, duration: 15 * 60 });
+  const limitFailedRefresh = async <T>(req: Request, refresh: () => Promise<T>): Promise<T> => {
+    try {
+      return await refresh();
+    } catch (e) {
+      if (!isError(e, 'unauthorized')) throw e;
+      try {
+        await failedRefreshes.consume(req.ip ?? 'unknown');
+      } catch (limited) {
+        if (limited instanceof RateLimiterRes) throw errors.rateLimited(limited.msBeforeNext);
+        throw limited;
+      }
+      throw e;
+    }
+  };
+
+  return {
+    requireAdmin: authenticate(true),
+    optionalAdmin: authenticate(false),
+    rateLimit,
+    limitFailedRefresh,
+    isAdminBearer,
+  };
 }
 
 function isAdminBearer(authorization: string): boolean {

@@ -49,9 +49,10 @@ export function adminAccountRoutes(deps: { admins: AdminsService; auth: AdminAut
       summary: 'Rotate a refresh token for new tokens (a reused one ends the session)',
       tag: TAG,
       body: refreshBody,
-      before: [auth.rateLimit],
       responses: { 200: { description: 'New tokens', schema: signInResponse(adminView) } },
-      handler: async ({ body }) => ({ body: await admins.refresh(body.refreshToken) }),
+      handler: async ({ body, req }) => ({
+        body: await auth.limitFailedRefresh(req, () => admins.refresh(body.refreshToken)),
+      }),
     }),
     defineRoute({
       method: 'post',

@@ -71,6 +71,10 @@ export class KeysService {
     input: { kind: KeyKind; name?: string; scopes?: string[]; expiresAt?: string | null },
     meta: RequestMeta,
   ): Promise<KeyView & { key: string }> {
+    if (input.expiresAt && Date.parse(input.expiresAt) <= this.now().getTime()) {
+      // A key that is dead on arrival is a mistake (a wrong date or time zone), not a request.
+      throw new HearthError('validation_failed', undefined, { fields: { expiresAt: 'must be in the future' } });
+    }
     const raw = `${input.kind === 'public' ? 'pk' : 'sk'}_${randomToken(24)}`;
     const doc = await this.system.create(KEYS, {
       data: {
@@ -135,6 +139,8 @@ export class KeysService {
   ): Promise<KeyView & { key: string }> {
     const old = await this.get(appId, keyId);
     if (old.revokedAt) throw new HearthError('conflict', 'The key is already revoked.');
+    if (old.expiresAt && Date.parse(old.expiresAt) <= this.now().getTime())
+      throw new HearthError('conflict', 'The key has expired; create a new one.');
     const fresh = await this.create(
       appId,
       { kind: old.kind, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt },

@@ -42,6 +42,14 @@ const TEXT_TYPES = new Set(['string', 'email', 'url']);
 const NUMBER_TYPES = new Set(['number', 'integer']);
 const UNIQUE_TYPES = new Set(['string', 'email', 'url', 'number', 'integer', 'date', 'boolean', 'relation', 'file']);
 const SYSTEM_INDEXABLE = new Set<string>(SYSTEM_FIELDS);
+/**
+ * Arrays of relations hold at most this many ids unless the field sets `maxLength` (up to
+ * MAX_RELATION_ARRAY): each id is checked on write, expanded on read, followed on delete.
+ */
+export const DEFAULT_RELATION_ARRAY_LENGTH = 100;
+export const MAX_RELATION_ARRAY = 1000;
+
+const isRelationArray = (f: FieldDef): boolean => f.type === 'array' && f.of?.type === 'relation';
 
 function checkConstraints(def: FieldDef | ElementDef, at: string, errors: FieldErrors): void {
   const type = def.type;
@@ -104,6 +112,8 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
     }
     const target = field.type === 'relation' ? field.to : field.of?.type === 'relation' ? field.of.to : undefined;
     if (isRelation && field.type === 'array' && !field.of?.to) errors[`${at}.of.to`] = 'is required for relations';
+    if (isRelationArray(field) && (field.maxLength ?? 0) > MAX_RELATION_ARRAY)
+      errors[`${at}.maxLength`] = `is at most ${MAX_RELATION_ARRAY} for arrays of relations`;
     if (target && target !== def.name && !exists(target)) errors[`${at}.to`] = `no collection named ${target}`;
     if (field.of) {
       if (field.of.to !== undefined && field.of.type !== 'relation')
@@ -146,6 +156,10 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
       if (!field && !SYSTEM_INDEXABLE.has(first)) errors[`${at}.fields`] = `${first} is not a field of this collection`;
       else if (field && path !== first && field.type !== 'json' && field.type !== 'geopoint') {
         errors[`${at}.fields`] = `${path}: only json and geopoint fields have nested paths`;
+      } else if (field?.hidden && index.unique) {
+        // Like `unique` on the field: creating {s: guess} would answer 201 or 409, an oracle.
+        errors[`${at}.fields`] =
+          `index ${index.name} is unique and names ${first}, a hidden field: a conflict would reveal its values`;
       }
     }
   });
@@ -160,7 +174,12 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
 }
 
 export function compileCollection(appId: string, def: CollectionDef, version: number): CompiledCollection {
-  const fields = new Map(def.fields.map((f) => [f.name, f]));
+  const fields = new Map(
+    def.fields.map((f) => [
+      f.name,
+      isRelationArray(f) && f.maxLength === undefined ? { ...f, maxLength: DEFAULT_RELATION_ARRAY_LENGTH } : f,
+    ]),
+  );
   const relations: RelationInfo[] = [];
   for (const f of def.fields) {
     const to = f.type === 'relation' ? f.to : f.type === 'array' && f.of?.type === 'relation' ? f.of.to : undefined;

@@ -18,6 +18,7 @@ import { commitWrites, isLostRace, type PreparedWrite } from './documents.commit
 import type { DocumentEvents } from './events.js';
 import type { CollectionRegistry } from './registry.js';
 import { assertRelationTargets, planDelete, relationRequirements, type TargetRule } from './relations.js';
+import { updateRuleData } from './rule-data.js';
 import { applyPatch, checkOwner, isEmptyPatch, parsePatch, touchedFields } from './update.apply.js';
 import { setOwn, validateDocument, validateTouched, validationFailed } from './validate.js';
 
@@ -61,8 +62,10 @@ interface Change {
   result: Record<string, unknown>;
   /** The fields the write sets or removes. */
   touched: Set<string>;
-  /** What the write sends: the rule's `@data`, and the relation targets to check. */
+  /** What the write sends: the relation targets to check. */
   data: Record<string, unknown>;
+  /** Paths a patch `$unset`s (for the rule's `@data`, rule-data.ts). */
+  unset?: readonly string[];
   /** A new owner (privileged callers), or undefined to keep it. */
   owner: string | null | undefined;
   /** A whole new document, stored with a port `replace` when the owner stays. */
@@ -171,7 +174,15 @@ export class DocumentsWriter {
       const touched = touchedFields(patch);
       for (const [k, v] of Object.entries(validateTouched(col, result, touched))) setOwn(result, k, v);
       const data = Object.fromEntries([...touched].filter((k) => Object.hasOwn(result, k)).map((k) => [k, result[k]]));
-      return { kind: 'update', result, touched, data, owner: patch.owner, empty: isEmptyPatch(patch) };
+      return {
+        kind: 'update',
+        result,
+        touched,
+        data,
+        unset: patch.unset,
+        owner: patch.owner,
+        empty: isEmptyPatch(patch),
+      };
     });
   }
 
@@ -221,7 +232,7 @@ export class DocumentsWriter {
       throw e;
     }
 
-    const rule = accessFilter(caller, col, 'update', now, change.data);
+    const rule = accessFilter(caller, col, 'update', now, updateRuleData(change.result, change.touched, change.unset));
     if (rule === null || (rule && !matches(rule, stored, { textFields: col.searchable }))) {
       // The stored document may be one the caller can change, with other content (an `@data`
       // test failed): then the content is what is refused. Otherwise nothing is revealed.

@@ -14,12 +14,22 @@ import { toClientDocument } from './view.js';
  * rule is ANDed into the query that loads its documents, so a document the caller may not read
  * is simply absent (`null` for a single relation, left out of an array); hidden fields are
  * stripped like everywhere else.
+ *
+ * What one answer may expand is capped, counting what the client would receive (a relation
+ * array repeating one id N times expands N copies, and each copy's own expansions count again):
+ * at most MAX_EXPANDED_DOCUMENTS related documents and MAX_EXPANDED_BYTES of their JSON. Sizes
+ * are tallied per distinct loaded document, bottom-up, so an over-large answer is refused before
+ * it is serialised (`invalid_request`, `details.limit` "documents" or "bytes").
  */
 export type ExpandTree = Map<string, ExpandTree>;
 
 const MAX_DEPTH = 3;
 const MAX_PATHS = 16;
 const MAX_IDS_PER_LEVEL = 5_000;
+/** Related documents in one answer, each repeat and each nested one counted. */
+export const MAX_EXPANDED_DOCUMENTS = 5_000;
+/** UTF-8 bytes of expanded JSON in one answer. */
+export const MAX_EXPANDED_BYTES = 8 * 1024 * 1024;
 const CHUNK = 1_000;
 const SEGMENT = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
@@ -81,7 +91,29 @@ const idsIn = (value: unknown): string[] =>
       ? value.filter((v): v is string => typeof v === 'string')
       : [];
 
-/** Adds `expand` to each view (views[i] shows raw[i]). */
+/** What a view adds to an answer when it appears once: itself and everything expanded under it. */
+interface Weight {
+  documents: number;
+  bytes: number;
+}
+
+const tooLarge = (limit: 'documents' | 'bytes') =>
+  invalidRequest(
+    limit === 'documents'
+      ? `expand would return more than ${MAX_EXPANDED_DOCUMENTS} related documents (repeats and nested ones count); ask for fewer items or fewer levels.`
+      : `expand would return more than ${MAX_EXPANDED_BYTES} bytes of related documents; ask for fewer items, fewer levels or fewer fields.`,
+    { parameter: 'expand', limit, max: limit === 'documents' ? MAX_EXPANDED_DOCUMENTS : MAX_EXPANDED_BYTES },
+  );
+
+/** Adds `weight` to `total`; refuses once either cap is passed. */
+function addWeight(total: Weight, weight: Weight): void {
+  total.documents += weight.documents;
+  total.bytes += weight.bytes;
+  if (total.documents > MAX_EXPANDED_DOCUMENTS) throw tooLarge('documents');
+  if (total.bytes > MAX_EXPANDED_BYTES) throw tooLarge('bytes');
+}
+
+/** Adds `expand` to each view (views[i] shows raw[i]); refuses answers over the caps. */
 export async function expandDocuments(
   ctx: ExpandContext,
   col: CompiledCollection,
@@ -89,6 +121,21 @@ export async function expandDocuments(
   views: Record<string, unknown>[],
   tree: ExpandTree,
 ): Promise<void> {
+  const added = await expandLevel(ctx, col, raw, views, tree);
+  // The page's own documents are not counted, only what expand adds to them.
+  const total: Weight = { documents: 0, bytes: 0 };
+  for (const weight of added) addWeight(total, weight);
+}
+
+/** Expands one level; returns, per view, the weight its expansions add to the answer. */
+async function expandLevel(
+  ctx: ExpandContext,
+  col: CompiledCollection,
+  raw: readonly StoredDocument[],
+  views: Record<string, unknown>[],
+  tree: ExpandTree,
+): Promise<Weight[]> {
+  const added: Weight[] = views.map(() => ({ documents: 0, bytes: 0 }));
   for (const [field, subtree] of tree) {
     const rel = col.relations.find((r) => r.field === field)!;
     const target = await ctx.registry.get(col.appId, rel.to);
@@ -110,19 +157,34 @@ export async function expandDocuments(
     }
     const subRaw = [...found.values()];
     const subViews = subRaw.map((d) => toClientDocument(target!, d, { privileged: ctx.caller.privileged }));
-    if (target && subtree.size && subRaw.length) await expandDocuments(ctx, target, subRaw, subViews, subtree);
-    const viewById = new Map(subRaw.map((d, i) => [d.id, subViews[i]!]));
+    // Each distinct related document's own JSON, measured before its expansions are attached.
+    const weights: Weight[] = subViews.map((v) => ({ documents: 1, bytes: Buffer.byteLength(JSON.stringify(v)) }));
+    if (target && subtree.size && subRaw.length) {
+      const nested = await expandLevel(ctx, target, subRaw, subViews, subtree);
+      nested.forEach((weight, i) => addWeight(weights[i]!, weight));
+    }
+    // Every distinct document appears at least once, so their sum alone may already be too much.
+    const level: Weight = { documents: 0, bytes: 0 };
+    for (const weight of weights) addWeight(level, weight);
+    const byId = new Map(subRaw.map((d, i) => [d.id, { view: subViews[i]!, weight: weights[i]! }]));
     raw.forEach((doc, i) => {
-      const view = views[i]!;
-      const expand = (view.expand ??= {}) as Record<string, unknown>;
+      const expand = (views[i]!.expand ??= {}) as Record<string, unknown>;
       const value = doc[field];
-      expand[field] = rel.many
-        ? idsIn(value)
-            .map((id) => viewById.get(id))
-            .filter((v) => v !== undefined)
-        : typeof value === 'string'
-          ? (viewById.get(value) ?? null)
-          : null;
+      if (rel.many) {
+        const out: Record<string, unknown>[] = [];
+        for (const id of idsIn(value)) {
+          const hit = byId.get(id);
+          if (!hit) continue;
+          addWeight(added[i]!, hit.weight);
+          out.push(hit.view);
+        }
+        expand[field] = out;
+      } else {
+        const hit = typeof value === 'string' ? byId.get(value) : undefined;
+        if (hit) addWeight(added[i]!, hit.weight);
+        expand[field] = hit?.view ?? null;
+      }
     });
   }
+  return added;
 }

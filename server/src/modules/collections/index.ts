@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
+import type { RouteSpec } from '../../http/route.js';
 import { SYSTEM_APP, type DocumentStore } from '../../ports/document-store.js';
+import type { LimiterFactory } from '../../ports/rate-limits.js';
 import type { AdminAuth } from '../admin/index.js';
 import type { AppsModule } from '../apps/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { HearthModule } from '../module.js';
 import { AggregateService } from './aggregate.js';
 import { BatchService } from './batch.service.js';
+import { DEFAULT_DATA_LIMITS, dataRateLimit, type DataLimitSettings } from './data-limits.js';
 import { DocumentsReader } from './documents.read.js';
 import { documentRoutes } from './documents.routes.js';
 import { DocumentsWriter } from './documents.write.js';
@@ -23,6 +26,7 @@ import { SchemasService } from './schemas.service.js';
 export type { DocumentEvent, DocumentEvents } from './events.js';
 export type { CollectionRegistry } from './registry.js';
 export type { Caller } from './access.js';
+export type { DataLimitSettings } from './data-limits.js';
 export type { RuleUser } from './rules.compile.js';
 // Field definitions and validation, reused by auth for the app's custom user fields.
 export { fieldDef } from './collection.schema.js';
@@ -46,6 +50,8 @@ export function createCollectionsModule(deps: {
   audit: AuditLog;
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   guards: Pick<AdminAuth, 'requireAdmin'>;
+  /** Rate limits on the document routes for public keys (data-limits.ts). */
+  limits: { limiters: LimiterFactory; settings?: DataLimitSettings };
   logger: Logger;
   now: () => Date;
 }): CollectionsModule {
@@ -64,6 +70,12 @@ export function createCollectionsModule(deps: {
     now: deps.now,
     onSweepError: (err) => deps.logger.warn({ err }, 'collections: sweeping expired idempotency records failed'),
   });
+  const dataLimit = dataRateLimit({
+    limiters: deps.limits.limiters,
+    settings: deps.limits.settings ?? DEFAULT_DATA_LIMITS,
+  });
+  const withDataLimit = (routes: RouteSpec[]) =>
+    routes.map((r) => ({ ...r, before: [dataLimit, ...(r.before ?? [])] }));
   deps.apps.onRemove((appId) => schemas.removeAllForApp(appId));
   return {
     name: 'collections',
@@ -71,7 +83,7 @@ export function createCollectionsModule(deps: {
     events,
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
-      ...documentRoutes({ reader, writer, batch, aggregate, idempotency }),
+      ...withDataLimit(documentRoutes({ reader, writer, batch, aggregate, idempotency })),
     ],
     init: async () => {
       await registry.init();

@@ -8,6 +8,8 @@ import { systemRoutes } from './system.routes.js';
 export function createSystemModule(deps: {
   readiness: ReadinessCheck[];
   metrics: Registry | null;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
   openapi: OpenApiRegistry;
   version: string;
   publicUrl: string;

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { HearthError } from '../../errors.js';
@@ -8,6 +10,8 @@ import type { ReadinessCheck } from '../../ports/readiness.js';
 export function systemRoutes(deps: {
   checks: ReadinessCheck[];
   metrics: Registry | null;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
   openapi: OpenApiRegistry;
   version: string;
   publicUrl: string;
@@ -71,10 +75,18 @@ export function systemRoutes(deps: {
       defineRoute({
         method: 'get',
         path: '/metrics',
-        summary: 'Prometheus metrics',
+        summary: 'Prometheus metrics (Authorization: Bearer <METRICS_TOKEN> when one is set)',
         tag: 'System',
-        responses: { 200: { description: 'Metrics in the Prometheus text format' } },
-        handler: async ({ res }) => {
+        responses: {
+          200: { description: 'Metrics in the Prometheus text format' },
+          401: { description: 'METRICS_TOKEN is set and the request does not carry it' },
+        },
+        handler: async ({ req, res }) => {
+          if (deps.metricsToken && !hasBearer(req, deps.metricsToken)) {
+            throw new HearthError('unauthorized', 'The metrics token is missing or wrong.', undefined, {
+              headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' },
+            });
+          }
           res.setHeader('Content-Type', registry.contentType);
           res.status(200).send(await registry.metrics());
           return {};
@@ -83,4 +95,12 @@ export function systemRoutes(deps: {
     );
   }
   return routes;
+}
+
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function hasBearer(req: Request, token: string): boolean {
+  const header = req.get('authorization') ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
