@@ -1,18 +1,18 @@
-import { HearthError, invalidRequest, notFound } from '../../errors.js';
+import { invalidRequest } from '../../errors.js';
 import { compareValues, deepEqual, getPath, isPlainObject } from '../../lib/filter/compare.js';
 import type { JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
 import { parsePath } from '../../lib/filter/parse.js';
-import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import {
   SYSTEM_FIELDS,
   type BatchOp,
-  type BatchRequirement,
   type CreateInput,
   type IndexSpec,
   type DocumentData,
   type StoredDocument,
   type UpdateSpec,
 } from '../../ports/document-store.js';
+import { assertNewId } from './errors.js';
 
 /**
  * What both engines do the same way, in memory: building a new document, applying an update
@@ -23,36 +23,6 @@ import {
 
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
-
-export function assertCollectionName(collection: string): void {
-  if (typeof collection !== 'string' || !NAME_PATTERN.test(collection)) {
-    throw invalidRequest('The collection name is invalid.', { collection: String(collection).slice(0, 80) });
-  }
-}
-
-export function assertId(id: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id))
-    throw invalidRequest('The id is invalid.', { id: String(id).slice(0, 80) });
-}
-
-export const documentNotFound = (collection: string, id: string) =>
-  notFound('The document does not exist.', { collection, id });
-
-export const versionConflict = (expected: number, actual: number) =>
-  new HearthError('conflict', 'The document was changed by someone else (version mismatch).', {
-    reason: 'version',
-    expected,
-    actual,
-  });
-
-export const duplicateId = (collection: string, id: string) =>
-  new HearthError('conflict', 'A document with this id already exists.', {
-    reason: 'unique',
-    index: 'id',
-    fields: ['id'],
-    ids: [id],
-    collection,
-  });
 
 /** Plain field data without system fields and with no `__proto__`-like keys at the top. */
 function checkData(data: DocumentData): void {
@@ -66,7 +36,7 @@ function checkData(data: DocumentData): void {
 export function newDocument(input: CreateInput, now: string): StoredDocument {
   checkData(input.data);
   const id = input.id ?? newId();
-  assertId(id);
+  assertNewId(id);
   return { ...cloneJson(input.data), id, createdAt: now, updatedAt: now, owner: input.owner ?? null, version: 1 };
 }
 
@@ -221,11 +191,6 @@ export function normaliseSort(sort: SortSpec | undefined): SortSpec {
   return idAt >= 0 ? keys.slice(0, idAt + 1) : keys;
 }
 
-/** The conflict a batch fails with when one of its requirements does not hold. */
-export const requirementFailed = (requirement: BatchRequirement) =>
-  new HearthError('conflict', requirement.message, { reason: 'precondition', ...(requirement.details ?? {}) });
-
-type RegularIndex = Extract<IndexSpec, { kind: 'regular' }>;
 const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 /** Validates an index spec (name, field paths, directions) and returns it in canonical form. */
@@ -248,16 +213,6 @@ export function normaliseIndex(index: IndexSpec): IndexSpec {
     ...(index.unique ? { unique: true } : {}),
   };
 }
-
-/** A unique violation: the index, its fields and the stored documents the value clashes with. */
-export const uniqueConflict = (collection: string, index: RegularIndex, ids: string[]) =>
-  new HearthError('conflict', `The value must be unique (index "${index.name}").`, {
-    reason: 'unique',
-    index: index.name,
-    fields: index.fields.map((f) => f.path),
-    ids,
-    collection,
-  });
 
 /** What an update or replace op does to the stored document (the engines write the result). */
 export function changeOf(
