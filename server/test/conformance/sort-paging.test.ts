@@ -400,21 +400,13 @@ forEachTarget('conformance: sort and paging', (target, store) => {
   test(
     target,
     'paging.forged-operator-value',
-    'a cursor value that looks like an operator is a plain value, never a query',
+    'a cursor value that looks like an operator is invalid_request, never a query',
     async () => {
       const sort: SortSpec = [asc('score')];
-      const values: JsonValue[] = [{ $gt: -100 }, { $ne: null }, { $exists: true }];
+      const values: JsonValue[] = [{ $gt: -100 }, { $ne: null }, { $exists: true }, [{ a: { $in: [1] } }]];
       for (const value of values) {
         const after = encodeCursor(sort, { values: [value], id: '' });
-        let items: StoredDocument[] | undefined;
-        try {
-          items = (await pagingApp.find('p', { sort, limit: 50, after })).items;
-        } catch (e) {
-          expect((e as { code?: string }).code).toBe('invalid_request');
-          continue;
-        }
-        // objects sort after every number: nothing comes after this position
-        expect(ids(items)).toEqual([]);
+        await expectError(pagingApp.find('p', { sort, limit: 50, after }), 'invalid_request', { parameter: 'after' });
       }
     },
   );

@@ -24,12 +24,19 @@ import { assertNewId } from './errors.js';
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Plain field data without system fields and with no `__proto__`-like keys at the top. */
+/**
+ * A top-level field name no document may have: `__proto__`-like names, and names starting with
+ * `$` (MongoDB cannot replace a document that has one, so on one engine it would be stored but
+ * never updatable again). Below the top level, such keys are plain data.
+ */
+const forbiddenFieldName = (key: string): boolean => FORBIDDEN.has(key) || key.startsWith('$');
+
+/** Plain field data without system fields and without forbidden names at the top. */
 function checkData(data: DocumentData): void {
   if (!isPlainObject(data)) throw invalidRequest('Document data must be an object.');
   for (const key of Object.keys(data)) {
     if (SYSTEM.has(key)) throw invalidRequest(`The field "${key}" is read-only.`, { field: key });
-    if (FORBIDDEN.has(key)) throw invalidRequest(`The field name "${key}" is not allowed.`, { field: key });
+    if (forbiddenFieldName(key)) throw invalidRequest(`The field name "${key}" is not allowed.`, { field: key });
   }
 }
 
@@ -60,6 +67,8 @@ function splitPath(path: Path): string[] {
     throw invalidRequest(`The path "${path}" is invalid.`, { path });
   if (SYSTEM.has(segments[0]!))
     throw invalidRequest(`The field "${segments[0]}" is read-only.`, { field: segments[0] });
+  if (segments[0]!.startsWith('$'))
+    throw invalidRequest(`The field name "${segments[0]}" is not allowed.`, { field: segments[0] });
   return segments;
 }
 
