@@ -19,6 +19,10 @@ import { assertNewId } from './errors.js';
  * spec to a stored one, projections and the sort order used for keyset cursors. Engines read the
  * stored document and write the result under their own atomicity (a SQLite transaction; a
  * MongoDB compare-and-set on `version`), so these functions are pure.
+ *
+ * Beside this file: errors.ts (the port's errors and its one answer to bad names and ids),
+ * paging.ts (keyset pages and cursors), batch.ts (a batch checked before it runs), unique.ts
+ * (unique conflicts), aggregate.ts (the in-memory aggregation stages).
  */
 
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
