@@ -15,7 +15,21 @@ import type { FilterNode, JsonValue, Path, SortSpec } from '../lib/filter/types.
  *   document ids),
  * - `invalid_request` for a bad cursor or an impossible operation (e.g. $inc on a string),
  * - `unavailable` when the engine cannot be reached.
- * Any provider error is mapped to one of these; nothing provider-specific leaves an engine.
+ * Any provider error is mapped to one of these; nothing provider-specific leaves an engine: no
+ * driver code name or message is in an error's message or details (the provider error is only
+ * its `cause`, for logs).
+ *
+ * Bad input has one answer, the same on every engine (the conformance suite pins each case):
+ * - a document id that cannot exist (not ID_PATTERN): `get` returns null and `update`, `replace`
+ *   and `delete` (alone or in a batch) are `not_found`, exactly as for a well-formed id that is
+ *   absent; `create` with such an id is `invalid_request`;
+ * - a collection name that is not NAME_PATTERN, or an app id that is not ID_PATTERN (nor
+ *   SYSTEM_APP), is `invalid_request` on every call (`forApp` throws);
+ * - malformed input in a filter, sort, cursor or index spec is `invalid_request`, and a cursor
+ *   value that looks like an operator is a forged cursor (`invalid_request`), never a query;
+ * - a top-level field name starting with `$` (in data, or as the first segment of an update
+ *   path) is `invalid_request`; below the top level `$` and `.` in keys are plain data.
+ * Bad input never changes anything.
  */
 
 export const SYSTEM_APP = '_system';

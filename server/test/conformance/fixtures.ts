@@ -250,3 +250,18 @@ export const FILTER_CASES: FilterCase[] = [
   { id: 'system-created', filter: { createdAt: { $gt: '2000-01-01T00:00:00.000Z' } }, expected: all },
   { id: 'system-created-none', filter: { createdAt: { $lt: '2000-01-01T00:00:00.000Z' } }, expected: [] },
 ];
+
+/** 23 documents with ties, nulls, missing values and mixed types in `v`. */
+export const PAGING_DOCS: Array<{ id: string } & DocumentData> = Array.from({ length: 23 }, (_, i) => {
+  const id = `p${String((i * 7) % 23).padStart(2, '0')}`;
+  const doc: { id: string } & DocumentData = {
+    id,
+    group: ['x', 'y', 'z'][i % 3]!,
+    score: i % 5,
+    obj: { x: (i * 3) % 4 },
+  };
+  const vs: Array<DocumentData[string] | undefined> = [1, 'a', null, undefined, 2.5, 'B', true, false, -3, { k: 1 }];
+  const v = vs[i % vs.length];
+  if (v !== undefined) doc.v = v;
+  return doc;
+});

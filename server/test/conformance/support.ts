@@ -107,3 +107,6 @@ export function referenceFind<T extends Record<string, unknown>>(
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const asc = (path: string): SortSpec[number] => ({ path, dir: 1 });
+export const desc = (path: string): SortSpec[number] => ({ path, dir: -1 });

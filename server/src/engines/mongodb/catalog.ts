@@ -78,11 +78,13 @@ export class Catalog {
   /** Generation per base name (only consulted when drops are not native). */
   private readonly generations = new Map<string, number>();
 
-  constructor(
-    private readonly db: Db,
-    readonly caps: Capabilities,
-  ) {
-    this.entries = db.collection<CatalogEntry>(CATALOG);
+  private readonly db: Db;
+  readonly caps: Capabilities;
+
+  constructor(options: { db: Db; caps: Capabilities }) {
+    this.db = options.db;
+    this.caps = options.caps;
+    this.entries = options.db.collection<CatalogEntry>(CATALOG);
   }
 
   async init(): Promise<void> {
@@ -173,18 +175,23 @@ export class Catalog {
    * `keep` indexes there, then empties the old one. Not atomic with concurrent writes (it exists
    * for a test server; MongoDB proper drops indexes natively).
    */
-  async rebuildWithout(
-    app: string,
-    collection: string,
-    keep: StoredIndex[],
-    options: PartialFilterBuilder,
-  ): Promise<void> {
+  async rebuildWithout({
+    app,
+    collection,
+    keep,
+    partialFilter,
+  }: {
+    app: string;
+    collection: string;
+    keep: StoredIndex[];
+    partialFilter: PartialFilterBuilder;
+  }): Promise<void> {
     const base = baseName(app, collection);
     const gen = await this.generation(base);
     const from = this.db.collection<RawDoc>(physicalName(base, gen));
     const to = this.db.collection<RawDoc>(physicalName(base, gen + 1));
     await to.deleteMany({});
-    for (const index of uniqueByPhysical(keep)) await createPhysicalIndex(to, index, options);
+    for (const index of uniqueByPhysical(keep)) await createPhysicalIndex({ col: to, index, partialFilter });
     let batch: RawDoc[] = [];
     for await (const doc of from.find({})) {
       batch.push(doc);
@@ -260,11 +267,15 @@ export function physicalKeys(spec: StoredIndex['spec']): Array<[string, 1 | -1]>
   return keys;
 }
 
-export async function createPhysicalIndex(
-  col: Collection<RawDoc>,
-  index: StoredIndex,
-  partialFilter: PartialFilterBuilder,
-): Promise<void> {
+export async function createPhysicalIndex({
+  col,
+  index,
+  partialFilter,
+}: {
+  col: Collection<RawDoc>;
+  index: StoredIndex;
+  partialFilter: PartialFilterBuilder;
+}): Promise<void> {
   const keys = new Map<string, 1 | -1>(physicalKeys(index.spec));
   const paths = index.spec.fields.map((f) => storedPath(f.path));
   await col.createIndex(keys as unknown as Document, {
@@ -274,7 +285,16 @@ export async function createPhysicalIndex(
 }
 
 /** Probes what the server supports, without side effects on data. */
-export async function probeCapabilities(db: Db, hello: Document, allowTransactions: boolean): Promise<Capabilities> {
+export async function probeCapabilities({
+  db,
+  hello,
+  allowTransactions,
+}: {
+  db: Db;
+  /** The server's `hello` (or `isMaster`) answer. */
+  hello: Document;
+  allowTransactions: boolean;
+}): Promise<Capabilities> {
   const replicated = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
   const transactions = allowTransactions && replicated && hello.logicalSessionTimeoutMinutes != null;
   let nativeDrops = true;

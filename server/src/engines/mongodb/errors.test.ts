@@ -4,7 +4,7 @@ import { HearthError } from '../../errors.js';
 import { guarded, isDuplicateKey, isUnsupported, mapMongoError } from './errors.js';
 
 const serverError = (code: number, codeName = 'X') =>
-  new MongoServerError({ ok: 0, code, codeName, errmsg: `failed ${code}` });
+  new MongoServerError({ ok: 0, code, codeName, errmsg: `DRIVER-SAYS failed ${code}` });
 const codeOf = (e: unknown) => (e instanceof HearthError ? e.code : 'raw');
 
 describe('mapMongoError', () => {
@@ -40,5 +40,30 @@ describe('mapMongoError', () => {
     expect(isDuplicateKey(serverError(2))).toBe(false);
     expect(isUnsupported(serverError(59, 'CommandNotFound'))).toBe(true);
     expect(isUnsupported(serverError(27, 'IndexNotFound'))).toBe(false);
+  });
+
+  it('no driver text in the answer: code names, messages and labels stay in the cause', () => {
+    const network = new MongoNetworkError('DRIVER-SAYS connection 7 to 127.0.0.1:27017 closed');
+    network.addErrorLabel('RetryableWriteError');
+    const errors: Error[] = [
+      serverError(2, 'BadValue'),
+      serverError(10334, 'BSONObjectTooLarge'),
+      serverError(51091, 'RegexCompileFailed'),
+      serverError(91, 'ShutdownInProgress'),
+      serverError(11000, 'DuplicateKey'),
+      network,
+      new MongoServerSelectionError('DRIVER-SAYS server selection timed out', { type: 'Unknown' } as never),
+      Object.assign(new Error('DRIVER-SAYS cannot serialize'), { name: 'BSONError' }),
+      Object.assign(new Error('DRIVER-SAYS socket ended'), { code: 'EPIPE' }),
+    ];
+    for (const e of errors) {
+      const mapped = mapMongoError(e) as HearthError;
+      expect(mapped, e.message).toBeInstanceOf(HearthError);
+      const body = JSON.stringify(mapped.toBody());
+      for (const text of [e.message, (e as { codeName?: string }).codeName ?? e.message, 'DRIVER-SAYS', 'Retryable']) {
+        expect(body).not.toContain(text);
+      }
+      expect(mapped.cause).toBe(e);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { MongoError, MongoServerError } from 'mongodb';
-import { HearthError, invalidRequest, unavailable } from '../../errors.js';
+import { HearthError, unavailable } from '../../errors.js';
 
 /**
  * Provider errors → the port's errors. Duplicate keys (11000) are mapped where they happen (the
@@ -10,8 +10,9 @@ import { HearthError, invalidRequest, unavailable } from '../../errors.js';
  * - what a request's content can cause (a document too large, a value MongoDB cannot store, an
  *   operator the server refuses for this data) → `invalid_request`;
  * - any other driver or server error is the database failing to serve the request →
- *   `unavailable` too, with the provider error kept as the cause (logged by the error handler,
- *   never shown to clients).
+ *   `unavailable` too.
+ * In every case the answer's message and details are ours: the driver's code name, message and
+ * error labels stay in the `cause` (logged by the error handler, never shown to clients).
  */
 
 export const DUPLICATE_KEY = 11000;
@@ -60,17 +61,15 @@ export function mapMongoError(e: unknown): unknown {
   if (e instanceof HearthError) return e;
   if (e instanceof MongoServerError && typeof e.code === 'number' && INVALID_REQUEST_CODES.has(e.code)) {
     // The driver's code name and message stay in the cause (logged), never in the answer.
-    const error = invalidRequest('The database refused the operation for this data.');
-    (error as { cause?: unknown }).cause = e;
-    return error;
+    return new HearthError('invalid_request', 'The database refused the operation for this data.', undefined, {
+      cause: e,
+    });
   }
   if (
     e instanceof Error &&
     (e.name === 'BSONError' || e.name === 'BSONVersionError' || e.name === 'MongoInvalidArgumentError')
   ) {
-    const error = invalidRequest('The data cannot be stored.');
-    (error as { cause?: unknown }).cause = e;
-    return error;
+    return new HearthError('invalid_request', 'The data cannot be stored.', undefined, { cause: e });
   }
   if (e instanceof MongoError) return unavailable('The database is unavailable.', e);
   // A socket error the driver did not wrap (seen when the server goes away mid-write: EPIPE).

@@ -12,8 +12,9 @@ import { isUnsupported } from './errors.js';
  * - Layout and isolation: catalog.ts (one MongoDB collection per app collection, `a.<app>.<col>`).
  * - Queries: filter.compile.ts and sort.compile.ts (native operators and indexes, shaped to the
  *   reference semantics), projection natively and again in memory.
- * - Writes: compare-and-set on `version` (app-store.ts); batches in a transaction when the
- *   deployment has them (replica set / sharded), else applied with undo on failure.
+ * - Writes: compare-and-set on `version` (app-store.ts); batches (batch.ts) in a transaction when
+ *   the deployment has them (replica set / sharded: batch.transaction.ts), else applied with undo
+ *   on failure (batch.compensate.ts). Indexes and unique violations: indexes.ts.
  * - Errors: errors.ts. Losing the server gives `unavailable`; the driver keeps monitoring the
  *   server and reconnects by itself, so requests succeed again once it is back.
  *
@@ -60,10 +61,10 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
       .admin()
       .command({ hello: 1 })
       .catch((e: unknown) => (isUnsupported(e) ? db.admin().command({ isMaster: 1 }) : Promise.reject(e)));
-    const caps = await probeCapabilities(db, hello, options.transactions ?? true);
-    const catalog = new Catalog(db, caps);
+    const caps = await probeCapabilities({ db, hello, allowTransactions: options.transactions ?? true });
+    const catalog = new Catalog({ db, caps });
     await catalog.init();
-    return new MongoDocumentStore(client, db, catalog, options);
+    return new MongoDocumentStore({ client, db, catalog, options });
   } catch (e) {
     await client.close().catch(() => {});
     throw e instanceof HearthError ? e : unavailable('MongoDB cannot be reached.', e);
@@ -73,14 +74,18 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
 export class MongoDocumentStore implements DocumentStore {
   readonly engine = 'mongodb' as const;
   private readonly now: () => string;
+  private readonly client: MongoClient;
+  private readonly db: Db;
+  private readonly catalog: Catalog;
+  private readonly options: MongoStoreOptions;
 
-  constructor(
-    private readonly client: MongoClient,
-    private readonly db: Db,
-    private readonly catalog: Catalog,
-    private readonly options: MongoStoreOptions,
-  ) {
-    const clock = options.now ?? (() => new Date());
+  /** Use connectMongoStore (it connects and probes the server first). */
+  constructor(parts: { client: MongoClient; db: Db; catalog: Catalog; options: MongoStoreOptions }) {
+    this.client = parts.client;
+    this.db = parts.db;
+    this.catalog = parts.catalog;
+    this.options = parts.options;
+    const clock = parts.options.now ?? (() => new Date());
     this.now = () => clock().toISOString();
   }
 
@@ -93,11 +98,14 @@ export class MongoDocumentStore implements DocumentStore {
     if (appId !== SYSTEM_APP && (typeof appId !== 'string' || !ID_PATTERN.test(appId))) {
       throw invalidRequest('The app id is invalid.');
     }
-    return new MongoAppStore(appId, {
-      catalog: this.catalog,
-      now: this.now,
-      maxWriteAttempts: this.options.maxWriteAttempts ?? 200,
-      startSession: () => this.client.startSession(),
+    return new MongoAppStore({
+      appId,
+      context: {
+        catalog: this.catalog,
+        now: this.now,
+        maxWriteAttempts: this.options.maxWriteAttempts ?? 200,
+        startSession: () => this.client.startSession(),
+      },
     });
   }
 

@@ -1,72 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../../test/servers/free-port.js';
-import { jongodbBinary } from '../../../test/servers/jongodb.js';
-import { HearthError, type ErrorCode } from '../../errors.js';
+import { expectError, freshApp } from '../../../test/conformance/support.js';
+import { HearthError } from '../../errors.js';
 import { parseFilter } from '../../lib/filter/parse.js';
 import { newId } from '../../lib/ids.js';
-import type { AppStore } from '../../ports/document-store.js';
 import { connectMongoStore, type MongoDocumentStore } from './index.js';
 
 /**
  * The MongoDB engine against the jongodb test server: the parts the cross-engine conformance
  * suite does not reach (reference semantics where MongoDB's differ, concurrency, the fallbacks
- * for a server without drops, transactions on a replica-set server, losing the server).
+ * for a server without drops). On servers of their own (a replica set, a server that goes away):
+ * mongodb.servers.test.ts.
  */
 
 const f = (json: Record<string, unknown>) => parseFilter(json);
 const dbName = () => `m_${newId().replace(/[^A-Za-z0-9]/g, '')}`;
-let counter = 0;
-const freshApp = (store: MongoDocumentStore): AppStore =>
-  store.forApp(`app${++counter}_${Math.random().toString(36).slice(2, 6)}`);
-
-async function expectError(
-  promise: Promise<unknown>,
-  code: ErrorCode,
-  details?: Record<string, unknown>,
-): Promise<HearthError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HearthError);
-  expect((error as HearthError).code).toBe(code);
-  if (details) expect((error as HearthError).details).toMatchObject(details);
-  return error as HearthError;
-}
-
-/** A jongodb on a given port, with extra arguments (stopped by pid). */
-async function startServer(port: number, args: string[] = []): Promise<ChildProcess> {
-  const child = spawn(jongodbBinary(), ['--host=127.0.0.1', `--port=${port}`, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`jongodb did not start: ${log}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('JONGODB_URI=')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`jongodb exited with ${code}: ${log}`)));
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return child;
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    process.kill(child.pid!, 'SIGKILL');
-  });
-}
 
 describe('mongodb engine on jongodb', () => {
   let store: MongoDocumentStore;
@@ -92,8 +40,9 @@ describe('mongodb engine on jongodb', () => {
   });
 
   it('keeps apps apart: same collection names, separate data and indexes', async () => {
-    const a = store.forApp(`iso${counter}`);
-    const b = store.forApp(`iso${counter}_x`);
+    const tag = Math.random().toString(36).slice(2, 8);
+    const a = store.forApp(`iso${tag}`);
+    const b = store.forApp(`iso${tag}_x`);
     await a.create('notes', { id: 'same', data: { who: 'a' } });
     await b.create('notes', { id: 'same', data: { who: 'b' } });
     await a.ensureIndex('notes', { kind: 'regular', name: 'byWho', fields: [{ path: 'who', dir: 1 }], unique: true });
@@ -356,86 +305,6 @@ describe('mongodb engine on jongodb', () => {
     ]);
     expect(top.map((r) => r.n)).toEqual([11, 10]);
   });
-});
-
-describe('mongodb engine with transactions (jongodb as a single-node replica set)', () => {
-  let server: ChildProcess;
-  let store: MongoDocumentStore;
-  beforeAll(async () => {
-    const port = await freePort();
-    server = await startServer(port, ['--topology-profile=singlenodereplicaset', '--replica-set-name=rs0']);
-    store = await connectMongoStore({ url: `mongodb://127.0.0.1:${port}/?replicaSet=rs0`, dbName: dbName() });
-  });
-  afterAll(async () => {
-    await store?.close();
-    if (server) await stopServer(server);
-  });
-
-  it('detects transactions and uses them for batches: a failure leaves nothing', async () => {
-    expect(store.capabilities.transactions).toBe(true);
-    const app = freshApp(store);
-    await app.create('t', { id: 'keep', data: { n: 1 } });
-    await expectError(
-      app.batch([
-        { op: 'create', collection: 't', id: 'new', data: {} },
-        { op: 'update', collection: 't', id: 'keep', update: { inc: { n: 1 } } },
-        { op: 'create', collection: 't', id: 'keep', data: {} },
-      ]),
-      'conflict',
-      { reason: 'unique', index: 'id' },
-    );
-    expect((await app.find('t', { limit: 10 })).items.map((d) => [d.id, d.n, d.version])).toEqual([['keep', 1, 1]]);
-    const done = await app.batch([
-      { op: 'create', collection: 't', id: 'new', data: {} },
-      { op: 'update', collection: 't', id: 'keep', update: { inc: { n: 1 } } },
-    ]);
-    expect(done.map((d) => d.version)).toEqual([1, 2]);
-    expect(await app.get('t', 'keep')).toMatchObject({ n: 2 });
-  });
-});
-
-describe('mongodb engine when the server goes away', () => {
-  it('a server that is not there: connecting is unavailable', async () => {
-    const port = await freePort();
-    await expectError(
-      connectMongoStore({ url: `mongodb://127.0.0.1:${port}`, dbName: 'x', serverSelectionTimeoutMS: 300 }),
-      'unavailable',
-    );
-  });
-
-  it('requests fail with unavailable while the server is down and succeed again once it is back', async () => {
-    const port = await freePort();
-    let server = await startServer(port);
-    const store = await connectMongoStore({
-      url: `mongodb://127.0.0.1:${port}`,
-      dbName: dbName(),
-      serverSelectionTimeoutMS: 500,
-    });
-    try {
-      const app = store.forApp('down');
-      await app.create('t', { id: 'a', data: {} });
-      await store.ping();
-      await stopServer(server);
-      await expectError(app.get('t', 'a'), 'unavailable');
-      await expectError(app.create('t', { data: {} }), 'unavailable');
-      await expectError(store.ping(), 'unavailable');
-      server = await startServer(port); // an in-memory server: it comes back empty
-      let recovered = false;
-      for (let i = 0; i < 40 && !recovered; i++) {
-        recovered = await store.ping().then(
-          () => true,
-          () => false,
-        );
-        if (!recovered) await new Promise((r) => setTimeout(r, 250));
-      }
-      expect(recovered).toBe(true);
-      expect(await app.create('t', { id: 'b', data: { back: true } })).toMatchObject({ id: 'b', version: 1 });
-      expect(await app.get('t', 'b')).toMatchObject({ back: true });
-    } finally {
-      await store.close();
-      await stopServer(server);
-    }
-  }, 60_000);
 });
 
 function withClient<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {

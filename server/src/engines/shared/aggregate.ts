@@ -1,6 +1,7 @@
 import { compareValues, getPath } from '../../lib/filter/compare.js';
 import { matches } from '../../lib/filter/evaluate.js';
-import type { JsonValue } from '../../lib/filter/types.js';
+import { where } from '../../lib/filter/build.js';
+import type { FilterNode, JsonValue } from '../../lib/filter/types.js';
 import type { Accumulator, AggregateStage } from '../../ports/document-store.js';
 import { compareForSort } from './documents.js';
 
@@ -133,15 +134,18 @@ class GroupState {
   }
 }
 
-/** How many leading stages an engine can push into its query: `$match`es, then one `$sort` and a `$limit`. */
+/**
+ * What an engine pushes into its query: the leading `$match`es (one filter, or undefined when
+ * there are none), then one `$sort` and a `$limit` right after it; `rest` runs in memory.
+ */
 export function pushdownPrefix(stages: AggregateStage[]): {
-  filters: Extract<AggregateStage, { stage: 'match' }>['filter'][];
+  filter: FilterNode | undefined;
   sort: Extract<AggregateStage, { stage: 'sort' }>['sort'] | null;
   limit: number | null;
   rest: AggregateStage[];
 } {
   let i = 0;
-  const filters = [];
+  const filters: FilterNode[] = [];
   while (i < stages.length && stages[i]!.stage === 'match')
     filters.push((stages[i++] as Extract<AggregateStage, { stage: 'match' }>).filter);
   let sort = null;
@@ -150,5 +154,5 @@ export function pushdownPrefix(stages: AggregateStage[]): {
     sort = (stages[i++] as Extract<AggregateStage, { stage: 'sort' }>).sort;
   if (sort && i < stages.length && stages[i]!.stage === 'limit')
     limit = (stages[i++] as Extract<AggregateStage, { stage: 'limit' }>).limit;
-  return { filters, sort, limit, rest: stages.slice(i) };
+  return { filter: filters.length === 0 ? undefined : where.and(...filters), sort, limit, rest: stages.slice(i) };
 }

@@ -1,72 +1,53 @@
-import { HearthError, invalidRequest, notFound } from '../../errors.js';
+import { invalidRequest } from '../../errors.js';
 import { compareValues, deepEqual, getPath, isPlainObject } from '../../lib/filter/compare.js';
 import type { JsonValue, Path, SortSpec } from '../../lib/filter/types.js';
 import { parsePath } from '../../lib/filter/parse.js';
-import { ID_PATTERN, NAME_PATTERN, newId } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import {
   SYSTEM_FIELDS,
   type BatchOp,
-  type BatchRequirement,
   type CreateInput,
   type IndexSpec,
   type DocumentData,
   type StoredDocument,
   type UpdateSpec,
 } from '../../ports/document-store.js';
+import { assertNewId } from './errors.js';
 
 /**
  * What both engines do the same way, in memory: building a new document, applying an update
  * spec to a stored one, projections and the sort order used for keyset cursors. Engines read the
  * stored document and write the result under their own atomicity (a SQLite transaction; a
  * MongoDB compare-and-set on `version`), so these functions are pure.
+ *
+ * Beside this file: errors.ts (the port's errors and its one answer to bad names and ids),
+ * paging.ts (keyset pages and cursors), batch.ts (a batch checked before it runs), unique.ts
+ * (unique conflicts), aggregate.ts (the in-memory aggregation stages).
  */
 
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-export function assertCollectionName(collection: string): void {
-  if (typeof collection !== 'string' || !NAME_PATTERN.test(collection)) {
-    throw invalidRequest('The collection name is invalid.', { collection: String(collection).slice(0, 80) });
-  }
-}
+/**
+ * A top-level field name no document may have: `__proto__`-like names, and names starting with
+ * `$` (MongoDB cannot replace a document that has one, so on one engine it would be stored but
+ * never updatable again). Below the top level, such keys are plain data.
+ */
+const forbiddenFieldName = (key: string): boolean => FORBIDDEN.has(key) || key.startsWith('$');
 
-export function assertId(id: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id))
-    throw invalidRequest('The id is invalid.', { id: String(id).slice(0, 80) });
-}
-
-export const documentNotFound = (collection: string, id: string) =>
-  notFound('The document does not exist.', { collection, id });
-
-export const versionConflict = (expected: number, actual: number) =>
-  new HearthError('conflict', 'The document was changed by someone else (version mismatch).', {
-    reason: 'version',
-    expected,
-    actual,
-  });
-
-export const duplicateId = (collection: string, id: string) =>
-  new HearthError('conflict', 'A document with this id already exists.', {
-    reason: 'unique',
-    index: 'id',
-    fields: ['id'],
-    ids: [id],
-    collection,
-  });
-
-/** Plain field data without system fields and with no `__proto__`-like keys at the top. */
+/** Plain field data without system fields and without forbidden names at the top. */
 function checkData(data: DocumentData): void {
   if (!isPlainObject(data)) throw invalidRequest('Document data must be an object.');
   for (const key of Object.keys(data)) {
     if (SYSTEM.has(key)) throw invalidRequest(`The field "${key}" is read-only.`, { field: key });
-    if (FORBIDDEN.has(key)) throw invalidRequest(`The field name "${key}" is not allowed.`, { field: key });
+    if (forbiddenFieldName(key)) throw invalidRequest(`The field name "${key}" is not allowed.`, { field: key });
   }
 }
 
 export function newDocument(input: CreateInput, now: string): StoredDocument {
   checkData(input.data);
   const id = input.id ?? newId();
-  assertId(id);
+  assertNewId(id);
   return { ...cloneJson(input.data), id, createdAt: now, updatedAt: now, owner: input.owner ?? null, version: 1 };
 }
 
@@ -90,6 +71,8 @@ function splitPath(path: Path): string[] {
     throw invalidRequest(`The path "${path}" is invalid.`, { path });
   if (SYSTEM.has(segments[0]!))
     throw invalidRequest(`The field "${segments[0]}" is read-only.`, { field: segments[0] });
+  if (segments[0]!.startsWith('$'))
+    throw invalidRequest(`The field name "${segments[0]}" is not allowed.`, { field: segments[0] });
   return segments;
 }
 
@@ -221,11 +204,6 @@ export function normaliseSort(sort: SortSpec | undefined): SortSpec {
   return idAt >= 0 ? keys.slice(0, idAt + 1) : keys;
 }
 
-/** The conflict a batch fails with when one of its requirements does not hold. */
-export const requirementFailed = (requirement: BatchRequirement) =>
-  new HearthError('conflict', requirement.message, { reason: 'precondition', ...(requirement.details ?? {}) });
-
-type RegularIndex = Extract<IndexSpec, { kind: 'regular' }>;
 const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 /** Validates an index spec (name, field paths, directions) and returns it in canonical form. */
@@ -248,16 +226,6 @@ export function normaliseIndex(index: IndexSpec): IndexSpec {
     ...(index.unique ? { unique: true } : {}),
   };
 }
-
-/** A unique violation: the index, its fields and the stored documents the value clashes with. */
-export const uniqueConflict = (collection: string, index: RegularIndex, ids: string[]) =>
-  new HearthError('conflict', `The value must be unique (index "${index.name}").`, {
-    reason: 'unique',
-    index: index.name,
-    fields: index.fields.map((f) => f.path),
-    ids,
-    collection,
-  });
 
 /** What an update or replace op does to the stored document (the engines write the result). */
 export function changeOf(

@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS hearth_indexes (
 export class Catalog {
   private readonly cache = new Map<string, CollectionInfo | null>();
 
-  constructor(private readonly db: Database.Database) {}
+  private readonly db: Database.Database;
+
+  constructor(options: { db: Database.Database }) {
+    this.db = options.db;
+  }
 
   private key = (app: string, name: string) => `${app}\u0000${name}`;
 

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { unavailable } from '../../errors.js';
+import { matches } from '../../lib/filter/evaluate.js';
+import type { FieldCondition } from '../../lib/filter/types.js';
+import { CATALOG_SCHEMA, Catalog } from './catalog.js';
+import { mapSqliteError } from './errors.js';
+
+/**
+ * The open database every app store of the engine shares: the better-sqlite3 connection (WAL),
+ * the catalog, a cache of prepared statements, the `hearth_field` function (sql.ts) and the two
+ * ways to run a call — `write` (one BEGIN IMMEDIATE transaction) and `read` — both mapping
+ * SQLite's errors to the port's (errors.ts).
+ */
+export class SqliteConnection {
+  readonly db: Database.Database;
+  readonly catalog: Catalog;
+  readonly now: () => string;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly parsedConds = new Map<string, FieldCondition[]>();
+
+  constructor(options: { file: string; synchronous?: 'normal' | 'full' | undefined; now?: (() => Date) | undefined }) {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    try {
+      this.db = new Database(options.file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(CATALOG_SCHEMA);
+    } catch (err) {
+      throw unavailable(`The SQLite database at ${options.file} cannot be opened.`, err);
+    }
+    const clock = options.now ?? (() => new Date());
+    this.now = () => clock().toISOString();
+    this.catalog = new Catalog({ db: this.db });
+    this.db.function('hearth_field', { deterministic: true }, (raw: unknown, conds: unknown) =>
+      this.fieldHolds(raw as string | null, conds as string) ? 1 : 0,
+    );
+  }
+
+  /** A cached prepared statement (filters with the same shape share their SQL text). */
+  statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Drops the cached statements (after a schema change, so queries are planned again). */
+  forgetStatements(): void {
+    this.statements.clear();
+  }
+
+  /** Runs `fn` in a transaction; on failure the catalog cache is reset and errors are mapped. */
+  write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.catalog.reset();
+      throw mapSqliteError(err);
+    }
+  }
+
+  /** Runs a read, mapping errors. */
+  read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  /** `hearth_field(json, conds)`: the reference evaluator on one value (see sql.ts). */
+  private fieldHolds(raw: string | null, condsJson: string): boolean {
+    let conds = this.parsedConds.get(condsJson);
+    if (!conds) {
+      conds = JSON.parse(condsJson) as FieldCondition[];
+      if (this.parsedConds.size > 1000) this.parsedConds.clear();
+      this.parsedConds.set(condsJson, conds);
+    }
+    const doc = raw === null ? {} : { v: JSON.parse(raw) as unknown };
+    return matches({ op: 'field', path: 'v', conds }, doc);
+  }
+}
