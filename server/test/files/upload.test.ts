@@ -189,6 +189,25 @@ for (const pair of PAIRS) {
       await setSettings(w, { quotaBytes: null });
     });
 
+    it('/openapi.json documents the multipart body and every files route', async () => {
+      const doc = (await w.h.http.get('/openapi.json').expect(200)).body;
+      const post = doc.paths['/v1/apps/{appId}/files'].post;
+      expect(post.requestBody.content['multipart/form-data'].schema.properties.file).toMatchObject({
+        format: 'binary',
+      });
+      expect(post.parameters.map((p: { name: string }) => p.name)).toContain('public');
+      for (const path of [
+        '/v1/apps/{appId}/files/{fileId}',
+        '/v1/apps/{appId}/files/{fileId}/content',
+        '/v1/apps/{appId}/files/{fileId}/url',
+        '/v1/admin/apps/{appId}/files',
+        '/v1/admin/apps/{appId}/files/settings',
+        '/v1/admin/apps/{appId}/files/usage',
+      ]) {
+        expect(doc.paths[path], path).toBeDefined();
+      }
+    });
+
     it('settings are validated and audited', async () => {
       const bad = await w.h.http
         .patch(`/v1/admin/apps/${w.appId}/files/settings`)
