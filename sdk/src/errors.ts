@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
@@ -22,7 +23,19 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export const ERROR_REASONS = {
-  invalid_request: ['invalid_json', 'body_not_object', 'not_json', 'number', 'regex_invalid', 'regex_too_complex'],
+  invalid_request: [
+    'invalid_json',
+    'body_not_object',
+    'not_json',
+    'number',
+    'regex_invalid',
+    'regex_too_complex',
+    'file_missing',
+    'file_empty',
+    'too_many_files',
+    'unexpected_field',
+    'multipart_invalid',
+  ],
   validation_failed: [],
   invalid_api_key: [],
   unauthorized: [
@@ -43,6 +56,8 @@ export const ERROR_REASONS = {
     'secret_key_required',
     'rule_denied',
     'origin_not_allowed',
+    'signed_url_invalid',
+    'signed_url_expired',
   ],
   not_found: [],
   conflict: [
@@ -57,10 +72,11 @@ export const ERROR_REASONS = {
     'in_progress',
     'idempotency_key_reused',
   ],
-  payload_too_large: [],
+  payload_too_large: ['file_too_large', 'quota_exceeded'],
   unsupported_media_type: [],
+  range_not_satisfiable: [],
   rate_limited: [],
-  internal: ['auth_settings_invalid'],
+  internal: ['auth_settings_invalid', 'files_settings_invalid'],
   unavailable: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 

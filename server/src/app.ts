@@ -19,6 +19,7 @@ import {
   type CollectionsModule,
   type DataLimitSettings,
 } from './modules/collections/index.js';
+import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
@@ -55,6 +56,7 @@ export interface Modules {
   apps: AppsModule;
   collections: CollectionsModule;
   auth: AuthModule;
+  files: FilesModule;
 }
 
 export interface BuiltApp {
@@ -112,6 +114,17 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  const files = createFilesModule({
+    store,
+    files: ports.files,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    secret: options.secret,
+    publicUrl: options.publicUrl,
+    logger,
+    now,
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -122,7 +135,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -138,7 +151,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key.
   for (const m of list) for (const page of m.pages ?? []) app.use(page.path, page.router);
-  app.use(...jsonBody({ limit: options.bodyLimit ?? '1mb' }));
+  const rawBodyPaths = list.flatMap((m) => m.rawBodyPaths ?? []);
+  app.use(...jsonBody({ limit: options.bodyLimit ?? '1mb', except: (path) => rawBodyPaths.some((p) => p.test(path)) }));
   app.use('/v1/apps/:appId', ...list.flatMap((m) => m.appMiddleware ?? []));
   const router = express.Router();
   for (const m of list) {
@@ -152,7 +166,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth },
+    modules: { audit, admin, apps, collections, auth, files },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

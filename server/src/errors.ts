@@ -13,6 +13,7 @@ export const ERROR_TABLE = {
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The content type is not supported.' },
+  range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable.' },
   rate_limited: { status: 429, message: 'Too many requests. Retry later.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
   unavailable: { status: 503, message: 'A dependency is unavailable. Retry later.' },
@@ -26,7 +27,19 @@ export type ErrorCode = keyof typeof ERROR_TABLE;
  * never provider text (a driver's code name or message): engines map those to a row here.
  */
 export const ERROR_REASONS = {
-  invalid_request: ['invalid_json', 'body_not_object', 'not_json', 'number', 'regex_invalid', 'regex_too_complex'],
+  invalid_request: [
+    'invalid_json',
+    'body_not_object',
+    'not_json',
+    'number',
+    'regex_invalid',
+    'regex_too_complex',
+    'file_missing',
+    'file_empty',
+    'too_many_files',
+    'unexpected_field',
+    'multipart_invalid',
+  ],
   validation_failed: [],
   invalid_api_key: [],
   unauthorized: [
@@ -47,6 +60,8 @@ export const ERROR_REASONS = {
     'secret_key_required',
     'rule_denied',
     'origin_not_allowed',
+    'signed_url_invalid',
+    'signed_url_expired',
   ],
   not_found: [],
   conflict: [
@@ -61,10 +76,11 @@ export const ERROR_REASONS = {
     'in_progress',
     'idempotency_key_reused',
   ],
-  payload_too_large: [],
+  payload_too_large: ['file_too_large', 'quota_exceeded'],
   unsupported_media_type: [],
+  range_not_satisfiable: [],
   rate_limited: [],
-  internal: ['auth_settings_invalid'],
+  internal: ['auth_settings_invalid', 'files_settings_invalid'],
   unavailable: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 

@@ -40,6 +40,16 @@ async function main(): Promise<void> {
     redisUrl: config.REDIS_URL,
     smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM,
+    s3: config.S3_BUCKET
+      ? {
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+          endpoint: config.S3_ENDPOINT,
+          accessKeyId: config.S3_ACCESS_KEY_ID,
+          secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: config.S3_FORCE_PATH_STYLE,
+        }
+      : undefined,
     logger,
   });
   if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {

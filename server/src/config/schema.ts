@@ -144,6 +144,38 @@ export const CONFIG_VARIABLES = {
     help: 'Default sender of mail; an app can set its own in its auth settings.',
     default: 'Hearth <no-reply@localhost>',
   },
+  S3_BUCKET: {
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+      )
+      .optional(),
+    help: 'Store uploaded files in this S3-compatible bucket (AWS S3, MinIO, R2…) instead of DATA_DIR/files. Needed when running more than one replica.',
+  },
+  S3_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'S3 endpoint for servers other than AWS, e.g. http://minio:9000 (with S3_FORCE_PATH_STYLE=true for MinIO).',
+  },
+  S3_REGION: {
+    schema: z.string().min(1).max(64).default('us-east-1'),
+    help: 'S3 region of the bucket.',
+    default: 'us-east-1',
+  },
+  S3_ACCESS_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    help: "S3 access key id (with S3_SECRET_ACCESS_KEY). Without both, the AWS SDK's default credential chain is used (instance or task roles).",
+  },
+  S3_SECRET_ACCESS_KEY: {
+    schema: z.string().min(1).optional(),
+    help: 'S3 secret access key (with S3_ACCESS_KEY_ID).',
+  },
+  S3_FORCE_PATH_STYLE: {
+    schema: bool.default(false),
+    help: 'Address the bucket as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO and most self-hosted S3 servers need true).',
+    default: 'false',
+  },
   METRICS_ENABLED: {
     schema: bool.default(true),
     help: 'Serve Prometheus metrics at /metrics.',
@@ -164,6 +196,10 @@ export const configSchema = z
       [K in keyof Vars]: Vars[K]['schema'];
     },
   )
+  .refine((c) => Boolean(c.S3_ACCESS_KEY_ID) === Boolean(c.S3_SECRET_ACCESS_KEY), {
+    message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together',
+    path: ['S3_SECRET_ACCESS_KEY'],
+  })
   .refine((c) => Boolean(c.HEARTH_ADMIN_EMAIL) === Boolean(c.HEARTH_ADMIN_PASSWORD), {
     message: 'HEARTH_ADMIN_EMAIL and HEARTH_ADMIN_PASSWORD must be set together',
     path: ['HEARTH_ADMIN_PASSWORD'],

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Ports } from '../ports/index.js';
 import type { DocumentStore } from '../ports/document-store.js';
+import type { FileStore } from '../ports/file-store.js';
 import type { Mailer } from '../ports/mail.js';
 import type { ReadinessCheck } from '../ports/readiness.js';
 import { createOutboxMailer } from './mail/outbox.js';
@@ -10,7 +11,7 @@ import { memoryLimiters } from './memory/limiters.js';
 
 /**
  * The one place that picks engines: every port gets its embedded engine unless the configuration
- * names a production one (MONGODB_URL, REDIS_URL, SMTP_URL; later S3_*). Driver modules are
+ * names a production one (MONGODB_URL, REDIS_URL, SMTP_URL, S3_BUCKET). Driver modules are
  * imported lazily, so a deployment only loads what it configured. Nothing else imports an engine.
  */
 export interface EngineSettings {
@@ -21,14 +22,27 @@ export interface EngineSettings {
   smtpUrl?: string | undefined;
   /** Default sender of mails. */
   mailFrom: string;
+  /** Files in this S3-compatible bucket; absent: on disk in DATA_DIR/files. */
+  s3?: S3Settings | undefined;
   logger: Logger;
+}
+
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  endpoint?: string | undefined;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  forcePathStyle: boolean;
 }
 
 export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   const store = await openDocumentStore(settings);
   const readiness: ReadinessCheck[] = [{ name: 'documentStore', engine: store.engine, check: () => store.ping() }];
   const mail = createMailer({ store, smtpUrl: settings.smtpUrl, from: settings.mailFrom });
-  const closers: Array<() => Promise<void>> = [() => mail.close()];
+  const files = await openFileStore(settings);
+  readiness.push({ name: 'fileStore', engine: files.engine, check: () => files.ping() });
+  const closers: Array<() => Promise<void>> = [() => mail.close(), () => files.close()];
   let limits = memoryLimiters;
   if (settings.redisUrl) {
     const { connectRedis, closeRedis, redactUrl, redisReadiness } = await import('./redis/index.js');
@@ -49,9 +63,15 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   return {
     store,
     mail,
+    files,
     limits,
     readiness,
-    engines: { documentStore: store.engine, mail: mail.engine, limits: settings.redisUrl ? 'redis' : 'memory' },
+    engines: {
+      documentStore: store.engine,
+      mail: mail.engine,
+      files: files.engine,
+      limits: settings.redisUrl ? 'redis' : 'memory',
+    },
     // In order: mail and Redis first, the store last (others may still write to it while closing).
     close: async () => {
       for (const close of closers) {
@@ -71,6 +91,16 @@ export async function openDocumentStore(
   }
   const { openSqliteStore } = await import('./sqlite/index.js');
   return openSqliteStore({ file: join(settings.dataDir, 'hearth.db') });
+}
+
+/** The file store: S3 with a bucket, else files on disk in DATA_DIR/files. */
+export async function openFileStore(settings: Pick<EngineSettings, 'dataDir' | 's3'>): Promise<FileStore> {
+  if (settings.s3) {
+    const { createS3FileStore } = await import('./s3/index.js');
+    return createS3FileStore(settings.s3);
+  }
+  const { createDiskFileStore } = await import('./disk/index.js');
+  return createDiskFileStore({ root: join(settings.dataDir, 'files') });
 }
 
 /** SMTP when a URL is configured, else the outbox kept in the store. */

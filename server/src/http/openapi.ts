@@ -53,6 +53,15 @@ export class OpenApiRegistry {
               },
             }
           : {}),
+        ...(spec.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                ...(spec.rawBody.description ? { description: spec.rawBody.description } : {}),
+                content: { [spec.rawBody.contentType]: { schema: spec.rawBody.schema } },
+              },
+            }
+          : {}),
         responses,
       };
     }

@@ -31,6 +31,11 @@ export interface RouteSpec<
   tag: string;
   security?: SecurityScheme[];
   body?: B;
+  /**
+   * A body the handler reads itself (a multipart upload), documented in /openapi.json under its
+   * content type; the JSON body rules skip these routes (see `rawBodyPaths` in modules/module.ts).
+   */
+  rawBody?: { contentType: string; schema: Record<string, unknown>; description?: string };
   query?: Q;
   params?: P;
   responses: Record<number, { description: string; schema?: Schema }>;

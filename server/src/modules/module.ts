@@ -20,6 +20,8 @@ export interface HearthModule {
   readonly routes: RouteSpec[];
   /** Express routers for browser pages, mounted at `path` (not in OpenAPI). */
   readonly pages?: ReadonlyArray<{ path: string; router: Router }>;
+  /** Paths whose request body the module's routes read themselves (uploads): no JSON body rules. */
+  readonly rawBodyPaths?: RegExp[];
   /** Middleware for every request under /v1/apps/:appId, in module-list order. */
   readonly appMiddleware?: RequestHandler[];
   /** Runs once before the app serves: indexes, caches. */

@@ -1,4 +1,5 @@
 import type { DocumentStore } from './document-store.js';
+import type { FileStore } from './file-store.js';
 import type { Mailer } from './mail.js';
 import type { LimiterFactory } from './rate-limits.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -12,6 +13,8 @@ import type { ReadinessCheck } from './readiness.js';
 export interface Ports {
   store: DocumentStore;
   mail: Mailer;
+  /** Uploaded files' bytes (S3 with S3_BUCKET, else DATA_DIR/files). */
+  files: FileStore;
   /** Rate-limiter factory (Redis-shared with REDIS_URL, else per process). */
   limits: LimiterFactory;
   /** What /readyz checks: one entry per engine that can be down. */
@@ -23,6 +26,7 @@ export interface Ports {
 }
 
 export type { DocumentStore } from './document-store.js';
+export type { FileStore } from './file-store.js';
 export type { Mailer } from './mail.js';
 export type { LimiterFactory } from './rate-limits.js';
 export type { ReadinessCheck } from './readiness.js';

@@ -66,7 +66,10 @@ describe('the built server (pnpm start)', () => {
     expect(server.output()).toContain('/openapi.json');
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', engines: { documentStore: { engine: 'sqlite', ok: true } } });
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      engines: { documentStore: { engine: 'sqlite', ok: true }, fileStore: { engine: 'disk', ok: true } },
+    });
     expect(existsSync(join(dataDir, 'hearth.db'))).toBe(true);
     expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
   });

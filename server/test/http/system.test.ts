@@ -14,7 +14,10 @@ describe.each(ENGINES)('system routes [%s]', (engine) => {
   it('/healthz and /readyz answer 200 with the engine named', async () => {
     expect((await h.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
     const ready = await h.http.get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'ok', engines: { documentStore: { engine, ok: true } } });
+    expect(ready.body).toEqual({
+      status: 'ok',
+      engines: { documentStore: { engine, ok: true }, fileStore: { engine: 'disk', ok: true } },
+    });
   });
 
   it('/metrics counts requests by route template', async () => {

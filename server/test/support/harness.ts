@@ -6,6 +6,7 @@ import request from 'supertest';
 import { inject } from 'vitest';
 import type { Redis } from 'ioredis';
 import { buildApp, type AppOptions, type BuiltApp } from '../../src/app.js';
+import { createDiskFileStore } from '../../src/engines/disk/index.js';
 import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
 import { redisReadiness } from '../../src/engines/redis/index.js';
@@ -13,6 +14,7 @@ import { createLimiterFactory } from '../../src/engines/redis/limiters.js';
 import { newId } from '../../src/lib/ids.js';
 import type { Ports } from '../../src/ports/index.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
+import type { FileStore } from '../../src/ports/file-store.js';
 import type { Mailer } from '../../src/ports/mail.js';
 
 /**
@@ -33,7 +35,14 @@ export interface Harness {
 }
 
 /** buildApp's options for tests, plus engines a test may swap in (a Redis for shared limits, a mailer). */
-export type HarnessOptions = Partial<AppOptions> & { redis?: Redis | null; mailer?: Mailer };
+export type HarnessOptions = Partial<AppOptions> & { redis?: Redis | null; mailer?: Mailer; files?: FileStore };
+
+/** A disk file store in a temp folder, removed when the test process exits. */
+export function tempFileStore(): FileStore {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-test-files-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return createDiskFileStore({ root: dir });
+}
 
 /**
  * The ports of a test app over an existing store (several test "replicas" share one store):
@@ -41,27 +50,30 @@ export type HarnessOptions = Partial<AppOptions> & { redis?: Redis | null; maile
  */
 export function testPorts(
   store: DocumentStore,
-  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger'> = {},
+  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger' | 'files'> = {},
 ): Ports {
   const logger = options.logger ?? pino({ level: 'silent' });
   const redis = options.redis ?? null;
+  const files = options.files ?? tempFileStore();
   return {
     store,
     mail: options.mailer ?? createOutboxMailer({ store, from: 'Hearth <no-reply@localhost>' }),
+    files,
     limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
     readiness: [
       { name: 'documentStore', engine: store.engine, check: () => store.ping() },
+      { name: 'fileStore', engine: files.engine, check: () => files.ping() },
       ...(redis ? [redisReadiness(redis)] : []),
     ],
-    engines: { documentStore: store.engine, mail: 'outbox', limits: redis ? 'redis' : 'memory' },
+    engines: { documentStore: store.engine, mail: 'outbox', files: files.engine, limits: redis ? 'redis' : 'memory' },
     close: async () => {},
   };
 }
 
 /** buildApp with test defaults (silent logs, a fixed secret, no dashboard). */
 export function buildTestApp(store: DocumentStore, options: HarnessOptions = {}): Promise<BuiltApp> {
-  const { redis, mailer, ...appOptions } = options;
-  return buildApp(testPorts(store, { redis, mailer, logger: appOptions.logger }), {
+  const { redis, mailer, files, ...appOptions } = options;
+  return buildApp(testPorts(store, { redis, mailer, files, logger: appOptions.logger }), {
     logger: pino({ level: 'silent' }),
     secret: TEST_SECRET,
     version: '0.0.0-test',

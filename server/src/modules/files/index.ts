@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import type { DocumentStore } from '../../ports/document-store.js';
+import type { FileStore } from '../../ports/file-store.js';
+import type { AdminAuth } from '../admin/index.js';
+import type { AppsModule } from '../apps/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { HearthModule } from '../module.js';
+import { FileEvents, type FileEvent } from './files.events.js';
+import { adminFileRoutes, fileRoutes, signedContentPage, UPLOAD_PATH } from './files.routes.js';
+import { FilesService } from './files.service.js';
+import { FilesSettingsService } from './files.settings.js';
+
+/**
+ * The files module: uploads streamed into the file store port (type sniffed, size and quota
+ * enforced, sha256 computed on the way), metadata in each app's store, downloads with ranges and
+ * ETags, signed URLs, per-app settings, admin listing. Other modules use `events`
+ * (files.create / files.delete: webhooks, realtime) and `services.files`.
+ */
+export type { FileEvent, FileEvents } from './files.events.js';
+export type { FileView } from './files.schema.js';
+export type { FilesService } from './files.service.js';
+export type { FilesSettings } from './files.settings.js';
+
+export interface FilesModule extends HearthModule {
+  services: { files: FilesService; settings: FilesSettingsService };
+  events: FileEvents;
+}
+
+export function createFilesModule(deps: {
+  store: DocumentStore;
+  files: FileStore;
+  apps: Pick<AppsModule, 'services' | 'onRemove'>;
+  guards: Pick<AdminAuth, 'requireAdmin'>;
+  audit: AuditLog;
+  /** Signs download URLs (a key derived from it, for this purpose only). */
+  secret: string;
+  /** Where signed URLs point. */
+  publicUrl: string;
+  logger: Logger;
+  now: () => Date;
+}): FilesModule {
+  const events = new FileEvents((err: unknown, event: FileEvent) =>
+    deps.logger.error({ err, type: event.type, fileId: event.file.id }, 'file event listener failed'),
+  );
+  const settings = new FilesSettingsService({ store: deps.store, now: deps.now, logger: deps.logger });
+  const files = new FilesService({
+    store: deps.store,
+    files: deps.files,
+    settings,
+    events,
+    secret: deps.secret,
+    publicUrl: deps.publicUrl,
+    now: deps.now,
+  });
+  deps.apps.onRemove((appId) => files.removeApp(appId));
+  return {
+    name: 'files',
+    services: { files, settings },
+    events,
+    rawBodyPaths: [UPLOAD_PATH],
+    pages: [{ path: '/v1/apps/:appId/files/:fileId/content', router: signedContentPage({ files }) }],
+    routes: [
+      ...fileRoutes({ files }),
+      ...adminFileRoutes({
+        files,
+        settings,
+        requireApp: (appId) => deps.apps.services.apps.get(appId),
+        requireAdmin: deps.guards.requireAdmin,
+        audit: deps.audit,
+      }),
+    ],
+  };
+}
