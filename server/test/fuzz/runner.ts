@@ -7,7 +7,8 @@ import { FORGED_CREDENTIALS } from './hostile.js';
 import { KNOWN_FINDINGS, knownFinding } from './known-findings.js';
 import { fillPath, operationsOf, type Operation } from './operations.js';
 import { checkAuthorization, checkChanges, checkResponse, schemesHeld, type Failure, type Response } from './oracle.js';
-import { buildWorld, healthy, PRINCIPALS, setupAdmin, type Principal, type World } from './world.js';
+import { buildWorld, repairWorld, setupAdmin } from './fixtures.js';
+import { HIDDEN_VALUE, headersOf, pool, PRINCIPALS, secretsOf, type Principal, type World } from './world.js';
 
 /**
  * The route fuzzer: one test per operation of the live /openapi.json, on one engine.
@@ -18,23 +19,32 @@ import { buildWorld, healthy, PRINCIPALS, setupAdmin, type Principal, type World
  * from the operation's schemas with a seed derived from HEARTH_FUZZ_SEED and the operation's key
  * (adding a route does not change another route's cases). Each response goes through oracle.ts.
  *
- * Knobs (environment): HEARTH_FUZZ_RUNS (cases per principal per operation, default 3),
+ * Knobs (environment): HEARTH_FUZZ_RUNS (cases per principal per operation, default 2),
  * HEARTH_FUZZ_SEED (default 20230), HEARTH_FUZZ_OPS (a regex on `METHOD /path`, to focus),
  * HEARTH_FUZZ_TIMEOUT_MS (per request, default 5000). A longer run:
  *   HEARTH_FUZZ_RUNS=40 npx vitest run test/fuzz
  */
-const RUNS = Number(process.env.HEARTH_FUZZ_RUNS ?? 3);
+const RUNS = Number(process.env.HEARTH_FUZZ_RUNS ?? 2);
 const SEED = Number(process.env.HEARTH_FUZZ_SEED ?? 20230);
 const ONLY = process.env.HEARTH_FUZZ_OPS ? new RegExp(process.env.HEARTH_FUZZ_OPS) : null;
 const TIMEOUT_MS = Number(process.env.HEARTH_FUZZ_TIMEOUT_MS ?? 5000);
+/** A case slower than this is named in the summary. */
+const SLOW_MS = 500;
 
 interface OpReport {
   op: string;
   cases: number;
   byStatus: Record<string, number>;
-  rebuilds: number;
+  /** World parts repaired after a successful request destroyed them, with how often. */
+  repaired: Map<string, number>;
+  /** How often the world was checked (after a case changed or removed something that existed). */
+  checked: number;
+  /** The slowest case (a near-hang shows here before it times out). */
+  slowest: { ms: number; what: string };
   /** Whether the operation started on a new world (else: the previous one, unchanged). */
   fresh: boolean;
+  /** Rejected cases that wrote to the store, so that their before and after were compared. */
+  comparedRejections: number;
   failures: string[];
   known: Map<string, number>;
   ms: number;
@@ -71,6 +81,9 @@ function principalSlots(op: Operation): Principal[] {
 }
 
 /** Where a principal's credentials get furthest for edge cases: admin routes → admin, else the user. */
+/** Callers that may see hidden fields (secret key, admin; B's secret key only ever sees B's data). */
+const PRIVILEGED = new Set<Principal>(['secretKey', 'admin', 'otherAppKey']);
+
 const deepest = (op: Operation): Principal =>
   op.security.includes('adminBearer') && !op.security.includes('appKey')
     ? 'admin'
@@ -84,8 +97,8 @@ const deepest = (op: Operation): Principal =>
 function resolve(value: unknown, w: World, depth = 0): unknown {
   if (depth > 32) return value;
   if (value instanceof FixtureRef) {
-    const pool = w.pool(value.name);
-    return pool[value.pick % pool.length];
+    const values = pool(w, value.name);
+    return values[value.pick % values.length];
   }
   if (Array.isArray(value)) return value.map((v) => resolve(v, w, depth + 1));
   if (value && typeof value === 'object') {
@@ -125,7 +138,7 @@ function requestOf(op: Operation, c: CaseInput, w: World) {
 async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Principal, w: World, i: number) {
   const { url, pathApp } = requestOf(op, c, w);
   const credentials =
-    c.forged ?? (principal === 'forged' ? FORGED_CREDENTIALS[i % FORGED_CREDENTIALS.length]! : w.headers(principal));
+    c.forged ?? (principal === 'forged' ? FORGED_CREDENTIALS[i % FORGED_CREDENTIALS.length]! : headersOf(w, principal));
   let test = s.http[op.method](url)
     .set({ ...credentials, ...c.headers })
     .timeout({ deadline: TIMEOUT_MS });
@@ -149,13 +162,15 @@ async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Pr
     await s.recorder.idle();
   }
   const window = s.recorder.end();
+  const changes = window.writes.length ? await s.recorder.changes(window) : [];
   if (res) {
-    failures.push(...checkResponse(op, res, w.secrets));
+    failures.push(...checkResponse(op, res, [...secretsOf(w), ...(PRIVILEGED.has(principal) ? [] : [HIDDEN_VALUE])]));
     failures.push(...checkAuthorization(op, res.status, schemesHeld(principal, pathApp)));
-    if (res.status >= 400 && window.writes.length)
-      failures.push(...checkChanges(await s.recorder.changes(window), res.status));
+    if (res.status >= 400) failures.push(...checkChanges(changes, res.status));
   }
-  return { status: res?.status ?? 0, failures, wrote: window.writes.length > 0, url };
+  // Only a change to something that existed can break a fixture (additions cannot).
+  const touchedExisting = changes.some((c) => c.removed.length || c.modified.length || c.indexesChanged);
+  return { status: res?.status ?? 0, failures, compared: window.writes.length > 0, touchedExisting, url };
 }
 
 export function fuzzRoutes(engine: EngineName): void {
@@ -169,6 +184,7 @@ export function fuzzRoutes(engine: EngineName): void {
     const reports: OpReport[] = [];
     let world: World | undefined;
     let dirty = false;
+    const timing = { caseMs: 0, worlds: 0, worldMs: 0, checks: 0, checkMs: 0 };
 
     afterAll(async () => {
       await s.close();
@@ -179,8 +195,11 @@ export function fuzzRoutes(engine: EngineName): void {
           `[${Object.entries(r.byStatus)
             .map(([k, v]) => `${k}:${v}`)
             .join(' ')}]` +
+          (r.comparedRejections ? ` compared ${r.comparedRejections} rejected writes` : '') +
           (r.fresh ? ' (new world)' : '') +
-          (r.rebuilds ? ` rebuilt ${r.rebuilds}×` : '') +
+          (r.slowest.ms > SLOW_MS ? ` slowest ${r.slowest.ms} ms (${r.slowest.what.slice(0, 80)})` : '') +
+          (r.checked ? ` checked ${r.checked}×` : '') +
+          (r.repaired.size ? ` repaired ${[...r.repaired].map(([k, n]) => `${k}×${n}`).join(' ')}` : '') +
           (r.known.size ? ` known: ${[...r.known].map(([k, n]) => `${k}×${n}`).join(', ')}` : ''),
       );
       const seenKnown = new Set(reports.flatMap((r) => [...r.known.keys()]));
@@ -189,7 +208,9 @@ export function fuzzRoutes(engine: EngineName): void {
       );
       console.log(
         [
-          `route fuzzer [${engine}]: ${ops.length} operations, ${total} cases (seed ${SEED}, ${RUNS} per principal)`,
+          `route fuzzer [${engine}]: ${ops.length} operations, ${total} cases (seed ${SEED}, ${RUNS} per principal); ` +
+            `${(timing.caseMs / 1000).toFixed(1)} s in cases, ${timing.worlds} new worlds in ${(timing.worldMs / 1000).toFixed(1)} s, ` +
+            `${timing.checks} checks and repairs in ${(timing.checkMs / 1000).toFixed(1)} s`,
           ...lines,
           ...stale,
         ].join('\n'),
@@ -214,8 +235,11 @@ export function fuzzRoutes(engine: EngineName): void {
           op: op.key,
           cases: 0,
           byStatus: {},
-          rebuilds: 0,
+          repaired: new Map(),
+          slowest: { ms: 0, what: '' },
+          checked: 0,
           fresh: false,
+          comparedRejections: 0,
           failures: [],
           known: new Map(),
           ms: 0,
@@ -223,18 +247,27 @@ export function fuzzRoutes(engine: EngineName): void {
         reports.push(report);
         const needsVictim = op.path.includes('{adminId}') || op.queryParams.some((p) => p.name === 'adminId');
         s.resetLimits();
-        // A world no earlier case wrote to is as good as new; otherwise build a fresh one.
+        // A world whose existing documents no earlier case changed or removed is as good as new
+        // (an earlier operation may have added documents, users or sessions); else a fresh one.
         if (!world || dirty || (needsVictim && !world.victimAdmin)) {
+          const t = Date.now();
           world = await buildWorld(s.http, { victimAdmin: needsVictim, previous: world });
+          timing.worlds++;
+          timing.worldMs += Date.now() - t;
           report.fresh = true;
         }
         dirty = false;
         for (const [i, { input, principal }] of cases.entries()) {
+          const caseStarted = Date.now();
           const result = await runCase(s, op, input, principal, world, i);
-          dirty ||= result.wrote;
+          const caseMs = Date.now() - caseStarted;
+          timing.caseMs += caseMs;
+          if (caseMs > report.slowest.ms) report.slowest = { ms: caseMs, what: `#${i} as ${principal}: ${input.note}` };
+          dirty ||= result.touchedExisting;
           report.cases++;
           const bucket = result.status ? String(result.status) : 'none';
           report.byStatus[bucket] = (report.byStatus[bucket] ?? 0) + 1;
+          if (result.compared && result.status >= 400) report.comparedRejections++;
           for (const f of result.failures) {
             const known = knownFinding(op.key, f, input.note);
             if (known) report.known.set(known.id, (report.known.get(known.id) ?? 0) + 1);
@@ -243,10 +276,13 @@ export function fuzzRoutes(engine: EngineName): void {
                 `#${i} ${f.check} as ${principal} (${input.kind}: ${input.note}): ${f.detail}\n    ${op.method.toUpperCase()} ${result.url.slice(0, 300)}`,
               );
           }
-          if (result.wrote && !(await healthy(s.http, world))) {
-            s.resetLimits();
-            world = await buildWorld(s.http, { victimAdmin: needsVictim, previous: world });
-            report.rebuilds++;
+          if (result.touchedExisting) {
+            const t = Date.now();
+            const repaired = await repairWorld(s.http, world, s.resetLimits);
+            timing.checks++;
+            report.checked++;
+            timing.checkMs += Date.now() - t;
+            for (const part of repaired) report.repaired.set(part, (report.repaired.get(part) ?? 0) + 1);
           }
         }
         report.ms = Date.now() - started;
