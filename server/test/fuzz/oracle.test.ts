@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_APP } from '../../src/ports/document-store.js';
 import { ENGINES, openStore } from '../support/harness.js';
 import type { Operation } from './operations.js';
-import { checkAuthorization, checkChanges, checkResponse, schemesHeld, type Response } from './oracle.js';
+import { checkAuthorization, checkChanges, checkResponse, checkTenancy, schemesHeld, type Response } from './oracle.js';
 import { StoreRecorder } from './recording-store.js';
 
 /**
@@ -65,6 +65,14 @@ describe('fuzzer oracle', () => {
     expect(checkAuthorization(op, 201, schemesHeld('publicKey', 'a'))).toEqual([]);
     expect(checkAuthorization(op, 401, schemesHeld('anonymous', 'a'))).toEqual([]);
     expect(checkAuthorization({ ...op, security: ['adminBearer'] }, 200, schemesHeld('user', 'a'))).toHaveLength(1);
+  });
+
+  it("a success for a path naming one app and another app's object is a tenancy failure", () => {
+    expect(checkTenancy(200, 'userId')).toEqual([
+      { check: 'authorization', detail: expect.stringContaining('userId') },
+    ]);
+    expect(checkTenancy(404, 'userId')).toEqual([]);
+    expect(checkTenancy(200, undefined)).toEqual([]);
   });
 });
 

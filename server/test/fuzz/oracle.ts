@@ -10,7 +10,7 @@ import type { Principal } from './world.js';
  *   table (server/src/errors.ts) and that code's status;
  * - a success status is one the operation declares in /openapi.json;
  * - a caller holding none of the operation's security schemes (for the app in the path) never
- *   gets a success;
+ *   gets a success, nor does a path that names one app and another app's object;
  * - no response contains a secret handed out earlier (a secret key, a password) or a stored
  *   hash field;
  * - a rejected request changed nothing in the store, except what ALLOWED_ON_REJECTION lists.
@@ -100,6 +100,12 @@ export function checkAuthorization(op: Operation, status: number, held: Set<Secu
   if (!op.security.length || status >= 400) return [];
   if (op.security.some((s) => held.has(s))) return [];
   return [{ check: 'authorization', detail: `${status} for a caller holding none of ${op.security.join(', ')}` }];
+}
+
+/** A path that names one app and an object of the other (cross-tenant) must never succeed. */
+export function checkTenancy(status: number, foreign: string | undefined): Failure[] {
+  if (!foreign || status >= 400) return [];
+  return [{ check: 'authorization', detail: `${status} for a path naming another app's ${foreign}` }];
 }
 
 /**

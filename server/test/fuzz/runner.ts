@@ -6,9 +6,17 @@ import { startFuzzServer, type FuzzServer } from './fuzz-server.js';
 import { FORGED_CREDENTIALS } from './hostile.js';
 import { KNOWN_FINDINGS, knownFinding } from './known-findings.js';
 import { fillPath, operationsOf, type Operation } from './operations.js';
-import { checkAuthorization, checkChanges, checkResponse, schemesHeld, type Failure, type Response } from './oracle.js';
+import {
+  checkAuthorization,
+  checkChanges,
+  checkTenancy,
+  checkResponse,
+  schemesHeld,
+  type Failure,
+  type Response,
+} from './oracle.js';
 import { buildWorld, repairWorld, setupAdmin } from './fixtures.js';
-import { HIDDEN_VALUE, headersOf, pool, PRINCIPALS, secretsOf, type Principal, type World } from './world.js';
+import { HIDDEN_VALUE, headersOf, idsByApp, pool, PRINCIPALS, secretsOf, type Principal, type World } from './world.js';
 
 /**
  * The route fuzzer: one test per operation of the live /openapi.json, on one engine.
@@ -120,11 +128,17 @@ function resolve(value: unknown, w: World, depth = 0): unknown {
 function requestOf(op: Operation, c: CaseInput, w: World) {
   const segments: Record<string, string> = {};
   let pathApp: 'a' | 'b' | 'none' | 'no-app' = op.pathParams.some((p) => p.name === 'appId') ? 'none' : 'no-app';
+  const owned = idsByApp(w);
+  const named: Array<[string, string]> = [];
   for (const [name, seg] of Object.entries(c.path)) {
-    const text = 'ref' in seg ? encodeAny(String(resolve(seg.ref, w))) : seg.raw;
+    const value = 'ref' in seg ? String(resolve(seg.ref, w)) : null;
+    const text = value !== null ? encodeAny(value) : 'raw' in seg ? seg.raw : '';
     segments[name] = text;
     if (name === 'appId') pathApp = text === w.a.id ? 'a' : text === w.b.id ? 'b' : 'none';
+    else if (value !== null) named.push([name, value]);
   }
+  const other = pathApp === 'a' ? owned.b : pathApp === 'b' ? owned.a : null;
+  const foreign = other ? named.find(([, v]) => other.has(v))?.[0] : undefined;
   const query = c.query
     .map((q) => {
       const v = asText(resolve(q.value, w));
@@ -132,11 +146,11 @@ function requestOf(op: Operation, c: CaseInput, w: World) {
     })
     .join('&');
   const url = fillPath(op.path, segments) + (query ? `?${query}` : '');
-  return { url, pathApp };
+  return { url, pathApp, foreign };
 }
 
 async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Principal, w: World, i: number) {
-  const { url, pathApp } = requestOf(op, c, w);
+  const { url, pathApp, foreign } = requestOf(op, c, w);
   const credentials =
     c.forged ?? (principal === 'forged' ? FORGED_CREDENTIALS[i % FORGED_CREDENTIALS.length]! : headersOf(w, principal));
   let test = s.http[op.method](url)
@@ -166,6 +180,7 @@ async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Pr
   if (res) {
     failures.push(...checkResponse(op, res, [...secretsOf(w), ...(PRIVILEGED.has(principal) ? [] : [HIDDEN_VALUE])]));
     failures.push(...checkAuthorization(op, res.status, schemesHeld(principal, pathApp)));
+    failures.push(...checkTenancy(res.status, foreign));
     if (res.status >= 400) failures.push(...checkChanges(changes, res.status));
   }
   // Only a change to something that existed can break a fixture (additions cannot).
@@ -203,8 +218,10 @@ export function fuzzRoutes(engine: EngineName): void {
           (r.known.size ? ` known: ${[...r.known].map(([k, n]) => `${k}×${n}`).join(', ')}` : ''),
       );
       const seenKnown = new Set(reports.flatMap((r) => [...r.known.keys()]));
-      const stale = KNOWN_FINDINGS.filter((k) => !seenKnown.has(k.id)).map(
-        (k) => `  known finding ${k.id} matched nothing this run`,
+      const stale = KNOWN_FINDINGS.map((k) =>
+        seenKnown.has(k.id)
+          ? `  known finding ${k.id} (not failing the run): ${k.reason}`
+          : `  known finding ${k.id} matched nothing this run (cases are seed-dependent; one no long run matches is stale: remove it)`,
       );
       console.log(
         [
@@ -269,7 +286,7 @@ export function fuzzRoutes(engine: EngineName): void {
           report.byStatus[bucket] = (report.byStatus[bucket] ?? 0) + 1;
           if (result.compared && result.status >= 400) report.comparedRejections++;
           for (const f of result.failures) {
-            const known = knownFinding(op.key, f, input.note);
+            const known = knownFinding({ op: op.key, failure: f, note: input.note, status: result.status });
             if (known) report.known.set(known.id, (report.known.get(known.id) ?? 0) + 1);
             else
               report.failures.push(

@@ -95,6 +95,24 @@ export function pool(w: World, name: string): string[] {
   );
 }
 
+/** The ids that belong to each app (documents, users, sessions, keys): a path naming one app with the other's id names nothing. */
+export function idsByApp(w: World): { a: Set<string>; b: Set<string> } {
+  return {
+    a: new Set([
+      w.docs.userNote,
+      w.docs.keyNote,
+      w.docs.label,
+      w.user.id,
+      w.anon.id,
+      w.user.sessionId,
+      w.anon.sessionId,
+      w.a.publicKeyId,
+      w.a.secretKeyId,
+    ]),
+    b: new Set([w.docs.otherNote, w.otherUser.id, w.otherUser.sessionId, w.b.publicKeyId, w.b.secretKeyId]),
+  };
+}
+
 /** A principal's credentials in the current world. */
 export function headersOf(w: World, p: Exclude<Principal, 'forged'>): Record<string, string> {
   switch (p) {
