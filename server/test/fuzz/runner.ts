@@ -29,13 +29,13 @@ import { HIDDEN_VALUE, headersOf, idsByApp, pool, PRINCIPALS, secretsOf, type Pr
  *
  * Knobs (environment): HEARTH_FUZZ_RUNS (cases per principal per operation, default 2),
  * HEARTH_FUZZ_SEED (default 20230), HEARTH_FUZZ_OPS (a regex on `METHOD /path`, to focus),
- * HEARTH_FUZZ_TIMEOUT_MS (per request, default 5000). A longer run:
+ * HEARTH_FUZZ_TIMEOUT_MS (per request, default 10000). A longer run:
  *   HEARTH_FUZZ_RUNS=40 npx vitest run test/fuzz
  */
 const RUNS = Number(process.env.HEARTH_FUZZ_RUNS ?? 2);
 const SEED = Number(process.env.HEARTH_FUZZ_SEED ?? 20230);
 const ONLY = process.env.HEARTH_FUZZ_OPS ? new RegExp(process.env.HEARTH_FUZZ_OPS) : null;
-const TIMEOUT_MS = Number(process.env.HEARTH_FUZZ_TIMEOUT_MS ?? 5000);
+const TIMEOUT_MS = Number(process.env.HEARTH_FUZZ_TIMEOUT_MS ?? 10000);
 /** A case slower than this is named in the summary. */
 const SLOW_MS = 500;
 
