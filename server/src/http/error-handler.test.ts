@@ -61,6 +61,14 @@ describe('error table', () => {
     expect(JSON.stringify(res.body)).not.toContain('SQLITE');
   });
 
+  it("the router's URIError (a path that is not valid percent-encoding) is 400 invalid_request", async () => {
+    const res = await request(
+      appThrowing(() => Object.assign(new URIError("Failed to decode param '%ZZ'"), { status: 400 })),
+    ).get('/boom');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
+  });
+
   it('a thrown non-error value is internal too', async () => {
     const res = await request(appThrowing(() => 'a string')).get('/boom');
     expect(res.status).toBe(500);

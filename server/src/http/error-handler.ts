@@ -4,11 +4,14 @@ import { HearthError, isHearthError } from '../errors.js';
 
 /**
  * Three branches: our error (its code, status and details), a framework error we recognise
- * (body parser: malformed JSON, too large, bad encoding), anything else → 500 `internal` with
+ * (body parser: malformed JSON, too large, bad encoding; the router: a path that is not valid
+ * percent-encoding, e.g. `/v1/apps/%E0%A4%A`), anything else → 500 `internal` with
  * nothing internal in the body; the real error goes to the log with the request id.
  */
 export function toHearthError(err: unknown): HearthError | undefined {
   if (isHearthError(err)) return err;
+  // The router decodes path parameters with decodeURIComponent and passes its URIError on.
+  if (err instanceof URIError) return new HearthError('invalid_request', 'The URL is not valid percent-encoding.');
   const e = err as { type?: string; status?: number; expose?: boolean; body?: unknown } | undefined;
   switch (e?.type) {
     case 'entity.parse.failed':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_TABLE } from '../errors.js';
-import type { RouteSpec } from './route.js';
+import type { RouteSpec, SecurityScheme } from './route.js';
 
 /**
  * Collects every mounted route and renders an OpenAPI 3.1 document from the same zod schemas
@@ -43,7 +43,7 @@ export class OpenApiRegistry {
         summary: spec.summary,
         tags: [spec.tag],
         operationId: `${spec.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-        ...(spec.security ? { security: spec.security.map((s) => ({ [s]: [] })) } : {}),
+        ...(spec.security ? { security: securityOf(spec).map((s) => ({ [s]: [] })) } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(spec.body
           ? {
@@ -104,6 +104,16 @@ export class OpenApiRegistry {
       },
     };
   }
+}
+
+/**
+ * The route's schemes, plus `adminBearer` wherever an app key is accepted: every route under
+ * /v1/apps/{appId} also takes an admin token with secret-key power (http/app-access.ts), so the
+ * document says so for each of them, including those that do not list it themselves.
+ */
+function securityOf(spec: RouteSpec): SecurityScheme[] {
+  const schemes = spec.security ?? [];
+  return schemes.includes('appKey') && !schemes.includes('adminBearer') ? [...schemes, 'adminBearer'] : schemes;
 }
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): object {
