@@ -20,6 +20,8 @@ export interface FuzzServer {
   http: Agent;
   recorder: StoreRecorder;
   resetLimits(): void;
+  /** Waits until the app's background work (mail sent after the reply) and every store call are done. */
+  quiesce(): Promise<void>;
   /** The live /openapi.json. */
   openapi(): Promise<unknown>;
   close(): Promise<void>;
@@ -53,7 +55,7 @@ export async function startFuzzServer(engine: EngineName): Promise<FuzzServer> {
   const recorder = new StoreRecorder(store);
   const limits = resettableLimiters();
   const ports = { ...testPorts(recorder.store), limits: limits.factory };
-  const { app } = await buildApp(ports, {
+  const { app, settle } = await buildApp(ports, {
     logger: pino({ level: 'silent' }),
     secret: TEST_SECRET,
     version: '0.0.0-fuzz',
@@ -67,6 +69,10 @@ export async function startFuzzServer(engine: EngineName): Promise<FuzzServer> {
     http,
     recorder,
     resetLimits: limits.reset,
+    quiesce: async () => {
+      await settle();
+      await recorder.idle();
+    },
     openapi: async () => {
       const res = await http.get('/openapi.json');
       if (res.status !== 200) throw new Error(`fuzzer: /openapi.json answered ${res.status}`);

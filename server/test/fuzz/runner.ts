@@ -158,7 +158,7 @@ async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Pr
     .timeout({ deadline: TIMEOUT_MS });
   if (c.body && 'raw' in c.body) test = test.set('Content-Type', c.body.contentType).send(c.body.raw);
   else if (c.body) test = test.set('Content-Type', 'application/json').send(JSON.stringify(resolve(c.body.json, w)));
-  await s.recorder.idle();
+  await s.quiesce();
   s.recorder.begin();
   let res: Response | undefined;
   const failures: Failure[] = [];
@@ -173,7 +173,7 @@ async function runCase(s: FuzzServer, op: Operation, c: CaseInput, principal: Pr
         : { check: 'server_error', detail: `connection failed: ${err.code ?? err.message}` },
     );
   } finally {
-    await s.recorder.idle();
+    await s.quiesce();
   }
   const window = s.recorder.end();
   const changes = window.writes.length ? await s.recorder.changes(window) : [];
