@@ -7,6 +7,7 @@ import { appAccess } from './http/app-access.js';
 import { jsonBody } from './http/body.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
+import { instrumentStore } from './engines/instrumented-store.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { requestContext } from './http/request-context.js';
 import { mountRoutes } from './http/route.js';
@@ -76,6 +77,9 @@ export interface Services {
 
 /** Builds the express app and its services without listening. */
 export async function buildApp(deps: AppDeps): Promise<{ app: Express; services: Services; openapi: OpenApiRegistry }> {
+  const metrics = deps.metrics === false ? null : createMetrics();
+  // Store latency by operation (hearth_store_operation_seconds) for everything below.
+  if (metrics) deps = { ...deps, store: instrumentStore(deps.store, metrics.registry) };
   const now = deps.now ?? (() => new Date());
   const system = deps.store.forApp(SYSTEM_APP);
   const audit = new AuditLog(system);
@@ -125,7 +129,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Express; services:
     app.set('trust proxy', Number.isInteger(n) ? n : deps.trustProxy);
   }
   const openapi = new OpenApiRegistry();
-  const metrics = deps.metrics === false ? null : createMetrics();
 
   app.use(...requestContext(deps.logger));
   if (metrics) app.use(metrics.middleware);
@@ -185,12 +188,12 @@ function mountDashboard(app: Express, dir: string | null): void {
   if (dir && existsSync(join(dir, 'index.html'))) {
     app.use('/dashboard', express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
     // Client-side routes of the single-page app.
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
+    app.get('/dashboard{/*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(join(dir, 'index.html'));
     });
   } else {
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
+    app.get('/dashboard{/*path}', (_req, res) => {
       res
         .status(503)
         .type('html')
