@@ -46,7 +46,7 @@ describe('a DATA_DIR that cannot be used stops the start with one line naming it
       'DATA_DIR: cannot use "/proc/hearth-data": "/proc" exists but does not accept new directories (mkdir: ENOENT). Set DATA_DIR to a writable directory.',
     ]);
     expect(stdout).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it('/proc itself (exists, but takes no files)', async () => {
     const { code, lines } = await failure({ DATA_DIR: '/proc' });
@@ -54,7 +54,7 @@ describe('a DATA_DIR that cannot be used stops the start with one line naming it
     expect(lines).toEqual([
       expect.stringMatching(/^DATA_DIR: cannot use "\/proc": cannot create files in "\/proc" \(E/),
     ]);
-  }, 30_000);
+  }, 60_000);
 
   it('a path the system refuses (EPERM under /sys)', async () => {
     const { code, lines } = await failure({ DATA_DIR: '/sys/hearth-data' });
@@ -64,7 +64,7 @@ describe('a DATA_DIR that cannot be used stops the start with one line naming it
         /^DATA_DIR: cannot use "\/sys\/hearth-data": cannot create "\/sys\/hearth-data" \((EPERM|EACCES|EROFS):/,
       ),
     ]);
-  }, 30_000);
+  }, 60_000);
 
   it('a file, not a directory', async () => {
     const file = join(tempDir('hearth-datadir-file-'), 'data');
@@ -74,7 +74,7 @@ describe('a DATA_DIR that cannot be used stops the start with one line naming it
     expect(lines).toEqual([
       `DATA_DIR: cannot use "${file}": "${file}" is not a directory. Set DATA_DIR to a writable directory.`,
     ]);
-  }, 30_000);
+  }, 60_000);
 
   it('a directory without write permission (EACCES), missing or existing', async () => {
     const parent = tempDir('hearth-datadir-ro-');
@@ -103,7 +103,7 @@ describe('a DATA_DIR that cannot be used stops the start with one line naming it
     expect(lines).toEqual([
       expect.stringMatching(/^DATA_DIR: .*secret\.key" is shorter than 32 characters; set HEARTH_SECRET/),
     ]);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('other startup errors name the variable', () => {
@@ -115,7 +115,7 @@ describe('other startup errors name the variable', () => {
       expect.stringMatching(/^ {2}- TRUST_PROXY: must be a number of proxies .* \(got "banana"\)$/),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}- PORT: /));
-  }, 30_000);
+  }, 60_000);
 
   it('a port in use names PORT (exit 1: it may free up)', async () => {
     const busy: Server = createServer();
@@ -128,7 +128,7 @@ describe('other startup errors name the variable', () => {
     } finally {
       await new Promise((resolve) => busy.close(resolve));
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('startup output', () => {

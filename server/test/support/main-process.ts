@@ -1,15 +1,22 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * main.ts as a child process, the way an operator starts it: its stdout and stderr kept apart
  * (stdout must stay JSON log lines), its exit awaited, and it is stopped by its pid.
- * `runMain` runs src/main.ts through tsx (no build needed); `command` runs something else, e.g. a
+ * `runMain` runs src/main.ts with tsx's loader in the node process itself (no build needed). Not
+ * through the tsx CLI: it relays SIGTERM to its child and, when the child has not acknowledged
+ * within 30 ms (a loaded machine), SIGKILLs it and exits 143, so a graceful stop looked like a
+ * failure now and then. `command` runs something else, e.g. a
  * package script through `sh -c`, in its own process group so that signals reach the server
  * behind the shell, as Ctrl-C in a terminal does.
  */
 export const serverDir = join(import.meta.dirname, '..', '..');
-const tsx = join(serverDir, 'node_modules', '.bin', 'tsx');
+export const tsxLoader = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs'),
+).href;
 
 export interface MainProcess {
   child: ChildProcess;
@@ -29,7 +36,7 @@ export function runMain(
   env: Record<string, string>,
   options: { cwd?: string; uid?: number; gid?: number; command?: [string, string[]] } = {},
 ): MainProcess {
-  const [cmd, args] = options.command ?? [tsx, [join(serverDir, 'src', 'main.ts')]];
+  const [cmd, args] = options.command ?? [process.execPath, ['--import', tsxLoader, join(serverDir, 'src', 'main.ts')]];
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? serverDir,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
