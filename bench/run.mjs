@@ -31,6 +31,7 @@ const ENGINES = arg('engines', 'sqlite,mongodb').split(',');
 const HTTP_DOCS = arg('http-docs', '5000');
 const HTTP_OPS = arg('http-ops', '5000');
 const HTTP = !process.argv.includes('--no-http');
+const METRICS = arg('metrics', 'off');
 /**
  * jongodb (the test server) spends time linear in the collection size on every insert, so
  * 100,000 documents would take hours there: without MONGODB_URL the MongoDB runs use at most
@@ -93,7 +94,7 @@ try {
       console.error(`HTTP benchmark ${bench.script}: ${engine}, ${HTTP_OPS} requests per operation…`);
       const out = await runTsx(
         join(root, bench.script),
-        [...bench.args(docs), '--concurrency', CONCURRENCY, '--engines', engine],
+        [...bench.args(docs), '--concurrency', CONCURRENCY, '--engines', engine, '--metrics', METRICS],
         env,
       );
       // its table: | engine | operation | requests | req/s | p50 ms | p99 ms |

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// The whole test suite: build every package (the end-to-end tests run the built server and
+// The whole test suite: check that the programs the tests need are installed (before spending
+// minutes on a build), build every package (the end-to-end tests run the built server and
 // dashboard), type-check, lint, then run unit, integration, conformance and end-to-end suites with
-// vitest. The servers the tests need (the MongoDB-wire test server, …) are started by the test
-// setup itself. Ends with one summary line: "tests: N passed, N failed, N skipped".
+// vitest. The test setup starts the servers the tests need (the MongoDB-wire test server from
+// npm, redis-server from the system package) on free ports and stops them. Ends with one summary
+// line: "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testPrerequisiteProblems } from './system-packages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -23,6 +26,13 @@ function step(title, cmd, cmdArgs, options = {}) {
   }
   process.stdout.write(`✓ ${title} (${secs}s)\n`);
   return true;
+}
+
+const problems = testPrerequisiteProblems();
+if (problems.length > 0) {
+  process.stdout.write(`\n✗ cannot run the tests yet\n${problems.map((p) => `  ${p}\n`).join('')}`);
+  process.stdout.write('\ntests: 0 passed, 1 failed, 0 skipped\n');
+  process.exit(1);
 }
 
 if (!args.includes('--no-build')) {

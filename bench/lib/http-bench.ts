@@ -26,6 +26,8 @@ export function arg(name: string, fallback: string): string {
 
 export const CONCURRENCY = Number(arg('concurrency', '16'));
 export const ENGINES = arg('engines', 'sqlite,mongodb').split(',');
+/** `--metrics on`: serve /metrics and instrument the store, as a default deployment does. */
+export const METRICS = arg('metrics', 'off') === 'on';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -108,7 +110,7 @@ export async function startBenchServer(engine: string): Promise<BenchServer> {
     version: 'bench',
     publicUrl: 'http://127.0.0.1',
     dashboardDir: null,
-    metrics: false,
+    metrics: METRICS,
   });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

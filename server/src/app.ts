@@ -23,6 +23,7 @@ import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
+import { instrumentStore } from './ports/instrumented-store.js';
 import { SYSTEM_APP } from './ports/document-store.js';
 
 /**
@@ -75,10 +76,12 @@ export interface BuiltApp {
  */
 export async function buildApp(ports: Ports, options: AppOptions): Promise<BuiltApp> {
   const now = options.now ?? (() => new Date());
-  const { store, limits, logger } = { ...ports, logger: options.logger };
-
+  const { limits } = ports;
+  const logger = options.logger;
   const openapi = new OpenApiRegistry();
   const metrics = options.metrics === false ? null : createMetrics();
+  // Store latency by operation (hearth_store_operation_seconds) for every module.
+  const store = metrics ? instrumentStore(ports.store, metrics.registry) : ports.store;
 
   const auditLog = createAuditLog({ system: store.forApp(SYSTEM_APP) });
   const admin = createAdminModule({

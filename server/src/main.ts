@@ -1,25 +1,33 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { dataDirNeeded, prepareDataDir } from './config/data-dir.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
+import { listenError, StartupError } from './config/startup-error.js';
 import { composeEngines } from './engines/compose.js';
 
 /**
  * The entry point: read the configuration once (the only module that reads process.env), build
  * the engines as ports (composeEngines: the one place that picks engines), build the app from
  * them (buildApp), listen, and shut down gracefully.
+ *
+ * Relative paths (the `.env` file, DATA_DIR, DASHBOARD_DIR) are taken from the working directory;
+ * every script starts the server in the repository root (docs/configuration.md). Output: JSON log
+ * lines on stdout, the human banner and startup failures on stderr.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const version = (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
+  const cwd = process.cwd();
+  const envFile = resolve(cwd, '.env');
   let config;
   try {
-    config = loadConfig({ ...readDotenv(resolve('.env')), ...process.env });
+    config = loadConfig({ ...readDotenv(envFile), ...process.env });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\nSee docs/configuration.md for every variable.\n`);
@@ -28,8 +36,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'hearth' } });
-  const dataDir = resolve(config.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  const usesDataDir = dataDirNeeded(config);
+  const dataDir = usesDataDir ? prepareDataDir(config.DATA_DIR, cwd) : resolve(cwd, config.DATA_DIR);
   const { secret, source } = resolveSigningSecret(config.HEARTH_SECRET, dataDir);
   if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
 
@@ -60,7 +68,7 @@ async function main(): Promise<void> {
   }
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const dashboardDir = config.DASHBOARD_DIR
-    ? resolve(config.DASHBOARD_DIR)
+    ? resolve(cwd, config.DASHBOARD_DIR)
     : join(here, '..', '..', 'dashboard', 'dist');
 
   const { app, modules, settle } = await buildApp(ports, {
@@ -99,17 +107,25 @@ async function main(): Promise<void> {
   );
   server.keepAliveTimeout = config.HTTP_KEEPALIVE_TIMEOUT_MS;
   await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, config) ?? err));
     server.listen(config.PORT, config.HOST, () => resolveListen());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const local = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
+  const envRead = existsSync(envFile);
   logger.info(
-    { engines: ports.engines, dataDir: ports.engines.documentStore === 'sqlite' ? dataDir : undefined, version },
+    {
+      engines: ports.engines,
+      dataDir: usesDataDir ? dataDir : undefined,
+      envFile: envRead ? envFile : undefined,
+      version,
+      url: local,
+    },
     `Hearth ${version} is listening`,
   );
-  process.stdout.write(
+  // For people, on stderr: stdout stays one JSON object per line for log shippers.
+  process.stderr.write(
     [
       '',
       `  Hearth ${version} is running (document store: ${ports.engines.documentStore}, mail: ${ports.engines.mail}, rate limits: ${ports.engines.limits})`,
@@ -117,6 +133,8 @@ async function main(): Promise<void> {
       `  Dashboard    ${local}/dashboard/${needsSetup ? '   ← open it to create the first admin' : ''}`,
       `  OpenAPI      ${local}/openapi.json`,
       `  Health       ${local}/healthz  ${local}/readyz  ${local}/metrics`,
+      ...(usesDataDir ? [`  Data         ${dataDir}`] : []),
+      `  Config       ${envRead ? `${envFile} (environment variables win)` : `environment variables (no ${envFile})`}`,
       '',
     ].join('\n') + '\n',
   );
@@ -148,6 +166,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(err.exitCode);
+  }
   process.stderr.write(`Hearth failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

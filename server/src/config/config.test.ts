@@ -1,10 +1,11 @@
+import express from 'express';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, withoutCredentials } from './load.js';
-import { CONFIG_VARIABLES } from './schema.js';
+import { CONFIG_VARIABLES, isTrustProxy } from './schema.js';
 import { resolveSigningSecret } from './secret.js';
 
 describe('configuration', () => {
@@ -57,6 +58,49 @@ describe('configuration', () => {
     }
     expect(message).toContain('METRICS_TOKEN');
     expect(message).not.toContain('short-token');
+  });
+
+  it('TRUST_PROXY accepts what express accepts (never a TypeError at start) and refuses the rest', () => {
+    const accepted = [
+      '1',
+      '0',
+      '2',
+      'loopback',
+      'loopback, 10.0.0.0/8',
+      '10.0.0.1',
+      '10.0.0.0/255.0.0.0',
+      'fd00::/8',
+      '::1',
+      'linklocal,uniquelocal',
+      '192.168.0.0/32',
+    ];
+    const refused = [
+      'banana',
+      'true',
+      '1.5',
+      '10.0.0.0/33',
+      '10.0.0.0/0',
+      '10.0.0.0/255.0.255.0',
+      '10.0.0.0/0.0.0.0',
+      '10.0.0.0/8/8',
+      'fd00::/129',
+      '10.0.0.256',
+      'loopback,',
+    ];
+    // app.ts turns an integer into a hop count and hands anything else to express as a string.
+    const expressAccepts = (v: string) => {
+      try {
+        express().set('trust proxy', Number.isInteger(Number(v)) && v !== '' ? Number(v) : v);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const v of accepted) expect([v, isTrustProxy(v), expressAccepts(v)]).toEqual([v, true, true]);
+    for (const v of refused) expect([v, isTrustProxy(v), expressAccepts(v)]).toEqual([v, false, false]);
+    // Stricter than express: a negative hop count (express would quietly trust no proxy).
+    expect(isTrustProxy('-1')).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'banana' })).toThrow(/TRUST_PROXY: must be a number of proxies/);
   });
 
   it('admin bootstrap variables go together', () => {

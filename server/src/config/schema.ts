@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -23,6 +24,33 @@ function isRedisUrl(value: string): boolean {
   return (
     (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^\/?(\d+)?$/.test(url.pathname)
   );
+}
+
+/**
+ * What express's `trust proxy` accepts from a string (app.ts turns an integer into a hop count):
+ * a number of proxies, or a comma-separated list of the presets, IP addresses and CIDR ranges
+ * (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `fd00::/8`). Checked here so a typo stops the start with
+ * the other bad variables instead of a TypeError from inside express.
+ */
+export function isTrustProxy(value: string): boolean {
+  if (/^\d+$/.test(value)) return true;
+  return value.split(',').every((part) => {
+    const entry = part.trim();
+    if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+    const [address = '', range, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (range === undefined) return true;
+    if (/^\d+$/.test(range)) return Number(range) >= 1 && Number(range) <= (family === 4 ? 32 : 128);
+    return family === 4 && isIP(range) === 4 && isNetmask(range);
+  });
+}
+
+/** 255.255.240.0 yes; 255.0.255.0 and 0.0.0.0 no (express refuses them too). */
+function isNetmask(mask: string): boolean {
+  const bits = mask.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const hostBits = 2 ** 32 - 1 - bits;
+  return bits !== 0 && (hostBits & (hostBits + 1)) === 0;
 }
 
 export const CONFIG_VARIABLES = {
@@ -85,7 +113,13 @@ export const CONFIG_VARIABLES = {
     default: '1mb',
   },
   TRUST_PROXY: {
-    schema: z.string().optional(),
+    schema: z
+      .string()
+      .refine(
+        isTrustProxy,
+        'must be a number of proxies (1), loopback, linklocal, uniquelocal, or IP addresses and CIDR ranges separated by commas',
+      )
+      .optional(),
     help: "Express 'trust proxy' setting when behind a load balancer (e.g. 1, loopback, or a CIDR list). Set it behind any proxy: without it every client has the proxy's IP, so per-IP rate limits (data routes, admin login) count all clients together.",
   },
   DATA_RATE_LIMIT: {

@@ -8,12 +8,12 @@ export function mountDashboard(app: Express, dir: string | null): void {
   if (dir && existsSync(join(dir, 'index.html'))) {
     app.use('/dashboard', express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
     // Client-side routes of the single-page app.
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
+    app.get('/dashboard{/*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(join(dir, 'index.html'));
     });
   } else {
-    app.get(/^\/dashboard(\/.*)?$/, (_req, res) => {
+    app.get('/dashboard{/*path}', (_req, res) => {
       res
         .status(503)
         .type('html')

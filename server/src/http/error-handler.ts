@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { HearthError, isHearthError } from '../errors.js';
+import { noteAnsweredError } from './metrics.js';
 
 /**
  * Three branches: our error (its code, status and details), a framework error we recognise
@@ -59,6 +60,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    noteAnsweredError(res, error.code, error.details?.reason);
     for (const [k, v] of Object.entries(error.headers ?? {})) res.setHeader(k, v);
     res.status(error.status).json(error.toBody());
   };

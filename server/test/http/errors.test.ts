@@ -46,8 +46,26 @@ describe.each(ENGINES)('http edge errors [%s]', (engine) => {
     expectError(res, 400, 'validation_failed');
   });
 
-  it('none of it created an admin', async () => {
-    expect((await h.http.get('/v1/admin/setup')).body).toEqual({ needed: true });
+  it('bad setup bodies create no admin; a good one does', async () => {
+    // A harness of its own: the check must not depend on what other tests sent (or on their order).
+    const fresh = await startHarness(engine, { bodyLimit: '64kb' });
+    try {
+      const json = (body: string) =>
+        fresh.http.post('/v1/admin/setup').set('Content-Type', 'application/json').send(body);
+      expect((await json('{"email": ')).status).toBe(400);
+      expect((await json(JSON.stringify({ email: 'x'.repeat(200_000) }))).status).toBe(413);
+      expect((await fresh.http.post('/v1/admin/setup').set('Content-Type', 'text/plain').send('email=a')).status).toBe(
+        415,
+      );
+      expect((await json('[1,2,3]')).status).toBe(400);
+      expect((await json(JSON.stringify({ email: 'a@example.com', password: 'short' }))).status).toBe(400);
+      expect((await fresh.http.get('/v1/admin/setup')).body).toEqual({ needed: true });
+      // The same check sees a change when there is one.
+      await json(JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })).expect(201);
+      expect((await fresh.http.get('/v1/admin/setup')).body).toEqual({ needed: false });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('every response carries a request id; a well-formed incoming one is echoed', async () => {

@@ -6,17 +6,18 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../servers/free-port.js';
 import { startRedis } from '../servers/redis.js';
+import { tsxLoader } from '../support/main-process.js';
 
 /**
  * main.ts with REDIS_URL: connects once and says so, /readyz names redis, the connection is
  * closed on SIGTERM; a bad REDIS_URL stops the start with a helpful message (exit 78).
- * Runs src/main.ts through tsx, so no build is needed.
+ * Runs src/main.ts with tsx's loader, so no build is needed (not through the tsx CLI, whose
+ * signal relay SIGKILLs a child slow to acknowledge SIGTERM: exit 143 on a loaded machine).
  */
 const serverDir = join(import.meta.dirname, '..', '..');
-const tsx = join(serverDir, 'node_modules', '.bin', 'tsx');
 
 function run(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(tsx, [join(serverDir, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, join(serverDir, 'src', 'main.ts')], {
     cwd: serverDir,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
