@@ -143,7 +143,9 @@ describe('startup output', () => {
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     expect(lines.map((l) => JSON.parse(l).msg)).toContainEqual(expect.stringMatching(/^Hearth \S+ is listening$/));
     const banner = main.stderr();
-    expect(banner).toMatch(/Hearth \S+ is running \(document store: sqlite\)/);
+    expect(banner).toMatch(
+      /Hearth \S+ is running \(document store: sqlite, files: disk, mail: outbox, rate limits: memory\)/,
+    );
     expect(banner).toContain(`API          ${url}/v1`);
     expect(banner).toContain(`Data         ${join(cwd, 'data')}`);
     expect(banner).toContain(`Config       environment variables (no ${join(cwd, '.env')})`);
