@@ -24,11 +24,6 @@ export default tseslint.config(
     rules: { 'max-lines': ['error', { max: 400 }] },
   },
   {
-    // Known debts, to split: one large scenario suite and the property-test generators.
-    files: ['server/test/auth/hardening.test.ts', 'server/test/support/filter-arbitraries.ts'],
-    rules: { 'max-lines': 'off' },
-  },
-  {
     files: ['server/src/main.ts', 'server/test/**', 'scripts/**', 'bench/**', '**/*.test.ts', '**/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -1,6 +1,22 @@
 import fc from 'fast-check';
 import type { DocumentData } from '../../src/ports/document-store.js';
 import type { FieldCondition, FilterNode, JsonScalar, JsonValue, SortSpec } from '../../src/lib/filter/types.js';
+import {
+  INT_POOL,
+  NUMBER_POOL,
+  STRING_POOL,
+  TAG_POOL,
+  HOT_STRINGS,
+  MIXED_POOL,
+  OBJ_Y_POOL,
+  WILD_POOL,
+  rx,
+  REGEX_POOL,
+  SORT_FIELDS,
+  type Regex,
+} from './filter-pools.js';
+
+export { INT_POOL, NUMBER_POOL, STRING_POOL, TAG_POOL, SORT_FIELDS } from './filter-pools.js';
 
 /**
  * fast-check arbitraries for property tests of the filter language: random documents, random
@@ -56,61 +72,6 @@ export interface ArbitraryProfile {
 // ---------------------------------------------------------------------------------------------
 // Value pools
 // ---------------------------------------------------------------------------------------------
-
-export const INT_POOL = [-2, -1, 0, 1, 2, 3] as const;
-export const NUMBER_POOL = [...INT_POOL, -1.5, 0.5, 2.5, 100] as const;
-/** Case variants and unicode, incl. an astral character and U+FF01 (they sort differently in UTF-16). */
-export const STRING_POOL = [
-  '',
-  'a',
-  'A',
-  'b',
-  'apple',
-  'Apple',
-  'APPLE',
-  'banana',
-  'zebra',
-  '10',
-  '9',
-  'a b',
-  'é',
-  'É',
-  'ümlaut',
-  'Ümlaut',
-  '日本',
-  '\uff01',
-  '😀',
-] as const;
-export const TAG_POOL = ['red', 'Red', 'green', 'blue', 'ünï', '😀'] as const;
-/** Strings most documents hold, so that equality on `s` hits often; the rest of STRING_POOL is rarer. */
-const HOT_STRINGS = ['a', 'apple', 'Apple', 'b', 'ümlaut'] as const;
-const MIXED_POOL = [0, 1, 2, '1', 'a', 'A', 'b', true, false] as const;
-const OBJ_Y_POOL = ['a', 'apple', 'Ä'] as const;
-/** Values of other types, so that filters also probe type bracketing. */
-const WILD_POOL: readonly JsonScalar[] = [0, 1, 'a', 'red', true, null];
-
-type Regex = { pattern: string; flags: '' | 'i' };
-const rx = (pattern: string, flags: '' | 'i' = ''): Regex => ({ pattern, flags });
-/** Patterns for any field (fields with strings also have their own pool that hits more often). */
-const REGEX_POOL: readonly Regex[] = [
-  rx('^a'),
-  rx('^a', 'i'),
-  rx('an'),
-  rx('e$'),
-  rx('^[A-Z]'),
-  rx('ü'),
-  rx('^$'),
-  rx('p.e'),
-  rx('\\d'),
-  rx('^ap+le$', 'i'),
-  rx('b|z'),
-  rx('RED', 'i'),
-  rx('^re'),
-  rx('日'),
-];
-
-/** Fields that never hold arrays or objects, so sorting on them means the same everywhere. */
-export const SORT_FIELDS = ['b', 'c', 'n', 's', 'obj.x', 'obj.y'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
