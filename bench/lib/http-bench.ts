@@ -111,6 +111,8 @@ export async function startBenchServer(engine: string): Promise<BenchServer> {
     publicUrl: 'http://127.0.0.1',
     dashboardDir: null,
     metrics: METRICS,
+    // The load generator is one client IP with a public key: the data-route limit would cap it.
+    dataRateLimits: { perIpPerMinute: 0, perAppPerMinute: 0 },
   });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
