@@ -6,6 +6,7 @@
  *
  *   node bench/run.mjs [--docs 100000] [--ops 2000] [--concurrency 16] [--engines sqlite,mongodb]
  *                      [--http-docs 5000] [--http-ops 5000] [--no-http] [--jongodb-docs 2000]
+ *   node bench/run.mjs --peer parse [...]   side by side with Parse Server: bench/peer.mjs
  *
  * MongoDB: MONGODB_URL when set (e.g. a real mongod), else one MongoDB-wire test server
  * (jongodb, started here with server/test/servers/jongodb.ts and stopped by pid at the end),
@@ -17,6 +18,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** `pnpm bench --peer parse`: the side-by-side benchmark against Parse Server (bench/peer.mjs), in its own process. */
+if (process.argv.includes('--peer')) {
+  const child = spawn(process.execPath, [join(root, 'bench', 'peer.mjs'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  // peer.mjs stops its servers itself on SIGINT/SIGTERM; wait for it.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  process.exit(await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))));
+}
+
 const serverDir = join(root, 'server');
 const tsx = join(serverDir, 'node_modules', '.bin', 'tsx');
 
