@@ -18,6 +18,12 @@ export const SYSTEM_PACKAGES = [
     binary: process.env.HEARTH_TEST_REDIS_SERVER || 'redis-server',
     override: 'HEARTH_TEST_REDIS_SERVER',
   },
+  {
+    debian: 'docker-compose',
+    why: 'the deployment tests validate docker/compose*.yml with `docker-compose config`',
+    binary: 'docker-compose',
+    override: 'PATH',
+  },
 ];
 
 /** The rows whose binary does not run here. */

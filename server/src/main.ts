@@ -40,6 +40,10 @@ async function main(): Promise<void> {
   const dataDir = usesDataDir ? prepareDataDir(config.DATA_DIR, cwd) : resolve(cwd, config.DATA_DIR);
   const { secret, source } = resolveSigningSecret(config.HEARTH_SECRET, dataDir);
   if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
+  if (config.MONGODB_URL && source !== 'environment')
+    logger.warn(
+      'MONGODB_URL is set but HEARTH_SECRET is not: every replica must be given the same HEARTH_SECRET, or tokens from one replica fail on the others',
+    );
 
   const ports = await composeEngines({
     dataDir,
