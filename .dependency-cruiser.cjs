@@ -2,7 +2,8 @@
  * The server's layers, enforced by the lint step (`pnpm lint` → scripts/check-layers.mjs).
  * docs/architecture.md draws the same picture. Allowed directions:
  *
- *   main.ts → app.ts, config/, engines/compose.ts, ports/, lib/, errors.ts
+ *   main.ts → app.ts, config/, engines/compose.ts, migrations/, ports/, lib/, errors.ts
+ *   migrations/ → ports/, lib/, errors.ts (data-level changes, run by main.ts before serving)
  *   app.ts  → modules/, http/, ports/, lib/, errors.ts
  *   modules/<m>/ → http/ (the route kit), ports/, lib/, errors.ts, principals.ts, modules/module.ts,
  *                  and other modules only through their index.ts
@@ -78,6 +79,13 @@ module.exports = {
       comment: 'Ports are interfaces (and helpers over them); they import only lib/ and errors.ts.',
       from: { path: `${src}ports/` },
       to: { path: not('modules/', 'http/', 'engines/', 'principals\\.ts$') },
+    },
+    {
+      name: 'migrations-work-on-ports',
+      severity: 'error',
+      comment: 'Migrations change stored data through the ports; they know nothing of modules, HTTP or engines.',
+      from: { path: `${src}migrations/` },
+      to: { path: not('modules/', 'http/', 'engines/', 'app\\.ts$', 'principals\\.ts$') },
     },
     {
       name: 'lib-knows-nothing-of-the-app',

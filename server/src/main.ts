@@ -8,6 +8,7 @@ import { dataDirNeeded, prepareDataDir } from './config/data-dir.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
 import { listenError, StartupError } from './config/startup-error.js';
+import { MIGRATIONS, MigrationError, runMigrations } from './migrations/index.js';
 import { composeEngines } from './engines/compose.js';
 
 /**
@@ -64,6 +65,17 @@ async function main(): Promise<void> {
       : undefined,
     logger,
   });
+  // Hearth's own data is brought to this version before anything serves (one replica migrates,
+  // the others wait); data from a newer Hearth stops the start.
+  const migrated = await runMigrations({ store: ports.store, logger, migrations: MIGRATIONS }).catch(
+    async (err: unknown) => {
+      await ports.close();
+      if (!(err instanceof MigrationError)) throw err;
+      const newer = /newer Hearth/.test(err.message);
+      throw new StartupError(config.MONGODB_URL ? 'MONGODB_URL' : 'DATA_DIR', err.message, newer ? 78 : 1);
+    },
+  );
+  if (migrated.ran.length > 0) logger.info(migrated, 'data migrated');
   if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {
     // The outbox keeps every mail, live reset, magic-link and verification links included, in the store.
     logger.warn(
