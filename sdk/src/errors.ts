@@ -72,7 +72,7 @@ export const ERROR_REASONS = {
     'in_progress',
     'idempotency_key_reused',
   ],
-  payload_too_large: ['file_too_large', 'quota_exceeded'],
+  payload_too_large: ['file_too_large', 'quota_exceeded', 'headers_too_large'],
   unsupported_media_type: [],
   range_not_satisfiable: [],
   rate_limited: [],

@@ -30,6 +30,9 @@ import { SYSTEM_APP } from './ports/document-store.js';
  * What buildApp needs besides the ports: plain settings, read from the configuration by main.ts
  * (tests pass their own).
  */
+/** For whoever creates the HTTP server (main.ts, test harnesses): parser errors in the contract's shape. */
+export { answerClientErrors } from './http/client-error.js';
+
 export interface AppOptions {
   logger: Logger;
   /** Token signing secret. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { buildApp } from './app.js';
+import { answerClientErrors, buildApp } from './app.js';
 import { dataDirNeeded, prepareDataDir } from './config/data-dir.js';
 import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     app,
   );
   server.keepAliveTimeout = config.HTTP_KEEPALIVE_TIMEOUT_MS;
+  answerClientErrors(server);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err) => reject(listenError(err, config) ?? err));
     server.listen(config.PORT, config.HOST, () => resolveListen());

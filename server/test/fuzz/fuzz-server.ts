@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import request from 'supertest';
-import { buildApp } from '../../src/app.js';
+import { answerClientErrors, buildApp } from '../../src/app.js';
 import type { LimiterFactory } from '../../src/ports/rate-limits.js';
 import { openStore, TEST_SECRET, testPorts, type EngineName } from '../support/harness.js';
 import { StoreRecorder } from './recording-store.js';
@@ -63,6 +63,7 @@ export async function startFuzzServer(engine: EngineName): Promise<FuzzServer> {
     dashboardDir: null,
   });
   const server: Server = createServer(app);
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const http = request(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   return {

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
 import { inject } from 'vitest';
 import type { Redis } from 'ioredis';
-import { buildApp, type AppOptions, type BuiltApp } from '../../src/app.js';
+import { answerClientErrors, buildApp, type AppOptions, type BuiltApp } from '../../src/app.js';
 import { createDiskFileStore } from '../../src/engines/disk/index.js';
 import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
@@ -107,7 +109,18 @@ export async function openStore(engine: EngineName): Promise<{ store: DocumentSt
 export async function startHarness(engine: EngineName, options: HarnessOptions = {}): Promise<Harness> {
   const { store, cleanup } = await openStore(engine);
   const built = await buildTestApp(store, options);
-  return { http: request(built.app), app: built.app, modules: built.modules, store, close: cleanup };
+  // A listening server of our own (not supertest's per-request one), so requests Node's parser
+  // refuses are answered the way main.ts answers them.
+  const server = createServer(built.app);
+  answerClientErrors(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await cleanup();
+  };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { http: request(url), app: built.app, modules: built.modules, store, close };
 }
 
 export const ADMIN = { email: 'owner@example.com', password: 'correct horse battery' };
