@@ -8,6 +8,19 @@ import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
 import { receiveUpload } from './upload.js';
+import {
+  canThumbnail,
+  DEFAULT_MAX_INPUT_PIXELS,
+  notAnImage,
+  parseThumbSize,
+  sizeName,
+  THUMBNAIL_TYPE,
+  Thumbnailer,
+  thumbnailSizeNotAllowed,
+  variantName,
+  type ThumbFit,
+  type ThumbSpec,
+} from './thumbnails.js';
 
 /**
  * Files of an app: metadata in the app's own store (`_files`: name, size, sniffed type, sha256,
@@ -33,8 +46,22 @@ export interface FileCaller {
 
 export const ORIGINAL = 'original';
 
+/** What `?thumb=&fit=` asked for (already shape-checked by the route's schema). */
+export interface ThumbRequest {
+  thumb?: string | undefined;
+  fit?: ThumbFit | undefined;
+}
+
+/** The bytes to serve: the original or a variant, with the view and ETag that go with them. */
+export interface ContentTarget {
+  key: string;
+  file: FileView;
+  etag: string;
+}
+
 export class FilesService {
   readonly signer: UrlSigner;
+  readonly thumbnails: Thumbnailer;
 
   constructor(
     private readonly options: {
@@ -45,9 +72,18 @@ export class FilesService {
       secret: string;
       publicUrl: string;
       now: () => Date;
+      /** Decoded pixels a thumbnail's source may have (default 50 MP). */
+      maxInputPixels?: number;
+      /** Thumbnails rendered at once by this process (default 2). */
+      thumbnailConcurrency?: number;
     },
   ) {
     this.signer = new UrlSigner(options.secret);
+    this.thumbnails = new Thumbnailer({
+      files: options.files,
+      maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
+      concurrency: options.thumbnailConcurrency ?? 2,
+    });
   }
 
   /** The file store the bytes live in (content routes stream from it). */
@@ -121,24 +157,41 @@ export class FilesService {
   async delete(appId: string, file: FileView): Promise<FileView> {
     await this.options.store.forApp(appId).delete(FILES, file.id);
     await this.options.files.delete(this.keyOf(appId, file.id));
+    for await (const v of this.options.files.list(`${this.keyOf(appId, file.id)}.`)) {
+      await this.options.files.delete(v.key);
+    }
     this.options.events.emit({ type: 'files.delete', appId, file });
     return file;
   }
 
-  async signedUrl(caller: FileCaller, fileId: string, expiresIn: number): Promise<{ url: string; expiresAt: string }> {
+  async signedUrl(
+    caller: FileCaller,
+    fileId: string,
+    expiresIn: number,
+    thumb: ThumbRequest = {},
+  ): Promise<{ url: string; expiresAt: string }> {
     const file = await this.get(caller, fileId);
+    const spec = await this.thumbSpec(caller.appId, file, thumb);
     const expiresAt = Math.floor(this.options.now().getTime() / 1000) + expiresIn;
-    const sig = this.signer.sign({ appId: caller.appId, fileId: file.id, variant: ORIGINAL }, expiresAt);
+    const variant = spec ? variantName(spec) : ORIGINAL;
+    const sig = this.signer.sign({ appId: caller.appId, fileId: file.id, variant }, expiresAt);
+    const thumbQuery = spec ? `&thumb=${sizeName(spec)}&fit=${spec.fit}` : '';
     return {
-      url: `${this.options.publicUrl}/v1/apps/${encodeURIComponent(caller.appId)}/files/${file.id}/content?exp=${expiresAt}&sig=${sig}`,
+      url: `${this.options.publicUrl}/v1/apps/${encodeURIComponent(caller.appId)}/files/${file.id}/content?exp=${expiresAt}&sig=${sig}${thumbQuery}`,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     };
   }
 
   /** The file a signed URL names, when its signature holds and it has not expired (403 otherwise). */
-  async getSigned(input: { appId: string; fileId: string; exp: string; sig: string }): Promise<FileView> {
+  async getSigned(input: {
+    appId: string;
+    fileId: string;
+    exp: string;
+    sig: string;
+    variant: string;
+  }): Promise<FileView> {
     const verdict = this.signer.verify(
-      { appId: input.appId, fileId: input.fileId, variant: ORIGINAL },
+      { appId: input.appId, fileId: input.fileId, variant: input.variant },
       input.exp,
       input.sig,
       this.options.now().getTime(),
@@ -148,6 +201,34 @@ export class FilesService {
     const file = await this.find(input.appId, input.fileId);
     if (!file) throw notFound('No such file.');
     return file;
+  }
+
+  /**
+   * What to serve for `file`: the original, or (with `thumb`) that thumbnail, rendered and cached
+   * first when missing. 400 `thumbnail_size_not_allowed` for a size not in the app's
+   * thumbnailSizes, 415 `not_an_image`, 413 `image_too_large` (over the pixel limit).
+   */
+  async content(appId: string, file: FileView, thumb: ThumbRequest = {}): Promise<ContentTarget> {
+    const key = this.keyOf(appId, file.id);
+    const spec = await this.thumbSpec(appId, file, thumb);
+    if (!spec) return { key, file, etag: `"${file.sha256}"` };
+    const made = await this.thumbnails.ensure({ sourceKey: key, sourceType: file.type, spec });
+    const stem = file.name.replace(/\.[^.]*$/, '') || 'file';
+    return {
+      key: made.key,
+      file: { ...file, size: made.size, type: THUMBNAIL_TYPE, name: `${stem}-${sizeName(spec)}.webp` },
+      etag: `"${file.sha256}.${variantName(spec)}"`,
+    };
+  }
+
+  /** The thumbnail asked for, checked against the app's sizes and the file's type; null: the original. */
+  private async thumbSpec(appId: string, file: FileView, thumb: ThumbRequest): Promise<ThumbSpec | null> {
+    if (thumb.thumb === undefined) return null;
+    const size = parseThumbSize(thumb.thumb);
+    const { thumbnailSizes } = await this.options.settings.get(appId);
+    if (!size || !thumbnailSizes.includes(thumb.thumb)) throw thumbnailSizeNotAllowed(thumb.thumb, thumbnailSizes);
+    if (!canThumbnail(file.type)) throw notAnImage(file.type);
+    return { ...size, fit: thumb.fit ?? 'cover' };
   }
 
   async find(appId: string, fileId: string): Promise<FileView | null> {
