@@ -1,5 +1,6 @@
 import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, PAIRS, pairName, setSettings, startFiles, storedKeys, upload, type FilesWorld } from './support.js';
 
@@ -9,11 +10,13 @@ import { errorOf, PAIRS, pairName, setSettings, startFiles, storedKeys, upload, 
  * signed URLs per variant, and refusals: a size outside the set, a non-image, a decompression
  * bomb (a PNG whose header claims 900 megapixels).
  */
-const binary = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+/** The response body as a Buffer, whatever its type. */
+const binary = (t: Test) =>
+  t.buffer(true).parse((res, cb) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
 
 /** A PNG that says 30000×30000 (900 MP) in its header: decoding it would take gigabytes. */
 function bombPng(): Buffer {
@@ -46,7 +49,7 @@ for (const pair of PAIRS) {
     let photoSha: string;
     let textId: string;
     const thumb = (id: string, query: string, headers: Record<string, string> = w.secret) =>
-      w.h.http.get(`/v1/apps/${w.appId}/files/${id}/content?${query}`).set(headers).buffer(true).parse(binary);
+      binary(w.h.http.get(`/v1/apps/${w.appId}/files/${id}/content?${query}`).set(headers));
 
     beforeAll(async () => {
       w = await startFiles(pair);
@@ -177,7 +180,7 @@ for (const pair of PAIRS) {
       const url = new URL(signed.body.url as string);
       expect(url.searchParams.get('thumb')).toBe('64x64');
       const path = `${url.pathname}${url.search}`;
-      const get = (p: string) => w.h.http.get(p).buffer(true).parse(binary);
+      const get = (p: string) => binary(w.h.http.get(p));
       const ok = await get(path);
       expect(ok.status).toBe(200);
       expect(ok.headers['content-type']).toBe('image/webp');

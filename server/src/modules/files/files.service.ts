@@ -7,7 +7,7 @@ import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
-import { receiveUpload } from './upload.js';
+import { receiveUpload, type ReceivedFile, type UploadLimits } from './upload.js';
 import {
   canThumbnail,
   DEFAULT_MAX_INPUT_PIXELS,
@@ -99,25 +99,30 @@ export class FilesService {
   async upload(caller: FileCaller, req: Request, res: Response, input: { public: boolean }): Promise<FileView> {
     requireScope(caller, 'files:write');
     if (!caller.privileged && !caller.userId) throw errors.userTokenRequired();
-    const settings = await this.options.settings.get(caller.appId);
-    const used = settings.quotaBytes === null ? 0 : (await this.usage(caller.appId)).bytes;
     const id = newId();
     const key = this.keyOf(caller.appId, id);
     const received = await receiveUpload(req, res, {
       files: this.options.files,
       key,
-      limits: {
-        maxFileSize: settings.maxFileSize,
-        quotaLeft: settings.quotaBytes === null ? Infinity : settings.quotaBytes - used,
-        quotaBytes: settings.quotaBytes,
-        allowedTypes: settings.allowedTypes,
-      },
+      limits: await this.limits(caller.appId),
     });
+    return this.register(caller.appId, { id, owner: caller.userId, public: input.public, received });
+  }
+
+  /**
+   * Writes the metadata of bytes already stored under `keyOf(appId, id)` and announces the file
+   * (files.create); a failure removes the bytes. Multipart and resumable uploads end here.
+   */
+  async register(
+    appId: string,
+    input: { id: string; owner: string | null; public: boolean; received: Omit<ReceivedFile, 'key'> },
+  ): Promise<FileView> {
+    const { id, received } = input;
     let doc: StoredDocument;
     try {
-      doc = await this.options.store.forApp(caller.appId).create(FILES, {
+      doc = await this.options.store.forApp(appId).create(FILES, {
         id,
-        owner: caller.userId,
+        owner: input.owner,
         data: {
           name: received.name,
           size: received.size,
@@ -127,12 +132,24 @@ export class FilesService {
         },
       });
     } catch (e) {
-      await this.options.files.delete(key).catch(() => undefined);
+      await this.options.files.delete(this.keyOf(appId, id)).catch(() => undefined);
       throw e;
     }
     const view = toView(doc);
-    this.options.events.emit({ type: 'files.create', appId: caller.appId, file: view });
+    this.options.events.emit({ type: 'files.create', appId, file: view });
     return view;
+  }
+
+  /** The app's limits for a new upload, with what is left of its quota now. */
+  async limits(appId: string): Promise<UploadLimits & { quotaBytes: number | null }> {
+    const settings = await this.options.settings.get(appId);
+    const used = settings.quotaBytes === null ? 0 : (await this.usage(appId)).bytes;
+    return {
+      maxFileSize: settings.maxFileSize,
+      quotaLeft: settings.quotaBytes === null ? Infinity : settings.quotaBytes - used,
+      quotaBytes: settings.quotaBytes,
+      allowedTypes: settings.allowedTypes,
+    };
   }
 
   /** The file if this caller may read it; 404 otherwise. */
@@ -266,7 +283,7 @@ function canRead(caller: FileCaller, file: FileView): boolean {
   return caller.privileged || file.public || (caller.userId !== null && file.owner === caller.userId);
 }
 
-function requireScope(caller: FileCaller, scope: 'files:read' | 'files:write'): void {
+export function requireScope(caller: FileCaller, scope: 'files:read' | 'files:write'): void {
   if (caller.scopes.length === 0 || caller.scopes.includes(scope) || caller.scopes.includes('files:*')) return;
   throw errors.scopeMissing(scope);
 }

@@ -9,6 +9,8 @@ import { FileEvents, type FileEvent } from './files.events.js';
 import { adminFileRoutes, fileRoutes, signedContentPage, UPLOAD_PATH } from './files.routes.js';
 import { FilesService } from './files.service.js';
 import { FilesSettingsService } from './files.settings.js';
+import { ResumableUploads, TUS_PATH } from './tus.js';
+import { tusRoutes } from './tus.routes.js';
 
 /**
  * The files module: uploads streamed into the file store port (type sniffed, size and quota
@@ -22,7 +24,7 @@ export type { FilesService } from './files.service.js';
 export type { FilesSettings } from './files.settings.js';
 
 export interface FilesModule extends HearthModule {
-  services: { files: FilesService; settings: FilesSettingsService };
+  services: { files: FilesService; settings: FilesSettingsService; uploads: ResumableUploads };
   events: FileEvents;
 }
 
@@ -38,6 +40,8 @@ export function createFilesModule(deps: {
   publicUrl: string;
   logger: Logger;
   now: () => Date;
+  /** Unfinished resumable uploads expire after this long without a chunk (default 24 h). */
+  tusExpirationMs?: number;
 }): FilesModule {
   const events = new FileEvents((err: unknown, event: FileEvent) =>
     deps.logger.error({ err, type: event.type, fileId: event.file.id }, 'file event listener failed'),
@@ -52,14 +56,25 @@ export function createFilesModule(deps: {
     publicUrl: deps.publicUrl,
     now: deps.now,
   });
+  const uploads = new ResumableUploads({
+    files,
+    fileStore: deps.files,
+    store: deps.store,
+    logger: deps.logger,
+    now: deps.now,
+    ...(deps.tusExpirationMs ? { expirationMs: deps.tusExpirationMs } : {}),
+  });
   deps.apps.onRemove((appId) => files.removeApp(appId));
   return {
     name: 'files',
-    services: { files, settings },
+    services: { files, settings, uploads },
     events,
-    rawBodyPaths: [UPLOAD_PATH],
+    rawBodyPaths: [UPLOAD_PATH, TUS_PATH],
+    init: async () => uploads.start(),
+    settle: () => uploads.stop(),
     pages: [{ path: '/v1/apps/:appId/files/:fileId/content', router: signedContentPage({ files }) }],
     routes: [
+      ...tusRoutes({ uploads }),
       ...fileRoutes({ files }),
       ...adminFileRoutes({
         files,
