@@ -123,6 +123,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     apps,
     guards: admin.guards,
     audit: auditLog,
+    collections,
     secret: options.secret,
     publicUrl: options.publicUrl,
     logger,

@@ -1,8 +1,10 @@
 import type { Request, Response } from 'express';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import type { FileReferences } from '../collections/index.js';
 import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
@@ -246,6 +248,37 @@ export class FilesService {
     if (!size || !thumbnailSizes.includes(thumb.thumb)) throw thumbnailSizeNotAllowed(thumb.thumb, thumbnailSizes);
     if (!canThumbnail(file.type)) throw notAnImage(file.type);
     return { ...size, fit: thumb.fit ?? 'cover' };
+  }
+
+  /** The files among `ids` that exist in the app (at most 1000 ids). */
+  async findMany(appId: string, ids: string[]): Promise<FileView[]> {
+    if (ids.length === 0) return [];
+    const page = await this.options.store
+      .forApp(appId)
+      .find(FILES, { filter: where.in('id', ids.slice(0, 1000)), limit: Math.min(ids.length, 1000) });
+    return page.items.map(toView);
+  }
+
+  /**
+   * How collections' `file` fields are checked: a caller may attach a file of this app it may
+   * read in its own right (its own, a public one; privileged callers: any), and cascades delete
+   * through `delete` (bytes, variants, files.delete event).
+   */
+  references(): FileReferences {
+    return {
+      refused: async (appId, caller, ids) => {
+        const found = await this.findMany(appId, ids);
+        const ok = new Set(
+          found
+            .filter((f) => caller.privileged || f.public || (caller.userId !== null && f.owner === caller.userId))
+            .map((f) => f.id),
+        );
+        return new Set(ids.filter((id) => !ok.has(id)));
+      },
+      remove: async (appId, ids) => {
+        for (const file of await this.findMany(appId, ids)) await this.delete(appId, file);
+      },
+    };
   }
 
   async find(appId: string, fileId: string): Promise<FileView | null> {

@@ -4,6 +4,7 @@ import type { FileStore } from '../../ports/file-store.js';
 import type { AdminAuth } from '../admin/index.js';
 import type { AppsModule } from '../apps/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
 import { FileEvents, type FileEvent } from './files.events.js';
 import { adminFileRoutes, fileRoutes, signedContentPage, UPLOAD_PATH } from './files.routes.js';
@@ -34,6 +35,8 @@ export function createFilesModule(deps: {
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   guards: Pick<AdminAuth, 'requireAdmin'>;
   audit: AuditLog;
+  /** Where `file` fields of collections get their checks and cascades. */
+  collections?: Pick<CollectionsModule, 'useFiles'>;
   /** Signs download URLs (a key derived from it, for this purpose only). */
   secret: string;
   /** Where signed URLs point. */
@@ -65,6 +68,7 @@ export function createFilesModule(deps: {
     ...(deps.tusExpirationMs ? { expirationMs: deps.tusExpirationMs } : {}),
   });
   deps.apps.onRemove((appId) => files.removeApp(appId));
+  deps.collections?.useFiles(files.references());
   return {
     name: 'files',
     services: { files, settings, uploads },
