@@ -124,6 +124,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     guards: admin.guards,
     audit: auditLog,
     collections,
+    users: auth,
     secret: options.secret,
     publicUrl: options.publicUrl,
     logger,

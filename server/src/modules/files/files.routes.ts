@@ -10,6 +10,7 @@ import { sendContent } from './content.js';
 import {
   appParams,
   contentQuery,
+  fileChangeBody,
   fileParams,
   fileView,
   signedUrlBody,
@@ -92,6 +93,17 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
         await sendContent(req, res, { files: files.store, ...target, cacheControl: 'private, no-cache' });
         return {};
       },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/apps/:appId/files/:fileId',
+      summary: "Change a file's public flag or name (its owner, a secret key or an admin)",
+      tag: FILES_TAG,
+      security,
+      params: fileParams,
+      body: fileChangeBody,
+      responses: { 200: { description: 'The changed file', schema: fileView } },
+      handler: async ({ params, body, req }) => ({ body: await files.change(callerOf(req), params.fileId, body) }),
     }),
     defineRoute({
       method: 'delete',

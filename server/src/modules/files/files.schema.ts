@@ -69,3 +69,13 @@ export const usageView = z.object({
   bytes: z.number().int(),
   quotaBytes: z.number().int().nullable(),
 });
+
+/** PATCH …/files/{id}: at least one of them. */
+export const fileChangeBody = z
+  .strictObject({
+    /** Readable by anyone with the app's key. */
+    public: z.boolean().optional(),
+    /** The display name (cleaned like an upload's: last path segment, no control characters). */
+    name: z.string().min(1).max(255).optional(),
+  })
+  .refine((b) => b.public !== undefined || b.name !== undefined, 'name public or name');

@@ -1,15 +1,17 @@
 import type { Request, Response } from 'express';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
 import { where } from '../../lib/filter/build.js';
+import type { JsonValue } from '../../lib/filter/types.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import { readAllArray } from '../../ports/read-all.js';
 import type { FileReferences } from '../collections/index.js';
 import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
-import { receiveUpload, type ReceivedFile, type UploadLimits } from './upload.js';
+import { cleanName, receiveUpload, type ReceivedFile, type UploadLimits } from './upload.js';
 import {
   canThumbnail,
   DEFAULT_MAX_INPUT_PIXELS,
@@ -172,6 +174,22 @@ export class FilesService {
     return this.delete(caller.appId, file);
   }
 
+  /** Changes `public` and/or the name: its owner, a secret key or an admin (others as for delete). */
+  async change(caller: FileCaller, fileId: string, patch: { public?: boolean; name?: string }): Promise<FileView> {
+    requireScope(caller, 'files:write');
+    const file = await this.get(caller, fileId);
+    if (!caller.privileged && file.owner !== caller.userId) {
+      throw new HearthError('forbidden', 'Only the owner of this file may change it.');
+    }
+    const set: Record<string, JsonValue> = {};
+    if (patch.public !== undefined) set.public = patch.public;
+    if (patch.name !== undefined) set.name = cleanName(patch.name);
+    const doc = await this.options.store.forApp(caller.appId).update(FILES, file.id, { set });
+    const view = toView(doc);
+    this.options.events.emit({ type: 'files.update', appId: caller.appId, file: view });
+    return view;
+  }
+
   /** Metadata first, then the bytes: a failure in between leaves an unreachable object, never a dangling entry. */
   async delete(appId: string, file: FileView): Promise<FileView> {
     await this.options.store.forApp(appId).delete(FILES, file.id);
@@ -303,6 +321,16 @@ export class FilesService {
         { stage: 'group', by: [], accumulators: { files: { op: 'count' }, bytes: { op: 'sum', path: 'size' } } },
       ]);
     return { files: Number(row?.files ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  /** Deletes every file `userId` owns in the app (their account was deleted); returns how many. */
+  async removeOwnedBy(appId: string, userId: string): Promise<number> {
+    const owned = await readAllArray(this.options.store.forApp(appId), FILES, {
+      filter: where.eq('owner', userId),
+      max: 100_000,
+    });
+    for (const doc of owned) await this.delete(appId, toView(doc));
+    return owned.length;
   }
 
   /** Deleting an app: every object under its prefix (the metadata goes with the app's store). */

@@ -45,6 +45,8 @@ export const filesSettingsSchema = z.strictObject({
     .array(z.string().refine((s) => parseThumbSize(s) !== null, 'must look like 256x256 (each side 1…4096)'))
     .max(20)
     .default(['64x64', '256x256', '512x512', '1024x1024']),
+  /** What deleting an app user does to the files they own: `delete` them (default) or `keep` them. */
+  onUserDelete: z.enum(['delete', 'keep']).default('delete'),
 });
 export type FilesSettings = z.output<typeof filesSettingsSchema>;
 export const filesSettingsPatch = z
@@ -53,6 +55,7 @@ export const filesSettingsPatch = z
     allowedTypes: filesSettingsSchema.shape.allowedTypes.unwrap().optional(),
     quotaBytes: filesSettingsSchema.shape.quotaBytes.unwrap().optional(),
     thumbnailSizes: filesSettingsSchema.shape.thumbnailSizes.unwrap().optional(),
+    onUserDelete: filesSettingsSchema.shape.onUserDelete.unwrap().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'name at least one setting');
 export type FilesSettingsPatch = z.output<typeof filesSettingsPatch>;

@@ -4,6 +4,7 @@ import type { FileStore } from '../../ports/file-store.js';
 import type { AdminAuth } from '../admin/index.js';
 import type { AppsModule } from '../apps/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { AuthModule } from '../auth/index.js';
 import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
 import { FileEvents, type FileEvent } from './files.events.js';
@@ -12,6 +13,7 @@ import { FilesService } from './files.service.js';
 import { FilesSettingsService } from './files.settings.js';
 import { ResumableUploads, TUS_PATH } from './tus.js';
 import { tusRoutes } from './tus.routes.js';
+import { deleteFilesOfDeletedUsers } from './user-files.js';
 
 /**
  * The files module: uploads streamed into the file store port (type sniffed, size and quota
@@ -37,6 +39,8 @@ export function createFilesModule(deps: {
   audit: AuditLog;
   /** Where `file` fields of collections get their checks and cascades. */
   collections?: Pick<CollectionsModule, 'useFiles'>;
+  /** Deleting a user deletes their files (files settings `onUserDelete`). */
+  users?: Pick<AuthModule, 'events'>;
   /** Signs download URLs (a key derived from it, for this purpose only). */
   secret: string;
   /** Where signed URLs point. */
@@ -69,6 +73,7 @@ export function createFilesModule(deps: {
   });
   deps.apps.onRemove((appId) => files.removeApp(appId));
   deps.collections?.useFiles(files.references());
+  if (deps.users) deleteFilesOfDeletedUsers({ events: deps.users.events, files, settings, logger: deps.logger });
   return {
     name: 'files',
     services: { files, settings, uploads },
