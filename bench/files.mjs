@@ -12,6 +12,7 @@
  * s3rver writes every object to its own folder through a koa server in another process: its
  * numbers are the test server's, not S3's.
  */
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
