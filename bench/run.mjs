@@ -7,6 +7,7 @@
  *   node bench/run.mjs [--docs 100000] [--ops 2000] [--concurrency 16] [--engines sqlite,mongodb]
  *                      [--http-docs 5000] [--http-ops 5000] [--no-http] [--jongodb-docs 2000]
  *   node bench/run.mjs --peer parse [...]   side by side with Parse Server: bench/peer.mjs
+ *   node bench/run.mjs --files [...]        uploads and downloads per file engine: bench/files.mjs
  *
  * MongoDB: MONGODB_URL when set (e.g. a real mongod), else one MongoDB-wire test server
  * (jongodb, started here with server/test/servers/jongodb.ts and stopped by pid at the end),
@@ -25,6 +26,15 @@ if (process.argv.includes('--peer')) {
     stdio: 'inherit',
   });
   // peer.mjs stops its servers itself on SIGINT/SIGTERM; wait for it.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  process.exit(await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))));
+}
+
+/** `pnpm bench --files`: the file upload/download benchmark (bench/files.mjs), in its own process. */
+if (process.argv.includes('--files')) {
+  const child = spawn(process.execPath, [join(root, 'bench', 'files.mjs'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   process.exit(await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))));
 }

@@ -126,6 +126,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     apps,
     guards: admin.guards,
     audit: auditLog,
+    collections,
+    users: auth,
     secret: options.secret,
     publicUrl: options.publicUrl,
     logger,

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DataStore } from '@tus/server';
 import { invalidRequest } from '../errors.js';
 
 /**
@@ -44,10 +45,31 @@ export interface FileStore {
   /** Every key starting with `prefix` (any order), with its size. */
   list(prefix: string): AsyncIterable<FileStat & { key: string }>;
 
+  /**
+   * The store of unfinished resumable (tus) uploads on the same storage, outside this store's
+   * keys (no key starts with `.`): disk `<root>/.tus/<id>` with `<id>.json`, S3 `.tus/<id>`
+   * (multipart upload, `.info`, `.part`). Loaded on first use.
+   */
+  resumable(options: ResumableOptions): Promise<ResumableStore>;
+
   /** Throws `unavailable` when the storage cannot serve requests (used by /readyz). */
   ping(): Promise<void>;
 
   close(): Promise<void>;
+}
+
+export interface ResumableOptions {
+  /** An unfinished upload not written to for this long is removed by `store.deleteExpired()`. */
+  expirationMs: number;
+}
+
+/** A tus data store, the id prefix that places uploads where they belong, and a reader of finished ones. */
+export interface ResumableStore {
+  store: DataStore;
+  /** Prepended to upload ids in the store (`.tus/` on S3, '' on disk). */
+  idPrefix: string;
+  /** The bytes of a finished upload (by its id in the store, prefix included). */
+  read(id: string): Promise<Readable>;
 }
 
 export interface WriteFileOptions {

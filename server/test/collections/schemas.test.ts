@@ -62,7 +62,12 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
     expect(got.headers.etag).toBe('"1"');
     const indexes = (await w.h.store.forApp(w.appId).listIndexes('things')).map((i) => i.name);
     expect(indexes).toEqual(expect.arrayContaining(['by_n', 'auto_unique_e', 'auto_rel_r', 'auto_text']));
-    // documents of every type round-trip
+    // documents of every type round-trip (a file field names a stored file of the app)
+    const file = await w.h.http
+      .post(`/v1/apps/${w.appId}/files`)
+      .set(w.sk)
+      .attach('file', Buffer.from('hello'), 'f.txt')
+      .expect(201);
     const doc = await w.h.http
       .post(w.docs('things'))
       .set(w.sk)
@@ -76,7 +81,7 @@ describe.each(ENGINES)('collection schemas [%s]', (engine) => {
         j: { k: [1] },
         a: ['x'],
         g: { lat: 1, lng: 2 },
-        f: 'file1',
+        f: file.body.id,
       })
       .expect(201);
     expect(doc.body).toMatchObject({ i: 3, d: '2024-01-01T00:00:00.000Z', g: { lat: 1, lng: 2 } });

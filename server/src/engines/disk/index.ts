@@ -22,6 +22,8 @@ import {
  * or the complete new one, never a partial file; a failed write removes its temporary file.
  */
 const TMP = '.tmp';
+/** Unfinished resumable uploads (tus), outside every key: keys never start with `.`. */
+const TUS = '.tus';
 
 export interface DiskFileStoreOptions {
   root: string;
@@ -106,6 +108,14 @@ export function createDiskFileStore(options: DiskFileStoreOptions): FileStore {
       }
     },
 
+    async resumable(resumableOptions) {
+      const { FileStore } = await import('@tus/file-store');
+      const directory = join(root, TUS);
+      await mkdir(directory, { recursive: true });
+      const store = new FileStore({ directory, expirationPeriodInMilliseconds: resumableOptions.expirationMs });
+      return { store, idPrefix: '', read: async (id) => store.read(id) };
+    },
+
     async ping() {
       try {
         await access(join(root, TMP), constants.W_OK);
@@ -127,7 +137,7 @@ async function* walk(dir: string, keyPrefix: string): AsyncGenerator<FileStat & 
     throw ioError(e);
   }
   for (const entry of entries) {
-    if (entry.name === TMP && keyPrefix === '') continue;
+    if (entry.name.startsWith('.') && keyPrefix === '') continue; // .tmp, .tus: never keys
     const key = keyPrefix ? `${keyPrefix}/${entry.name}` : entry.name;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* walk(path, key);

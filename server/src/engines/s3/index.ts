@@ -150,10 +150,30 @@ export function createS3FileStore(options: S3FileStoreOptions): FileStore {
           throw s3Error(e);
         }
         for (const item of page.Contents ?? []) {
-          if (item.Key) yield { key: item.Key, size: item.Size ?? 0, modifiedAt: item.LastModified ?? new Date(0) };
+          // `.tus/…`: unfinished resumable uploads, never a key
+          if (item.Key && !item.Key.startsWith('.'))
+            yield { key: item.Key, size: item.Size ?? 0, modifiedAt: item.LastModified ?? new Date(0) };
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
+    },
+
+    async resumable(resumableOptions) {
+      const { S3Store } = await import('@tus/s3-store');
+      const store = new S3Store({
+        s3ClientConfig: {
+          bucket: Bucket,
+          region: options.region,
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.accessKeyId && options.secretAccessKey
+            ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
+            : {}),
+          forcePathStyle: options.forcePathStyle ?? false,
+        },
+        partSize: options.partSize ?? 8 * 1024 * 1024,
+        expirationPeriodInMilliseconds: resumableOptions.expirationMs,
+      });
+      return { store, idPrefix: '.tus/', read: (id) => store.read(id) };
     },
 
     async ping() {

@@ -82,7 +82,7 @@ describe('checkDefinition', () => {
       'fields.3.to': 'no collection named nowhere',
       'fields.4.to': 'is only for relation fields',
       'fields.4.of': 'is only for array fields',
-      'fields.4.onDelete': 'is only for relation fields',
+      'fields.4.onDelete': 'is only for relation and file fields',
       'fields.5.min': 'is greater than max',
       'fields.5.pattern': 'is not supported for number fields',
       'fields.5.minLength': expect.stringContaining('not supported'),

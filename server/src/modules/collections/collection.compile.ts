@@ -2,6 +2,7 @@ import { HearthError } from '../../errors.js';
 import { assertSafeRegex } from '../../lib/filter/regex.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { SYSTEM_FIELDS } from '../../ports/document-store.js';
+import { checkFileOnDelete, isFileField } from './file-fields.def.js';
 import {
   RULE_KINDS,
   type CollectionDef,
@@ -106,7 +107,10 @@ export function checkDefinition(def: CollectionDef, exists: CollectionExists): F
     if (field.type === 'relation' && !field.to) errors[`${at}.to`] = 'is required for relations';
     if (field.to !== undefined && field.type !== 'relation') errors[`${at}.to`] = 'is only for relation fields';
     if (field.of !== undefined && field.type !== 'array') errors[`${at}.of`] = 'is only for array fields';
-    if (field.onDelete !== undefined && !isRelation) errors[`${at}.onDelete`] = 'is only for relation fields';
+    if (field.onDelete !== undefined && !isRelation && !isFileField(field))
+      errors[`${at}.onDelete`] = 'is only for relation and file fields';
+    if (isRelation && field.onDelete === 'keep') errors[`${at}.onDelete`] = 'is restrict, cascade or setNull';
+    checkFileOnDelete(field, at, errors);
     if (field.onDelete === 'setNull' && field.required && field.type === 'relation') {
       errors[`${at}.onDelete`] = 'setNull needs a field that is not required';
     }
@@ -183,7 +187,8 @@ export function compileCollection(appId: string, def: CollectionDef, version: nu
   const relations: RelationInfo[] = [];
   for (const f of def.fields) {
     const to = f.type === 'relation' ? f.to : f.type === 'array' && f.of?.type === 'relation' ? f.of.to : undefined;
-    if (to) relations.push({ field: f.name, to, many: f.type === 'array', onDelete: f.onDelete ?? 'restrict' });
+    const onDelete = f.onDelete === 'keep' || f.onDelete === undefined ? 'restrict' : f.onDelete;
+    if (to) relations.push({ field: f.name, to, many: f.type === 'array', onDelete });
   }
   const rules = Object.fromEntries(RULE_KINDS.map((k) => [k, compileRule(def.rules[k], k)])) as Record<
     RuleKind,

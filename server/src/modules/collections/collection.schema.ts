@@ -91,8 +91,11 @@ export const fieldDef = z.strictObject({
     .optional(),
   /** relation: the target collection. */
   to: collectionName.optional(),
-  /** relation (or array of relations): what deleting the target does to this document. */
-  onDelete: z.enum(ON_DELETE).optional(),
+  /**
+   * relation (or array of relations): what deleting the target does to this document;
+   * file (or array of files): `keep` (default) or `cascade` (deleting this document deletes the files).
+   */
+  onDelete: z.enum([...ON_DELETE, 'keep']).optional(),
   ...constraintShape,
 });
 export type FieldDef = z.output<typeof fieldDef>;

@@ -16,6 +16,7 @@ import type { CompiledCollection } from './collection.compile.js';
 import { collectionErrors } from './collections.errors.js';
 import { commitWrites, isLostRace, type PreparedWrite } from './documents.commit.js';
 import type { DocumentEvents } from './events.js';
+import type { FileFields } from './file-fields.js';
 import type { CollectionRegistry } from './registry.js';
 import { assertRelationTargets, planDelete, relationRequirements, type TargetRule } from './relations.js';
 import { updateRuleData } from './rule-data.js';
@@ -45,6 +46,8 @@ export interface WriteDeps {
   registry: CollectionRegistry;
   events: DocumentEvents;
   now: () => Date;
+  /** Checks file fields (files the caller may attach); absent: only their shape is checked. */
+  fileFields?: FileFields;
 }
 
 /** The version the client says the document has (If-Match, or a batch op's `ifMatch`). */
@@ -138,6 +141,7 @@ export class DocumentsWriter {
     const taken = takeOwner(asObject(body), caller);
     const data = validateWithOwner(col, taken);
     await assertRelationTargets(this.app(caller), col, data, this.targetRule(caller));
+    await this.deps.fileFields?.assertAttachable(col, data, caller);
     const owner = taken.owner !== undefined ? taken.owner : (caller.user?.id ?? null);
     if (!caller.privileged) {
       const now = this.deps.now();
@@ -226,6 +230,7 @@ export class DocumentsWriter {
     try {
       change = compute(stored);
       await assertRelationTargets(store, col, change.data, this.targetRule(caller));
+      await this.deps.fileFields?.assertAttachable(col, change.data, caller);
     } catch (e) {
       // Errors that depend on the stored document must not reveal it to callers who cannot see it.
       if (!visibleTo(caller, col, stored, now)) throw collectionErrors.noSuchDocument();

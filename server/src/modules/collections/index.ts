@@ -13,6 +13,7 @@ import { DocumentsReader } from './documents.read.js';
 import { documentRoutes } from './documents.routes.js';
 import { DocumentsWriter } from './documents.write.js';
 import { DocumentEvents, type DocumentEvent } from './events.js';
+import { FileFields, type FileReferences } from './file-fields.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
 import { schemaRoutes } from './schemas.routes.js';
@@ -28,6 +29,7 @@ export type { CollectionRegistry } from './registry.js';
 export type { Caller } from './access.js';
 export type { DataLimitSettings } from './data-limits.js';
 export type { RuleUser } from './rules.compile.js';
+export type { FileReferences } from './file-fields.js';
 // Field definitions and validation, reused by auth for the app's custom user fields.
 export { fieldDef } from './collection.schema.js';
 export { validateTouched, type FieldErrors } from './validate.js';
@@ -43,6 +45,8 @@ export interface CollectionsModule extends HearthModule {
     idempotency: IdempotencyStore;
   };
   events: DocumentEvents;
+  /** The files module registers how `file` fields are checked and cascaded (file-fields.ts). */
+  useFiles(refs: FileReferences): void;
 }
 
 export function createCollectionsModule(deps: {
@@ -62,7 +66,9 @@ export function createCollectionsModule(deps: {
   );
   const schemas = new SchemasService({ store: deps.store, system, registry, audit: deps.audit });
   const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now });
-  const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now });
+  const fileFields = new FileFields();
+  fileFields.cascadeOnDelete({ events, registry, logger: deps.logger });
+  const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now, fileFields });
   const batch = new BatchService({ writer });
   const aggregate = new AggregateService({ store: deps.store, registry, now: deps.now });
   const idempotency = new IdempotencyStore({
@@ -81,6 +87,7 @@ export function createCollectionsModule(deps: {
     name: 'collections',
     services: { registry, schemas, reader, writer, batch, aggregate, idempotency },
     events,
+    useFiles: (refs) => fileFields.use(refs),
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
       ...withDataLimit(documentRoutes({ reader, writer, batch, aggregate, idempotency })),

@@ -65,10 +65,10 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 export async function sendContent(
   req: Request,
   res: Response,
-  options: { files: FileStore; key: string; file: FileView; cacheControl: string },
+  options: { files: FileStore; key: string; file: FileView; cacheControl: string; etag?: string },
 ): Promise<void> {
   const { file } = options;
-  const etag = `"${file.sha256}"`;
+  const etag = options.etag ?? `"${file.sha256}"`;
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', options.cacheControl);
   res.setHeader('Accept-Ranges', 'bytes');

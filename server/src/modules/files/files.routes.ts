@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import { HearthError } from '../../errors.js';
+import { HearthError, reasonError } from '../../errors.js';
 import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { listOf, pageQuery } from '../../http/schemas.js';
@@ -10,6 +10,7 @@ import { sendContent } from './content.js';
 import {
   appParams,
   contentQuery,
+  fileChangeBody,
   fileParams,
   fileView,
   signedUrlBody,
@@ -18,7 +19,8 @@ import {
   uploadQuery,
   usageView,
 } from './files.schema.js';
-import type { FileCaller, FilesService } from './files.service.js';
+import { ORIGINAL, type FileCaller, type FilesService } from './files.service.js';
+import { parseThumbSize, THUMB_FITS, variantName } from './thumbnails.js';
 import { filesSettingsPatch, filesSettingsSchema, type FilesSettingsService } from './files.settings.js';
 
 const FILES_TAG = 'Files';
@@ -73,7 +75,8 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/v1/apps/:appId/files/:fileId/content',
-      summary: "A file's bytes (Range, ETag/If-None-Match; with exp and sig from POST …/url, no key is needed)",
+      summary:
+        "A file's bytes (Range, ETag/If-None-Match; with exp and sig from POST …/url, no key is needed); with thumb=WxH (one of the app's thumbnailSizes) and fit, a WebP thumbnail",
       tag: FILES_TAG,
       security,
       params: fileParams,
@@ -84,16 +87,23 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
         416: { description: 'The range starts past the end (Content-Range: bytes */size)' },
       },
-      handler: async ({ params, req, res }) => {
+      handler: async ({ params, query, req, res }) => {
         const file = await files.get(callerOf(req), params.fileId);
-        await sendContent(req, res, {
-          files: files.store,
-          key: files.keyOf(params.appId, file.id),
-          file,
-          cacheControl: 'private, no-cache',
-        });
+        const target = await files.content(params.appId, file, query);
+        await sendContent(req, res, { files: files.store, ...target, cacheControl: 'private, no-cache' });
         return {};
       },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/apps/:appId/files/:fileId',
+      summary: "Change a file's public flag or name (its owner, a secret key or an admin)",
+      tag: FILES_TAG,
+      security,
+      params: fileParams,
+      body: fileChangeBody,
+      responses: { 200: { description: 'The changed file', schema: fileView } },
+      handler: async ({ params, body, req }) => ({ body: await files.change(callerOf(req), params.fileId, body) }),
     }),
     defineRoute({
       method: 'delete',
@@ -119,7 +129,7 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
       responses: { 201: { description: 'The URL and when it expires', schema: signedUrlView } },
       handler: async ({ params, body, req }) => ({
         status: 201,
-        body: await files.signedUrl(callerOf(req), params.fileId, body.expiresIn),
+        body: await files.signedUrl(callerOf(req), params.fileId, body.expiresIn, body),
       }),
     }),
   ];
@@ -133,21 +143,30 @@ export function signedContentPage(deps: { files: FilesService }): Router {
   const router = express.Router({ mergeParams: true });
   const serve: RequestHandler = async (req, res, next) => {
     const { appId, fileId } = req.params as { appId?: string; fileId?: string };
-    const { sig, exp } = req.query as { sig?: unknown; exp?: unknown };
+    const { sig, exp, thumb, fit } = req.query as Record<string, unknown>;
     if (sig === undefined) return next();
     if (!appId || !fileId || !ID_PATTERN.test(appId) || !ID_PATTERN.test(fileId)) {
       return next(new HearthError('not_found', 'No such file.'));
     }
-    const file = await deps.files.getSigned({ appId, fileId, exp: String(exp ?? ''), sig: String(sig) });
-    await sendContent(req, res, {
-      files: deps.files.store,
-      key: deps.files.keyOf(appId, file.id),
-      file,
-      cacheControl: 'private, max-age=60',
-    });
+    const variant = signedVariant(thumb, fit);
+    if (variant === null) return next(reasonError('forbidden', 'signed_url_invalid', 'This link is not valid.'));
+    const file = await deps.files.getSigned({ appId, fileId, exp: String(exp ?? ''), sig: String(sig), variant });
+    const request =
+      thumb === undefined ? {} : { thumb: String(thumb), fit: (fit ?? 'cover') as (typeof THUMB_FITS)[number] };
+    const target = await deps.files.content(appId, file, request);
+    await sendContent(req, res, { files: deps.files.store, ...target, cacheControl: 'private, max-age=60' });
   };
   router.get('/', serve);
   return router;
+}
+
+/** The variant a signed URL's `thumb`/`fit` name (the HMAC covers it), or null when they are malformed. */
+function signedVariant(thumb: unknown, fit: unknown): string | null {
+  if (thumb === undefined) return fit === undefined ? ORIGINAL : null;
+  const size = typeof thumb === 'string' ? parseThumbSize(thumb) : null;
+  const f = fit ?? 'cover';
+  if (!size || !THUMB_FITS.includes(f as (typeof THUMB_FITS)[number])) return null;
+  return variantName({ ...size, fit: f as (typeof THUMB_FITS)[number] });
 }
 
 export function adminFileRoutes(deps: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idParam } from '../../http/schemas.js';
+import { THUMB_FITS, THUMB_SIZE } from './thumbnails.js';
 
 /** Request and response schemas of the files routes (validation, types and /openapi.json). */
 export const fileView = z.object({
@@ -39,7 +40,16 @@ export const contentQuery = z.object({
     .regex(/^\d{1,12}$/)
     .optional(),
   sig: z.string().max(200).optional(),
+  ...thumbQuery(),
 });
+
+/** `thumb=WxH` (one of the app's thumbnailSizes) and `fit` (default cover): a thumbnail, WebP. */
+function thumbQuery() {
+  return {
+    thumb: z.string().regex(THUMB_SIZE, 'must look like 256x256').optional(),
+    fit: z.enum(THUMB_FITS).optional(),
+  };
+}
 
 export const signedUrlBody = z.strictObject({
   /** Seconds until the URL stops working (default one hour, at most seven days). */
@@ -49,6 +59,8 @@ export const signedUrlBody = z.strictObject({
     .min(1)
     .max(7 * 24 * 3600)
     .default(3600),
+  /** A URL to this thumbnail of the file instead of the original. */
+  ...thumbQuery(),
 });
 export const signedUrlView = z.object({ url: z.string(), expiresAt: z.string() });
 
@@ -57,3 +69,13 @@ export const usageView = z.object({
   bytes: z.number().int(),
   quotaBytes: z.number().int().nullable(),
 });
+
+/** PATCH …/files/{id}: at least one of them. */
+export const fileChangeBody = z
+  .strictObject({
+    /** Readable by anyone with the app's key. */
+    public: z.boolean().optional(),
+    /** The display name (cleaned like an upload's: last path segment, no control characters). */
+    name: z.string().min(1).max(255).optional(),
+  })
+  .refine((b) => b.public !== undefined || b.name !== undefined, 'name public or name');

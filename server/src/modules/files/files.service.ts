@@ -1,13 +1,30 @@
 import type { Request, Response } from 'express';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
+import type { JsonValue } from '../../lib/filter/types.js';
 import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import { readAllArray } from '../../ports/read-all.js';
+import type { FileReferences } from '../collections/index.js';
 import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
-import { receiveUpload } from './upload.js';
+import { cleanName, receiveUpload, type ReceivedFile, type UploadLimits } from './upload.js';
+import {
+  canThumbnail,
+  DEFAULT_MAX_INPUT_PIXELS,
+  notAnImage,
+  parseThumbSize,
+  sizeName,
+  THUMBNAIL_TYPE,
+  Thumbnailer,
+  thumbnailSizeNotAllowed,
+  variantName,
+  type ThumbFit,
+  type ThumbSpec,
+} from './thumbnails.js';
 
 /**
  * Files of an app: metadata in the app's own store (`_files`: name, size, sniffed type, sha256,
@@ -33,8 +50,22 @@ export interface FileCaller {
 
 export const ORIGINAL = 'original';
 
+/** What `?thumb=&fit=` asked for (already shape-checked by the route's schema). */
+export interface ThumbRequest {
+  thumb?: string | undefined;
+  fit?: ThumbFit | undefined;
+}
+
+/** The bytes to serve: the original or a variant, with the view and ETag that go with them. */
+export interface ContentTarget {
+  key: string;
+  file: FileView;
+  etag: string;
+}
+
 export class FilesService {
   readonly signer: UrlSigner;
+  readonly thumbnails: Thumbnailer;
 
   constructor(
     private readonly options: {
@@ -45,9 +76,18 @@ export class FilesService {
       secret: string;
       publicUrl: string;
       now: () => Date;
+      /** Decoded pixels a thumbnail's source may have (default 50 MP). */
+      maxInputPixels?: number;
+      /** Thumbnails rendered at once by this process (default 2). */
+      thumbnailConcurrency?: number;
     },
   ) {
     this.signer = new UrlSigner(options.secret);
+    this.thumbnails = new Thumbnailer({
+      files: options.files,
+      maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
+      concurrency: options.thumbnailConcurrency ?? 2,
+    });
   }
 
   /** The file store the bytes live in (content routes stream from it). */
@@ -63,25 +103,30 @@ export class FilesService {
   async upload(caller: FileCaller, req: Request, res: Response, input: { public: boolean }): Promise<FileView> {
     requireScope(caller, 'files:write');
     if (!caller.privileged && !caller.userId) throw errors.userTokenRequired();
-    const settings = await this.options.settings.get(caller.appId);
-    const used = settings.quotaBytes === null ? 0 : (await this.usage(caller.appId)).bytes;
     const id = newId();
     const key = this.keyOf(caller.appId, id);
     const received = await receiveUpload(req, res, {
       files: this.options.files,
       key,
-      limits: {
-        maxFileSize: settings.maxFileSize,
-        quotaLeft: settings.quotaBytes === null ? Infinity : settings.quotaBytes - used,
-        quotaBytes: settings.quotaBytes,
-        allowedTypes: settings.allowedTypes,
-      },
+      limits: await this.limits(caller.appId),
     });
+    return this.register(caller.appId, { id, owner: caller.userId, public: input.public, received });
+  }
+
+  /**
+   * Writes the metadata of bytes already stored under `keyOf(appId, id)` and announces the file
+   * (files.create); a failure removes the bytes. Multipart and resumable uploads end here.
+   */
+  async register(
+    appId: string,
+    input: { id: string; owner: string | null; public: boolean; received: Omit<ReceivedFile, 'key'> },
+  ): Promise<FileView> {
+    const { id, received } = input;
     let doc: StoredDocument;
     try {
-      doc = await this.options.store.forApp(caller.appId).create(FILES, {
+      doc = await this.options.store.forApp(appId).create(FILES, {
         id,
-        owner: caller.userId,
+        owner: input.owner,
         data: {
           name: received.name,
           size: received.size,
@@ -91,12 +136,24 @@ export class FilesService {
         },
       });
     } catch (e) {
-      await this.options.files.delete(key).catch(() => undefined);
+      await this.options.files.delete(this.keyOf(appId, id)).catch(() => undefined);
       throw e;
     }
     const view = toView(doc);
-    this.options.events.emit({ type: 'files.create', appId: caller.appId, file: view });
+    this.options.events.emit({ type: 'files.create', appId, file: view });
     return view;
+  }
+
+  /** The app's limits for a new upload, with what is left of its quota now. */
+  async limits(appId: string): Promise<UploadLimits & { quotaBytes: number | null }> {
+    const settings = await this.options.settings.get(appId);
+    const used = settings.quotaBytes === null ? 0 : (await this.usage(appId)).bytes;
+    return {
+      maxFileSize: settings.maxFileSize,
+      quotaLeft: settings.quotaBytes === null ? Infinity : settings.quotaBytes - used,
+      quotaBytes: settings.quotaBytes,
+      allowedTypes: settings.allowedTypes,
+    };
   }
 
   /** The file if this caller may read it; 404 otherwise. */
@@ -117,28 +174,61 @@ export class FilesService {
     return this.delete(caller.appId, file);
   }
 
+  /** Changes `public` and/or the name: its owner, a secret key or an admin (others as for delete). */
+  async change(caller: FileCaller, fileId: string, patch: { public?: boolean; name?: string }): Promise<FileView> {
+    requireScope(caller, 'files:write');
+    const file = await this.get(caller, fileId);
+    if (!caller.privileged && file.owner !== caller.userId) {
+      throw new HearthError('forbidden', 'Only the owner of this file may change it.');
+    }
+    const set: Record<string, JsonValue> = {};
+    if (patch.public !== undefined) set.public = patch.public;
+    if (patch.name !== undefined) set.name = cleanName(patch.name);
+    const doc = await this.options.store.forApp(caller.appId).update(FILES, file.id, { set });
+    const view = toView(doc);
+    this.options.events.emit({ type: 'files.update', appId: caller.appId, file: view });
+    return view;
+  }
+
   /** Metadata first, then the bytes: a failure in between leaves an unreachable object, never a dangling entry. */
   async delete(appId: string, file: FileView): Promise<FileView> {
     await this.options.store.forApp(appId).delete(FILES, file.id);
     await this.options.files.delete(this.keyOf(appId, file.id));
+    for await (const v of this.options.files.list(`${this.keyOf(appId, file.id)}.`)) {
+      await this.options.files.delete(v.key);
+    }
     this.options.events.emit({ type: 'files.delete', appId, file });
     return file;
   }
 
-  async signedUrl(caller: FileCaller, fileId: string, expiresIn: number): Promise<{ url: string; expiresAt: string }> {
+  async signedUrl(
+    caller: FileCaller,
+    fileId: string,
+    expiresIn: number,
+    thumb: ThumbRequest = {},
+  ): Promise<{ url: string; expiresAt: string }> {
     const file = await this.get(caller, fileId);
+    const spec = await this.thumbSpec(caller.appId, file, thumb);
     const expiresAt = Math.floor(this.options.now().getTime() / 1000) + expiresIn;
-    const sig = this.signer.sign({ appId: caller.appId, fileId: file.id, variant: ORIGINAL }, expiresAt);
+    const variant = spec ? variantName(spec) : ORIGINAL;
+    const sig = this.signer.sign({ appId: caller.appId, fileId: file.id, variant }, expiresAt);
+    const thumbQuery = spec ? `&thumb=${sizeName(spec)}&fit=${spec.fit}` : '';
     return {
-      url: `${this.options.publicUrl}/v1/apps/${encodeURIComponent(caller.appId)}/files/${file.id}/content?exp=${expiresAt}&sig=${sig}`,
+      url: `${this.options.publicUrl}/v1/apps/${encodeURIComponent(caller.appId)}/files/${file.id}/content?exp=${expiresAt}&sig=${sig}${thumbQuery}`,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     };
   }
 
   /** The file a signed URL names, when its signature holds and it has not expired (403 otherwise). */
-  async getSigned(input: { appId: string; fileId: string; exp: string; sig: string }): Promise<FileView> {
+  async getSigned(input: {
+    appId: string;
+    fileId: string;
+    exp: string;
+    sig: string;
+    variant: string;
+  }): Promise<FileView> {
     const verdict = this.signer.verify(
-      { appId: input.appId, fileId: input.fileId, variant: ORIGINAL },
+      { appId: input.appId, fileId: input.fileId, variant: input.variant },
       input.exp,
       input.sig,
       this.options.now().getTime(),
@@ -148,6 +238,65 @@ export class FilesService {
     const file = await this.find(input.appId, input.fileId);
     if (!file) throw notFound('No such file.');
     return file;
+  }
+
+  /**
+   * What to serve for `file`: the original, or (with `thumb`) that thumbnail, rendered and cached
+   * first when missing. 400 `thumbnail_size_not_allowed` for a size not in the app's
+   * thumbnailSizes, 415 `not_an_image`, 413 `image_too_large` (over the pixel limit).
+   */
+  async content(appId: string, file: FileView, thumb: ThumbRequest = {}): Promise<ContentTarget> {
+    const key = this.keyOf(appId, file.id);
+    const spec = await this.thumbSpec(appId, file, thumb);
+    if (!spec) return { key, file, etag: `"${file.sha256}"` };
+    const made = await this.thumbnails.ensure({ sourceKey: key, sourceType: file.type, spec });
+    const stem = file.name.replace(/\.[^.]*$/, '') || 'file';
+    return {
+      key: made.key,
+      file: { ...file, size: made.size, type: THUMBNAIL_TYPE, name: `${stem}-${sizeName(spec)}.webp` },
+      etag: `"${file.sha256}.${variantName(spec)}"`,
+    };
+  }
+
+  /** The thumbnail asked for, checked against the app's sizes and the file's type; null: the original. */
+  private async thumbSpec(appId: string, file: FileView, thumb: ThumbRequest): Promise<ThumbSpec | null> {
+    if (thumb.thumb === undefined) return null;
+    const size = parseThumbSize(thumb.thumb);
+    const { thumbnailSizes } = await this.options.settings.get(appId);
+    if (!size || !thumbnailSizes.includes(thumb.thumb)) throw thumbnailSizeNotAllowed(thumb.thumb, thumbnailSizes);
+    if (!canThumbnail(file.type)) throw notAnImage(file.type);
+    return { ...size, fit: thumb.fit ?? 'cover' };
+  }
+
+  /** The files among `ids` that exist in the app (at most 1000 ids). */
+  async findMany(appId: string, ids: string[]): Promise<FileView[]> {
+    if (ids.length === 0) return [];
+    const page = await this.options.store
+      .forApp(appId)
+      .find(FILES, { filter: where.in('id', ids.slice(0, 1000)), limit: Math.min(ids.length, 1000) });
+    return page.items.map(toView);
+  }
+
+  /**
+   * How collections' `file` fields are checked: a caller may attach a file of this app it may
+   * read in its own right (its own, a public one; privileged callers: any), and cascades delete
+   * through `delete` (bytes, variants, files.delete event).
+   */
+  references(): FileReferences {
+    return {
+      refused: async (appId, caller, ids) => {
+        const found = await this.findMany(appId, ids);
+        const ok = new Set(
+          found
+            .filter((f) => caller.privileged || f.public || (caller.userId !== null && f.owner === caller.userId))
+            .map((f) => f.id),
+        );
+        return new Set(ids.filter((id) => !ok.has(id)));
+      },
+      remove: async (appId, ids) => {
+        for (const file of await this.findMany(appId, ids)) await this.delete(appId, file);
+      },
+    };
   }
 
   async find(appId: string, fileId: string): Promise<FileView | null> {
@@ -174,6 +323,16 @@ export class FilesService {
     return { files: Number(row?.files ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
+  /** Deletes every file `userId` owns in the app (their account was deleted); returns how many. */
+  async removeOwnedBy(appId: string, userId: string): Promise<number> {
+    const owned = await readAllArray(this.options.store.forApp(appId), FILES, {
+      filter: where.eq('owner', userId),
+      max: 100_000,
+    });
+    for (const doc of owned) await this.delete(appId, toView(doc));
+    return owned.length;
+  }
+
   /** Deleting an app: every object under its prefix (the metadata goes with the app's store). */
   async removeApp(appId: string): Promise<void> {
     for await (const o of this.options.files.list(`${appId}/`)) await this.options.files.delete(o.key);
@@ -185,7 +344,7 @@ function canRead(caller: FileCaller, file: FileView): boolean {
   return caller.privileged || file.public || (caller.userId !== null && file.owner === caller.userId);
 }
 
-function requireScope(caller: FileCaller, scope: 'files:read' | 'files:write'): void {
+export function requireScope(caller: FileCaller, scope: 'files:read' | 'files:write'): void {
   if (caller.scopes.length === 0 || caller.scopes.includes(scope) || caller.scopes.includes('files:*')) return;
   throw errors.scopeMissing(scope);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HearthError, reasonError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { DocumentStore } from '../../ports/document-store.js';
+import { parseThumbSize } from './thumbnails.js';
 
 /**
  * Per-app file settings, kept in the app's own store (`_files_settings`, one document), the way
@@ -39,6 +40,13 @@ export const filesSettingsSchema = z.strictObject({
     .default(['image/*', 'audio/*', 'video/*', 'application/pdf', 'text/plain']),
   /** Total bytes of the app's files; null: no quota. Over it: 413, reason `quota_exceeded`. */
   quotaBytes: z.number().int().min(0).nullable().default(null),
+  /** Thumbnail sizes offered (`WxH`, each side 1…4096); any other `?thumb=` is refused. */
+  thumbnailSizes: z
+    .array(z.string().refine((s) => parseThumbSize(s) !== null, 'must look like 256x256 (each side 1…4096)'))
+    .max(20)
+    .default(['64x64', '256x256', '512x512', '1024x1024']),
+  /** What deleting an app user does to the files they own: `delete` them (default) or `keep` them. */
+  onUserDelete: z.enum(['delete', 'keep']).default('delete'),
 });
 export type FilesSettings = z.output<typeof filesSettingsSchema>;
 export const filesSettingsPatch = z
@@ -46,6 +54,8 @@ export const filesSettingsPatch = z
     maxFileSize: filesSettingsSchema.shape.maxFileSize.unwrap().optional(),
     allowedTypes: filesSettingsSchema.shape.allowedTypes.unwrap().optional(),
     quotaBytes: filesSettingsSchema.shape.quotaBytes.unwrap().optional(),
+    thumbnailSizes: filesSettingsSchema.shape.thumbnailSizes.unwrap().optional(),
+    onUserDelete: filesSettingsSchema.shape.onUserDelete.unwrap().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'name at least one setting');
 export type FilesSettingsPatch = z.output<typeof filesSettingsPatch>;

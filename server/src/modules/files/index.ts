@@ -4,11 +4,16 @@ import type { FileStore } from '../../ports/file-store.js';
 import type { AdminAuth } from '../admin/index.js';
 import type { AppsModule } from '../apps/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { AuthModule } from '../auth/index.js';
+import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
 import { FileEvents, type FileEvent } from './files.events.js';
 import { adminFileRoutes, fileRoutes, signedContentPage, UPLOAD_PATH } from './files.routes.js';
 import { FilesService } from './files.service.js';
 import { FilesSettingsService } from './files.settings.js';
+import { ResumableUploads, TUS_PATH } from './tus.js';
+import { tusRoutes } from './tus.routes.js';
+import { deleteFilesOfDeletedUsers } from './user-files.js';
 
 /**
  * The files module: uploads streamed into the file store port (type sniffed, size and quota
@@ -22,7 +27,7 @@ export type { FilesService } from './files.service.js';
 export type { FilesSettings } from './files.settings.js';
 
 export interface FilesModule extends HearthModule {
-  services: { files: FilesService; settings: FilesSettingsService };
+  services: { files: FilesService; settings: FilesSettingsService; uploads: ResumableUploads };
   events: FileEvents;
 }
 
@@ -32,12 +37,18 @@ export function createFilesModule(deps: {
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   guards: Pick<AdminAuth, 'requireAdmin'>;
   audit: AuditLog;
+  /** Where `file` fields of collections get their checks and cascades. */
+  collections?: Pick<CollectionsModule, 'useFiles'>;
+  /** Deleting a user deletes their files (files settings `onUserDelete`). */
+  users?: Pick<AuthModule, 'events'>;
   /** Signs download URLs (a key derived from it, for this purpose only). */
   secret: string;
   /** Where signed URLs point. */
   publicUrl: string;
   logger: Logger;
   now: () => Date;
+  /** Unfinished resumable uploads expire after this long without a chunk (default 24 h). */
+  tusExpirationMs?: number;
 }): FilesModule {
   const events = new FileEvents((err: unknown, event: FileEvent) =>
     deps.logger.error({ err, type: event.type, fileId: event.file.id }, 'file event listener failed'),
@@ -52,14 +63,27 @@ export function createFilesModule(deps: {
     publicUrl: deps.publicUrl,
     now: deps.now,
   });
+  const uploads = new ResumableUploads({
+    files,
+    fileStore: deps.files,
+    store: deps.store,
+    logger: deps.logger,
+    now: deps.now,
+    ...(deps.tusExpirationMs ? { expirationMs: deps.tusExpirationMs } : {}),
+  });
   deps.apps.onRemove((appId) => files.removeApp(appId));
+  deps.collections?.useFiles(files.references());
+  if (deps.users) deleteFilesOfDeletedUsers({ events: deps.users.events, files, settings, logger: deps.logger });
   return {
     name: 'files',
-    services: { files, settings },
+    services: { files, settings, uploads },
     events,
-    rawBodyPaths: [UPLOAD_PATH],
+    rawBodyPaths: [UPLOAD_PATH, TUS_PATH],
+    init: async () => uploads.start(),
+    settle: () => uploads.stop(),
     pages: [{ path: '/v1/apps/:appId/files/:fileId/content', router: signedContentPage({ files }) }],
     routes: [
+      ...tusRoutes({ uploads }),
       ...fileRoutes({ files }),
       ...adminFileRoutes({
         files,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Request, Response } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer, { MulterError, type StorageEngine } from 'multer';
@@ -115,6 +115,27 @@ export function cleanName(raw: string | undefined): string {
     .trim()
     .slice(0, 255);
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'file' : cleaned;
+}
+
+/**
+ * Streams bytes that are not a multipart body (a finished resumable upload) through the same
+ * meter into the store under `key`: the same limits, sha256 and type check as an upload.
+ */
+export async function storeStream(
+  files: FileStore,
+  key: string,
+  source: Readable,
+  limits: UploadLimits & { quotaBytes: number | null },
+): Promise<{ size: number; type: string; sha256: string }> {
+  const meter = new UploadMeter(limits);
+  source.once('error', (e) => meter.destroy(e));
+  source.pipe(meter);
+  try {
+    const { size } = await files.write(key, meter, {});
+    return { size, type: meter.type!, sha256: meter.sha256 };
+  } finally {
+    source.destroy();
+  }
 }
 
 class StoreEngine implements StorageEngine {

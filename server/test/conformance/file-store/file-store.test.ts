@@ -200,6 +200,29 @@ for (const target of fileTargets()) {
       expect(await files.stat(k('app1/large-f'))).toBeNull();
     }, 60_000);
 
+    fileCase(
+      target.name,
+      'files.resumable',
+      'resumable(): a tus store whose uploads are written in chunks, read back whole, removed, never listed as keys',
+      async () => {
+        const resumable = await files.resumable({ expirationMs: 60_000 });
+        const id = `${resumable.idPrefix}${k('up').replace(/\//g, '-')}`;
+        const data = randomBytes(300_000);
+        const { Upload } = await import('@tus/server');
+        await resumable.store.create(new Upload({ id, size: data.length, offset: 0 }));
+        expect(await resumable.store.write(Readable.from([data.subarray(0, 100_000)]), id, 0)).toBe(100_000);
+        expect((await resumable.store.getUpload(id)).offset).toBe(100_000);
+        await resumable.store.write(Readable.from([data.subarray(100_000)]), id, 100_000);
+        expect((await resumable.store.getUpload(id)).offset).toBe(data.length);
+        expect((await bytesOf(await resumable.read(id))).equals(data)).toBe(true);
+        const keys: string[] = [];
+        for await (const o of files.list('')) keys.push(o.key);
+        expect(keys.filter((key) => key.startsWith('.') || key.includes(id))).toEqual([]);
+        await resumable.store.remove(id);
+        await expect(resumable.store.getUpload(id)).rejects.toBeDefined();
+      },
+    );
+
     it('files.ping: a reachable store pings', async () => {
       await files.ping();
     });
