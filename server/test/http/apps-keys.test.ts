@@ -126,6 +126,16 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
       .set('Access-Control-Request-Method', 'GET')
       .expect(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://tasks.example.com');
+    // A browser tus client (tus-js-client, Uppy) may send its headers and read the offsets back.
+    const tus = await h.http
+      .options(`/v1/apps/${ctx.appId}/files/tus`)
+      .set('Origin', 'https://tasks.example.com')
+      .set('Access-Control-Request-Method', 'HEAD')
+      .set('Access-Control-Request-Headers', 'tus-resumable, upload-offset')
+      .expect(204);
+    expect(tus.headers['access-control-allow-methods']).toMatch(/\bHEAD\b/);
+    expect(tus.headers['access-control-allow-headers']).toMatch(/Upload-Offset/);
+    expect(tus.headers['access-control-expose-headers']).toMatch(/Upload-Offset/);
     const denied = await h.http
       .options(`/v1/apps/${ctx.appId}`)
       .set('Origin', 'https://evil.example.com')

@@ -33,14 +33,18 @@ export function appAccess(deps: {
     if (origin !== undefined) res.vary('Origin');
     if (ok) {
       res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, ETag, Retry-After');
+      res.setHeader(
+        'Access-Control-Expose-Headers',
+        // The tus headers let browser tus clients (tus-js-client, Uppy) read offsets and locations.
+        'X-Request-Id, ETag, Retry-After, Location, Hearth-File-Id, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Upload-Offset, Upload-Length, Upload-Expires',
+      );
     }
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
       if (!ok) return next(reasonError('forbidden', 'origin_not_allowed', 'This origin is not allowed for this app.'));
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
       res.setHeader(
         'Access-Control-Allow-Headers',
-        'Authorization, Content-Type, X-Hearth-Key, If-Match, Idempotency-Key, X-Request-Id',
+        'Authorization, Content-Type, X-Hearth-Key, If-Match, Idempotency-Key, X-Request-Id, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Defer-Length, Upload-Concat, X-HTTP-Method-Override',
       );
       res.setHeader('Access-Control-Max-Age', '600');
       return res.status(204).end();
