@@ -34,6 +34,7 @@ export class RealtimeServer implements RealtimeHost {
   private io: Server | null = null;
   private docsSub: PubSubSubscription | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
+  private slowTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly deps: RealtimeDeps) {
     const { settings } = deps;
@@ -108,8 +109,16 @@ export class RealtimeServer implements RealtimeHost {
     apps.on('connection', (socket) => handleConnection(this, socket, socket.data.state as SocketState));
     this.sessionTimer = setInterval(() => void this.checkSessions(), settings.sessionCheckMs);
     this.sessionTimer.unref();
+    // Channel messages and presence are emitted by socket.io itself: their backlog is checked here.
+    this.slowTimer = setInterval(() => {
+      for (const { socket } of this.sockets.values()) {
+        if (bufferedPackets(socket) > settings.maxBufferedPackets) this.dropSlow(socket);
+      }
+    }, 250);
+    this.slowTimer.unref();
     return async () => {
       if (this.sessionTimer) clearInterval(this.sessionTimer);
+      if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
       await this.docsSub?.unsubscribe().catch(() => undefined);
       io.disconnectSockets(true);
@@ -178,6 +187,10 @@ export class RealtimeServer implements RealtimeHost {
     this.deps.logger.warn({ socket: socket.id }, 'realtime: client does not read, disconnecting it');
     this.deps.metrics.dropped();
     socket.disconnect(true);
+    // A client that does not read would not read the close handshake either: cut the TCP
+    // connection now so its backlog is freed (WebSocket transport; polling has nothing pending).
+    const ws = (socket.conn as unknown as { transport?: { socket?: { terminate?: () => void } } }).transport?.socket;
+    ws?.terminate?.();
   }
 
   /** Re-checks every signed-in connection's session (revoked, user disabled). */
