@@ -178,7 +178,11 @@ export class RealtimeServer implements RealtimeHost {
       this.dropSlow(socket);
       return;
     }
-    socket.emit('change', change);
+    // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
+    // document shared by many subscribers is serialised once, not once per socket.emit.
+    socket.conn.write(
+      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
+    );
     this.deps.metrics.delivered();
   }
 
@@ -213,4 +217,12 @@ export class RealtimeServer implements RealtimeHost {
 /** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */
 function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+}
+
+const serialised = new WeakMap<object, string>();
+/** JSON of a document view; views are shared by the subscribers of one event (fanout.ts). */
+function jsonOf(doc: Record<string, unknown>): string {
+  let json = serialised.get(doc);
+  if (json === undefined) serialised.set(doc, (json = JSON.stringify(doc)));
+  return json;
 }
