@@ -20,6 +20,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -39,7 +41,6 @@ const WRITES = Number(arg('writes', '5'));
 const SUSTAINED = Number(arg('sustained-writes', '200'));
 const JSON_OUT = process.argv.includes('--json');
 const log = (...a) => console.error(...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-rt-'));
@@ -84,7 +85,7 @@ function startServer() {
 }
 
 async function api(url, method, path, body, headers = {}) {
-  const res = await fetch(`${url}${path}`, {
+  const res = await globalThis.fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
