@@ -29,7 +29,7 @@ describe.each(ENGINES)('realtime channel rules admin API [%s]', (engine) => {
   });
 
   it('refuses bad input: document conditions, bad variables, bad patterns, extra fields, too many rules', async () => {
-    const bad = async (body: unknown) => (await h.http.put(path()).set(admin).send(body)).body.error?.code;
+    const bad = async (body: object) => (await h.http.put(path()).set(admin).send(body)).body.error?.code;
     expect(await bad({ rules: [{ pattern: 'a', join: { owner: '@auth.id' }, publish: null }] })).toBe(
       'invalid_request',
     );

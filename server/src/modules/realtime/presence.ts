@@ -1,4 +1,5 @@
-import type { PubSub, PubSubSubscription } from '../../ports/pubsub.js';
+import type { PubSub } from '../../ports/pubsub.js';
+import { subscribeLasting } from './bus.js';
 
 /**
  * Presence across replicas, over the PubSub port. Each replica knows its own members exactly
@@ -42,7 +43,7 @@ export class Presence {
   private readonly local = new Map<string, Map<string, { user: PresenceUser; sockets: Set<string> }>>();
   /** Everyone's: channel key → member → {user, replica → last seen}. */
   private readonly global = new Map<string, Map<string, { user: PresenceUser; seen: Map<string, number> }>>();
-  private sub: PubSubSubscription | null = null;
+  private sub: { stop(): Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -57,8 +58,10 @@ export class Presence {
   ) {}
 
   async start(): Promise<void> {
-    this.sub = await this.deps.pubsub.subscribe({
+    this.sub = await subscribeLasting({
+      pubsub: this.deps.pubsub,
       channel: TOPIC,
+      onError: this.deps.onError,
       onMessage: (raw) => {
         try {
           this.onMessage(JSON.parse(raw) as Msg);
@@ -75,7 +78,7 @@ export class Presence {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.send({ t: 'bye', r: this.deps.replicaId });
-    await this.sub?.unsubscribe();
+    await this.sub?.stop();
     this.sub = null;
   }
 

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { HearthError, reasonError } from '../../errors.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { PubSubSubscription } from '../../ports/pubsub.js';
 import type { DocumentEvent } from '../collections/index.js';
+import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
 import { Presence } from './presence.js';
@@ -32,7 +32,7 @@ export class RealtimeServer implements RealtimeHost {
   readonly sockets = new Map<string, { socket: Socket; state: SocketState }>();
   readonly replicaId = randomBytes(8).toString('base64url');
   private io: Server | null = null;
-  private docsSub: PubSubSubscription | null = null;
+  private docsSub: { stop(): Promise<void> } | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
   private slowTimer: NodeJS.Timeout | null = null;
 
@@ -64,9 +64,15 @@ export class RealtimeServer implements RealtimeHost {
   /** Before serving: listen to every replica's document events, start presence. */
   async start(): Promise<void> {
     if (this.deps.pubsub) {
-      this.docsSub = await this.deps.pubsub.subscribe({
+      this.docsSub = await subscribeLasting({
+        pubsub: this.deps.pubsub,
         channel: DOCS_TOPIC,
         onMessage: (raw) => this.fanout.receive(JSON.parse(raw) as WireEvent),
+        onError: (err) =>
+          this.deps.logger.warn(
+            { err },
+            "realtime: the bus is unavailable, retrying; other replicas' changes are missed meanwhile",
+          ),
       });
     }
     await this.presence?.start();
@@ -120,7 +126,7 @@ export class RealtimeServer implements RealtimeHost {
       if (this.sessionTimer) clearInterval(this.sessionTimer);
       if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
-      await this.docsSub?.unsubscribe().catch(() => undefined);
+      await this.docsSub?.stop();
       io.disconnectSockets(true);
       io.engine.close();
     };
