@@ -1,3 +1,4 @@
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/harness.js';
 import type { TestUser } from '../collections/users.js';
@@ -138,6 +139,37 @@ describe.each(ENGINES)('realtime subscriptions [%s]', (engine) => {
       expect(got[i]!.subscription).toBe(sub);
     }
     a.disconnect();
+  });
+
+  it('after a dropped connection the client reconnects by itself and resubscribes; the old subscription is gone', async () => {
+    const rt = w.built.modules.realtime.services.server;
+    const client = io(`${w.url}/apps/${w.appId}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnectionDelay: 50,
+      auth: { key: w.publicKey, token: alice.token },
+    });
+    w.sockets.push(client);
+    const subs: string[] = [];
+    // What docs/realtime.md tells clients: subscribe again on every (re)connect.
+    client.on('connect', () => {
+      void client
+        .emitWithAck('subscribe', { collection: 'notes', filter: { room: 'again' } })
+        .then((a: { subscription: string }) => subs.push(a.subscription));
+    });
+    const changes = collect(client);
+    const waitSubs = async (n: number) => {
+      while (subs.length < n) await sleep(10);
+    };
+    await waitSubs(1);
+    const before = rt.index.size;
+    rt.sockets.get(client.id!)!.socket.conn.close(); // the network drops it
+    await waitSubs(2);
+    expect(rt.index.size).toBe(before); // the first subscription went with its connection
+    await write(alice, { text: 'after reconnect', room: 'again' });
+    const [change] = await changes.next(1);
+    expect(change).toMatchObject({ subscription: subs[1], type: 'create', document: { text: 'after reconnect' } });
+    client.disconnect();
   });
 
   it('filters are validated like REST: bad JSON, unknown operators, hidden fields, unknown collections', async () => {
