@@ -163,6 +163,15 @@ export class Fanout {
     }
   }
 
+  /** Drops what is older than the window from every app's buffer (apps without new events too). */
+  sweep(): void {
+    const oldest = this.deps.now().getTime() - this.deps.replay.windowMs;
+    for (const buf of this.buffers.values()) {
+      while (buf.items.length > 0 && buf.items[0]!.atMs < oldest)
+        buf.floor = Math.max(buf.floor, buf.items.shift()!.atMs);
+    }
+  }
+
   private remember(event: WireEvent): void {
     const now = this.deps.now().getTime();
     let buf = this.buffers.get(event.appId);

@@ -116,10 +116,12 @@ export class RealtimeServer implements RealtimeHost {
     this.sessionTimer = setInterval(() => void this.checkSessions(), settings.sessionCheckMs);
     this.sessionTimer.unref();
     // Channel messages and presence are emitted by socket.io itself: their backlog is checked here.
+    let ticks = 0;
     this.slowTimer = setInterval(() => {
       for (const { socket } of this.sockets.values()) {
         if (bufferedPackets(socket) > settings.maxBufferedPackets) this.dropSlow(socket);
       }
+      if (++ticks % 20 === 0) this.fanout.sweep();
     }, 250);
     this.slowTimer.unref();
     return async () => {
@@ -205,10 +207,17 @@ export class RealtimeServer implements RealtimeHost {
 
   /** Re-checks every signed-in connection's session (revoked, user disabled). */
   async checkSessions(): Promise<void> {
+    // One lookup per token, however many connections share it.
+    const checks = new Map<string, Promise<unknown>>();
     for (const { socket, state } of [...this.sockets.values()]) {
       if (!state.user || !state.token) continue;
-      const user = await this.deps.verifyToken(state.appId, state.token).catch(() => undefined);
-      if (user === null && state.user) {
+      const token = state.token;
+      const k = `${state.appId}\u0000${token}`;
+      let check = checks.get(k);
+      if (!check) checks.set(k, (check = this.deps.verifyToken(state.appId, token).catch(() => undefined)));
+      const user = await check;
+      // A refresh (`auth`) meanwhile replaced the token: that one is checked next time.
+      if (user === null && state.user && state.token === token) {
         endSession(
           this,
           socket,
