@@ -76,6 +76,7 @@ function startServer() {
       return (Number(f[11]) + Number(f[12])) / 100;
     },
     rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]),
+    stderrTail: () => err.slice(-2000),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -84,12 +85,19 @@ function startServer() {
   };
 }
 
-async function api(url, method, path, body, headers = {}) {
-  const res = await globalThis.fetch(`${url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+async function api(url, method, path, body, headers = {}, retried = false) {
+  let res;
+  try {
+    res = await globalThis.fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    // A kept-alive connection the server closed while idle (the subscribe phase is long): once more.
+    if (retried) throw e;
+    return api(url, method, path, body, headers, true);
+  }
   const json = await res.json().catch(() => ({}));
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -203,6 +211,8 @@ try {
       rssPerConnectionKb: rssPerConnKb,
       /** Cores busy during the sustained phase: the server's, and this process's (the clients). */
       serverCores: serverCpuShare,
+      /** Deliveries per second of server CPU: what one core would do if the server had it alone. */
+      deliveriesPerServerCpuSecond: delivered / (server.cpuSeconds() - serverCpu0 || Number.NaN),
       clientCores: clientCpuShare,
       /** The machine's 1-minute load average when the row finished (2 cores: above 2 means queueing). */
       load: loadavg()[0],
@@ -210,6 +220,9 @@ try {
     results.push(row);
     log(`realtime: ${JSON.stringify(row)}`);
   }
+} catch (e) {
+  log(`realtime benchmark failed: ${e?.stack ?? e}\nserver stderr (tail):\n${server.stderrTail()}`);
+  process.exitCode = 1;
 } finally {
   for (const s of clients) s.disconnect();
   await server.stop();
@@ -219,14 +232,14 @@ if (JSON_OUT) {
   for (const r of results) console.log(JSON.stringify(r));
 } else {
   console.log(
-    '\n| subscribers | fan-out p50 ms | p99 ms | max ms | sustained deliveries/s | server RSS per connection |',
+    '\n| subscribers | fan-out p50 ms | p99 ms | max ms | sustained deliveries/s | per server CPU-second | server RSS per connection | load |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.subscribers} | ${r.p50} | ${r.p99} | ${r.max} | ${Math.round(r.deliveriesPerSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
+      `| ${r.subscribers} | ${r.p50} | ${r.p99} | ${r.max} | ${Math.round(r.deliveriesPerSecond)} | ${Math.round(r.deliveriesPerServerCpuSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
     );
   }
   console.log('\nClients run in the benchmark process on the same machine as the server (see bench/README.md).');
 }
-process.exit(0);
+process.exit(process.exitCode ?? 0);
