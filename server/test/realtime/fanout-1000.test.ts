@@ -66,5 +66,9 @@ describe('realtime fan-out to 1,000 subscribers', () => {
       `realtime fan-out to ${N} subscribers (clients in the test process, shared 2-core machine): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)} ms`,
     );
     expect(latencies).toHaveLength(N);
+    const metrics = (await w.http.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(new RegExp(`hearth_realtime_subscriptions ${N}\\b`));
+    expect(metrics).toMatch(new RegExp(`hearth_realtime_connections ${N}\\b`));
+    expect(Number(/hearth_realtime_events_delivered_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(N);
   }, 120_000);
 });

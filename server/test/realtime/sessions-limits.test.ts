@@ -167,3 +167,39 @@ describe('realtime backpressure', () => {
     for (const s of [fast, sender]) s.disconnect();
   }, 60_000);
 });
+
+describe('realtime: a revoked key or a deleted app ends its connections', () => {
+  let w: RealtimeWorld;
+  beforeAll(async () => {
+    w = await startWorld('sqlite', { realtime: { sessionCheckMs: 300 } });
+  });
+  afterAll(() => w.close());
+
+  it('revoking the key disconnects its connections, saying why', async () => {
+    const created = await w.http
+      .post(`/v1/admin/apps/${w.appId}/keys`)
+      .set(w.admin)
+      .send({ kind: 'public' })
+      .expect(201);
+    const s = await connect(w.url, w.appId, { key: created.body.key }, w.sockets);
+    const session = collect<{ state: string; error: { code: string } }>(s, 'session');
+    const gone = new Promise<string>((resolve) => s.on('disconnect', (reason) => resolve(reason)));
+    await w.http
+      .delete(`/v1/admin/apps/${w.appId}/keys/${created.body.id}`)
+      .set(w.admin)
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    expect(await gone).toBe('io server disconnect');
+    expect(session.items[0]).toMatchObject({ state: 'revoked', error: { code: 'invalid_api_key' } });
+  });
+
+  it("deleting the app disconnects this server's connections of it at once", async () => {
+    const app = await w.http.post('/v1/admin/apps').set(w.admin).send({ name: 'Doomed' }).expect(201);
+    const s = await connect(w.url, app.body.id, { key: app.body.keys.public }, w.sockets);
+    const gone = new Promise<string>((resolve) => s.on('disconnect', (reason) => resolve(reason)));
+    await w.http
+      .delete(`/v1/admin/apps/${app.body.id}`)
+      .set(w.admin)
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    expect(await gone).toBe('io server disconnect');
+  });
+});

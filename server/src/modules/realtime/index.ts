@@ -61,7 +61,11 @@ export function createRealtimeModule(deps: {
   });
   const rt = server;
   deps.collections.events.on('*', (event) => rt.publish(event));
-  deps.apps.onRemove((appId) => channels.remove(appId));
+  deps.apps.onRemove(async (appId) => {
+    // This server's connections of a deleted app end now (other servers' at their next key check).
+    rt.namespace(appId)?.disconnectSockets(true);
+    await channels.remove(appId);
+  });
   return {
     name: 'realtime',
     services: { channels, server: rt },

@@ -112,8 +112,19 @@ export class Presence {
     void this.send({ t: 'l', r: this.deps.replicaId, a: appId, c: channel, m });
   }
 
+  private failing = false;
+
+  /** Publishes; a failure is reported once per outage (heartbeats would repeat it every few seconds). */
   private send(msg: Msg): Promise<void> {
-    return this.deps.pubsub.publish({ channel: TOPIC, message: JSON.stringify(msg) }).catch(this.deps.onError);
+    return this.deps.pubsub.publish({ channel: TOPIC, message: JSON.stringify(msg) }).then(
+      () => {
+        this.failing = false;
+      },
+      (err: unknown) => {
+        if (!this.failing) this.deps.onError(err);
+        this.failing = true;
+      },
+    );
   }
 
   private see(k: string, m: string, user: PresenceUser, replica: string, exceptSocket?: string): void {

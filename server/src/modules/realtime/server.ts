@@ -8,7 +8,7 @@ import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
 import { Presence } from './presence.js';
-import { connectError, realtimeErrors } from './realtime.errors.js';
+import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
 import { authenticate, type SocketState } from './session.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
 import type { RealtimeDeps, RealtimeHost } from './host.js';
@@ -53,7 +53,7 @@ export class RealtimeServer implements RealtimeHost {
           heartbeatMs: Math.max(50, Math.floor(settings.presenceTimeoutMs / 3)),
           timeoutMs: settings.presenceTimeoutMs,
           emit: (appId, _channel, payload, except) => {
-            const room = this.io?.of(`/apps/${appId}`).local.to(`ch:${payload.channel}`);
+            const room = this.namespace(appId)?.local.to(`ch:${payload.channel}`);
             (except ? room?.except(except) : room)?.emit('presence', payload);
           },
           onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
@@ -134,8 +134,9 @@ export class RealtimeServer implements RealtimeHost {
     };
   }
 
+  /** The app's namespace when this server has one (never creates it). */
   namespace(appId: string): Namespace | undefined {
-    return this.io?.of(`/apps/${appId}`);
+    return this.io?._nsps.get(`/apps/${appId}`);
   }
 
   private async handshake(socket: Socket): Promise<SocketState> {
@@ -167,6 +168,7 @@ export class RealtimeServer implements RealtimeHost {
       appId,
       socketId: socket.id,
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
+      rawKey: raw!,
       user: session?.user ?? null,
       token: session?.token ?? null,
       expiresAt: session?.expiresAt ?? null,
@@ -207,9 +209,24 @@ export class RealtimeServer implements RealtimeHost {
 
   /** Re-checks every signed-in connection's session (revoked, user disabled). */
   async checkSessions(): Promise<void> {
-    // One lookup per token, however many connections share it.
+    // One lookup per key and per token, however many connections share them.
+    const keyChecks = new Map<string, Promise<boolean>>();
     const checks = new Map<string, Promise<unknown>>();
     for (const { socket, state } of [...this.sockets.values()]) {
+      let keyCheck = keyChecks.get(state.rawKey);
+      if (!keyCheck) {
+        keyCheck = this.deps.apps.services.keys.resolve(state.rawKey).then(
+          (k) => k !== null && k.appId === state.appId,
+          () => true, // the store is down: not a revocation
+        );
+        keyChecks.set(state.rawKey, keyCheck);
+      }
+      if (!(await keyCheck)) {
+        // A revoked key (or deleted app): nothing this connection holds may go on.
+        socket.emit('session', { state: 'revoked', error: toWire(new HearthError('invalid_api_key')) });
+        socket.disconnect(true);
+        continue;
+      }
       if (!state.user || !state.token) continue;
       const token = state.token;
       const k = `${state.appId}\u0000${token}`;

@@ -11,6 +11,8 @@ export interface SocketState {
   appId: string;
   socketId: string;
   key: { id: string; kind: 'public' | 'secret'; scopes: readonly string[] };
+  /** The key as sent, to notice its revocation (kept in memory only). */
+  rawKey: string;
   user: AppUser | null;
   token: string | null;
   /** When the token expires (ms), null without one. */
