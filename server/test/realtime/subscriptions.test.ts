@@ -188,6 +188,42 @@ describe.each(ENGINES)('realtime subscriptions [%s]', (engine) => {
     a.disconnect();
   });
 
+  it('a key without documents:read and a list rule that refuses are refused at subscribe, as in REST', async () => {
+    const scoped = await w.http
+      .post(`/v1/admin/apps/${w.appId}/keys`)
+      .set(w.admin)
+      .send({ kind: 'public', scopes: ['documents:write'] })
+      .expect(201);
+    const s = await connect(w.url, w.appId, { key: scoped.body.key, token: alice.token }, w.sockets);
+    expect((await ask(s, 'subscribe', { collection: 'notes' })).error).toMatchObject({
+      code: 'forbidden',
+      details: { reason: 'scope_missing' },
+    });
+    s.disconnect();
+    await createCollection(w, {
+      name: 'closed',
+      fields: [{ name: 'text', type: 'string' }],
+      rules: { list: null, get: null, create: null, update: null, delete: null },
+    });
+    const a = await as(alice);
+    expect((await ask(a, 'subscribe', { collection: 'closed' })).error).toMatchObject({
+      code: 'forbidden',
+      details: { reason: 'rule_denied' },
+    });
+    // By id it is accepted (like GET of a missing document, nothing is revealed) and delivers nothing.
+    const changes = collect(a);
+    const doc = await w.http.post(docs(w, 'closed')).set('X-Hearth-Key', w.secretKey).send({ text: 'x' }).expect(201);
+    await subscribe(a, { collection: 'closed', id: doc.body.id });
+    await w.http
+      .patch(`${docs(w, 'closed')}/${doc.body.id}`)
+      .set('X-Hearth-Key', w.secretKey)
+      .send({ text: 'y' })
+      .expect(200);
+    await sleep(300);
+    expect(changes.items).toEqual([]);
+    a.disconnect();
+  });
+
   it('the handshake refuses a bad key, a key of another app, a bad token, an unknown app and a foreign origin', async () => {
     const other = await w.http.post('/v1/admin/apps').set(w.admin).send({ name: 'Other' }).expect(201);
     expect((await connectError(w.url, w.appId, { key: 'pk_nope' })).data?.code).toBe('invalid_api_key');
