@@ -91,6 +91,8 @@ const docsFor = (engine, n) =>
   engine === 'mongodb' && jongodb ? String(Math.min(Number(n), Number(JONGODB_DOCS))) : n;
 
 const rows = [];
+/** Lines printed under the table (realtime memory per connection and the machine's load). */
+const realtimeNotes = [];
 try {
   for (const engine of ENGINES) {
     console.error(`store benchmark: ${engine}, ${docsFor(engine, DOCS)} documents…`);
@@ -136,6 +138,38 @@ try {
       }
     }
   }
+  // Realtime (bench/realtime.mjs): fan-out latency and deliveries/s, one server on SQLite.
+  if (!process.argv.includes('--no-realtime')) {
+    console.error('realtime benchmark: fan-out to 1,000 and 10,000 subscribers…');
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [join(root, 'bench/realtime.mjs'), '--json', '--subscribers', arg('realtime-subscribers', '1000,10000')],
+        { env, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let text = '';
+      child.stdout.on('data', (c) => (text += c.toString()));
+      child.once('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`bench/realtime.mjs failed (${code})`)),
+      );
+    });
+    for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+      const r = JSON.parse(line);
+      rows.push({
+        layer: 'realtime',
+        engine: 'sqlite',
+        docs: '—',
+        op: `fan-out to ${r.subscribers} (commit→client)`,
+        n: r.sustainedDeliveries,
+        perSecond: r.deliveriesPerSecond,
+        p50: r.p50,
+        p99: r.p99,
+      });
+      realtimeNotes.push(
+        `realtime, ${r.subscribers} subscribers: server RSS ${r.rssPerConnectionKb.toFixed(1)} KiB per idle connection; load average ${r.load.toFixed(1)} on this machine.`,
+      );
+    }
+  }
 } finally {
   await jongodb?.stop();
 }
@@ -152,3 +186,4 @@ for (const r of rows) {
 console.log(
   '\nstore: calls/s with the concurrent callers, p50/p99 from calls made one at a time; http: all with the concurrent callers.',
 );
+for (const note of realtimeNotes) console.log(note);

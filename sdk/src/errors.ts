@@ -46,6 +46,8 @@ export const ERROR_REASONS = {
     'invalid_link',
     'invalid_code',
     'token_required',
+    'token_expired',
+    'session_revoked',
   ],
   forbidden: [
     'signup_disabled',
@@ -72,11 +74,12 @@ export const ERROR_REASONS = {
     'not_anonymous',
     'in_progress',
     'idempotency_key_reused',
+    'replay_too_old',
   ],
-  payload_too_large: ['file_too_large', 'quota_exceeded', 'headers_too_large', 'image_too_large'],
+  payload_too_large: ['file_too_large', 'quota_exceeded', 'headers_too_large', 'image_too_large', 'message_too_large'],
   unsupported_media_type: ['not_an_image'],
   range_not_satisfiable: [],
-  rate_limited: [],
+  rate_limited: ['too_many_subscriptions', 'too_many_messages', 'too_many_connections'],
   internal: ['auth_settings_invalid', 'files_settings_invalid'],
   unavailable: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;

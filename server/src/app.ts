@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { Server as HttpServer } from 'node:http';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { jsonBody } from './http/body.js';
@@ -20,6 +21,7 @@ import {
   type DataLimitSettings,
 } from './modules/collections/index.js';
 import { createFilesModule, type FilesModule } from './modules/files/index.js';
+import { createRealtimeModule, type RealtimeModule, type RealtimeSettings } from './modules/realtime/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
@@ -51,6 +53,8 @@ export interface AppOptions {
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
+  /** Realtime limits and timings; default DEFAULT_REALTIME_SETTINGS. */
+  realtime?: Partial<RealtimeSettings>;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -61,6 +65,7 @@ export interface Modules {
   collections: CollectionsModule;
   auth: AuthModule;
   files: FilesModule;
+  realtime: RealtimeModule;
 }
 
 export interface BuiltApp {
@@ -69,6 +74,8 @@ export interface BuiltApp {
   openapi: OpenApiRegistry;
   /** Finishes work answered requests started (mail sent after the reply), before the ports close. */
   settle(): Promise<void>;
+  /** Joins the listening HTTP server (realtime); returns what stops that, to call before closing it. */
+  attach(server: HttpServer): () => Promise<void>;
 }
 
 /**
@@ -133,6 +140,20 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  const realtime = createRealtimeModule({
+    store,
+    pubsub: ports.pubsub,
+    socketAdapter: ports.socketAdapter,
+    apps,
+    auth,
+    collections,
+    guards: admin.guards,
+    audit: auditLog,
+    metrics: metrics?.registry ?? null,
+    settings: options.realtime,
+    logger,
+    now,
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -143,7 +164,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, realtime];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -174,10 +195,16 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files },
+    modules: { audit, admin, apps, collections, auth, files, realtime },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));
+    },
+    attach: (server) => {
+      const stops = list.flatMap((m) => (m.attach ? [m.attach(server)] : []));
+      return async () => {
+        await Promise.all(stops.map((stop) => stop()));
+      };
     },
   };
 }

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     ? resolve(cwd, config.DASHBOARD_DIR)
     : join(here, '..', '..', 'dashboard', 'dist');
 
-  const { app, modules, settle } = await buildApp(ports, {
+  const { app, modules, settle, attach } = await buildApp(ports, {
     logger,
     secret,
     version,
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
+    realtime: { sessionCheckMs: config.REALTIME_SESSION_CHECK_MS, presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS },
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
   );
   server.keepAliveTimeout = config.HTTP_KEEPALIVE_TIMEOUT_MS;
   answerClientErrors(server);
+  // Realtime (socket.io) on the same server; stopped first on shutdown (open sockets hold close).
+  const detach = attach(server);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err) => reject(listenError(err, config) ?? err));
     server.listen(config.PORT, config.HOST, () => resolveListen());
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
+    void detach().catch((err: unknown) => logger.error({ err }, 'error stopping realtime'));
     server.close(() => {
       // Mail work started by requests that already got their answer (reset, magic links).
       settle()

@@ -132,6 +132,16 @@ export const CONFIG_VARIABLES = {
     help: 'Document route requests per minute per app for all public-key callers together; 0 (the default) means no per-app limit.',
     default: '0',
   },
+  REALTIME_SESSION_CHECK_MS: {
+    schema: duration.default(30_000),
+    help: 'How often realtime connections re-check their user session: a revoked session or disabled user stops its subscriptions within this time (expired tokens stop at once).',
+    default: '30000',
+  },
+  PRESENCE_TIMEOUT_MS: {
+    schema: duration.default(15_000),
+    help: 'Presence members of a replica that stopped answering (crashed) are dropped after this long; replicas send a heartbeat every third of it.',
+    default: '15000',
+  },
   HTTP_HEADERS_TIMEOUT_MS: {
     schema: duration.default(20_000),
     help: 'How long a client may take to send the request headers before the connection is closed (408). At most HTTP_REQUEST_TIMEOUT_MS.',

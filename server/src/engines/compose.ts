@@ -8,6 +8,8 @@ import type { ReadinessCheck } from '../ports/readiness.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { createSmtpMailer } from './mail/smtp.js';
 import { memoryLimiters } from './memory/limiters.js';
+import { createMemoryPubSub } from './memory/pubsub.js';
+import type { PubSub, SocketAdapter } from '../ports/pubsub.js';
 
 /**
  * The one place that picks engines: every port gets its embedded engine unless the configuration
@@ -44,6 +46,8 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   readiness.push({ name: 'fileStore', engine: files.engine, check: () => files.ping() });
   const closers: Array<() => Promise<void>> = [() => mail.close(), () => files.close()];
   let limits = memoryLimiters;
+  let pubsub: PubSub = createMemoryPubSub();
+  let socketAdapter: SocketAdapter | undefined;
   if (settings.redisUrl) {
     const { connectRedis, closeRedis, redactUrl, redisReadiness } = await import('./redis/index.js');
     const { createLimiterFactory } = await import('./redis/limiters.js');
@@ -58,6 +62,16 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     limits = createLimiterFactory({ redis: client, logger: settings.logger });
     readiness.push(redisReadiness(client));
     closers.push(() => closeRedis(client));
+    // Realtime: document events through Redis pub/sub, channels through the socket.io adapter.
+    const { createRedisPubSub } = await import('./redis/pubsub.js');
+    const { createRedisSocketAdapter } = await import('./redis/socket-adapter.js');
+    pubsub = createRedisPubSub({ redis: client });
+    const adapter = await createRedisSocketAdapter({ redis: client });
+    socketAdapter = adapter.adapter;
+    closers.unshift(
+      () => adapter.close(),
+      () => pubsub.close(),
+    );
   }
   closers.push(() => store.close());
   return {
@@ -65,12 +79,15 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     mail,
     files,
     limits,
+    pubsub,
+    socketAdapter,
     readiness,
     engines: {
       documentStore: store.engine,
       mail: mail.engine,
       files: files.engine,
       limits: settings.redisUrl ? 'redis' : 'memory',
+      pubsub: pubsub.engine,
     },
     // In order: mail and Redis first, the store last (others may still write to it while closing).
     close: async () => {

@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import type { Server as HttpServer } from 'node:http';
 import type { RouteSpec } from '../http/route.js';
 
 /**
@@ -26,6 +27,11 @@ export interface HearthModule {
   readonly appMiddleware?: RequestHandler[];
   /** Runs once before the app serves: indexes, caches. */
   init?(): Promise<void>;
+  /**
+   * Joins the listening HTTP server (realtime: socket.io upgrades). Returns what stops it; main.ts
+   * calls that before closing the server (open sockets would hold the close).
+   */
+  attach?(server: HttpServer): () => Promise<void>;
   /** Finishes work that answered requests started (e.g. mail sent after the reply), before shutdown. */
   settle?(): Promise<void>;
 }

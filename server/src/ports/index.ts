@@ -1,6 +1,7 @@
 import type { DocumentStore } from './document-store.js';
 import type { FileStore } from './file-store.js';
 import type { Mailer } from './mail.js';
+import type { PubSub, SocketAdapter } from './pubsub.js';
 import type { LimiterFactory } from './rate-limits.js';
 import type { ReadinessCheck } from './readiness.js';
 
@@ -17,6 +18,10 @@ export interface Ports {
   files: FileStore;
   /** Rate-limiter factory (Redis-shared with REDIS_URL, else per process). */
   limits: LimiterFactory;
+  /** Fan-out to every replica: Redis pub/sub with REDIS_URL, else in process (realtime). */
+  pubsub?: PubSub | undefined;
+  /** socket.io's adapter across replicas (`@socket.io/redis-adapter` with REDIS_URL); absent: in process. */
+  socketAdapter?: SocketAdapter | undefined;
   /** What /readyz checks: one entry per engine that can be down. */
   readiness: ReadinessCheck[];
   /** Which engine serves each port, for startup logs. */
@@ -28,5 +33,6 @@ export interface Ports {
 export type { DocumentStore } from './document-store.js';
 export type { FileStore } from './file-store.js';
 export type { Mailer } from './mail.js';
+export type { PubSub, PubSubSubscription, SocketAdapter } from './pubsub.js';
 export type { LimiterFactory } from './rate-limits.js';
 export type { ReadinessCheck } from './readiness.js';

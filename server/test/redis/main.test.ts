@@ -79,7 +79,8 @@ describe('main.ts with REDIS_URL', () => {
       ok: true,
     });
     const during = (await probe.client('LIST')) as string;
-    expect(count(during)).toBe(count(before) + 1);
+    // One shared connection, plus the realtime pub/sub and socket.io adapter subscribers.
+    expect(count(during)).toBe(count(before) + 3);
     server.child.kill('SIGTERM');
     expect(await exited(server.child)).toBe(0);
     await until(

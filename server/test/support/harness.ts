@@ -11,6 +11,8 @@ import { answerClientErrors, buildApp, type AppOptions, type BuiltApp } from '..
 import { createDiskFileStore } from '../../src/engines/disk/index.js';
 import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
+import { createMemoryPubSub } from '../../src/engines/memory/pubsub.js';
+import { createRedisPubSub } from '../../src/engines/redis/pubsub.js';
 import { redisReadiness } from '../../src/engines/redis/index.js';
 import { createLimiterFactory } from '../../src/engines/redis/limiters.js';
 import { newId } from '../../src/lib/ids.js';
@@ -57,11 +59,13 @@ export function testPorts(
   const logger = options.logger ?? pino({ level: 'silent' });
   const redis = options.redis ?? null;
   const files = options.files ?? tempFileStore();
+  const pubsub = redis ? createRedisPubSub({ redis }) : createMemoryPubSub();
   return {
     store,
     mail: options.mailer ?? createOutboxMailer({ store, from: 'Hearth <no-reply@localhost>' }),
     files,
     limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
+    pubsub,
     readiness: [
       { name: 'documentStore', engine: store.engine, check: () => store.ping() },
       { name: 'fileStore', engine: files.engine, check: () => files.ping() },

@@ -33,6 +33,13 @@ export type { FileReferences } from './file-fields.js';
 // Field definitions and validation, reused by auth for the app's custom user fields.
 export { fieldDef } from './collection.schema.js';
 export { validateTouched, type FieldErrors } from './validate.js';
+// For realtime: the same rules, filter checks and document views as the REST reads.
+export type { CompiledCollection } from './collection.compile.js';
+export { assertTextAllowed, assertVisiblePaths, requireScope, visibleTo } from './access.js';
+export { collectionErrors } from './collections.errors.js';
+export { compileRule, ruleFilter, MATCH_NONE } from './rules.compile.js';
+export { ruleDef } from './collection.schema.js';
+export { toClientDocument } from './view.js';
 
 export interface CollectionsModule extends HearthModule {
   services: {

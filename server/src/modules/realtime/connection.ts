@@ -1,0 +1,265 @@
+import type { Socket } from 'socket.io';
+import { z } from 'zod';
+import { HearthError, invalidRequest } from '../../errors.js';
+import { collectPaths, parseFilter } from '../../lib/filter/parse.js';
+import { randomToken } from '../../lib/ids.js';
+import {
+  assertTextAllowed,
+  assertVisiblePaths,
+  collectionErrors,
+  requireScope,
+  ruleFilter,
+} from '../collections/index.js';
+import { CHANNEL_NAME } from './channels.js';
+import { realtimeErrors, toWire } from './realtime.errors.js';
+import type { RealtimeHost } from './host.js';
+import { authenticate, callerOf, MAX_TIMER_MS, presenceUserOf, type SocketState } from './session.js';
+import type { Subscription } from './subscriptions.js';
+
+/**
+ * The events of one connection (docs/realtime.md has the table). Every client event takes an
+ * ack: `{…result}` or `{error: {code, message, details}}` (the REST error shape). Each event
+ * counts against the connection's messages per second first.
+ */
+const subscribeBody = z.strictObject({
+  collection: z.string().min(1).max(64),
+  filter: z.union([z.record(z.string(), z.unknown()), z.string().max(16_384)]).optional(),
+  id: z.string().min(1).max(128).optional(),
+  since: z.union([z.string().max(64), z.number()]).optional(),
+});
+const unsubscribeBody = z.strictObject({ subscription: z.string().max(64) });
+const authBody = z.strictObject({ token: z.string().max(4096) });
+const channelBody = z.strictObject({ channel: z.string().regex(CHANNEL_NAME) });
+const publishBody = z.strictObject({ channel: z.string().regex(CHANNEL_NAME), message: z.unknown() });
+
+type Ack = (answer: unknown) => void;
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const fields = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new HearthError('validation_failed', 'The event payload is invalid.', { fields });
+}
+
+function sinceMs(since: string | number): number {
+  const ms = typeof since === 'number' ? since : Date.parse(since);
+  if (!Number.isFinite(ms)) throw invalidRequest('since must be an ISO-8601 time or milliseconds since the epoch.');
+  return ms;
+}
+
+export function handleConnection(rt: RealtimeHost, socket: Socket, state: SocketState): void {
+  const { settings } = rt.deps;
+  rt.sockets.set(socket.id, { socket, state });
+  scheduleExpiry(rt, socket, state);
+
+  // Messages per second: a bucket of 2× the rate, refilled continuously.
+  socket.use((packet, next) => {
+    const now = Date.now();
+    const b = state.bucket;
+    b.tokens = Math.min(settings.messagesPerSecond * 2, b.tokens + ((now - b.at) / 1000) * settings.messagesPerSecond);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return next();
+    }
+    const ack = packet[packet.length - 1];
+    if (typeof ack === 'function')
+      (ack as Ack)({ error: toWire(realtimeErrors.tooManyMessages(settings.messagesPerSecond)) });
+  });
+
+  const on = (
+    event: string,
+    handler: (payload: unknown) => Promise<unknown> | unknown,
+    after?: (result: unknown) => void,
+  ) => {
+    socket.on(event, (payload: unknown, ack?: unknown) => {
+      const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => {};
+      Promise.resolve()
+        .then(() => handler(payload))
+        .then(
+          (result) => {
+            if (!socket.connected) return;
+            reply(result);
+            after?.(result);
+          },
+          (err: unknown) => {
+            if (!(err instanceof HearthError)) rt.deps.logger.error({ err, event }, 'realtime: event failed');
+            reply({ error: toWire(err) });
+          },
+        );
+    });
+  };
+
+  // Replayed changes go out right after the ack that names the subscription.
+  const pendingReplay = new Map<string, ReturnType<typeof rt.fanout.replay>>();
+  on(
+    'subscribe',
+    async (payload) => {
+      const body = parse(subscribeBody, payload);
+      if (state.subs.size >= settings.maxSubscriptionsPerSocket) {
+        throw realtimeErrors.tooManySubscriptions(settings.maxSubscriptionsPerSocket);
+      }
+      const caller = callerOf(state);
+      requireScope(caller, 'documents:read');
+      const col = await rt.deps.registry.require(state.appId, body.collection);
+      const filter = body.filter !== undefined ? parseFilter(body.filter) : null;
+      if (filter) {
+        assertVisiblePaths(caller, col, collectPaths(filter), 'filter');
+        assertTextAllowed(col, filter);
+      }
+      if (body.id === undefined && !caller.privileged) {
+        const rule = ruleFilter(col.rules.list, { auth: caller.user, now: rt.deps.now().toISOString() });
+        if (rule === null) throw collectionErrors.listDenied();
+      }
+      const since = body.since !== undefined ? sinceMs(body.since) : null;
+      if (!socket.connected) throw new HearthError('not_found', 'The connection closed.');
+      // From here on, synchronously: live in the index, then what the buffer holds since `since`.
+      const sub: Subscription = {
+        id: `s_${randomToken(12)}`,
+        appId: state.appId,
+        collection: col.name,
+        filter: filter && filter.op !== 'all' ? filter : null,
+        docId: body.id ?? null,
+        caller,
+        socketId: socket.id,
+        active: true,
+      };
+      rt.index.add(sub);
+      state.subs.set(sub.id, sub);
+      if (since !== null) {
+        const replay = rt.fanout.replay(sub, col, since);
+        if (replay === 'too_old') {
+          removeSub(rt, state, sub);
+          throw realtimeErrors.replayTooOld();
+        }
+        pendingReplay.set(sub.id, replay);
+      }
+      return { subscription: sub.id };
+    },
+    (result) => {
+      const id = (result as { subscription: string }).subscription;
+      const replay = pendingReplay.get(id);
+      pendingReplay.delete(id);
+      const sub = state.subs.get(id);
+      if (!Array.isArray(replay) || !sub) return;
+      for (const change of replay) rt.deliver(sub, change);
+    },
+  );
+
+  on('unsubscribe', (payload) => {
+    const { subscription } = parse(unsubscribeBody, payload);
+    const sub = state.subs.get(subscription);
+    if (!sub) throw realtimeErrors.noSuchSubscription();
+    removeSub(rt, state, sub);
+    return { subscription };
+  });
+
+  on('auth', async (payload) => {
+    const { token } = parse(authBody, payload);
+    const session = await authenticate(rt.deps.verifyToken, state.appId, token, Date.now());
+    const previous = state.user;
+    if (previous && previous.id !== session.user.id) leaveAllChannels(rt, state);
+    state.user = session.user;
+    state.token = session.token;
+    state.expiresAt = session.expiresAt;
+    // Rules apply per event with the subscriber's caller: the new identity from the next event on.
+    const caller = callerOf(state);
+    for (const sub of state.subs.values()) sub.caller = caller;
+    scheduleExpiry(rt, socket, state);
+    return {
+      user: { id: session.user.id, roles: session.user.roles, anonymous: session.user.anonymous },
+      expiresAt: session.expiresAt === null ? null : new Date(session.expiresAt).toISOString(),
+    };
+  });
+
+  on('join', async (payload) => {
+    const { channel } = parse(channelBody, payload);
+    if (!(await rt.deps.channels.allows(callerOf(state), channel, 'join'))) throw realtimeErrors.channelDenied(channel);
+    if (!socket.connected) throw new HearthError('not_found', 'The connection closed.');
+    const user = presenceUserOf(state);
+    state.channels.set(channel, user);
+    await socket.join(`ch:${channel}`);
+    const members = rt.presence ? rt.presence.join(state.appId, channel, socket.id, user) : [user];
+    return { channel, members };
+  });
+
+  on('leave', (payload) => {
+    const { channel } = parse(channelBody, payload);
+    leaveChannel(rt, socket, state, channel);
+    return { channel };
+  });
+
+  on('publish', async (payload) => {
+    const { channel, message } = parse(publishBody, payload);
+    const size = Buffer.byteLength(JSON.stringify(message ?? null));
+    if (size > settings.maxMessageBytes) throw realtimeErrors.messageTooLarge(settings.maxMessageBytes);
+    if (!state.channels.has(channel)) throw invalidRequest('Join the channel before publishing to it.', { channel });
+    if (!(await rt.deps.channels.allows(callerOf(state), channel, 'publish')))
+      throw realtimeErrors.channelDenied(channel);
+    // Through the adapter: every replica's members of the channel, except the sender.
+    socket.to(`ch:${channel}`).emit('message', { channel, message: message ?? null, from: presenceUserOf(state) });
+    return { channel };
+  });
+
+  socket.on('disconnect', () => {
+    if (state.expiryTimer) clearTimeout(state.expiryTimer);
+    for (const sub of [...state.subs.values()]) removeSub(rt, state, sub);
+    leaveAllChannels(rt, state);
+    rt.sockets.delete(socket.id);
+  });
+}
+
+function removeSub(rt: RealtimeHost, state: SocketState, sub: Subscription): void {
+  rt.index.remove(sub);
+  state.subs.delete(sub.id);
+}
+
+function leaveChannel(rt: RealtimeHost, socket: Socket, state: SocketState, channel: string): void {
+  const user = state.channels.get(channel);
+  if (!user) return;
+  state.channels.delete(channel);
+  void socket.leave(`ch:${channel}`);
+  rt.presence?.leave(state.appId, channel, socket.id, user);
+}
+
+function leaveAllChannels(rt: RealtimeHost, state: SocketState): void {
+  const socket = rt.sockets.get(state.socketId)?.socket;
+  for (const channel of [...state.channels.keys()]) {
+    if (socket) leaveChannel(rt, socket, state, channel);
+    else {
+      rt.presence?.leave(state.appId, channel, state.socketId, state.channels.get(channel)!);
+      state.channels.delete(channel);
+    }
+  }
+}
+
+function scheduleExpiry(rt: RealtimeHost, socket: Socket, state: SocketState): void {
+  if (state.expiryTimer) clearTimeout(state.expiryTimer);
+  state.expiryTimer = null;
+  if (state.expiresAt === null) return;
+  const delay = Math.min(MAX_TIMER_MS, Math.max(0, state.expiresAt - Date.now()));
+  state.expiryTimer = setTimeout(() => endSession(rt, socket, state, 'expired'), delay);
+  state.expiryTimer.unref();
+}
+
+/**
+ * The token expired or the session was revoked: every subscription and channel made as the user
+ * stops (`ended` for each subscription), the client gets `session {state, error}` and stays
+ * connected with its key's rights; `auth {token}` with a fresh token, then subscribe again.
+ */
+export function endSession(rt: RealtimeHost, socket: Socket, state: SocketState, why: 'expired' | 'revoked'): void {
+  if (!state.user) return;
+  const error = toWire(why === 'expired' ? realtimeErrors.tokenExpired() : realtimeErrors.sessionRevoked());
+  for (const sub of [...state.subs.values()]) {
+    if (sub.caller.user === null) continue;
+    removeSub(rt, state, sub);
+    socket.emit('ended', { subscription: sub.id, error });
+  }
+  leaveAllChannels(rt, state);
+  if (state.expiryTimer) clearTimeout(state.expiryTimer);
+  state.expiryTimer = null;
+  state.user = null;
+  state.token = null;
+  state.expiresAt = null;
+  socket.emit('session', { state: why, error });
+}

@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { Socket } from 'socket.io';
+import type { PubSub, SocketAdapter } from '../../ports/pubsub.js';
+import type { AppsModule } from '../apps/index.js';
+import type { AppUser } from '../auth/index.js';
+import type { CollectionRegistry } from '../collections/index.js';
+import type { ChannelRulesService } from './channels.js';
+import type { Change, Fanout } from './fanout.js';
+import type { Presence } from './presence.js';
+import type { SocketState } from './session.js';
+import type { RealtimeMetrics, RealtimeSettings } from './settings.js';
+import type { Subscription, SubscriptionIndex } from './subscriptions.js';
+
+/** What the realtime server is made of (index.ts builds it). */
+export interface RealtimeDeps {
+  apps: Pick<AppsModule, 'services'>;
+  verifyToken: (appId: string, token: string) => Promise<AppUser | null>;
+  registry: CollectionRegistry;
+  channels: ChannelRulesService;
+  /** Absent: one process, events go straight from the collections to the subscribers. */
+  pubsub?: PubSub | undefined;
+  socketAdapter?: SocketAdapter | undefined;
+  settings: RealtimeSettings;
+  metrics: RealtimeMetrics;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** What a connection's handlers (connection.ts) use of the server (server.ts). */
+export interface RealtimeHost {
+  readonly deps: RealtimeDeps;
+  readonly index: SubscriptionIndex;
+  readonly fanout: Fanout;
+  readonly presence: Presence | null;
+  readonly sockets: Map<string, { socket: Socket; state: SocketState }>;
+  deliver(sub: Subscription, change: Change): void;
+}

@@ -1,0 +1,260 @@
+import type { Server as HttpServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import { HearthError, reasonError } from '../../errors.js';
+import { ID_PATTERN } from '../../lib/ids.js';
+import type { DocumentEvent } from '../collections/index.js';
+import { subscribeLasting } from './bus.js';
+import { endSession, handleConnection } from './connection.js';
+import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
+import { Presence } from './presence.js';
+import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
+import { authenticate, type SocketState } from './session.js';
+import { SubscriptionIndex, type Subscription } from './subscriptions.js';
+import type { RealtimeDeps, RealtimeHost } from './host.js';
+
+export type { RealtimeDeps } from './host.js';
+
+/**
+ * socket.io on the API's HTTP server: a namespace per app (`/apps/{appId}`, created on first
+ * connection), handshake auth `{key, token?}` checked before the connection is accepted, the
+ * app's CORS origins, document events from every replica (PubSub port, topic `hearth:rt:docs`)
+ * and presence. Per-connection events are in connection.ts; the protocol is docs/realtime.md.
+ */
+
+const DOCS_TOPIC = 'hearth:rt:docs';
+export const NAMESPACE = /^\/apps\/([A-Za-z0-9_-]{1,64})$/;
+
+export class RealtimeServer implements RealtimeHost {
+  readonly index = new SubscriptionIndex();
+  readonly fanout: Fanout;
+  readonly presence: Presence | null;
+  readonly sockets = new Map<string, { socket: Socket; state: SocketState }>();
+  readonly replicaId = randomBytes(8).toString('base64url');
+  private io: Server | null = null;
+  private docsSub: { stop(): Promise<void> } | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
+  private slowTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly deps: RealtimeDeps) {
+    const { settings } = deps;
+    this.fanout = new Fanout({
+      index: this.index,
+      registry: deps.registry,
+      now: deps.now,
+      replay: { windowMs: settings.replayWindowMs, maxEvents: settings.replayMaxEvents },
+      deliver: (sub, change) => this.deliver(sub, change),
+      onError: (err) => deps.logger.error({ err }, 'realtime: handling a document event failed'),
+    });
+    this.presence = deps.pubsub
+      ? new Presence({
+          pubsub: deps.pubsub,
+          replicaId: this.replicaId,
+          heartbeatMs: Math.max(50, Math.floor(settings.presenceTimeoutMs / 3)),
+          timeoutMs: settings.presenceTimeoutMs,
+          emit: (appId, _channel, payload, except) => {
+            const room = this.namespace(appId)?.local.to(`ch:${payload.channel}`);
+            (except ? room?.except(except) : room)?.emit('presence', payload);
+          },
+          onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
+        })
+      : null;
+  }
+
+  /** Before serving: listen to every replica's document events, start presence. */
+  async start(): Promise<void> {
+    if (this.deps.pubsub) {
+      this.docsSub = await subscribeLasting({
+        pubsub: this.deps.pubsub,
+        channel: DOCS_TOPIC,
+        onMessage: (raw) => this.fanout.receive(JSON.parse(raw) as WireEvent),
+        onError: (err) =>
+          this.deps.logger.warn(
+            { err },
+            "realtime: the bus is unavailable, retrying; other replicas' changes are missed meanwhile",
+          ),
+      });
+    }
+    await this.presence?.start();
+  }
+
+  /** A committed document event of this replica: to every replica (or straight here, without a bus). */
+  publish(event: DocumentEvent): void {
+    const wire = toWireEvent(event);
+    if (!this.deps.pubsub) {
+      setImmediate(() => this.fanout.receive(wire));
+      return;
+    }
+    this.deps.pubsub.publish({ channel: DOCS_TOPIC, message: JSON.stringify(wire) }).catch((err: unknown) => {
+      // The bus is down: this replica's subscribers still get it.
+      this.deps.logger.warn({ err }, 'realtime: publishing a document event failed; delivered on this server only');
+      this.fanout.receive(wire);
+    });
+  }
+
+  attach(server: HttpServer): () => Promise<void> {
+    const { settings } = this.deps;
+    const io = new Server(server, {
+      // Browsers: any origin passes the transport; the app's own origins are checked per namespace.
+      cors: { origin: true, credentials: false },
+      maxHttpBufferSize: Math.max(64 * 1024, settings.maxMessageBytes * 4),
+      serveClient: false,
+      ...(this.deps.socketAdapter ? { adapter: this.deps.socketAdapter } : {}),
+    });
+    this.io = io;
+    const apps = io.of(NAMESPACE);
+    apps.use((socket, next) => {
+      this.handshake(socket).then(
+        (state) => {
+          socket.data.state = state;
+          next();
+        },
+        (err: unknown) => next(connectError(err)),
+      );
+    });
+    apps.on('connection', (socket) => handleConnection(this, socket, socket.data.state as SocketState));
+    this.sessionTimer = setInterval(() => void this.checkSessions(), settings.sessionCheckMs);
+    this.sessionTimer.unref();
+    // Channel messages and presence are emitted by socket.io itself: their backlog is checked here.
+    let ticks = 0;
+    this.slowTimer = setInterval(() => {
+      for (const { socket } of this.sockets.values()) {
+        if (bufferedPackets(socket) > settings.maxBufferedPackets) this.dropSlow(socket);
+      }
+      if (++ticks % 20 === 0) this.fanout.sweep();
+    }, 250);
+    this.slowTimer.unref();
+    return async () => {
+      if (this.sessionTimer) clearInterval(this.sessionTimer);
+      if (this.slowTimer) clearInterval(this.slowTimer);
+      await this.presence?.stop().catch(() => undefined);
+      await this.docsSub?.stop();
+      io.disconnectSockets(true);
+      io.engine.close();
+    };
+  }
+
+  /** The app's namespace when this server has one (never creates it). */
+  namespace(appId: string): Namespace | undefined {
+    return this.io?._nsps.get(`/apps/${appId}`);
+  }
+
+  private async handshake(socket: Socket): Promise<SocketState> {
+    const m = NAMESPACE.exec(socket.nsp.name);
+    const appId = m?.[1] ?? '';
+    if (!ID_PATTERN.test(appId)) throw new HearthError('not_found', 'No such app.');
+    const app = await this.deps.apps.services.apps.find(appId);
+    if (!app) throw new HearthError('not_found', 'No such app.');
+    const origin = socket.handshake.headers.origin;
+    const allowed = app.settings.corsOrigins;
+    if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) {
+      throw reasonError('forbidden', 'origin_not_allowed', 'This origin is not allowed for this app.');
+    }
+    const auth = (socket.handshake.auth ?? {}) as { key?: unknown; token?: unknown };
+    const raw = typeof auth.key === 'string' && auth.key.length <= 256 ? auth.key : null;
+    const key = raw ? await this.deps.apps.services.keys.resolve(raw) : null;
+    if (!key || key.appId !== appId) {
+      throw new HearthError('invalid_api_key', "The handshake needs auth.key: this app's public or secret key.");
+    }
+    // The namespace's size includes sockets still in their handshake only once accepted.
+    if (socket.nsp.sockets.size >= this.deps.settings.maxConnectionsPerApp) {
+      throw realtimeErrors.tooManyConnections(this.deps.settings.maxConnectionsPerApp);
+    }
+    const session =
+      auth.token === undefined || auth.token === null
+        ? null
+        : await authenticate(this.deps.verifyToken, appId, auth.token, Date.now());
+    return {
+      appId,
+      socketId: socket.id,
+      key: { id: key.id, kind: key.kind, scopes: key.scopes },
+      rawKey: raw!,
+      user: session?.user ?? null,
+      token: session?.token ?? null,
+      expiresAt: session?.expiresAt ?? null,
+      expiryTimer: null,
+      subs: new Map(),
+      channels: new Map(),
+      bucket: { tokens: this.deps.settings.messagesPerSecond * 2, at: Date.now() },
+    };
+  }
+
+  /** One change to one subscriber, unless the client stopped reading (then it is disconnected). */
+  deliver(sub: Subscription, change: Change): void {
+    const entry = this.sockets.get(sub.socketId);
+    if (!entry) return;
+    const { socket } = entry;
+    if (bufferedPackets(socket) > this.deps.settings.maxBufferedPackets) {
+      this.dropSlow(socket);
+      return;
+    }
+    // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
+    // document shared by many subscribers is serialised once, not once per socket.emit.
+    socket.conn.write(
+      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
+    );
+    this.deps.metrics.delivered();
+  }
+
+  dropSlow(socket: Socket): void {
+    if (!socket.connected) return;
+    this.deps.logger.warn({ socket: socket.id }, 'realtime: client does not read, disconnecting it');
+    this.deps.metrics.dropped();
+    socket.disconnect(true);
+    // A client that does not read would not read the close handshake either: cut the TCP
+    // connection now so its backlog is freed (WebSocket transport; polling has nothing pending).
+    const ws = (socket.conn as unknown as { transport?: { socket?: { terminate?: () => void } } }).transport?.socket;
+    ws?.terminate?.();
+  }
+
+  /** Re-checks every signed-in connection's session (revoked, user disabled). */
+  async checkSessions(): Promise<void> {
+    // One lookup per key and per token, however many connections share them.
+    const keyChecks = new Map<string, Promise<boolean>>();
+    const checks = new Map<string, Promise<unknown>>();
+    for (const { socket, state } of [...this.sockets.values()]) {
+      let keyCheck = keyChecks.get(state.rawKey);
+      if (!keyCheck) {
+        keyCheck = this.deps.apps.services.keys.resolve(state.rawKey).then(
+          (k) => k !== null && k.appId === state.appId,
+          () => true, // the store is down: not a revocation
+        );
+        keyChecks.set(state.rawKey, keyCheck);
+      }
+      if (!(await keyCheck)) {
+        // A revoked key (or deleted app): nothing this connection holds may go on.
+        socket.emit('session', { state: 'revoked', error: toWire(new HearthError('invalid_api_key')) });
+        socket.disconnect(true);
+        continue;
+      }
+      if (!state.user || !state.token) continue;
+      const token = state.token;
+      const k = `${state.appId}\u0000${token}`;
+      let check = checks.get(k);
+      if (!check) checks.set(k, (check = this.deps.verifyToken(state.appId, token).catch(() => undefined)));
+      const user = await check;
+      // A refresh (`auth`) meanwhile replaced the token: that one is checked next time.
+      if (user === null && state.user && state.token === token) {
+        endSession(
+          this,
+          socket,
+          state,
+          state.expiresAt !== null && state.expiresAt <= Date.now() ? 'expired' : 'revoked',
+        );
+      }
+    }
+  }
+}
+
+/** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */
+function bufferedPackets(socket: Socket): number {
+  return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+}
+
+const serialised = new WeakMap<object, string>();
+/** JSON of a document view; views are shared by the subscribers of one event (fanout.ts). */
+function jsonOf(doc: Record<string, unknown>): string {
+  let json = serialised.get(doc);
+  if (json === undefined) serialised.set(doc, (json = JSON.stringify(doc)));
+  return json;
+}

@@ -1,0 +1,68 @@
+import jwt from 'jsonwebtoken';
+import { errors } from '../../errors.js';
+import type { AppUser } from '../auth/index.js';
+import type { Caller } from '../collections/index.js';
+import type { PresenceUser } from './presence.js';
+import { realtimeErrors } from './realtime.errors.js';
+import type { Subscription } from './subscriptions.js';
+
+/** What a connection is: its app, key and (optionally) user, and what it holds. */
+export interface SocketState {
+  appId: string;
+  socketId: string;
+  key: { id: string; kind: 'public' | 'secret'; scopes: readonly string[] };
+  /** The key as sent, to notice its revocation (kept in memory only). */
+  rawKey: string;
+  user: AppUser | null;
+  token: string | null;
+  /** When the token expires (ms), null without one. */
+  expiresAt: number | null;
+  expiryTimer: NodeJS.Timeout | null;
+  subs: Map<string, Subscription>;
+  /** Channels joined, with the presence identity they were joined as. */
+  channels: Map<string, PresenceUser>;
+  bucket: { tokens: number; at: number };
+}
+
+export function callerOf(state: Pick<SocketState, 'appId' | 'key' | 'user'>): Caller {
+  const u = state.user;
+  return {
+    appId: state.appId,
+    privileged: state.key.kind === 'secret',
+    user: u ? { id: u.id, roles: [...u.roles], anonymous: u.anonymous } : null,
+    scopes: state.key.scopes,
+    principal: u ? `user:${u.id}` : `key:${state.key.id}`,
+  };
+}
+
+export function presenceUserOf(state: SocketState): PresenceUser {
+  return state.user
+    ? { id: state.user.id, anonymous: state.user.anonymous }
+    : { id: null, anonymous: true, connection: state.socketId };
+}
+
+/** The `exp` of a token (ms), read without checking (only after verifyToken accepted it). */
+export function tokenExpiry(token: string): number | null {
+  const claims = jwt.decode(token);
+  return claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp * 1000 : null;
+}
+
+/**
+ * Checks a handshake's or an `auth` event's token: the user, or the error the client gets
+ * (`token_expired` when the token's time is up, else `invalid_token`).
+ */
+export async function authenticate(
+  verify: (appId: string, token: string) => Promise<AppUser | null>,
+  appId: string,
+  token: unknown,
+  now: number,
+): Promise<{ user: AppUser; token: string; expiresAt: number | null }> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw errors.invalidToken();
+  const user = await verify(appId, token);
+  const expiresAt = tokenExpiry(token);
+  if (!user) throw expiresAt !== null && expiresAt <= now ? realtimeErrors.tokenExpired() : errors.invalidToken();
+  return { user, token, expiresAt };
+}
+
+/** setTimeout's longest delay. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
