@@ -6,6 +6,7 @@ import { matches } from '../../lib/filter/evaluate.js';
 import type { FieldCondition } from '../../lib/filter/types.js';
 import { CATALOG_SCHEMA, Catalog } from './catalog.js';
 import { mapSqliteError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The open database every app store of the engine shares: the better-sqlite3 connection (WAL),
@@ -19,6 +20,8 @@ export class SqliteConnection {
   readonly now: () => string;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly parsedConds = new Map<string, FieldCondition[]>();
+  /** Document writes and batches: one transaction per group of concurrent writes (group-commit.ts). */
+  readonly group: GroupCommit;
 
   constructor(options: { file: string; synchronous?: 'normal' | 'full' | undefined; now?: (() => Date) | undefined }) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -34,6 +37,12 @@ export class SqliteConnection {
     const clock = options.now ?? (() => new Date());
     this.now = () => clock().toISOString();
     this.catalog = new Catalog({ db: this.db });
+    this.group = new GroupCommit({
+      db: this.db,
+      single: (fn) => this.write(fn),
+      onRollback: () => this.catalog.reset(),
+      mapError: mapSqliteError,
+    });
     this.db.function('hearth_field', { deterministic: true }, (raw: unknown, conds: unknown) =>
       this.fieldHolds(raw as string | null, conds as string) ? 1 : 0,
     );
@@ -63,6 +72,14 @@ export class SqliteConnection {
       this.catalog.reset();
       throw mapSqliteError(err);
     }
+  }
+
+  /**
+   * Runs `fn` atomically with the writes queued beside it (group commit: each in its own
+   * savepoint of one transaction); settles once that transaction has committed.
+   */
+  writeGrouped<T>(fn: () => T): Promise<T> {
+    return this.group.run(fn);
   }
 
   /** Runs a read, mapping errors. */

@@ -51,6 +51,8 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    // Writes still queued for a group commit are committed (and acknowledged) first.
+    this.connection.group.flush();
     if (this.connection.db.open) this.connection.db.close();
   }
 }
