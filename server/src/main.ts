@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, readDotenv } from './config/load.js';
 import { resolveSigningSecret } from './config/secret.js';
 import { listenError, StartupError } from './config/startup-error.js';
 import { composeEngines } from './engines/compose.js';
+import { isClusterWorker, runPrimary } from './http/cluster.js';
 
 /**
  * The entry point: read the configuration once (the only module that reads process.env), build
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
   const dataDir = usesDataDir ? prepareDataDir(config.DATA_DIR, cwd) : resolve(cwd, config.DATA_DIR);
   const { secret, source } = resolveSigningSecret(config.HEARTH_SECRET, dataDir);
   if (source === 'generated') logger.info({ file: join(dataDir, 'secret.key') }, 'generated a signing secret');
+  if (config.WORKERS > 1 && !isClusterWorker()) {
+    // The primary only forks and watches (http/cluster.ts); the secret file exists before any worker reads it.
+    runPrimary({ workers: config.WORKERS, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+    return;
+  }
 
   const ports = await composeEngines({
     dataDir,

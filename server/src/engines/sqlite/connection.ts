@@ -40,6 +40,7 @@ export class SqliteConnection {
     this.group = new GroupCommit({
       db: this.db,
       single: (fn) => this.write(fn),
+      onBegin: () => this.catalog.sync(),
       onRollback: () => this.catalog.reset(),
       mapError: mapSqliteError,
     });
@@ -67,7 +68,12 @@ export class SqliteConnection {
   /** Runs `fn` in a transaction; on failure the catalog cache is reset and errors are mapped. */
   write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db
+        .transaction(() => {
+          this.catalog.sync();
+          return fn();
+        })
+        .immediate();
     } catch (err) {
       this.catalog.reset();
       throw mapSqliteError(err);
@@ -85,6 +91,7 @@ export class SqliteConnection {
   /** Runs a read, mapping errors. */
   read<T>(fn: () => T): T {
     try {
+      this.catalog.sync();
       return fn();
     } catch (err) {
       throw mapSqliteError(err);

@@ -49,6 +49,8 @@ export class GroupCommit {
       db: Database.Database;
       /** Runs `fn` in a transaction of its own, mapping errors (SqliteConnection.write). */
       single: <T>(fn: () => T) => T;
+      /** At the start of the group's transaction (catalog.sync: another process may have changed it). */
+      onBegin?: () => void;
       /** After a rolled-back write: what caches learnt inside it may not exist (catalog.reset). */
       onRollback: () => void;
       /** SQLite's errors → the port's (errors.ts). */
@@ -113,8 +115,9 @@ export class GroupCommit {
   private together(group: Pending[]): Outcome[] {
     const { db } = this.d;
     return db
-      .transaction(() =>
-        group.map((p): Outcome => {
+      .transaction(() => {
+        this.d.onBegin?.();
+        return group.map((p): Outcome => {
           try {
             return { ok: true, value: db.transaction(p.fn)() };
           } catch (err) {
@@ -123,8 +126,8 @@ export class GroupCommit {
             if (!db.inTransaction) throw new GroupAborted();
             return { ok: false, err: this.d.mapError(err) };
           }
-        }),
-      )
+        });
+      })
       .immediate();
   }
 }
