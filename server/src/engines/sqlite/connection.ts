@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -23,7 +24,17 @@ export class SqliteConnection {
   /** Document writes and batches: one transaction per group of concurrent writes (group-commit.ts). */
   readonly group: GroupCommit;
 
-  constructor(options: { file: string; synchronous?: 'normal' | 'full' | undefined; now?: (() => Date) | undefined }) {
+  /** Whether other processes may write the file (then the catalog cache follows them: catalog.sync). */
+  private readonly shared: boolean;
+
+  constructor(options: {
+    file: string;
+    synchronous?: 'normal' | 'full' | undefined;
+    now?: (() => Date) | undefined;
+    shared?: boolean | undefined;
+  }) {
+    // node:cluster workers (WORKERS > 1) share the file; a single process owns it.
+    this.shared = options.shared ?? cluster.isWorker;
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
     try {
       this.db = new Database(options.file);
@@ -40,7 +51,9 @@ export class SqliteConnection {
     this.group = new GroupCommit({
       db: this.db,
       single: (fn) => this.write(fn),
-      onBegin: () => this.catalog.sync(),
+      onBegin: () => {
+        if (this.shared) this.catalog.sync();
+      },
       onRollback: () => this.catalog.reset(),
       mapError: mapSqliteError,
     });
@@ -70,7 +83,7 @@ export class SqliteConnection {
     try {
       return this.db
         .transaction(() => {
-          this.catalog.sync();
+          if (this.shared) this.catalog.sync();
           return fn();
         })
         .immediate();
@@ -91,7 +104,7 @@ export class SqliteConnection {
   /** Runs a read, mapping errors. */
   read<T>(fn: () => T): T {
     try {
-      this.catalog.sync();
+      if (this.shared) this.catalog.sync();
       return fn();
     } catch (err) {
       throw mapSqliteError(err);

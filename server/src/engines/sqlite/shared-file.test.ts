@@ -16,8 +16,8 @@ let b: SqliteDocumentStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hearth-shared-'));
-  a = openSqliteStore({ file: join(dir, 'hearth.db') });
-  b = openSqliteStore({ file: join(dir, 'hearth.db') });
+  a = openSqliteStore({ file: join(dir, 'hearth.db'), shared: true });
+  b = openSqliteStore({ file: join(dir, 'hearth.db'), shared: true });
 });
 afterEach(async () => {
   await a.close();
