@@ -107,16 +107,17 @@ async function main() {
   if (!options.keep) addCleanup(() => rmSync(runDir, { recursive: true, force: true }));
   const profileDir = options.cpuProf ? join(ROOT, 'bench', 'results', 'profiles', date.replace(/[:.]/g, '-')) : null;
   try {
-    const parseDir = await installParse(options.parseVersion);
-    const pg = await startPostgres({ logDir: runDir, fsync: options.pgFsync });
-    console.error(`PostgreSQL ${pg.version} on ${pg.url} (pid ${pg.pid}, fsync ${pg.fsync ? 'on' : 'off'})`);
+    const parseDir = options.hearthOnly ? null : await installParse(options.parseVersion);
+    const pg = options.hearthOnly ? null : await startPostgres({ logDir: runDir, fsync: options.pgFsync });
+    if (pg) console.error(`PostgreSQL ${pg.version} on ${pg.url} (pid ${pg.pid}, fsync ${pg.fsync ? 'on' : 'off'})`);
     const hello = await startHello({ runDir });
-    const hearthServer = await startHearth({ runDir, profileDir });
-    const parseServer = await startParse({ runDir, parseDir, databaseUri: pg.url, profileDir });
+    const hearthServer = await startHearth({ runDir, profileDir, workers: options.workers });
+    const parseServer = pg ? await startParse({ runDir, parseDir, databaseUri: pg.url, profileDir }) : null;
     console.error(
-      `node ${process.version}: express hello world pid ${hello.pid}, Hearth pid ${hearthServer.pid}${hearthServer.copied ? ' (server copy with better-sqlite3 for this Node)' : ''}, Parse Server ${options.parseVersion} pid ${parseServer.pid}`,
+      `node ${process.version}: express hello world pid ${hello.pid}, Hearth pid ${hearthServer.pid}${hearthServer.copied ? ' (server copy with better-sqlite3 for this Node)' : ''}${parseServer ? `, Parse Server ${options.parseVersion} pid ${parseServer.pid}` : ''}`,
     );
-    const targets = [hearthApi(hearthServer), parseApi({ ...parseServer, dbPid: pg.pid })];
+    const targets = [hearthApi(hearthServer)];
+    if (parseServer) targets.push(parseApi({ ...parseServer, dbPid: pg.pid }));
 
     for (const target of targets) {
       console.error(`${target.name}: setup and ${options.users} users…`);
@@ -125,7 +126,7 @@ async function main() {
       await seed(target);
     }
     // Statistics now, so autovacuum's analyze does not start in the middle of a measurement.
-    await pg.sql('VACUUM ANALYZE');
+    if (pg) await pg.sql('VACUUM ANALYZE');
 
     const measureOptions = (connections) => ({ connections, duration: options.duration, warmup: options.warmup });
     const ceiling = {};
@@ -159,7 +160,7 @@ async function main() {
         loadAfter: os.loadavg(),
       },
       hearth: { commit: gitCommit(), serverCopy: hearthServer.copied },
-      parse: { version: options.parseVersion, postgres: pg.version, pgFsync: pg.fsync },
+      parse: pg ? { version: options.parseVersion, postgres: pg.version, pgFsync: pg.fsync } : null,
       options,
       ceiling,
       rows,

@@ -13,6 +13,8 @@ export const HELP = `Hearth side by side with Parse Server: pnpm bench --peer pa
   --seed-concurrency N  parallel requests while seeding (default 32)
   --cpu-prof          write V8 CPU profiles of both servers into bench/results/profiles/
   --keep              keep the run's folder (server logs, SQLite file)
+  --hearth-only       Hearth alone (no PostgreSQL, no Parse): for profiling, CPU ms per request
+  --workers N         Hearth with WORKERS=N (node:cluster workers behind one port; default 1)
 `;
 
 function value(argv, name, fallback) {
@@ -55,5 +57,7 @@ export function parseOptions(argv) {
     seedConcurrency: positive(argv, 'seed-concurrency', 32),
     cpuProf: argv.includes('--cpu-prof'),
     keep: argv.includes('--keep'),
+    hearthOnly: argv.includes('--hearth-only'),
+    workers: positive(argv, 'workers', 1),
   };
 }

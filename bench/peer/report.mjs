@@ -24,16 +24,21 @@ function cpu(r) {
   return r.dbCpuPercent === null ? pct(r.cpuPercent) : `${pct(r.cpuPercent)} + pg ${pct(r.dbCpuPercent)}`;
 }
 
+/** Server CPU per request in ms (Parse: its Node process; PostgreSQL's share is in CPU). */
+function cpuMs(r) {
+  return r && Number.isFinite(r.cpuMsPerRequest) ? r.cpuMsPerRequest.toFixed(3) : '—';
+}
+
 export function markdownTable(report) {
   const lines = [
-    '| workload | conns | Hearth req/s | p50 ms | p99 ms | CPU | RSS MiB | Parse req/s | p50 ms | p99 ms | CPU | RSS MiB | Hearth/Parse | Hearth/ceiling | Parse/ceiling |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | conns | Hearth req/s | p50 ms | p99 ms | CPU | CPU ms/req | RSS MiB | Parse req/s | p50 ms | p99 ms | CPU | CPU ms/req | RSS MiB | Hearth/Parse | Hearth/ceiling | Parse/ceiling |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of report.options.connections) {
     const e = report.ceiling[c];
     if (!e) continue;
     lines.push(
-      `| express hello world (ceiling) | ${c} | ${rate(e)} | ${ms(e.p50)} | ${ms(e.p99)} | ${pct(e.cpuPercent)} | ${int(e.peakRssMiB)} | | | | | | | 100% | 100% |`,
+      `| express hello world (ceiling) | ${c} | ${rate(e)} | ${ms(e.p50)} | ${ms(e.p99)} | ${pct(e.cpuPercent)} | ${cpuMs(e)} | ${int(e.peakRssMiB)} | | | | | | | | 100% | 100% |`,
     );
   }
   for (const w of WORKLOADS) {
@@ -51,11 +56,13 @@ export function markdownTable(report) {
           ms(h?.p50),
           ms(h?.p99),
           cpu(h),
+          cpuMs(h),
           int(h?.peakRssMiB),
           rate(p),
           ms(p?.p50),
           ms(p?.p99),
           cpu(p),
+          cpuMs(p),
           int(p?.peakRssMiB),
           times(h?.perSecond / p?.perSecond),
           pct((h?.perSecond / ceiling) * 100),
@@ -84,10 +91,14 @@ export function notes(report) {
   return lines.join('\n');
 }
 
+const workers = (report) => (report.options.workers > 1 ? `, ${report.options.workers} workers` : '');
+
 export function heading(report) {
   const m = report.machine;
   return [
-    `Hearth (${report.hearth.commit}) vs Parse Server ${report.parse.version} on PostgreSQL ${report.parse.postgres} (fsync ${report.parse.pgFsync ? 'on' : 'off'}),`,
+    report.parse
+      ? `Hearth (${report.hearth.commit}${workers(report)}) vs Parse Server ${report.parse.version} on PostgreSQL ${report.parse.postgres} (fsync ${report.parse.pgFsync ? 'on' : 'off'}),`
+      : `Hearth (${report.hearth.commit}${workers(report)}) alone (--hearth-only),`,
     `node ${report.node}, ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB; ${report.options.docs.toLocaleString('en-US')} documents per collection,`,
     `${report.options.users} users, ${report.options.duration} s per measurement after ${report.options.warmup} s of warm-up;`,
     `load average before ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${m.loadAfter.map((l) => l.toFixed(2)).join(' ')}.`,

@@ -94,7 +94,7 @@ async function serverDirFor(runDir) {
   return copy;
 }
 
-export async function startHearth({ runDir, profileDir }) {
+export async function startHearth({ runDir, profileDir, workers = 1 }) {
   await ensureHearthBuild();
   const serverDir = await serverDirFor(runDir);
   const port = await freePort();
@@ -113,6 +113,7 @@ export async function startHearth({ runDir, profileDir }) {
         DASHBOARD_DIR: join(ROOT, 'dashboard', 'dist'),
         // The load generator is one client IP with a public key; Parse has no such limit either.
         DATA_RATE_LIMIT: '0',
+        WORKERS: String(workers),
       },
       cwd: runDir,
       logFile: join(runDir, 'hearth.log'),
@@ -120,7 +121,7 @@ export async function startHearth({ runDir, profileDir }) {
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(proc, 'HTTP', () => httpAnswers(`${url}/healthz`));
-  return { name: 'hearth', url, pid: proc.pid, copied: serverDir !== SERVER };
+  return { name: 'hearth', url, pid: proc.pid, copied: serverDir !== SERVER, cluster: workers > 1 };
 }
 
 export const PARSE_KEYS = {

@@ -72,12 +72,15 @@ const percentile = (sorted, p) =>
 export async function measure(server, next, { connections, duration, warmup }) {
   if (warmup > 0) await load(server.url, next, connections, warmup);
   const rssReset = resetPeakRss(server.pid);
-  const cpu0 = cpuSeconds(server.pid);
+  // With node:cluster workers (WORKERS > 1) the primary's children do the work.
+  const serverCpu = () => cpuSeconds(server.pid, { children: Boolean(server.cluster) });
+  const cpu0 = serverCpu();
   const db0 = server.dbPid ? cpuSeconds(server.dbPid, { children: true }) : NaN;
   const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const { result: r, latencies } = await load(server.url, next, connections, duration);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const t1 = process.hrtime.bigint();
+  const seconds = Number(t1 - t0) / 1e9;
   const client = process.cpuUsage(client0);
   const failed = Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2'));
   return {
@@ -93,10 +96,15 @@ export async function measure(server, next, { connections, duration, warmup }) {
     statusCodes: Object.fromEntries(failed.map(([code, s]) => [code, s.count])),
     errors: r.errors,
     timeouts: r.timeouts,
-    cpuPercent: ((cpuSeconds(server.pid) - cpu0) / seconds) * 100,
+    cpuPercent: ((serverCpu() - cpu0) / seconds) * 100,
+    // Server CPU time per request (ms): much less sensitive to other load than req/s.
+    cpuMsPerRequest: ((serverCpu() - cpu0) * 1000) / Math.max(1, r.requests.total),
     dbCpuPercent: server.dbPid ? ((cpuSeconds(server.dbPid, { children: true }) - db0) / seconds) * 100 : null,
     clientCpuPercent: ((client.user + client.system) / 1e6 / seconds) * 100,
     peakRssMiB: peakRssMiB(server.pid),
     peakRssSince: rssReset ? 'measurement' : 'process start',
+    // The measurement on the monotonic clock in µs (a V8 CPU profile's clock): profile-summary.mjs
+    // picks this window out of a whole-run profile.
+    window: { fromUs: Number(t0 / 1000n), toUs: Number(t1 / 1000n) },
   };
 }

@@ -1,16 +1,17 @@
 import express, { type Express } from 'express';
 import type { Server as HttpServer } from 'node:http';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { jsonBody } from './http/body.js';
 import { mountDashboard } from './http/dashboard.js';
+import { chain, routeDispatcher, skipDispatched } from './http/dispatch.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { warnForwardedWithoutTrustProxy } from './http/proxy-warning.js';
 import { requestLog } from './http/request-log.js';
+import { securityHeaders } from './http/security-headers.js';
 import './http/request.js';
-import { mountRoutes } from './http/route.js';
+import { mountRoutes, routeHandlers } from './http/route.js';
 import { createAdminModule, type AdminModule } from './modules/admin/index.js';
 import { createAppsModule, type AppsModule } from './modules/apps/index.js';
 import { createAuditLog, createAuditModule, type AuditModule } from './modules/audit/index.js';
@@ -170,6 +171,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // No body-hash ETag on every JSON reply (documents and files send their own ETags).
+  app.set('etag', false);
   if (options.trustProxy) {
     const n = Number(options.trustProxy);
     app.set('trust proxy', Number.isInteger(n) ? n : options.trustProxy);
@@ -177,17 +180,22 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   app.use(...requestLog(logger));
   app.use(warnForwardedWithoutTrustProxy({ logger, trustProxy: options.trustProxy }));
   if (metrics) app.use(metrics.middleware);
-  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key.
   for (const m of list) for (const page of m.pages ?? []) app.use(page.path, page.router);
   const rawBodyPaths = list.flatMap((m) => m.rawBodyPaths ?? []);
   app.use(...jsonBody({ limit: options.bodyLimit ?? '1mb', except: (path) => rawBodyPaths.some((p) => p.test(path)) }));
-  app.use('/v1/apps/:appId', ...list.flatMap((m) => m.appMiddleware ?? []));
+  // One layer for the app middleware, and routes found by table (http/dispatch.ts), express's
+  // router behind it for whatever the table does not match.
+  app.use('/v1/apps/:appId', chain(list.flatMap((m) => m.appMiddleware ?? [])));
   const router = express.Router();
+  router.use(skipDispatched);
   for (const m of list) {
     mountRoutes(router, m.routes);
     for (const spec of m.routes) openapi.add(spec);
   }
+  const routes = list.flatMap((m) => m.routes);
+  app.use(routeDispatcher(routes.map((spec) => ({ ...spec, handlers: routeHandlers(spec) }))));
   app.use(router);
   mountDashboard(app, options.dashboardDir ?? null);
   app.use(notFoundHandler);

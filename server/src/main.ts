@@ -10,6 +10,7 @@ import { resolveSigningSecret } from './config/secret.js';
 import { listenError, StartupError } from './config/startup-error.js';
 import { MIGRATIONS, MigrationError, runMigrations } from './migrations/index.js';
 import { composeEngines } from './engines/compose.js';
+import { isClusterWorker, runPrimary } from './http/cluster.js';
 
 /**
  * The entry point: read the configuration once (the only module that reads process.env), build
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
     logger.warn(
       'MONGODB_URL is set but HEARTH_SECRET is not: every replica must be given the same HEARTH_SECRET, or tokens from one replica fail on the others',
     );
+  if (config.WORKERS > 1 && !isClusterWorker()) {
+    // The primary only forks and watches (http/cluster.ts); the secret file exists before any worker reads it.
+    runPrimary({ workers: config.WORKERS, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+    return;
+  }
 
   const ports = await composeEngines({
     dataDir,

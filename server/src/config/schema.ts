@@ -176,6 +176,11 @@ export const CONFIG_VARIABLES = {
     help: 'How long a graceful shutdown waits for open requests before closing anyway.',
     default: '10000',
   },
+  WORKERS: {
+    schema: z.coerce.number().int().min(1).max(64).default(1),
+    help: 'HTTP worker processes (node:cluster) sharing PORT, e.g. one per core; 1: a single process. See docs/performance.md.',
+    default: '1',
+  },
   SMTP_URL: {
     schema: z
       .string()

@@ -9,19 +9,15 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function jsonBody(options: { limit: string; except?: (path: string) => boolean }): RequestHandler[] {
   const parse = express.json({ limit: options.limit, strict: true, type: () => true });
-  const requireJson: RequestHandler = (req, _res, next) => {
+  // One layer (one router step per request): the media type check, then the parser.
+  const jsonOnly: RequestHandler = (req, res, next) => {
     if (!METHODS_WITH_BODY.has(req.method) || options.except?.(req.path)) return next();
     const hasBody =
       (req.headers['content-length'] && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'];
-    if (!hasBody) return next();
-    if (!req.is('application/json') && !req.is('application/*+json')) {
+    if (hasBody && !req.is('application/json') && !req.is('application/*+json')) {
       return next(new HearthError('unsupported_media_type', 'Send the request body as application/json.'));
     }
-    next();
-  };
-  const parseIfJson: RequestHandler = (req, res, next) => {
-    if (!METHODS_WITH_BODY.has(req.method) || options.except?.(req.path)) return next();
     parse(req, res, next);
   };
-  return [requireJson, parseIfJson];
+  return [jsonOnly];
 }

@@ -34,13 +34,24 @@ export function createMetrics(): { registry: Registry; middleware: RequestHandle
     registers: [registry],
   });
   const templates = new RouteTemplates();
+  // The labelled children, looked up once per label set (the sets are bounded, see above): a
+  // request then costs two map lookups instead of prom-client hashing its label objects.
+  const requestChildren = new Map<string, { inc(): void }>();
+  const durationChildren = new Map<string, { observe(v: number): void }>();
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
       const route = templates.of(req);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      duration.observe({ method: req.method, route }, seconds);
+      const status = String(res.statusCode);
+      const rkey = `${req.method} ${status} ${route}`;
+      let counter = requestChildren.get(rkey);
+      if (!counter) requestChildren.set(rkey, (counter = requests.labels({ method: req.method, route, status })));
+      counter.inc();
+      const dkey = `${req.method} ${route}`;
+      let histogram = durationChildren.get(dkey);
+      if (!histogram) durationChildren.set(dkey, (histogram = duration.labels({ method: req.method, route })));
+      histogram.observe(seconds);
       const error = answeredErrors.get(res);
       if (error) errors.inc({ ...error, route });
     });
@@ -75,8 +86,10 @@ class RouteTemplates {
   private readonly unseen = new WeakSet<object>();
 
   of(req: Request): string {
-    const route = req.route as { path: unknown } | undefined;
+    const route = req.route as { path: unknown; template?: string } | undefined;
     if (!route) return UNMATCHED;
+    // Routes found by http/dispatch.ts carry their full template.
+    if (route.template !== undefined) return route.template;
     let template = this.byRoute.get(route);
     if (template === undefined && !this.unseen.has(route)) {
       this.byRoute = walk(req.app.router as unknown as RouterLike);

@@ -91,18 +91,21 @@ function parsePart(schema: Schema | undefined, value: unknown, part: 'body' | 'q
 
 /** Mounts route declarations on a router (app.ts also adds each to the OpenAPI registry). */
 export function mountRoutes(router: Router, specs: RouteSpec[]): void {
-  for (const spec of specs) {
-    const run: RequestHandler = async (req, res) => {
-      const body = spec.body ? parsePart(spec.body, req.body ?? {}, 'body') : undefined;
-      const query = parsePart(spec.query, req.query, 'query');
-      const params = parsePart(spec.params, req.params, 'params');
-      const result = await spec.handler({ body, query, params, req, res } as never);
-      if (res.headersSent) return;
-      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
-      const status = result.status ?? 200;
-      if (result.body === undefined || status === 204) res.status(status).end();
-      else res.status(status).json(result.body);
-    };
-    router[spec.method](spec.path, ...(spec.before ?? []), run);
-  }
+  for (const spec of specs) router[spec.method](spec.path, ...routeHandlers(spec));
+}
+
+/** A route's handlers: its `before` ones, then validation and the handler (for http/dispatch.ts too). */
+export function routeHandlers(spec: RouteSpec): RequestHandler[] {
+  const run: RequestHandler = async (req, res) => {
+    const body = spec.body ? parsePart(spec.body, req.body ?? {}, 'body') : undefined;
+    const query = parsePart(spec.query, req.query, 'query');
+    const params = parsePart(spec.params, req.params, 'params');
+    const result = await spec.handler({ body, query, params, req, res } as never);
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+    const status = result.status ?? 200;
+    if (result.body === undefined || status === 204) res.status(status).end();
+    else res.status(status).json(result.body);
+  };
+  return [...(spec.before ?? []), run];
 }

@@ -1,7 +1,19 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
+
+/** Random bytes for ids, filled 4 KiB at a time (one getrandom call per 341 ids instead of one each). */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
 
 /** An opaque, URL-safe, unguessable id (16 chars, 96 bits). */
-export const newId = (): string => randomBytes(12).toString('base64url');
+export const newId = (): string => {
+  if (poolAt + 12 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const id = pool.toString('base64url', poolAt, poolAt + 12);
+  poolAt += 12;
+  return id;
+};
 
 /** A URL-safe random token of `bytes` bytes of entropy. */
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');

@@ -150,7 +150,7 @@ export class SqliteAppStore implements AppStore, BatchTarget {
 
   async create(collection: string, input: CreateInput): Promise<StoredDocument> {
     assertCollectionName(collection);
-    return this.s.write(() => this.insert(collection, newDocument(input, this.s.now())));
+    return this.s.writeGrouped(() => this.insert(collection, newDocument(input, this.s.now())));
   }
 
   async update(
@@ -160,7 +160,7 @@ export class SqliteAppStore implements AppStore, BatchTarget {
     options: WriteOptions = {},
   ): Promise<StoredDocument> {
     const change = (stored: StoredDocument) => applyUpdate(stored, update, this.s.now());
-    return this.s.write(() => this.writeOne({ collection, id, options, change }).after!);
+    return this.s.writeGrouped(() => this.writeOne({ collection, id, options, change }).after!);
   }
 
   async replace(
@@ -170,11 +170,11 @@ export class SqliteAppStore implements AppStore, BatchTarget {
     options: WriteOptions = {},
   ): Promise<StoredDocument> {
     const change = (stored: StoredDocument) => replacedDocument(stored, data, this.s.now());
-    return this.s.write(() => this.writeOne({ collection, id, options, change }).after!);
+    return this.s.writeGrouped(() => this.writeOne({ collection, id, options, change }).after!);
   }
 
   async delete(collection: string, id: string, options: WriteOptions = {}): Promise<StoredDocument> {
-    return this.s.write(() => this.writeOne({ collection, id, options, change: () => null }).before);
+    return this.s.writeGrouped(() => this.writeOne({ collection, id, options, change: () => null }).before);
   }
 
   async batch(ops: BatchOp[], options: { require?: BatchRequirement[] } = {}): Promise<StoredDocument[]> {

@@ -14,7 +14,7 @@ export interface BatchTarget {
 /**
  * A batch on SQLite: every step and every requirement inside one write transaction
  * (BEGIN IMMEDIATE), so it is all-or-nothing and no other writer can change the answer between
- * a requirement's check and the commit. The steps are checked first (shared/batch.ts), before
+ * a requirement's check and the commit (with group commit: one savepoint of the group's transaction). The steps are checked first (shared/batch.ts), before
  * anything is written, and applied with the app store's own write primitives.
  */
 export function runBatch({
@@ -27,9 +27,9 @@ export function runBatch({
   connection: SqliteConnection;
   ops: BatchOp[];
   requirements: BatchRequirement[] | undefined;
-}): StoredDocument[] {
+}): Promise<StoredDocument[]> {
   const batch = prepareBatch({ ops, requirements, now: connection.now });
-  return connection.write(() => {
+  return connection.writeGrouped(() => {
     const results = batch.steps.map((step) => {
       if (step.op === 'create') return target.insert(step.collection, step.doc);
       const { before, after } = target.writeOne(step);

@@ -7,6 +7,11 @@ import type { IndexSpec } from '../../ports/document-store.js';
  * ids and collection names are not, so names never come from user input: each (app, collection)
  * gets a numeric id `tid` and the tables `c<tid>` (documents) and `c<tid>_fts` (text index).
  * The catalog also keeps the port's index specs and each collection's array paths (see sql.ts).
+ *
+ * Several processes may share the file (WORKERS > 1, docs/performance.md): every change to the
+ * cached rows bumps `hearth_catalog_generation` in the same transaction, and `sync()` (run before
+ * each read and at the start of each write transaction) drops the cache when another connection
+ * committed since (`PRAGMA data_version`) and the generation moved.
  */
 export interface CollectionInfo {
   tid: number;
@@ -32,15 +37,43 @@ CREATE TABLE IF NOT EXISTS hearth_indexes (
   sql_name TEXT NOT NULL UNIQUE,
   PRIMARY KEY (tid, name)
 );
+CREATE TABLE IF NOT EXISTS hearth_catalog_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT OR IGNORE INTO hearth_catalog_generation (id, n) VALUES (1, 0);
 `;
 
 export class Catalog {
   private readonly cache = new Map<string, CollectionInfo | null>();
+  private generation = -1;
+  private seenDataVersion = -1;
+  private readonly dataVersion: Database.Statement;
+  private readonly readGeneration: Database.Statement;
+  private readonly bumpGeneration: Database.Statement;
 
   private readonly db: Database.Database;
 
   constructor(options: { db: Database.Database }) {
     this.db = options.db;
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.readGeneration = this.db.prepare('SELECT n FROM hearth_catalog_generation WHERE id = 1').pluck();
+    this.bumpGeneration = this.db.prepare('UPDATE hearth_catalog_generation SET n = n + 1 WHERE id = 1');
+  }
+
+  /** Forgets what another process changed since the last call (one PRAGMA when nothing did). */
+  sync(): void {
+    const version = this.dataVersion.get() as number;
+    if (version === this.seenDataVersion) return;
+    this.seenDataVersion = version;
+    const generation = this.readGeneration.get() as number;
+    if (generation !== this.generation) {
+      this.cache.clear();
+      this.generation = generation;
+    }
+  }
+
+  /** Inside the caller's write transaction: the cached rows changed (other processes re-read). */
+  private changed(): void {
+    this.bumpGeneration.run();
+    this.generation = this.readGeneration.get() as number;
   }
 
   private key = (app: string, name: string) => `${app}\u0000${name}`;
@@ -67,6 +100,7 @@ export class Catalog {
     const tid = Number(lastInsertRowid);
     this.db.exec(`CREATE TABLE c${tid} (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL)`);
     const info = this.toInfo({ tid, array_paths: '[]', text_index: null });
+    this.changed();
     this.cache.set(this.key(app, name), info);
     return info;
   }
@@ -81,6 +115,7 @@ export class Catalog {
     this.db
       .prepare('UPDATE hearth_collections SET array_paths = ? WHERE tid = ?')
       .run(JSON.stringify([...info.arrayPaths]), info.tid);
+    this.changed();
   }
 
   setText(info: CollectionInfo, spec: Extract<IndexSpec, { kind: 'text' }> | null): void {
@@ -89,6 +124,7 @@ export class Catalog {
       .run(spec ? JSON.stringify(spec) : null, info.tid);
     info.text = spec;
     info.ftsTable = spec ? `c${info.tid}_fts` : null;
+    this.changed();
   }
 
   indexes(info: CollectionInfo): Array<{ spec: IndexSpec; sqlName: string }> {
@@ -108,13 +144,17 @@ export class Catalog {
     }>;
   }
 
+  /** After the collection's rows were deleted (inside the caller's transaction). */
   forget(app: string, name: string): void {
     this.cache.delete(this.key(app, name));
+    this.changed();
   }
 
   /** After a rolled-back transaction: what the cache learnt inside it may not exist. */
   reset(): void {
     this.cache.clear();
+    this.generation = -1;
+    this.seenDataVersion = -1;
   }
 
   private toInfo(row: { tid: number; array_paths: string; text_index: string | null }): CollectionInfo {

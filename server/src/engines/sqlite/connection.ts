@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +7,7 @@ import { matches } from '../../lib/filter/evaluate.js';
 import type { FieldCondition } from '../../lib/filter/types.js';
 import { CATALOG_SCHEMA, Catalog } from './catalog.js';
 import { mapSqliteError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The open database every app store of the engine shares: the better-sqlite3 connection (WAL),
@@ -19,8 +21,20 @@ export class SqliteConnection {
   readonly now: () => string;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly parsedConds = new Map<string, FieldCondition[]>();
+  /** Document writes and batches: one transaction per group of concurrent writes (group-commit.ts). */
+  readonly group: GroupCommit;
 
-  constructor(options: { file: string; synchronous?: 'normal' | 'full' | undefined; now?: (() => Date) | undefined }) {
+  /** Whether other processes may write the file (then the catalog cache follows them: catalog.sync). */
+  private readonly shared: boolean;
+
+  constructor(options: {
+    file: string;
+    synchronous?: 'normal' | 'full' | undefined;
+    now?: (() => Date) | undefined;
+    shared?: boolean | undefined;
+  }) {
+    // node:cluster workers (WORKERS > 1) share the file; a single process owns it.
+    this.shared = options.shared ?? cluster.isWorker;
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
     try {
       this.db = new Database(options.file);
@@ -34,6 +48,15 @@ export class SqliteConnection {
     const clock = options.now ?? (() => new Date());
     this.now = () => clock().toISOString();
     this.catalog = new Catalog({ db: this.db });
+    this.group = new GroupCommit({
+      db: this.db,
+      single: (fn) => this.write(fn),
+      onBegin: () => {
+        if (this.shared) this.catalog.sync();
+      },
+      onRollback: () => this.catalog.reset(),
+      mapError: mapSqliteError,
+    });
     this.db.function('hearth_field', { deterministic: true }, (raw: unknown, conds: unknown) =>
       this.fieldHolds(raw as string | null, conds as string) ? 1 : 0,
     );
@@ -58,16 +81,30 @@ export class SqliteConnection {
   /** Runs `fn` in a transaction; on failure the catalog cache is reset and errors are mapped. */
   write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db
+        .transaction(() => {
+          if (this.shared) this.catalog.sync();
+          return fn();
+        })
+        .immediate();
     } catch (err) {
       this.catalog.reset();
       throw mapSqliteError(err);
     }
   }
 
+  /**
+   * Runs `fn` atomically with the writes queued beside it (group commit: each in its own
+   * savepoint of one transaction); settles once that transaction has committed.
+   */
+  writeGrouped<T>(fn: () => T): Promise<T> {
+    return this.group.run(fn);
+  }
+
   /** Runs a read, mapping errors. */
   read<T>(fn: () => T): T {
     try {
+      if (this.shared) this.catalog.sync();
       return fn();
     } catch (err) {
       throw mapSqliteError(err);

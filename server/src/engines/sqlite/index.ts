@@ -12,7 +12,8 @@ import { SqliteConnection } from './connection.js';
  * Durability: WAL with synchronous=NORMAL. A committed transaction is in the WAL file before the
  * call returns, so a killed process loses nothing acknowledged (tested with SIGKILL); a power
  * loss may lose the last transactions (set `synchronous: 'full'` to fsync every commit).
- * One process owns the file (the catalog is cached in memory).
+ * Several processes may share the file (WORKERS > 1, `shared`): the catalog cached in memory then
+ * follows the others' changes (catalog.ts); writers wait for each other (busy_timeout).
  *
  * Files: this one opens the store (the port object: forApp, ping, close); connection.ts is the
  * shared database (statements, transactions); app-store.ts one app's reads, writes and drops;
@@ -23,6 +24,11 @@ export interface SqliteOptions {
   file: string;
   synchronous?: 'normal' | 'full';
   now?: () => Date;
+  /**
+   * Other processes write the same file (default: when this is a node:cluster worker, WORKERS > 1):
+   * the catalog cache then checks for their changes before each call (catalog.ts).
+   */
+  shared?: boolean;
 }
 
 export function openSqliteStore(options: SqliteOptions): SqliteDocumentStore {
@@ -51,6 +57,8 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    // Writes still queued for a group commit are committed (and acknowledged) first.
+    this.connection.group.flush();
     if (this.connection.db.open) this.connection.db.close();
   }
 }

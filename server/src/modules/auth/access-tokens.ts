@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { RuleUser } from '../collections/index.js';
 import type { AuthGenerations } from './generations.js';
@@ -21,7 +22,7 @@ export interface AppUser extends RuleUser {
   impersonatedBy: string | null;
 }
 
-type VerifiedClaims = AccessClaims & { aud?: unknown };
+type VerifiedClaims = AccessClaims & { aud?: unknown; exp?: number; nbf?: number };
 
 export class AccessTokens {
   /** Verified session + user per token, for a moment (see generations.ts). */
@@ -39,15 +40,37 @@ export class AccessTokens {
     },
   ) {}
 
+  /**
+   * Tokens whose signature, algorithm and issuer were checked, by app and token text: the same
+   * text verifies the same way, so a later request only re-checks what can change — its key is
+   * still the live key for its kid (not retired), and it has not expired (nor is it before nbf).
+   */
+  private readonly verified = new Map<string, { claims: VerifiedClaims; kid: string; key: KeyObject }>();
+
   /** The user behind an access token for this app, or null when the token is not valid here. */
   async verify(appId: string, token: string): Promise<AppUser | null> {
-    const key = await this.keyFor(appId, token);
-    if (!key) return null;
+    const cacheKey = `${appId}\u0000${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit) {
+      const seconds = Math.floor(Date.now() / 1000);
+      const key = await this.d.keys.verificationKey(appId, hit.kid);
+      const timely =
+        (hit.claims.exp === undefined || hit.claims.exp > seconds) &&
+        (hit.claims.nbf === undefined || hit.claims.nbf <= seconds);
+      if (key === hit.key && timely) return this.resolve(appId, hit.claims);
+      this.verified.delete(cacheKey);
+    }
+    const found = await this.keyFor(appId, token);
+    if (!found) return null;
     let payload: VerifiedClaims;
     try {
-      payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: USER_ISSUER }) as VerifiedClaims;
+      payload = jwt.verify(token, found.key, { algorithms: ['HS256'], issuer: USER_ISSUER }) as VerifiedClaims;
     } catch {
       return null;
+    }
+    if (typeof payload.exp === 'number') {
+      if (this.verified.size > 50_000) this.verified.clear();
+      this.verified.set(cacheKey, { claims: payload, kid: found.kid, key: found.key });
     }
     return this.resolve(appId, payload);
   }
@@ -57,7 +80,8 @@ export class AccessTokens {
     const decoded = jwt.decode(rawJwt, { complete: true });
     const kid = decoded && typeof decoded === 'object' ? decoded.header.kid : undefined;
     if (!kid || decoded?.header.alg !== 'HS256') return null;
-    return this.d.keys.verificationKey(appId, kid);
+    const key = await this.d.keys.verificationKey(appId, kid);
+    return key ? { kid, key } : null;
   }
 
   /** Claims already verified (signature, issuer, expiry): the live session and user behind them. */

@@ -15,9 +15,13 @@ export function toClientDocument(
   options: { privileged: boolean; fields?: readonly string[] },
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc)) {
-    if (!options.privileged && col.hidden.has(key)) continue;
-    setOwn(out, key, value);
+  const hide = !options.privileged && col.hidden.size > 0;
+  for (const key in doc) {
+    if (!Object.hasOwn(doc, key) || (hide && col.hidden.has(key))) continue;
+    const value = (doc as Record<string, unknown>)[key];
+    // A plain assignment is several times cheaper; only `__proto__` would invoke a setter.
+    if (key === '__proto__') setOwn(out, key, value);
+    else out[key] = value;
   }
   return options.fields ? project(out, options.fields) : out;
 }
