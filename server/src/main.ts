@@ -46,6 +46,10 @@ async function main(): Promise<void> {
     logger.warn(
       'MONGODB_URL is set but HEARTH_SECRET is not: every replica must be given the same HEARTH_SECRET, or tokens from one replica fail on the others',
     );
+  if (config.WORKERS > 1 && !config.REDIS_URL && !isClusterWorker())
+    logger.warn(
+      'WORKERS > 1 without REDIS_URL: realtime events, channels and presence, and rate limits stay inside each worker, so a socket on one worker misses writes made through another. Set REDIS_URL when running several workers (docs/performance.md).',
+    );
   if (config.WORKERS > 1 && !isClusterWorker()) {
     // The primary only forks and watches (http/cluster.ts); the secret file exists before any worker reads it.
     runPrimary({ workers: config.WORKERS, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
