@@ -10,6 +10,7 @@ import type {
   ListJobsOptions,
   RepeatOptions,
 } from '../../ports/job-queue.js';
+import { isUnrecoverable } from '../../ports/job-queue.js';
 import { backoffDelay, checkAddOptions, emptyCounts, errorText, nextCronTick } from '../../ports/job-queue.helpers.js';
 import { newId } from '../../lib/ids.js';
 import { NO_PRIORITY, openQueueDatabase, parseBackoff, toJob, type JobRow } from './db.js';
@@ -74,8 +75,8 @@ class SqliteQueue implements JobQueue {
     this.now = options.now ?? Date.now;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
-      insert: p(`INSERT INTO jobs (queue, id, data, state, priority, run_at, attempts, backoff, created_at)
-        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING RETURNING *`),
+      insert: p(`INSERT INTO jobs (queue, id, data, state, priority, run_at, attempts, backoff, created_at,
+        remove_on_complete) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING RETURNING *`),
       byId: p('SELECT * FROM jobs WHERE queue = ? AND id = ?'),
       paused: p('SELECT paused FROM queues WHERE name = ?'),
       know: p('INSERT OR IGNORE INTO queues (name) VALUES (?)'),
@@ -103,6 +104,7 @@ class SqliteQueue implements JobQueue {
       retry: p(`UPDATE jobs SET state = 'queued', attempts_made = 0, stalls = 0, error = NULL, result = NULL,
         finished_at = NULL, progress = NULL, run_at = ? WHERE queue = ? AND id = ? AND state = 'failed'`),
       remove: p(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state != 'active'`),
+      removeDone: p(`DELETE FROM jobs WHERE seq = ? AND state = 'completed'`),
       counts: p(`SELECT state, run_at <= ? AS due, COUNT(*) AS n FROM jobs WHERE queue = ? GROUP BY state, due`),
       nextRun: p(`SELECT MIN(run_at) AS t FROM jobs WHERE state = 'queued' AND run_at > ?`),
       nextLease: p(`SELECT MIN(lease_until) AS t FROM jobs WHERE state = 'active'`),
@@ -136,6 +138,7 @@ class SqliteQueue implements JobQueue {
       options.attempts ?? 1,
       options.backoff ? JSON.stringify(options.backoff) : null,
       now,
+      options.removeOnComplete ? 1 : 0,
     ) ?? this.stmt.byId!.get(queue, options.jobId)) as JobRow;
     if (runAt <= now) this.pumpSoon(queue);
     else this.wake(runAt - now);
@@ -307,7 +310,7 @@ class SqliteQueue implements JobQueue {
       this.db.transaction(() => {
         const next = nextCronTick(r.cron, r.tz, new Date(Math.max(now, r.next_at))).getTime();
         if (this.stmt.setRepeatNext!.run(next, r.queue, r.key, r.next_at).changes === 0) return;
-        this.stmt.insert!.run(r.queue, `repeat:${r.key}:${r.next_at}`, r.data, NO_PRIORITY, now, 1, null, now);
+        this.stmt.insert!.run(r.queue, `repeat:${r.key}:${r.next_at}`, r.data, NO_PRIORITY, now, 1, null, now, 0);
       })();
     }
   }
@@ -369,9 +372,10 @@ class SqliteQueue implements JobQueue {
         }),
       );
       this.stmt.complete!.run(JSON.stringify(result ?? null), this.now(), row.seq, this.owner);
+      if (row.remove_on_complete) this.stmt.removeDone!.run(row.seq);
     } catch (e) {
       const now = this.now();
-      if (row.attempts_made < row.attempts) {
+      if (row.attempts_made < row.attempts && !isUnrecoverable(e)) {
         const runAt = now + backoffDelay(parseBackoff(row.backoff), row.attempts_made);
         this.stmt.again!.run(errorText(e), runAt, row.seq, this.owner);
         this.wake(runAt - now);
