@@ -322,7 +322,8 @@ class SqliteQueue implements JobQueue {
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => this.tick(), Math.max(0, inMs));
-    this.timer.unref();
+    // a process with workers stays up for them (as bull's connections keep it up); one without does not
+    if (this.workers.size === 0) this.timer.unref();
   }
 
   private pumpSoon(queue: string): void {
