@@ -83,9 +83,11 @@ class SqliteQueue implements JobQueue {
       setPaused: p(
         'INSERT INTO queues (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused',
       ),
+      // up to `limit` due jobs at once, none while the queue is paused (by any process)
       claim: p(`UPDATE jobs SET state = 'active', attempts_made = attempts_made + 1, lease_owner = ?, lease_until = ?
-        WHERE seq = (SELECT seq FROM jobs WHERE queue = ? AND state = 'queued' AND run_at <= ?
-          ORDER BY priority, seq LIMIT 1) RETURNING *`),
+        WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_due WHERE queue = ? AND state = 'queued' AND run_at <= ?
+          AND NOT EXISTS (SELECT 1 FROM queues WHERE name = jobs.queue AND paused = 1)
+          ORDER BY priority, seq LIMIT ?) RETURNING *`),
       sweep: p(`UPDATE jobs SET
           state = CASE WHEN stalls >= ? THEN 'failed' ELSE 'queued' END,
           error = CASE WHEN stalls >= ? THEN 'job stalled more than allowable limit' ELSE error END,
@@ -338,11 +340,17 @@ class SqliteQueue implements JobQueue {
 
   private pump(queue: string): void {
     const w = this.workers.get(queue);
-    if (!w || this.closing || w.running >= w.concurrency || this.isPaused(queue)) return;
-    while (w.running < w.concurrency && !this.closing) {
-      const now = this.now();
-      const row = this.stmt.claim!.get(this.owner, now + this.leaseMs, queue, now) as JobRow | undefined;
-      if (!row) break;
+    if (!w || this.closing || w.running >= w.concurrency) return;
+    const now = this.now();
+    const rows = this.stmt.claim!.all(
+      this.owner,
+      now + this.leaseMs,
+      queue,
+      now,
+      w.concurrency - w.running,
+    ) as JobRow[];
+    rows.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+    for (const row of rows) {
       w.running += 1;
       const run = this.run(w, row).finally(() => {
         w.running -= 1;
