@@ -171,7 +171,11 @@ class BullJobQueue implements JobQueue {
     const q = this.queue(queue);
     return guard(async () => {
       const job = await q.getJob(id);
-      return job ? toJob(queue, job) : null;
+      if (!job) return null;
+      const state = (await job.getState()) as JobState;
+      // the hash was read before the state: a job that finished in between is read again for its result
+      const finished = state === 'completed' || state === 'failed' ? ((await q.getJob(id)) ?? job) : job;
+      return toJob(queue, finished, state);
     });
   }
 
@@ -200,6 +204,8 @@ class BullJobQueue implements JobQueue {
     return guard(async () => {
       const job = await q.getJob(id);
       if (!job || (await job.getState()) !== 'failed') return false;
+      // fresh attempts, as the port says (bull's retry keeps the count)
+      await q.client.hset(q.toKey(String(job.id)), 'attemptsMade', 0);
       await job.retry();
       return true;
     });
