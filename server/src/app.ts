@@ -23,10 +23,12 @@ import {
 } from './modules/collections/index.js';
 import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import { createRealtimeModule, type RealtimeModule, type RealtimeSettings } from './modules/realtime/index.js';
+import { createJobsModule, exportJobType, type JobsModule } from './modules/jobs/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
 import { instrumentStore } from './ports/instrumented-store.js';
+import { instrumentJobQueue } from './ports/instrumented-job-queue.js';
 import { SYSTEM_APP } from './ports/document-store.js';
 
 /**
@@ -67,6 +69,7 @@ export interface Modules {
   auth: AuthModule;
   files: FilesModule;
   realtime: RealtimeModule;
+  jobs: JobsModule;
 }
 
 export interface BuiltApp {
@@ -105,6 +108,14 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     now,
   });
   const audit = createAuditModule({ log: auditLog, requireAdmin: admin.guards.requireAdmin });
+  // Job types register into it as their modules are built; workers start in its init.
+  const jobs = createJobsModule({
+    jobs: metrics ? instrumentJobQueue(ports.jobs, metrics.registry) : ports.jobs,
+    mailer: ports.mail,
+    guards: admin.guards,
+    audit: auditLog,
+    logger,
+  });
   const apps = createAppsModule({ store, audit: auditLog, guards: admin.guards, now });
   const collections = createCollectionsModule({
     store,
@@ -117,7 +128,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
   const auth = createAuthModule({
     store,
-    mailer: ports.mail,
+    mailer: jobs.services.mailer,
+    settleMail: () => jobs.services.mailer.settle(),
     limits,
     apps,
     guards: admin.guards,
@@ -155,6 +167,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  jobs.services.types.register(exportJobType({ store, files: files.services.files }));
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -165,7 +178,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, realtime];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, realtime];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -203,7 +216,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files, realtime },
+    modules: { audit, admin, apps, collections, auth, files, jobs, realtime },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

@@ -6,10 +6,12 @@
  * Semantics every engine keeps:
  * - at-least-once: a job whose worker died (lease expired) runs again, so handlers must be safe
  *   to run twice (each job type's file says how it is);
- * - `jobId` de-duplicates: adding a job whose id is already waiting, delayed or active returns
- *   the existing job and adds nothing;
+ * - `jobId` de-duplicates: adding a job whose id is already kept (waiting, delayed, active, and
+ *   also completed or failed until removed or pruned, as on bull) returns the existing job and
+ *   adds nothing;
  * - a failed attempt is retried after `backoff` until `attempts` are used up, then the job is
- *   `failed` with its last error;
+ *   `failed` with its last error; an error with `unrecoverable: true` (`isUnrecoverable`) fails
+ *   it at once;
  * - lower `priority` numbers run first (bull's convention); equal priorities run in order added;
  * - `close()` stops taking jobs and waits for running handlers to finish.
  *
@@ -17,12 +19,22 @@
  * never client input.
  */
 
+/** A handler's error that no retry can fix: throw it (or any error with `unrecoverable: true`). */
+export class UnrecoverableJobError extends Error {
+  readonly unrecoverable = true;
+}
+
+export const isUnrecoverable = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { unrecoverable?: unknown }).unrecoverable === true;
+
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'paused';
 
 export interface Backoff {
   type: 'fixed' | 'exponential';
   /** Milliseconds: the fixed delay, or the first delay that doubles on each retry. */
   delay: number;
+  /** 0–1: each wait is shortened by up to this fraction, at random (spreads retries out). */
+  jitter?: number;
 }
 
 export interface AddJobOptions {
@@ -33,7 +45,9 @@ export interface AddJobOptions {
   backoff?: Backoff;
   /** De-duplication id (see the port's semantics). */
   jobId?: string;
-  /** Lower runs first. */
+  /** Delete the job once it completed (its data held secrets, e.g. a mail's one-time link). */
+  removeOnComplete?: boolean;
+  /** 1 and up, lower runs first; jobs without one run after every prioritised job. */
   priority?: number;
 }
 
@@ -51,7 +65,7 @@ export interface Job<T = unknown> {
   queue: string;
   data: T;
   state: JobState;
-  /** Attempts made so far. */
+  /** Attempts made so far, the running or completed one included. */
   attemptsMade: number;
   attempts: number;
   /** 0–100, or a JSON value the handler reported. */
