@@ -75,4 +75,28 @@ describe('tus review [sqlite + disk]', () => {
     const both = await create({ 'Upload-Length': '10', 'Upload-Defer-Length': '1' });
     expect(errorOf(both).status).toBe(400);
   });
+
+  it('a chunk past Upload-Length is 413 and a PATCH cannot change Upload-Length', async () => {
+    const tus = { 'Tus-Resumable': '1.0.0' };
+    const created = await w.h.http
+      .post(`/v1/apps/${w.appId}/files/tus`)
+      .set(alice.headers)
+      .set(tus)
+      .set('Upload-Length', '10');
+    expect(created.status).toBe(201);
+    const path = new URL(created.headers.location!, 'http://x').pathname;
+    const patch = (body: Buffer, extra: Record<string, string> = {}) =>
+      w.h.http
+        .patch(path)
+        .set(alice.headers)
+        .set(tus)
+        .set(extra)
+        .set('Upload-Offset', '0')
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(body);
+    expect(errorOf(await patch(Buffer.alloc(20, 'a'))).status).toBe(413);
+    expect(errorOf(await patch(Buffer.alloc(5, 'a'), { 'Upload-Length': '1000000' })).status).toBe(400);
+    const status = await w.h.http.get(path).set(alice.headers).expect(200);
+    expect(status.body).toMatchObject({ length: 10, offset: 0 });
+  });
 });
