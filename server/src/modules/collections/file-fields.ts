@@ -26,8 +26,11 @@ export interface FileFieldInfo {
 export interface FileReferences {
   /** The ids among `ids` that `caller` may not attach in `appId` (missing, not theirs and not public). */
   refused(appId: string, caller: { privileged: boolean; userId: string | null }, ids: string[]): Promise<Set<string>>;
-  /** Deletes these files of the app (the ones that exist). */
-  remove(appId: string, ids: string[]): Promise<void>;
+  /**
+   * Deletes these files of the app (the ones that exist) that `owner` owns: a document may name a
+   * public file of another user, and deleting the document must not delete that user's file.
+   */
+  remove(appId: string, ids: string[], owner: string | null): Promise<void>;
 }
 
 export function fileFieldsOf(col: Pick<CompiledCollection, 'fields'>): FileFieldInfo[] {
@@ -93,7 +96,7 @@ export class FileFields {
         const ids = fileFieldsOf(col)
           .filter((f) => f.onDelete === 'cascade')
           .flatMap((f) => idsIn(before[f.field]));
-        if (ids.length) await refs.remove(event.appId, [...new Set(ids)]);
+        if (ids.length) await refs.remove(event.appId, [...new Set(ids)], before.owner);
       })().catch((err: unknown) =>
         deps.logger.warn({ err, collection: event.collection }, 'collections: deleting cascaded files failed'),
       );

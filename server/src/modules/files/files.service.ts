@@ -295,8 +295,10 @@ export class FilesService {
         );
         return new Set(ids.filter((id) => !ok.has(id)));
       },
-      remove: async (appId, ids) => {
-        for (const file of await this.findMany(appId, ids)) await this.delete(appId, file);
+      remove: async (appId, ids, owner) => {
+        for (const file of await this.findMany(appId, ids)) {
+          if (file.owner === owner) await this.delete(appId, file);
+        }
       },
     };
   }

@@ -221,6 +221,17 @@ export class ResumableUploads {
   private async finish(ctx: TusContext, storeId: string, resumable: ResumableStore): Promise<FileView> {
     const app = this.options.store.forApp(ctx.appId);
     const key = this.options.files.keyOf(ctx.appId, ctx.fileId);
+    // Claim the completion first: tus calls onUploadFinish after releasing its lock, so a second
+    // request at the final offset (an empty PATCH) would finish it again, and the loser's failed
+    // register would delete the winner's bytes. Deleting the record is atomic: one request wins.
+    try {
+      await app.delete(UPLOADS, ctx.fileId);
+    } catch (e) {
+      if (e instanceof HearthError && e.code === 'not_found') {
+        throw new HearthError('conflict', 'This upload is already complete or being completed.');
+      }
+      throw e;
+    }
     try {
       const limits = await this.options.files.limits(ctx.appId);
       const stored = await storeStream(this.options.fileStore, key, await resumable.read(storeId), limits);
@@ -233,7 +244,6 @@ export class ResumableUploads {
     } finally {
       // Finished either way: a refused upload cannot be resumed into something else.
       await resumable.store.remove(storeId).catch(() => undefined);
-      await app.delete(UPLOADS, ctx.fileId).catch(() => undefined);
     }
   }
 
