@@ -31,6 +31,8 @@ export type { RuleUser } from './rules.compile.js';
 // Field definitions and validation, reused by auth for the app's custom user fields.
 export { fieldDef } from './collection.schema.js';
 export { validateTouched, type FieldErrors } from './validate.js';
+// How a document is shown to a caller (hidden fields removed): realtime and webhooks show documents the same way.
+export { toClientDocument } from './view.js';
 
 export interface CollectionsModule extends HearthModule {
   services: {
