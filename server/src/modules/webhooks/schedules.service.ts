@@ -29,7 +29,7 @@ export interface ScheduleFirePayloadV1 {
   scheduleId: string;
 }
 
-export interface StoredSchedule extends Omit<ScheduleView, 'nextRunAt'> {}
+export type StoredSchedule = Omit<ScheduleView, 'nextRunAt'>;
 
 function fromDoc(doc: StoredDocument): StoredSchedule {
   return {
