@@ -22,7 +22,9 @@ import {
 import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
+import { createWebhooksModule, type DeliverySettings, type WebhooksModule } from './modules/webhooks/index.js';
 import type { Ports } from './ports/index.js';
+import { DENY_PRIVATE, type OutboundPolicy } from './lib/outbound/policy.js';
 import { instrumentStore } from './ports/instrumented-store.js';
 import { SYSTEM_APP } from './ports/document-store.js';
 
@@ -48,6 +50,12 @@ export interface AppOptions {
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
+  /** Which addresses webhooks and schedules may reach (default: public addresses only). */
+  outbound?: OutboundPolicy;
+  /** Webhook delivery timing (tests shorten it; defaults in modules/webhooks). */
+  webhookDelivery?: Partial<DeliverySettings>;
+  /** Shortest interval between a schedule's ticks, ms (default 60 s). */
+  scheduleMinIntervalMs?: number;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -58,6 +66,7 @@ export interface Modules {
   collections: CollectionsModule;
   auth: AuthModule;
   files: FilesModule;
+  webhooks: WebhooksModule;
 }
 
 export interface BuiltApp {
@@ -128,6 +137,23 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  const webhooks = createWebhooksModule({
+    store,
+    jobs: ports.jobs,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    collections,
+    auth,
+    files,
+    secret: options.secret,
+    outbound: options.outbound ?? DENY_PRIVATE,
+    metrics: metrics?.registry ?? null,
+    logger,
+    now,
+    ...(options.webhookDelivery ? { delivery: options.webhookDelivery } : {}),
+    ...(options.scheduleMinIntervalMs ? { scheduleMinIntervalMs: options.scheduleMinIntervalMs } : {}),
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -138,7 +164,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, webhooks];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -169,7 +195,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files },
+    modules: { audit, admin, apps, collections, auth, files, webhooks },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

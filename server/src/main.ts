@@ -84,6 +84,13 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
+    outbound: {
+      allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+      allowCidrs: (config.OUTBOUND_ALLOW_CIDRS ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    },
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

@@ -6,6 +6,7 @@ import { parseDeliveryPayload, retryDelay } from '../../src/modules/webhooks/web
 import { signatureHeader, WebhookSecretBox } from '../../src/modules/webhooks/webhook-secrets.js';
 import { EVENT_PATTERN } from '../../src/modules/webhooks/webhooks.schema.js';
 import { toClientDocument } from '../../src/modules/collections/index.js';
+import type { StoredDocument } from '../../src/ports/document-store.js';
 import { docExamples } from './doc-examples.js';
 
 describe('webhook pieces', () => {
@@ -39,7 +40,7 @@ describe('webhook pieces', () => {
       after: { ...doc, version: 2 },
       at: 't',
     };
-    const toClient = (col: { hidden: ReadonlySet<string> }, d: typeof doc) =>
+    const toClient = (col: { hidden: ReadonlySet<string> }, d: Readonly<StoredDocument>) =>
       toClientDocument(col, d, { privileged: false });
     const p = await documentPayload(event, { hiddenOf: async () => new Set(['secret']), toClient });
     expect(p.data.document).toEqual({ id: 'd1', createdAt: 't', updatedAt: 't', owner: null, version: 2, title: 'a' });

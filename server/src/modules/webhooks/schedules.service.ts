@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import cronParser from 'cron-parser';
 import { HearthError, isError, notFound } from '../../errors.js';
 import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
@@ -16,7 +16,7 @@ import type { RunView, ScheduleView } from './schedules.schema.js';
  * fires once per tick however many replicas run. Creating, changing, disabling or deleting a
  * schedule adds, replaces or removes its repeatable job.
  *
- * Cron expressions are read by cron-parser (five fields, or six with seconds) in the schedule's
+ * Cron expressions are read by cron-parser 4 (the version bull and the queue engines use; five fields, or six with seconds) in the schedule's
  * IANA time zone; ticks closer together than `minIntervalMs` (default 60 s) are refused.
  */
 export const SCHEDULES = '_schedules';
@@ -66,7 +66,7 @@ export function nextTicks(cron: string, timezone: string, n: number, from: Date)
   const fields = cron.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) throw cronError('must have five fields (or six, with seconds first)');
   try {
-    const expr = CronExpressionParser.parse(cron, { tz: timezone, currentDate: from });
+    const expr = cronParser.parseExpression(cron, { tz: timezone, currentDate: from });
     return Array.from({ length: n }, () => expr.next().toDate());
   } catch {
     throw cronError('is not a valid cron expression');
