@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PNG } from '../files/support.js';
 import { ENGINES } from '../support/harness.js';
 import { docExamples } from './doc-examples.js';
 import {
@@ -38,7 +39,7 @@ describe.each(ENGINES)(
     });
     afterEach(async () => {
       await receiver.close();
-      await w.h.close();
+      await w.close();
     });
     const addTodo = (data: Record<string, unknown>) =>
       w.h.http.post(`/v1/apps/${w.appId}/collections/todos/documents`).set('X-Hearth-Key', w.secretKey).send(data);
@@ -184,6 +185,18 @@ describe.each(ENGINES)(
       await waitFor(() => receiver.received.length === 2);
       expect(JSON.parse(receiver.received[1]!.body).id).toBe(body.id);
       expect(receiver.received[1]!.headers['hearth-delivery']).toBe(again.body.id);
+      const file = await w.h.http
+        .post(`/v1/apps/${w.appId}/files`)
+        .set('X-Hearth-Key', w.secretKey)
+        .attach('file', PNG, 'dot.png')
+        .expect(201);
+      await w.h.http.delete(`/v1/apps/${w.appId}/files/${file.body.id}`).set('X-Hearth-Key', w.secretKey).expect(204);
+      await waitFor(() => receiver.received.length === 4);
+      const fileEvents = receiver.received
+        .slice(2)
+        .map((r) => JSON.parse(r.body) as { type: string; data: { file: { id: string } } });
+      expect(fileEvents.map((e) => e.type).sort()).toEqual(['files.create', 'files.delete']);
+      expect(fileEvents.every((e) => e.data.file.id === file.body.id)).toBe(true);
     });
   },
   60_000,

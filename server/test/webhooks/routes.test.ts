@@ -22,7 +22,7 @@ describe.each(ENGINES)('webhook admin routes (%s)', (engine) => {
   });
   afterAll(async () => {
     await receiver.close();
-    await w.h.close();
+    await w.close();
   });
 
   it('refuses private, loopback-by-name and metadata URLs at creation, sending nothing', async () => {

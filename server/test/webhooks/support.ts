@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   startHarness,
+  tempJobQueue,
   withAdminAndApp,
   type EngineName,
   type Harness,
@@ -74,10 +75,14 @@ export interface WebhookWorld {
   secretKey: string;
   auth: { Authorization: string };
   base: string;
+  /** Stops the queue's workers (letting running deliveries finish), then the store. */
+  close(): Promise<void>;
 }
 
 export async function startWebhookWorld(engine: EngineName, options: HarnessOptions = {}): Promise<WebhookWorld> {
+  const jobs = options.jobs ?? tempJobQueue({ idlePollMs: 50 });
   const h = await startHarness(engine, {
+    jobs,
     outbound: LOOPBACK_ONLY,
     webhookDelivery: FAST_DELIVERY,
     scheduleMinIntervalMs: 1000,
@@ -91,6 +96,10 @@ export async function startWebhookWorld(engine: EngineName, options: HarnessOpti
     secretKey,
     auth: { Authorization: `Bearer ${adminToken}` },
     base: `/v1/admin/apps/${appId}`,
+    close: async () => {
+      await jobs.close();
+      await h.close();
+    },
   };
 }
 
