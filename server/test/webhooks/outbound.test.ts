@@ -80,6 +80,8 @@ describe('outbound address policy', () => {
     expect(problem('http://localhost:8080/')).toBe('host_not_allowed');
     expect(problem('http://api.localhost/')).toBe('host_not_allowed');
     expect(problem('http://metadata.google.internal/')).toBe('host_not_allowed');
+    // With an opening, names are judged by the addresses they resolve to (localhost → 127.0.0.1).
+    expect(() => checkUrlSyntax('http://localhost:3000/', LOOPBACK)).not.toThrow();
   });
 
   it('refuses a name that resolves to a refused address; an unresolvable name is left to delivery', async () => {

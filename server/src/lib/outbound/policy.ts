@@ -27,8 +27,13 @@ const METADATA = ['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.
   ipaddr.parse(a).toNormalizedString(),
 );
 
-/** Hostnames refused by name, before any lookup (they name this machine or a cloud's internal resolver). */
+/**
+ * Hostnames refused by name, before any lookup, when the policy opens nothing (they name this
+ * machine or a cloud's internal names). With an opening, their resolved addresses decide.
+ */
 const REFUSED_NAMES = [/^localhost$/, /\.localhost$/, /^metadata(\.google\.internal)?$/, /\.internal$/];
+
+const closed = (policy: OutboundPolicy) => !policy.allowPrivate && policy.allowCidrs.length === 0;
 
 export interface AddressVerdict {
   allowed: boolean;
@@ -109,7 +114,7 @@ export function checkUrlSyntax(raw: string, policy: OutboundPolicy): URL {
   if (isAddress) {
     const verdict = classifyAddress(host, policy);
     if (!verdict.allowed) throw refusedAddress(host, verdict.range);
-  } else if (REFUSED_NAMES.some((re) => re.test(host.toLowerCase().replace(/\.$/, ''))) && !policy.allowPrivate) {
+  } else if (closed(policy) && REFUSED_NAMES.some((re) => re.test(host.toLowerCase().replace(/\.$/, '')))) {
     throw new OutboundRefused('host_not_allowed', `must not point at ${host}`);
   }
   return url;
