@@ -6,6 +6,7 @@
  *
  *   node bench/run.mjs [--docs 100000] [--ops 2000] [--concurrency 16] [--engines sqlite,mongodb]
  *                      [--http-docs 5000] [--http-ops 5000] [--no-http] [--jongodb-docs 2000]
+ *                      [--jobs 20000] [--no-jobs]   (jobs/s end to end: bench/jobs.ts)
  *   node bench/run.mjs --peer parse [...]   side by side with Parse Server: bench/peer.mjs
  *   --no-webhooks skips the webhook delivery benchmark (bench/webhooks.mjs)
  *
@@ -45,6 +46,8 @@ const HTTP_DOCS = arg('http-docs', '5000');
 const HTTP_OPS = arg('http-ops', '5000');
 const HTTP = !process.argv.includes('--no-http');
 const METRICS = arg('metrics', 'off');
+const JOBS = arg('jobs', '20000');
+const RUN_JOBS = !process.argv.includes('--no-jobs');
 /**
  * jongodb (the test server) spends time linear in the collection size on every insert, so
  * 100,000 documents would take hours there: without MONGODB_URL the MongoDB runs use at most
@@ -127,6 +130,27 @@ try {
       }
     }
   }
+  // Jobs end to end with a no-op handler: the embedded queue, and bull on REDIS_URL or a redis-server started here.
+  let redis = null;
+  try {
+    for (const engine of RUN_JOBS ? ['sqlite', 'bull'] : []) {
+      const jobsEnv = { ...env };
+      if (engine === 'bull' && !jobsEnv.REDIS_URL) {
+        const requireFromServer = createRequire(join(serverDir, 'package.json'));
+        const tsxDir = dirname(requireFromServer.resolve('tsx/package.json'));
+        const { tsImport } = await import(pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href);
+        const { startRedis } = await tsImport(join(serverDir, 'test/servers/redis.ts'), import.meta.url);
+        redis = await startRedis();
+        jobsEnv.REDIS_URL = redis.url;
+        console.error(`redis-server on ${redis.url}, pid ${redis.pid}`);
+      }
+      console.error(`jobs benchmark: ${engine}, ${JOBS} jobs…`);
+      const out = await runTsx(join(root, 'bench/jobs.ts'), ['--engine', engine, '--jobs', JOBS, '--json'], jobsEnv);
+      for (const line of out.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
+    }
+  } finally {
+    await redis?.stop();
+  }
   // Webhook deliveries per second to a local receiver (SQLite store, embedded queue).
   if (!process.argv.includes('--no-webhooks')) {
     console.error('webhook benchmark: deliveries to a local receiver…');
@@ -157,5 +181,5 @@ for (const r of rows) {
   );
 }
 console.log(
-  '\nstore: calls/s with the concurrent callers, p50/p99 from calls made one at a time; http: all with the concurrent callers.',
+  '\nstore: calls/s with the concurrent callers, p50/p99 from calls made one at a time; http: all with the concurrent callers; jobs: jobs/s from the first add to the last job done, p50/p99 the wait from add to the handler starting.',
 );

@@ -20,12 +20,14 @@ import {
   type DataLimitSettings,
 } from './modules/collections/index.js';
 import { createFilesModule, type FilesModule } from './modules/files/index.js';
+import { createJobsModule, exportJobType, type JobsModule } from './modules/jobs/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
 import { createWebhooksModule, type DeliverySettings, type WebhooksModule } from './modules/webhooks/index.js';
 import type { Ports } from './ports/index.js';
 import { DENY_PRIVATE, type OutboundPolicy } from './lib/outbound/policy.js';
 import { instrumentStore } from './ports/instrumented-store.js';
+import { instrumentJobQueue } from './ports/instrumented-job-queue.js';
 import { SYSTEM_APP } from './ports/document-store.js';
 
 /**
@@ -66,6 +68,7 @@ export interface Modules {
   collections: CollectionsModule;
   auth: AuthModule;
   files: FilesModule;
+  jobs: JobsModule;
   webhooks: WebhooksModule;
 }
 
@@ -103,6 +106,14 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     now,
   });
   const audit = createAuditModule({ log: auditLog, requireAdmin: admin.guards.requireAdmin });
+  // Job types register into it as their modules are built; workers start in its init.
+  const jobs = createJobsModule({
+    jobs: metrics ? instrumentJobQueue(ports.jobs, metrics.registry) : ports.jobs,
+    mailer: ports.mail,
+    guards: admin.guards,
+    audit: auditLog,
+    logger,
+  });
   const apps = createAppsModule({ store, audit: auditLog, guards: admin.guards, now });
   const collections = createCollectionsModule({
     store,
@@ -115,7 +126,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
   const auth = createAuthModule({
     store,
-    mailer: ports.mail,
+    mailer: jobs.services.mailer,
+    settleMail: () => jobs.services.mailer.settle(),
     limits,
     apps,
     guards: admin.guards,
@@ -137,9 +149,10 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  jobs.services.types.register(exportJobType({ store, files: files.services.files }));
   const webhooks = createWebhooksModule({
     store,
-    jobs: ports.jobs,
+    jobs: jobs.services.queue,
     apps,
     guards: admin.guards,
     audit: auditLog,
@@ -164,7 +177,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, webhooks];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -195,7 +208,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files, webhooks },
+    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

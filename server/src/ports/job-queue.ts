@@ -10,13 +10,22 @@
  *   also completed or failed until removed or pruned, as on bull) returns the existing job and
  *   adds nothing;
  * - a failed attempt is retried after `backoff` until `attempts` are used up, then the job is
- *   `failed` with its last error;
+ *   `failed` with its last error; an error with `unrecoverable: true` (`isUnrecoverable`) fails
+ *   it at once;
  * - lower `priority` numbers run first (bull's convention); equal priorities run in order added;
  * - `close()` stops taking jobs and waits for running handlers to finish.
  *
  * Payloads and results are JSON values. Queue names are code-defined (`mail`, `webhooks`, …),
  * never client input.
  */
+
+/** A handler's error that no retry can fix: throw it (or any error with `unrecoverable: true`). */
+export class UnrecoverableJobError extends Error {
+  readonly unrecoverable = true;
+}
+
+export const isUnrecoverable = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { unrecoverable?: unknown }).unrecoverable === true;
 
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'paused';
 
@@ -34,6 +43,8 @@ export interface AddJobOptions {
   backoff?: Backoff;
   /** De-duplication id (see the port's semantics). */
   jobId?: string;
+  /** Delete the job once it completed (its data held secrets, e.g. a mail's one-time link). */
+  removeOnComplete?: boolean;
   /** 1 and up, lower runs first; jobs without one run after every prioritised job. */
   priority?: number;
 }

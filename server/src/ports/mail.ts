@@ -14,6 +14,11 @@ export interface MailMessage {
   from?: string;
   /** What the message is for (`verify`, `reset`, `magic-link`…), for the outbox and logs. */
   kind?: string;
+  /**
+   * A delivery id (the mail job's): sending the same id twice keeps one outbox entry, and SMTP
+   * sends it with the same Message-ID, so a retried job does not make a second mail.
+   */
+  id?: string;
 }
 
 export interface SentMail {

@@ -337,6 +337,7 @@ describe('mail engines', () => {
     const w = await openAuthWorld(engine);
     try {
       await w.signUp('outbox@example.com');
+      await w.h.modules.auth.settle(); // delivery is a queued job
       const res = await w.h.http.get(`/v1/admin/apps/${w.appId}/mail/outbox`).set(w.admin).expect(200);
       expect(res.body.items).toHaveLength(1);
       expect(res.body.items[0]).toMatchObject({

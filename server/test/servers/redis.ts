@@ -23,13 +23,28 @@ export function assertRedisServerInstalled(bin = REDIS_SERVER_BIN): void {
   }
 }
 
-/** `port`: restart on a known port (a test bringing "the same" Redis back); default a free one. */
-export async function startRedis(options: { port?: number } = {}): Promise<RunningServer & { port: number }> {
+/** `port`: restart on a known port (a test bringing "the same" Redis back); default a free one. `args`: more options. */
+export async function startRedis(
+  options: { port?: number; args?: string[] } = {},
+): Promise<RunningServer & { port: number }> {
   assertRedisServerInstalled();
   const port = options.port ?? (await freePort());
   const child = spawn(
     REDIS_SERVER_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    // `args` come last, so they override (e.g. `--appendonly yes --dir …` for a durable restart)
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      ...(options.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;

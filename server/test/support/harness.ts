@@ -130,7 +130,12 @@ export async function openStore(engine: EngineName): Promise<{ store: DocumentSt
 export async function startHarness(engine: EngineName, options: HarnessOptions = {}): Promise<Harness> {
   const { store, cleanup } = await openStore(engine);
   const built = await buildTestApp(store, options);
-  return { http: request(built.app), app: built.app, modules: built.modules, store, close: cleanup };
+  const close = async () => {
+    // running jobs finish before the store closes (a queue passed in is the caller's to close)
+    if (!options.jobs) await built.modules.jobs.services.queue.close();
+    await cleanup();
+  };
+  return { http: request(built.app), app: built.app, modules: built.modules, store, close };
 }
 
 export const ADMIN = { email: 'owner@example.com', password: 'correct horse battery' };

@@ -11,6 +11,7 @@ import type {
   ListJobsOptions,
   RepeatOptions,
 } from '../../ports/job-queue.js';
+import { isUnrecoverable } from '../../ports/job-queue.js';
 import { checkAddOptions, emptyCounts, nextCronTick } from '../../ports/job-queue.helpers.js';
 import { createRedisClient, redactUrl, type RedisClient } from '../redis/index.js';
 
@@ -100,7 +101,7 @@ class BullJobQueue implements JobQueue {
         ...(options.backoff ? { backoff: { type: options.backoff.type, delay: options.backoff.delay } } : {}),
         ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
-        removeOnComplete: { age: this.keepSeconds },
+        removeOnComplete: options.removeOnComplete ? true : { age: this.keepSeconds },
         removeOnFail: { age: 4 * this.keepSeconds },
       });
       // with a jobId that already existed bull returns a job built from our arguments: read the real one
@@ -141,14 +142,19 @@ class BullJobQueue implements JobQueue {
       .process(Math.max(1, options.concurrency ?? 1), async (job: Bull.Job) => {
         const attempt = job.attemptsMade + 1;
         const view = await toJob(queue, job, 'active');
-        return (
-          (await handler(view as Job<T>, {
-            attempt,
-            progress: async (value) => {
-              await job.progress(value);
-            },
-          })) ?? null
-        );
+        try {
+          return (
+            (await handler(view as Job<T>, {
+              attempt,
+              progress: async (value) => {
+                await job.progress(value);
+              },
+            })) ?? null
+          );
+        } catch (e) {
+          if (isUnrecoverable(e)) job.discard();
+          throw e;
+        }
       })
       .catch((err: unknown) => this.options.logger.error({ err, queue }, 'job queue: worker stopped'));
   }

@@ -1,3 +1,4 @@
+import { isError } from '../../errors.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { MailMessage, Mailer, OutboxEntry, SentMail } from '../../ports/mail.js';
@@ -17,8 +18,18 @@ export function createOutboxMailer(options: { store: DocumentStore; from: string
   return {
     engine: 'outbox',
     async send(message: MailMessage): Promise<SentMail> {
-      const doc = await options.store.forApp(message.appId).create(OUTBOX, { data: toData(message, options.from) });
-      return { id: doc.id };
+      const app = options.store.forApp(message.appId);
+      try {
+        const doc = await app.create(OUTBOX, {
+          data: toData(message, options.from),
+          ...(message.id ? { id: message.id } : {}),
+        });
+        return { id: doc.id };
+      } catch (e) {
+        // the same delivery again (a retried mail job): it is already in the outbox
+        if (message.id && isError(e, 'conflict') && (await app.get(OUTBOX, message.id))) return { id: message.id };
+        throw e;
+      }
     },
     list: (appId, page) => listOutbox(options.store, appId, page),
     close: async () => {},

@@ -19,6 +19,7 @@ export function createSmtpMailer(options: { url: string; from: string }): Mailer
           subject: message.subject,
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
+          ...(message.id ? { messageId: `<${message.id}@hearth>` } : {}),
           headers: { 'X-Hearth-App': message.appId, ...(message.kind ? { 'X-Hearth-Mail': message.kind } : {}) },
         });
         return { id: String(info.messageId ?? '') };

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_until INTEGER,
   created_at INTEGER NOT NULL,
   finished_at INTEGER,
+  remove_on_complete INTEGER NOT NULL DEFAULT 0,
   UNIQUE (queue, id)
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (queue, state, priority, seq);
@@ -69,6 +70,7 @@ export interface JobRow {
   lease_until: number | null;
   created_at: number;
   finished_at: number | null;
+  remove_on_complete: number;
 }
 
 export function openQueueDatabase(file: string): Database.Database {

@@ -10,6 +10,7 @@ import type {
   ListJobsOptions,
   RepeatOptions,
 } from '../../ports/job-queue.js';
+import { isUnrecoverable } from '../../ports/job-queue.js';
 import { backoffDelay, checkAddOptions, emptyCounts, errorText, nextCronTick } from '../../ports/job-queue.helpers.js';
 import { newId } from '../../lib/ids.js';
 import { NO_PRIORITY, openQueueDatabase, parseBackoff, toJob, type JobRow } from './db.js';
@@ -74,17 +75,19 @@ class SqliteQueue implements JobQueue {
     this.now = options.now ?? Date.now;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
-      insert: p(`INSERT INTO jobs (queue, id, data, state, priority, run_at, attempts, backoff, created_at)
-        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING RETURNING *`),
+      insert: p(`INSERT INTO jobs (queue, id, data, state, priority, run_at, attempts, backoff, created_at,
+        remove_on_complete) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT (queue, id) DO NOTHING RETURNING *`),
       byId: p('SELECT * FROM jobs WHERE queue = ? AND id = ?'),
       paused: p('SELECT paused FROM queues WHERE name = ?'),
       know: p('INSERT OR IGNORE INTO queues (name) VALUES (?)'),
       setPaused: p(
         'INSERT INTO queues (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused',
       ),
+      // up to `limit` due jobs at once, none while the queue is paused (by any process)
       claim: p(`UPDATE jobs SET state = 'active', attempts_made = attempts_made + 1, lease_owner = ?, lease_until = ?
-        WHERE seq = (SELECT seq FROM jobs WHERE queue = ? AND state = 'queued' AND run_at <= ?
-          ORDER BY priority, seq LIMIT 1) RETURNING *`),
+        WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_due WHERE queue = ? AND state = 'queued' AND run_at <= ?
+          AND NOT EXISTS (SELECT 1 FROM queues WHERE name = jobs.queue AND paused = 1)
+          ORDER BY priority, seq LIMIT ?) RETURNING *`),
       sweep: p(`UPDATE jobs SET
           state = CASE WHEN stalls >= ? THEN 'failed' ELSE 'queued' END,
           error = CASE WHEN stalls >= ? THEN 'job stalled more than allowable limit' ELSE error END,
@@ -103,6 +106,7 @@ class SqliteQueue implements JobQueue {
       retry: p(`UPDATE jobs SET state = 'queued', attempts_made = 0, stalls = 0, error = NULL, result = NULL,
         finished_at = NULL, progress = NULL, run_at = ? WHERE queue = ? AND id = ? AND state = 'failed'`),
       remove: p(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state != 'active'`),
+      removeDone: p(`DELETE FROM jobs WHERE seq = ? AND state = 'completed'`),
       counts: p(`SELECT state, run_at <= ? AS due, COUNT(*) AS n FROM jobs WHERE queue = ? GROUP BY state, due`),
       nextRun: p(`SELECT MIN(run_at) AS t FROM jobs WHERE state = 'queued' AND run_at > ?`),
       nextLease: p(`SELECT MIN(lease_until) AS t FROM jobs WHERE state = 'active'`),
@@ -136,6 +140,7 @@ class SqliteQueue implements JobQueue {
       options.attempts ?? 1,
       options.backoff ? JSON.stringify(options.backoff) : null,
       now,
+      options.removeOnComplete ? 1 : 0,
     ) ?? this.stmt.byId!.get(queue, options.jobId)) as JobRow;
     if (runAt <= now) this.pumpSoon(queue);
     else this.wake(runAt - now);
@@ -307,7 +312,7 @@ class SqliteQueue implements JobQueue {
       this.db.transaction(() => {
         const next = nextCronTick(r.cron, r.tz, new Date(Math.max(now, r.next_at))).getTime();
         if (this.stmt.setRepeatNext!.run(next, r.queue, r.key, r.next_at).changes === 0) return;
-        this.stmt.insert!.run(r.queue, `repeat:${r.key}:${r.next_at}`, r.data, NO_PRIORITY, now, 1, null, now);
+        this.stmt.insert!.run(r.queue, `repeat:${r.key}:${r.next_at}`, r.data, NO_PRIORITY, now, 1, null, now, 0);
       })();
     }
   }
@@ -319,7 +324,8 @@ class SqliteQueue implements JobQueue {
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => this.tick(), Math.max(0, inMs));
-    this.timer.unref();
+    // a process with workers stays up for them (as bull's connections keep it up); one without does not
+    if (this.workers.size === 0) this.timer.unref();
   }
 
   private pumpSoon(queue: string): void {
@@ -334,11 +340,17 @@ class SqliteQueue implements JobQueue {
 
   private pump(queue: string): void {
     const w = this.workers.get(queue);
-    if (!w || this.closing || w.running >= w.concurrency || this.isPaused(queue)) return;
-    while (w.running < w.concurrency && !this.closing) {
-      const now = this.now();
-      const row = this.stmt.claim!.get(this.owner, now + this.leaseMs, queue, now) as JobRow | undefined;
-      if (!row) break;
+    if (!w || this.closing || w.running >= w.concurrency) return;
+    const now = this.now();
+    const rows = this.stmt.claim!.all(
+      this.owner,
+      now + this.leaseMs,
+      queue,
+      now,
+      w.concurrency - w.running,
+    ) as JobRow[];
+    rows.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+    for (const row of rows) {
       w.running += 1;
       const run = this.run(w, row).finally(() => {
         w.running -= 1;
@@ -369,9 +381,10 @@ class SqliteQueue implements JobQueue {
         }),
       );
       this.stmt.complete!.run(JSON.stringify(result ?? null), this.now(), row.seq, this.owner);
+      if (row.remove_on_complete) this.stmt.removeDone!.run(row.seq);
     } catch (e) {
       const now = this.now();
-      if (row.attempts_made < row.attempts) {
+      if (row.attempts_made < row.attempts && !isUnrecoverable(e)) {
         const runAt = now + backoffDelay(parseBackoff(row.backoff), row.attempts_made);
         this.stmt.again!.run(errorText(e), runAt, row.seq, this.owner);
         this.wake(runAt - now);

@@ -78,6 +78,8 @@ export interface AuthModule extends HearthModule {
 export function createAuthModule(deps: {
   store: DocumentStore;
   mailer: Mailer;
+  /** Waits until mail handed to `mailer` had its first delivery attempt (the jobs module's queue). */
+  settleMail?: () => Promise<void>;
   limits: LimiterFactory;
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   guards: AdminAuth;
@@ -144,7 +146,10 @@ export function createAuthModule(deps: {
     now,
   });
   const hitIp = async (appId: string, ip: string) => limits.hitIp(appId, ip, await settings.get(appId));
-  const settle = () => services.mailLinks.settle();
+  const settle = async () => {
+    await services.mailLinks.settle();
+    await deps.settleMail?.();
+  };
   const guards = appUserGuards({ settings, limits, requireUser });
   const management = managementGuards({ adminAuth: deps.guards, apps });
   deps.apps.onRemove((appId) => {

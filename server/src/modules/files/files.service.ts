@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
@@ -178,6 +180,36 @@ export class FilesService {
   async removeApp(appId: string): Promise<void> {
     for await (const o of this.options.files.list(`${appId}/`)) await this.options.files.delete(o.key);
     this.options.settings.forget(appId);
+  }
+
+  /**
+   * Stores bytes the server made (a collection export) as a private file of the app under a
+   * chosen id. The same id again replaces bytes and metadata (a retried job); files.create is
+   * emitted the first time only. Not counted against the upload quota checks.
+   */
+  async saveGenerated(
+    appId: string,
+    input: { id: string; name: string; type: string; body: Readable },
+  ): Promise<FileView> {
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const { size } = await this.options.files.write(this.keyOf(appId, input.id), input.body.pipe(hashing), {
+      contentType: input.type,
+    });
+    const app = this.options.store.forApp(appId);
+    const data = { name: input.name, size, type: input.type, sha256: hash.digest('hex'), public: false };
+    const existing = await app.get(FILES, input.id);
+    const doc = existing
+      ? await app.replace(FILES, input.id, data)
+      : await app.create(FILES, { id: input.id, owner: null, data });
+    const view = toView(doc);
+    if (!existing) this.options.events.emit({ type: 'files.create', appId, file: view });
+    return view;
   }
 }
 

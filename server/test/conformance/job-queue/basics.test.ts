@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { UnrecoverableJobError } from '../../../src/ports/job-queue.js';
 import { forEachQueueTarget, freshQueue, sleep, waitFor, waitForState } from './targets.js';
 
 /** The JobQueue port's core semantics, on every engine (ports/job-queue.ts). */
@@ -203,5 +204,35 @@ forEachQueueTarget('job queue: basics', ({ queue }) => {
     ).rejects.toMatchObject({
       code: 'invalid_request',
     });
+  });
+});
+
+forEachQueueTarget('job queue: unrecoverable errors', ({ queue }) => {
+  it('an unrecoverable error fails the job at once, whatever attempts are left', async () => {
+    const q = freshQueue();
+    let runs = 0;
+    queue().process(q, {}, async () => {
+      runs += 1;
+      throw new UnrecoverableJobError('cannot read this payload');
+    });
+    const job = await queue().add(q, {}, { attempts: 5, backoff: { type: 'fixed', delay: 10 } });
+    const failed = await waitForState(queue(), q, job.id, 'failed');
+    expect(failed).toMatchObject({ error: 'cannot read this payload', attemptsMade: 1 });
+    await sleep(200);
+    expect(runs).toBe(1);
+  });
+});
+
+forEachQueueTarget('job queue: removeOnComplete', ({ queue }) => {
+  it('removes a job that asked for it once it completed (a failed one is kept)', async () => {
+    const q = freshQueue();
+    queue().process<string>(q, {}, async (job) => {
+      if (job.data === 'fail') throw new Error('no');
+    });
+    const ok = await queue().add(q, 'ok', { removeOnComplete: true });
+    const bad = await queue().add(q, 'fail', { removeOnComplete: true });
+    await waitForState(queue(), q, bad.id, 'failed');
+    await waitFor(async () => (await queue().get(q, ok.id)) === null);
+    expect((await queue().counts(q)).completed).toBe(0);
   });
 });
