@@ -25,13 +25,14 @@ describe.each(ENGINES)('webhook admin routes (%s)', (engine) => {
     await w.close();
   });
 
-  it('refuses private, loopback-by-name and metadata URLs at creation, sending nothing', async () => {
+  it('refuses private, IPv6 loopback, unspecified and metadata URLs at creation, sending nothing', async () => {
     for (const url of [
       'http://169.254.169.254/latest/meta-data/',
       'http://10.0.0.1/hook',
       'http://[::ffff:10.0.0.1]/hook',
       'http://[fd00:ec2::254]/',
-      'http://localhost:9/hook',
+      'http://[::1]:9/hook',
+      'http://0.0.0.0:9/hook',
       'https://user:pw@example.com/',
       'ftp://example.com/',
     ]) {
