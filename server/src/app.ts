@@ -167,6 +167,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     ...(options.webhookDelivery ? { delivery: options.webhookDelivery } : {}),
     ...(options.scheduleMinIntervalMs ? { scheduleMinIntervalMs: options.scheduleMinIntervalMs } : {}),
   });
+  jobs.services.types.register(webhooks.services.callJob);
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,

@@ -97,14 +97,22 @@ export class DeliveryLog {
 
   async create(
     appId: string,
-    input: { webhookId: string; eventId: string; event: string; body: string; redeliveryOf?: string | null },
+    input: {
+      /** Chosen here when absent (a job type derives it from its job id, to be safe to run twice). */
+      id?: string;
+      webhookId: string;
+      eventId: string;
+      event: string;
+      body: string;
+      redeliveryOf?: string | null;
+    },
   ): Promise<StoredDelivery> {
     if (!this.indexed.has(appId)) {
       await this.init(appId);
       this.indexed.add(appId);
     }
     const doc = await this.app(appId).create(DELIVERIES, {
-      id: newId(),
+      id: input.id ?? newId(),
       data: {
         webhookId: input.webhookId,
         eventId: input.eventId,

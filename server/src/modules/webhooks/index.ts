@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthModule } from '../auth/index.js';
 import { toClientDocument, type CollectionsModule } from '../collections/index.js';
 import type { FilesModule } from '../files/index.js';
+import type { JobType } from '../jobs/index.js';
 import type { HearthModule } from '../module.js';
 import { DeliveryLog } from './deliveries.js';
 import { ScheduleFireJob } from './schedule-fire.job.js';
@@ -20,6 +21,7 @@ import {
   type DeliverySettings,
   type OutcomeCounter,
 } from './webhook-delivery.job.js';
+import { webhookCallJobType, type WebhookCallPayloadV1 } from './webhook-call.job.js';
 import { WebhookDispatcher } from './webhook-dispatch.js';
 import { WebhookSecretBox } from './webhook-secrets.js';
 import { webhookRoutes } from './webhooks.routes.js';
@@ -34,6 +36,7 @@ import { WebhooksService } from './webhooks.service.js';
 export type { DeliverySettings } from './webhook-delivery.job.js';
 export { WEBHOOK_QUEUE } from './webhook-delivery.job.js';
 export { SCHEDULE_QUEUE } from './schedules.service.js';
+export { WEBHOOK_CALL_JOB, type WebhookCallPayloadV1 } from './webhook-call.job.js';
 
 export interface WebhooksModule extends HearthModule {
   services: {
@@ -43,6 +46,8 @@ export interface WebhooksModule extends HearthModule {
     schedules: SchedulesService;
     delivery: WebhookDeliveryJob;
     fire: ScheduleFireJob;
+    /** The `webhooks.call` job type, for the jobs module's registry (POST /v1/apps/{app}/jobs). */
+    callJob: JobType<WebhookCallPayloadV1>;
   };
 }
 
@@ -112,7 +117,15 @@ export function createWebhooksModule(deps: {
   const routeDeps = { requireApp, requireAdmin: deps.guards.requireAdmin, audit: deps.audit };
   return {
     name: 'webhooks',
-    services: { webhooks, deliveries: log, dispatcher, schedules, delivery, fire },
+    services: {
+      webhooks,
+      deliveries: log,
+      dispatcher,
+      schedules,
+      delivery,
+      fire,
+      callJob: webhookCallJobType({ webhooks, log, delivery, now }),
+    },
     routes: [
       ...webhookRoutes({ webhooks, log, dispatcher, ...routeDeps }),
       ...scheduleRoutes({ schedules, fire, webhooks, ...routeDeps }),

@@ -139,10 +139,29 @@ export class WebhookDeliveryJob {
       this.deps.count('failed');
       return { skipped: 'secret unreadable' };
     }
-    return this.attempt(p, d, hook, secret);
+    return this.attempt(p.appId, d, hook, secret, p.attempt, 'chain');
   }
 
-  private async attempt(p: WebhookDeliveryPayloadV1, d: StoredDelivery, hook: StoredWebhook, secret: string) {
+  /**
+   * One attempt of a delivery: the signed POST, its record in the log, and what follows a failure.
+   * `chain`: this job type schedules the next attempt itself (backoff with jitter, the retry
+   * window); `{lastAttempt}`: the caller's job retries with the port's own attempts and backoff
+   * (webhook-call.job.ts), so a failure is final only on its last attempt.
+   */
+  async attempt(
+    appId: string,
+    d: StoredDelivery,
+    hook: StoredWebhook,
+    secret: string,
+    attempt: number,
+    retries: 'chain' | { lastAttempt: boolean },
+  ): Promise<{
+    status: 'succeeded' | 'retrying' | 'failed';
+    statusCode?: number;
+    outcome?: AttemptOutcome;
+    error?: string | null;
+  }> {
+    const p = { appId, attempt };
     const now = this.deps.now();
     const timestamp = Math.floor(now.getTime() / 1000);
     const headers = {
@@ -210,24 +229,25 @@ export class WebhookDeliveryJob {
       });
       await this.deps.webhooks.markHealthy(p.appId, hook);
       this.deps.count('succeeded');
-      return { status: 'succeeded', statusCode: response?.status };
+      return { status: 'succeeded', statusCode: response!.status };
     }
     const s = this.deps.settings;
     const delay = retryDelay(p.attempt + 1, s, this.deps.random ?? Math.random);
     const nextAt = now.getTime() + delay;
     const failingSince = await this.deps.webhooks.markFailing(p.appId, hook);
     const disableNow = now.getTime() - Date.parse(failingSince) >= s.disableAfterMs;
-    const final = disableNow || nextAt > Date.parse(d.createdAt) + s.retryWindowMs;
+    const chain = retries === 'chain';
+    const final = disableNow || (chain ? nextAt > Date.parse(d.createdAt) + s.retryWindowMs : retries.lastAttempt);
     await this.deps.log.recordAttempt(p.appId, d, {
       entry,
       status: final ? 'failed' : 'retrying',
-      nextAttemptAt: final ? null : new Date(nextAt).toISOString(),
+      nextAttemptAt: final || !chain ? null : new Date(nextAt).toISOString(),
       requestHeaders: signedHeaders,
       response: responseView,
     });
     if (final) this.deps.count('failed');
     if (disableNow) await this.disable(p.appId, hook, failingSince, error);
-    else if (!final) await this.enqueue(p.appId, d, p.attempt + 1, delay);
+    else if (!final && chain) await this.enqueue(p.appId, d, p.attempt + 1, delay);
     return { status: final ? 'failed' : 'retrying', outcome, error };
   }
 
