@@ -159,6 +159,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     collections,
     auth,
     files,
+    jobTypes: jobs.services.types,
     secret: options.secret,
     outbound: options.outbound ?? DENY_PRIVATE,
     metrics: metrics?.registry ?? null,

@@ -83,6 +83,38 @@ describe.each(ENGINES)(
       expect(run.body).toMatchObject({ status: 'skipped', deliveryId: null, error: 'the webhook is disabled' });
     });
 
+    it('queues a named job type instead of a webhook call, with a checked payload', async () => {
+      const { id: webhookId } = await createWebhook(w, { url: `${receiver.url}/job`, events: ['users.delete'] });
+      const bad = [
+        [{ type: 'job', job: 'nope' }, 'target.job'],
+        [{ type: 'job', job: 'mail' }, 'target.job'], // internal: apps cannot queue it
+        [{ type: 'job', job: 'webhooks.call', payload: { event: 'x.y' } }, 'target.payload.webhookId'],
+      ] as const;
+      for (const [target, field] of bad) {
+        const res = await w.h.http
+          .post(`${w.base}/schedules`)
+          .set(w.auth)
+          .send({ name: 'j', cron: '0 3 * * *', target });
+        expect(res.status, JSON.stringify(target)).toBe(400);
+        expect(Object.keys(res.body.error.details.fields)).toEqual([field]);
+      }
+      const s = await w.h.http
+        .post(`${w.base}/schedules`)
+        .set(w.auth)
+        .send({
+          name: 'digest',
+          cron: '0 3 * * *',
+          timezone: 'America/New_York',
+          target: { type: 'job', job: 'webhooks.call', payload: { webhookId, event: 'digest.daily', data: { k: 1 } } },
+        })
+        .expect(201);
+      const run = await w.h.http.post(`${w.base}/schedules/${s.body.id}/run`).set(w.auth).expect(202);
+      expect(run.body).toMatchObject({ status: 'delivered', deliveryId: null, jobId: `schedule-${run.body.id}` });
+      const got = await waitFor(() => receiver.received.find((r) => r.path === '/job'));
+      expect(JSON.parse(got.body)).toMatchObject({ type: 'digest.daily', data: { k: 1 } });
+      await w.h.http.delete(`${w.base}/schedules/${s.body.id}`).set(w.auth).expect(204);
+    });
+
     it('a tick whose job runs twice records and delivers once', async () => {
       const { id: webhookId } = await createWebhook(w, { url: `${receiver.url}/twice`, events: ['users.delete'] });
       const s = await w.h.http

@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthModule } from '../auth/index.js';
 import { toClientDocument, type CollectionsModule } from '../collections/index.js';
 import type { FilesModule } from '../files/index.js';
-import type { JobType } from '../jobs/index.js';
+import type { JobType, JobTypes } from '../jobs/index.js';
 import type { HearthModule } from '../module.js';
 import { DeliveryLog } from './deliveries.js';
 import { ScheduleFireJob } from './schedule-fire.job.js';
@@ -60,6 +60,8 @@ export function createWebhooksModule(deps: {
   collections: Pick<CollectionsModule, 'services' | 'events'>;
   auth: Pick<AuthModule, 'events'>;
   files: Pick<FilesModule, 'events'>;
+  /** The jobs module's registry: schedules may queue a job of a type apps may queue. */
+  jobTypes?: Pick<JobTypes, 'get' | 'names' | 'enqueue'>;
   /** Webhook secrets are sealed with a key derived from it (webhook-secrets.ts). */
   secret: string;
   /** Which addresses outbound requests may reach (OUTBOUND_ALLOW_PRIVATE / OUTBOUND_ALLOW_CIDRS). */
@@ -107,7 +109,14 @@ export function createWebhooksModule(deps: {
   });
   dispatcher.attach({ documents: deps.collections.events, users: deps.auth.events, files: deps.files.events });
   const schedules = new SchedulesService({ store, jobs, minIntervalMs: deps.scheduleMinIntervalMs ?? 60_000, now });
-  const fire = new ScheduleFireJob({ jobs, schedules, webhooks, dispatcher, now });
+  const fire = new ScheduleFireJob({
+    jobs,
+    schedules,
+    webhooks,
+    dispatcher,
+    ...(deps.jobTypes ? { jobTypes: deps.jobTypes } : {}),
+    now,
+  });
   deps.apps.onRemove(async (appId) => {
     await schedules.removeApp(appId);
     webhooks.forget(appId);
@@ -128,7 +137,7 @@ export function createWebhooksModule(deps: {
     },
     routes: [
       ...webhookRoutes({ webhooks, log, dispatcher, ...routeDeps }),
-      ...scheduleRoutes({ schedules, fire, webhooks, ...routeDeps }),
+      ...scheduleRoutes({ schedules, fire, webhooks, jobTypes: deps.jobTypes, ...routeDeps }),
     ],
     init: async () => {
       delivery.start(deps.concurrency ?? 16);

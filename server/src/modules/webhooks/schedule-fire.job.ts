@@ -1,5 +1,6 @@
 import { newId } from '../../lib/ids.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
+import type { JobTypes } from '../jobs/index.js';
 import type { RunView } from './schedules.schema.js';
 import {
   SCHEDULE_QUEUE,
@@ -18,6 +19,9 @@ import type { WebhooksService } from './webhooks.service.js';
  * retried and logged like every delivery):
  * `{ id, type: "schedule.fire", appId, createdAt, data: { schedule: {id, name, cron, timezone}, trigger } }`.
  *
+ * A job target queues one job of its type with the schedule's payload instead (job id
+ * `schedule-<run>`), as the app could with `POST /v1/apps/{app}/jobs`.
+ *
  * Safe to run twice: the run's id is derived from the tick's job id, so a second run of the same
  * tick finds its record and does nothing. A schedule deleted or disabled since the tick is
  * skipped without a run.
@@ -29,6 +33,8 @@ export class ScheduleFireJob {
       schedules: SchedulesService;
       webhooks: WebhooksService;
       dispatcher: WebhookDispatcher;
+      /** Where a job target's job is queued (the jobs module's registry). */
+      jobTypes?: Pick<JobTypes, 'enqueue'>;
       now: () => Date;
     },
   ) {}
@@ -52,6 +58,20 @@ export class ScheduleFireJob {
   async fire(appId: string, s: StoredSchedule, trigger: RunView['trigger'], tickId?: string): Promise<RunView | null> {
     const runId = await this.deps.schedules.startRun(appId, s, trigger, tickId);
     if (!runId) return null;
+    if (s.target.type === 'job') {
+      if (!this.deps.jobTypes) return this.deps.schedules.finishRun(appId, runId, { error: 'jobs are not available' });
+      try {
+        // The run id makes the job id: a run that is retried queues its job once.
+        const job = await this.deps.jobTypes.enqueue(appId, s.target.job, s.target.payload, {
+          jobId: `schedule-${runId}`,
+        });
+        return this.deps.schedules.finishRun(appId, runId, { jobId: job.id });
+      } catch (e) {
+        return this.deps.schedules.finishRun(appId, runId, {
+          error: `the job could not be queued: ${(e as Error).message}`,
+        });
+      }
+    }
     const hook = await this.deps.webhooks.find(appId, s.target.webhookId);
     if (!hook || !hook.enabled) {
       return this.deps.schedules.finishRun(appId, runId, {

@@ -1,12 +1,21 @@
 import type { Request, RequestHandler } from 'express';
 import { HearthError } from '../../errors.js';
 import { requestMeta } from '../../http/request.js';
-import { defineRoute, type RouteSpec } from '../../http/route.js';
+import { defineRoute, fieldErrors, type RouteSpec } from '../../http/route.js';
 import { listOf } from '../../http/schemas.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { auditMeta, type AuditLog } from '../audit/index.js';
+import type { JobTypes } from '../jobs/index.js';
 import type { ScheduleFireJob } from './schedule-fire.job.js';
-import { runsQuery, runView, scheduleCreate, scheduleParams, schedulePatch, scheduleView } from './schedules.schema.js';
+import {
+  runsQuery,
+  runView,
+  scheduleCreate,
+  scheduleParams,
+  schedulePatch,
+  scheduleView,
+  type ScheduleTarget,
+} from './schedules.schema.js';
 import type { SchedulesService } from './schedules.service.js';
 import { appParams } from './webhooks.schema.js';
 import type { WebhooksService } from './webhooks.service.js';
@@ -17,6 +26,7 @@ export function scheduleRoutes(deps: {
   schedules: SchedulesService;
   fire: ScheduleFireJob;
   webhooks: WebhooksService;
+  jobTypes?: Pick<JobTypes, 'get' | 'names'> | undefined;
   requireApp: (appId: string) => Promise<unknown>;
   requireAdmin: RequestHandler;
   audit: AuditLog;
@@ -34,12 +44,24 @@ export function scheduleRoutes(deps: {
       ...auditMeta(meta),
     });
   };
-  /** A schedule's webhook must be one of this app's. */
-  const requireTarget = async (appId: string, webhookId: string) => {
-    if (!(await deps.webhooks.find(appId, webhookId))) {
-      throw new HearthError('validation_failed', 'One or more fields are invalid.', {
-        fields: { 'target.webhookId': "is not one of this app's webhooks" },
-      });
+  const invalid = (field: string, message: string) =>
+    new HearthError('validation_failed', 'One or more fields are invalid.', { fields: { [field]: message } });
+  /** A schedule's webhook must be one of this app's; a job, of a type apps may queue, with a valid payload. */
+  const requireTarget = async (appId: string, target: ScheduleTarget) => {
+    if (target.type === 'webhook') {
+      if (!(await deps.webhooks.find(appId, target.webhookId))) {
+        throw invalid('target.webhookId', "is not one of this app's webhooks");
+      }
+      return;
+    }
+    const type = deps.jobTypes?.get(target.job);
+    if (!type?.api) {
+      throw invalid('target.job', `must be one of: ${deps.jobTypes?.names({ api: true }).join(', ') || '(none)'}`);
+    }
+    const parsed = type.payload.safeParse(target.payload);
+    if (!parsed.success) {
+      const [path, message] = Object.entries(fieldErrors(parsed.error))[0]!;
+      throw invalid(path === '(body)' ? 'target.payload' : `target.payload.${path}`, message);
     }
   };
   return [
@@ -65,7 +87,7 @@ export function scheduleRoutes(deps: {
       responses: { 201: { description: 'The schedule', schema: scheduleView } },
       handler: async ({ params, body, req }) => {
         await requireApp(params.appId);
-        await requireTarget(params.appId, body.target.webhookId);
+        await requireTarget(params.appId, body.target);
         const s = await schedules.create(params.appId, body);
         await record(req, 'schedule.create', s.id, { appId: params.appId, cron: s.cron, timezone: s.timezone });
         return { status: 201, body: schedules.view(s) };
@@ -94,7 +116,7 @@ export function scheduleRoutes(deps: {
       handler: async ({ params, body, req }) => {
         await requireApp(params.appId);
         await schedules.require(params.appId, params.scheduleId);
-        if (body.target) await requireTarget(params.appId, body.target.webhookId);
+        if (body.target) await requireTarget(params.appId, body.target);
         const s = await schedules.update(params.appId, params.scheduleId, body);
         await record(req, 'schedule.update', s.id, { appId: params.appId, ...(body as Record<string, JsonValue>) });
         return { body: schedules.view(s) };

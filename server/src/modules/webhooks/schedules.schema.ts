@@ -19,8 +19,19 @@ export const timezone = z
     }
   }, 'must be an IANA time zone such as Europe/Paris');
 
-/** What a schedule calls on each tick: one of the app's webhooks (event `schedule.fire`). */
-const target = z.strictObject({ type: z.literal('webhook'), webhookId: idParam });
+/**
+ * What a schedule calls on each tick: one of the app's webhooks (event `schedule.fire`), or a job
+ * of a type apps may queue themselves (`POST /v1/apps/{app}/jobs`), with a fixed payload.
+ */
+const target = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('webhook'), webhookId: idParam }),
+  z.strictObject({
+    type: z.literal('job'),
+    job: z.string().min(1).max(64),
+    payload: z.record(z.string(), z.json()).default({}),
+  }),
+]);
+export type ScheduleTarget = z.infer<typeof target>;
 
 export const scheduleCreate = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -63,9 +74,10 @@ export const runView = z.object({
   scheduleId: z.string(),
   trigger: z.enum(['cron', 'manual']),
   at: z.string(),
-  /** delivered: a delivery was queued (see deliveryId); skipped: the target webhook is missing or disabled. */
+  /** delivered: a delivery (deliveryId) or job (jobId) was queued; skipped: the target is missing or disabled. */
   status: z.enum(['delivered', 'skipped']),
   deliveryId: z.string().nullable(),
+  jobId: z.string().nullable(),
   error: z.string().nullable(),
 });
 export type RunView = z.infer<typeof runView>;

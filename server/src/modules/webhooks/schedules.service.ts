@@ -54,6 +54,7 @@ function runFromDoc(doc: StoredDocument): RunView {
     at: doc.createdAt,
     status: doc.status as RunView['status'],
     deliveryId: (doc.deliveryId as string | null) ?? null,
+    jobId: (doc.jobId as string | null) ?? null,
     error: (doc.error as string | null) ?? null,
   };
 }
@@ -191,9 +192,13 @@ export class SchedulesService {
     return id;
   }
 
-  async finishRun(appId: string, runId: string, outcome: { deliveryId: string } | { error: string }): Promise<RunView> {
+  async finishRun(
+    appId: string,
+    runId: string,
+    outcome: { deliveryId: string } | { jobId: string } | { error: string },
+  ): Promise<RunView> {
     const set: Record<string, JsonValue> =
-      'deliveryId' in outcome ? { deliveryId: outcome.deliveryId } : { status: 'skipped', error: outcome.error };
+      'error' in outcome ? { status: 'skipped', error: outcome.error } : { ...outcome };
     return runFromDoc(await this.app(appId).update(RUNS, runId, { set }));
   }
 
