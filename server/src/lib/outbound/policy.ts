@@ -44,11 +44,24 @@ export interface AddressVerdict {
 /** Is a CIDR list entry valid? (for the configuration's checks) */
 export const isCidr = (value: string): boolean => ipaddr.isValidCIDR(value) || ipaddr.isValid(value);
 
-function inCidrs(addr: ipaddr.IPv4 | ipaddr.IPv6, cidrs: readonly string[]): boolean {
-  for (const entry of cidrs) {
-    const range = ipaddr.isValidCIDR(entry)
+type Range = readonly [ipaddr.IPv4 | ipaddr.IPv6, number];
+const parsedRanges = new Map<string, Range>();
+
+/** A CIDR (or a single address as /32 or /128), parsed once per process. */
+function rangeOf(entry: string): Range {
+  let range = parsedRanges.get(entry);
+  if (!range) {
+    range = ipaddr.isValidCIDR(entry)
       ? ipaddr.parseCIDR(entry)
       : ([ipaddr.parse(entry), ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128] as const);
+    parsedRanges.set(entry, range);
+  }
+  return range;
+}
+
+function inCidrs(addr: ipaddr.IPv4 | ipaddr.IPv6, cidrs: readonly string[]): boolean {
+  for (const entry of cidrs) {
+    const range = rangeOf(entry);
     let candidate = addr;
     if (range[0].kind() !== addr.kind()) {
       if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {

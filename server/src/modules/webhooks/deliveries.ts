@@ -176,7 +176,8 @@ export class DeliveryLog {
         status: attempt.status,
         attempts: Math.max(d.attempts, attempt.entry.attempt),
         nextAttemptAt: attempt.nextAttemptAt,
-        request: { headers: attempt.requestHeaders, ...excerpt(d.body) },
+        // The body excerpt was written with the record; only the headers change per attempt.
+        'request.headers': attempt.requestHeaders,
         response: attempt.response as unknown as JsonValue,
         attemptLog: log as unknown as JsonValue,
       },
