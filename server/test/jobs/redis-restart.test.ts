@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createBullQueue } from '../../src/engines/bull/index.js';
+import { freePort } from '../servers/free-port.js';
 import { startRedis } from '../servers/redis.js';
 import { waitFor } from '../conformance/job-queue/targets.js';
 
@@ -62,4 +63,20 @@ describe('bull: redis-server restarted during processing', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('with Redis away, add and ping fail with unavailable instead of hanging', async () => {
+    const queue = createBullQueue({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      logger: pino({ level: 'silent' }),
+      addTimeoutMs: 300,
+    });
+    try {
+      const started = Date.now();
+      await expect(queue.add('away', { n: 1 })).rejects.toMatchObject({ code: 'unavailable' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await expect(queue.ping()).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      await queue.close();
+    }
+  });
 });

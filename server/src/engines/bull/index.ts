@@ -31,6 +31,8 @@ export interface BullQueueOptions {
   /** Completed jobs are kept this long (default 7 days), failed ones 4 times longer. */
   keepCompletedMs?: number;
   prefix?: string;
+  /** An add that Redis has not answered after this fails with `unavailable` (default 5000 ms). */
+  addTimeoutMs?: number;
   /** A connection for pings and the queue list, shared with the rate limiters (closed by its owner). */
   client?: RedisClient | undefined;
 }
@@ -53,10 +55,12 @@ class BullJobQueue implements JobQueue {
   private readonly keepSeconds: number;
   private closing = false;
   private warned = false;
+  private readonly addTimeoutMs: number;
 
   constructor(private readonly options: BullQueueOptions) {
     this.prefix = options.prefix ?? 'hearth';
     this.keepSeconds = Math.round((options.keepCompletedMs ?? 7 * 24 * 3600_000) / 1000);
+    this.addTimeoutMs = options.addTimeoutMs ?? 5000;
     this.ownsClient = !options.client;
     this.client = options.client ?? createRedisClient({ url: options.url, logger: options.logger });
     if (this.ownsClient) this.client.connect().catch(() => undefined);
@@ -95,15 +99,19 @@ class BullJobQueue implements JobQueue {
     checkAddOptions(options);
     const q = this.queue(queue);
     return guard(async () => {
-      const job = await q.add(DEFAULT_NAME, data ?? null, {
-        ...(options.delay ? { delay: options.delay } : {}),
-        attempts: options.attempts ?? 1,
-        ...(options.backoff ? { backoff: { type: options.backoff.type, delay: options.backoff.delay } } : {}),
-        ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
-        ...(options.priority !== undefined ? { priority: options.priority } : {}),
-        removeOnComplete: options.removeOnComplete ? true : { age: this.keepSeconds },
-        removeOnFail: { age: 4 * this.keepSeconds },
-      });
+      // bull's connection queues commands while Redis is away: an add fails after a while instead of hanging its caller
+      const job = await timeout(
+        this.addTimeoutMs,
+        q.add(DEFAULT_NAME, data ?? null, {
+          ...(options.delay ? { delay: options.delay } : {}),
+          attempts: options.attempts ?? 1,
+          ...(options.backoff ? { backoff: { type: options.backoff.type, delay: options.backoff.delay } } : {}),
+          ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
+          ...(options.priority !== undefined ? { priority: options.priority } : {}),
+          removeOnComplete: options.removeOnComplete ? true : { age: this.keepSeconds },
+          removeOnFail: { age: 4 * this.keepSeconds },
+        }),
+      );
       // with a jobId that already existed bull returns a job built from our arguments: read the real one
       const stored = options.jobId !== undefined ? ((await q.getJob(job.id)) ?? job) : job;
       return (await toJob(
@@ -240,6 +248,16 @@ class BullJobQueue implements JobQueue {
     await Promise.allSettled([...this.queuesByName.values()].map((q) => q.close()));
     if (this.ownsClient) this.client.disconnect();
   }
+}
+
+function timeout<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
