@@ -85,6 +85,7 @@ describe.each(ENGINES)(
       for (const payload of [
         {},
         { webhookId: hook.id, event: 'Bad Event' },
+        { webhookId: hook.id, event: 'documents.create' },
         { webhookId: hook.id, extra: 1 },
         { webhookId: hook.id, data: 'x' },
       ]) {

@@ -189,7 +189,7 @@ export class DeliveryLog {
     const entry: AttemptView = {
       at,
       attempt: d.attempts,
-      outcome: 'refused',
+      outcome: 'skipped',
       statusCode: null,
       durationMs: 0,
       error,

@@ -28,7 +28,8 @@ const target = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('job'),
     job: z.string().min(1).max(64),
-    payload: z.record(z.string(), z.json()).default({}),
+    // Checked against the job type's own payload schema when saved (schedules.routes.ts).
+    payload: z.record(z.string(), z.unknown()).default({}),
   }),
 ]);
 export type ScheduleTarget = z.infer<typeof target>;

@@ -134,7 +134,7 @@ export class SchedulesService {
     this.checkCron(input.cron, input.timezone);
     const doc = await this.app(appId).create(SCHEDULES, {
       id: newId(),
-      data: { ...input, target: { ...input.target }, lastRunAt: null },
+      data: { ...input, target: { ...input.target } as JsonValue, lastRunAt: null },
     });
     const s = fromDoc(doc);
     await this.sync(appId, s);

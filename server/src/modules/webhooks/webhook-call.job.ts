@@ -28,6 +28,8 @@ const payload = z.strictObject({
     .string()
     .max(64)
     .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must be a dotted lower-case event name such as orders.remind')
+    // Hearth's own events stay Hearth's: an app cannot have a signed "documents.create" sent.
+    .refine((e) => !/^(documents|users|files|schedule)\./.test(e), "must not be one of Hearth's own events")
     .default('job.call'),
   data: z.record(z.string(), z.json()).default({}),
 });

@@ -66,7 +66,16 @@ export const webhookWithSecret = webhookView.extend({
 });
 
 export const deliveryStatus = z.enum(['pending', 'retrying', 'succeeded', 'failed']);
-export const attemptOutcome = z.enum(['success', 'http_error', 'redirect', 'timeout', 'network_error', 'refused']);
+/** `skipped`: nothing was sent (the webhook was deleted or disabled, or its secret is unreadable). */
+export const attemptOutcome = z.enum([
+  'success',
+  'http_error',
+  'redirect',
+  'timeout',
+  'network_error',
+  'refused',
+  'skipped',
+]);
 export type AttemptOutcome = z.infer<typeof attemptOutcome>;
 
 export const attemptView = z.object({
