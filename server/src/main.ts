@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     [
       '',
-      `  Hearth ${version} is running (document store: ${ports.engines.documentStore}, files: ${ports.engines.files}, mail: ${ports.engines.mail}, rate limits: ${ports.engines.limits})`,
+      `  Hearth ${version} is running (document store: ${ports.engines.documentStore}, files: ${ports.engines.files}, mail: ${ports.engines.mail}, rate limits: ${ports.engines.limits}, jobs: ${ports.engines.jobs})`,
       `  API          ${local}/v1`,
       `  Dashboard    ${local}/dashboard/${needsSetup ? '   ← open it to create the first admin' : ''}`,
       `  OpenAPI      ${local}/openapi.json`,

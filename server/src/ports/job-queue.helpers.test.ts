@@ -22,6 +22,10 @@ describe('job queue helpers', () => {
       1000, 2000, 4000, 8000,
     ]);
     expect(backoffDelay(undefined, 3)).toBe(0);
+    // jitter shortens each wait by up to its fraction
+    expect(backoffDelay({ type: 'exponential', delay: 1000, jitter: 0.5 }, 2, () => 1)).toBe(1000);
+    expect(backoffDelay({ type: 'exponential', delay: 1000, jitter: 0.5 }, 2, () => 0)).toBe(2000);
+    expect(() => checkAddOptions({ backoff: { type: 'fixed', delay: 1, jitter: 2 } })).toThrow();
   });
 
   it('refuses options no engine could honour', () => {

@@ -2,11 +2,15 @@ import cronParser from 'cron-parser';
 import { HearthError } from '../errors.js';
 import type { AddJobOptions, Backoff, JobCounts } from './job-queue.js';
 
-/** The wait before retry number `attemptsMade` (1 after the first failure): bull's formulas. */
-export function backoffDelay(backoff: Backoff | undefined, attemptsMade: number): number {
+/**
+ * The wait before retry number `attemptsMade` (1 after the first failure): `delay`, or
+ * `delay · 2^(n-1)`, shortened by up to `jitter` of it at random. Both engines use this function
+ * (bull through a custom strategy: its own exponential is `(2^n - 1) · delay`).
+ */
+export function backoffDelay(backoff: Backoff | undefined, attemptsMade: number, random = Math.random): number {
   if (!backoff) return 0;
-  if (backoff.type === 'fixed') return backoff.delay;
-  return Math.round(backoff.delay * 2 ** Math.max(0, attemptsMade - 1));
+  const base = backoff.type === 'fixed' ? backoff.delay : backoff.delay * 2 ** Math.max(0, attemptsMade - 1);
+  return Math.round(base * (1 - (backoff.jitter ?? 0) * random()));
 }
 
 /**
@@ -40,6 +44,8 @@ export function checkAddOptions(options: AddJobOptions): void {
   if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1)) bad('attempts');
   if (options.priority !== undefined && !(Number.isInteger(options.priority) && options.priority >= 1)) bad('priority');
   if (options.backoff && !(Number.isFinite(options.backoff.delay) && options.backoff.delay >= 0)) bad('backoff');
+  const jitter = options.backoff?.jitter;
+  if (jitter !== undefined && !(jitter >= 0 && jitter <= 1)) bad('backoff.jitter');
   if (options.jobId !== undefined && !/^[A-Za-z0-9_.:-]{1,200}$/.test(options.jobId)) bad('jobId');
 }
 

@@ -33,6 +33,8 @@ export interface Backoff {
   type: 'fixed' | 'exponential';
   /** Milliseconds: the fixed delay, or the first delay that doubles on each retry. */
   delay: number;
+  /** 0–1: each wait is shortened by up to this fraction, at random (spreads retries out). */
+  jitter?: number;
 }
 
 export interface AddJobOptions {

@@ -63,6 +63,23 @@ describe.each(ENGINES)('jobs API [%s]', (engine) => {
     expect(csv).toContain('"[""shop""]"');
   });
 
+  it('an export run twice (at-least-once) replaces one file', async () => {
+    const type = w.h.modules.jobs.services.types.get('exports')!;
+    const ctx = {
+      appId: w.appId,
+      jobId: 'twice-1',
+      attempt: 1,
+      lastAttempt: false,
+      progress: async () => {},
+      logger: (await import('pino')).pino({ level: 'silent' }),
+    };
+    const a = (await type.run({ collection: 'todos', format: 'jsonl' }, ctx)) as { fileId: string };
+    const b = (await type.run({ collection: 'todos', format: 'jsonl' }, ctx)) as { fileId: string };
+    expect(b.fileId).toBe(a.fileId);
+    const listed = await w.h.http.get(`/v1/admin/apps/${w.appId}/files`).set(w.admin).query({ limit: 100 }).expect(200);
+    expect((listed.body.items as Array<{ id: string }>).filter((f) => f.id === a.fileId)).toHaveLength(1);
+  });
+
   it('de-duplicates by key: the same key returns the same job', async () => {
     const body = { type: 'exports', payload: { collection: 'todos' }, key: 'nightly-1' };
     const a = await w.h.http.post(jobs()).set(w.sk).send(body).expect(202);

@@ -71,7 +71,7 @@ describe('main.ts with REDIS_URL', () => {
     server = run({ DATA_DIR: dataDir, REDIS_URL: redis.url });
     const url = await until('the API URL', () => /API\s+(http:\/\/[^\s]+)\/v1/.exec(server.output())?.[1]);
     expect(server.output()).toContain('connected to redis');
-    expect(server.output()).toContain('rate limits: redis');
+    expect(server.output()).toContain('rate limits: redis, jobs: bull');
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { engines: Record<string, unknown> }).engines.redis).toEqual({

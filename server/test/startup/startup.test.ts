@@ -144,7 +144,7 @@ describe('startup output', () => {
     expect(lines.map((l) => JSON.parse(l).msg)).toContainEqual(expect.stringMatching(/^Hearth \S+ is listening$/));
     const banner = main.stderr();
     expect(banner).toMatch(
-      /Hearth \S+ is running \(document store: sqlite, files: disk, mail: outbox, rate limits: memory\)/,
+      /Hearth \S+ is running \(document store: sqlite, files: disk, mail: outbox, rate limits: memory, jobs: sqlite\)/,
     );
     expect(banner).toContain(`API          ${url}/v1`);
     expect(banner).toContain(`Data         ${join(cwd, 'data')}`);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { HearthError, reasonError } from '../../errors.js';
 import type {
   AddJobOptions,
+  Backoff,
   Job,
   JobCounts,
   JobHandler,
@@ -12,7 +13,7 @@ import type {
   RepeatOptions,
 } from '../../ports/job-queue.js';
 import { isUnrecoverable } from '../../ports/job-queue.js';
-import { checkAddOptions, emptyCounts, nextCronTick } from '../../ports/job-queue.helpers.js';
+import { backoffDelay, checkAddOptions, emptyCounts, nextCronTick } from '../../ports/job-queue.helpers.js';
 import { createRedisClient, redactUrl, type RedisClient } from '../redis/index.js';
 
 /**
@@ -39,6 +40,7 @@ export interface BullQueueOptions {
 
 /** bull's own job name: the string-first add(name, data) form, so a string payload is never taken for a name. */
 const DEFAULT_NAME = '__default__';
+const BACKOFF = 'hearth';
 const QUEUES_KEY = (prefix: string) => `${prefix}:queues`;
 
 export function createBullQueue(options: BullQueueOptions): JobQueue {
@@ -76,6 +78,10 @@ class BullJobQueue implements JobQueue {
           lockDuration: this.options.lockDurationMs ?? 30_000,
           stalledInterval: this.options.stalledIntervalMs ?? 30_000,
           maxStalledCount: 2,
+          // the port's backoff (ports/job-queue.helpers.ts), not bull's exponential ((2^n - 1) · delay)
+          backoffStrategies: {
+            [BACKOFF]: (attemptsMade: number, _err: Error, options: Backoff) => backoffDelay(options, attemptsMade),
+          },
         },
       });
       q.on('error', (err: Error) => {
@@ -105,7 +111,7 @@ class BullJobQueue implements JobQueue {
         q.add(DEFAULT_NAME, data ?? null, {
           ...(options.delay ? { delay: options.delay } : {}),
           attempts: options.attempts ?? 1,
-          ...(options.backoff ? { backoff: { type: options.backoff.type, delay: options.backoff.delay } } : {}),
+          ...(options.backoff ? { backoff: { type: BACKOFF, options: { ...options.backoff } } } : {}),
           ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
           ...(options.priority !== undefined ? { priority: options.priority } : {}),
           removeOnComplete: options.removeOnComplete ? true : { age: this.keepSeconds },
@@ -171,7 +177,11 @@ class BullJobQueue implements JobQueue {
     const q = this.queue(queue);
     return guard(async () => {
       const job = await q.getJob(id);
-      return job ? toJob(queue, job) : null;
+      if (!job) return null;
+      const state = (await job.getState()) as JobState;
+      // the hash was read before the state: a job that finished in between is read again for its result
+      const finished = state === 'completed' || state === 'failed' ? ((await q.getJob(id)) ?? job) : job;
+      return toJob(queue, finished, state);
     });
   }
 
@@ -200,6 +210,8 @@ class BullJobQueue implements JobQueue {
     return guard(async () => {
       const job = await q.getJob(id);
       if (!job || (await job.getState()) !== 'failed') return false;
+      // fresh attempts, as the port says (bull's retry keeps the count)
+      await q.client.hset(q.toKey(String(job.id)), 'attemptsMade', 0);
       await job.retry();
       return true;
     });

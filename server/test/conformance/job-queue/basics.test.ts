@@ -44,18 +44,20 @@ forEachQueueTarget('job queue: basics', ({ queue }) => {
       at.push(Date.now());
       if (ctx.attempt < 3) throw new Error('again');
     });
-    const job = await queue().add(q, {}, { attempts: 3, backoff: { type: 'exponential', delay: 200 } });
+    const job = await queue().add(q, {}, { attempts: 3, backoff: { type: 'exponential', delay: 400 } });
     await waitForState(queue(), q, job.id, 'completed');
     expect(at).toHaveLength(3);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(190);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(390);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(390);
+    // 800 ms: doubled, not bull's own (2^n - 1) · delay = 1200 ms
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(790);
+    expect(at[2]! - at[1]!).toBeLessThan(1150);
   });
 
   it('fails a job once its attempts are used, with the last error; retry runs it again', async () => {
     const q = freshQueue();
     let fail = true;
     queue().process(q, {}, async (_job, ctx) => {
-      if (fail) throw new Error(`attempt ${ctx.attempt} failed`);
+      if (fail || ctx.attempt === 1) throw new Error(`attempt ${ctx.attempt} failed`);
       return 'second life';
     });
     const job = await queue().add(q, {}, { attempts: 2 });
@@ -67,7 +69,8 @@ forEachQueueTarget('job queue: basics', ({ queue }) => {
     fail = false;
     expect(await queue().retry(q, job.id)).toBe(true);
     const again = await waitForState(queue(), q, job.id, 'completed');
-    expect(again).toMatchObject({ state: 'completed', result: 'second life' });
+    // fresh attempts: its first attempt after the retry fails, the second succeeds
+    expect(again).toMatchObject({ state: 'completed', result: 'second life', attemptsMade: 2 });
     expect(await queue().retry(q, job.id)).toBe(false); // only failed jobs are retried
     expect(await queue().retry(q, 'no-such-job')).toBe(false);
   });
