@@ -49,7 +49,7 @@ export function webhookCallJobType(deps: {
     version: 1,
     payload,
     api: true,
-    defaults: { attempts: 8, backoff: { type: 'exponential', delay: 10_000 } },
+    defaults: { attempts: 8, backoff: { type: 'exponential', delay: 10_000, jitter: 0.5 } },
     concurrency: 8,
     run: async (p, ctx) => {
       const hook = await deps.webhooks.find(ctx.appId, p.webhookId);
