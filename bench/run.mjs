@@ -9,6 +9,7 @@
  *                      [--jobs 20000] [--no-jobs]   (jobs/s end to end: bench/jobs.ts)
  *   node bench/run.mjs --peer parse [...]   side by side with Parse Server: bench/peer.mjs
  *   node bench/run.mjs --files [...]        uploads and downloads per file engine: bench/files.mjs
+ *   --no-webhooks skips the webhook delivery benchmark (bench/webhooks.mjs)
  *
  * MongoDB: MONGODB_URL when set (e.g. a real mongod), else one MongoDB-wire test server
  * (jongodb, started here with server/test/servers/jongodb.ts and stopped by pid at the end),
@@ -193,6 +194,22 @@ try {
     }
   } finally {
     await redis?.stop();
+  }
+  // Webhook deliveries per second to a local receiver (SQLite store, embedded queue).
+  if (!process.argv.includes('--no-webhooks')) {
+    console.error('webhook benchmark: deliveries to a local receiver…');
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(root, 'bench/webhooks.mjs'), '--json'], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      child.stdout.on('data', (c) => (text += c.toString()));
+      child.once('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`bench/webhooks.mjs failed (${code})`)),
+      );
+    });
+    for (const line of out.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
   }
 } finally {
   await jongodb?.stop();

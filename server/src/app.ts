@@ -26,7 +26,9 @@ import { createRealtimeModule, type RealtimeModule, type RealtimeSettings } from
 import { createJobsModule, exportJobType, type JobsModule } from './modules/jobs/index.js';
 import type { HearthModule } from './modules/module.js';
 import { createSystemModule } from './modules/system/index.js';
+import { createWebhooksModule, type DeliverySettings, type WebhooksModule } from './modules/webhooks/index.js';
 import type { Ports } from './ports/index.js';
+import { DENY_PRIVATE, type OutboundPolicy } from './lib/outbound/policy.js';
 import { instrumentStore } from './ports/instrumented-store.js';
 import { instrumentJobQueue } from './ports/instrumented-job-queue.js';
 import { SYSTEM_APP } from './ports/document-store.js';
@@ -58,6 +60,12 @@ export interface AppOptions {
   now?: () => Date;
   /** Realtime limits and timings; default DEFAULT_REALTIME_SETTINGS. */
   realtime?: Partial<RealtimeSettings>;
+  /** Which addresses webhooks and schedules may reach (default: public addresses only). */
+  outbound?: OutboundPolicy;
+  /** Webhook delivery timing (tests shorten it; defaults in modules/webhooks). */
+  webhookDelivery?: Partial<DeliverySettings>;
+  /** Shortest interval between a schedule's ticks, ms (default 60 s). */
+  scheduleMinIntervalMs?: number;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -70,6 +78,7 @@ export interface Modules {
   files: FilesModule;
   realtime: RealtimeModule;
   jobs: JobsModule;
+  webhooks: WebhooksModule;
 }
 
 export interface BuiltApp {
@@ -168,6 +177,25 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     now,
   });
   jobs.services.types.register(exportJobType({ store, files: files.services.files }));
+  const webhooks = createWebhooksModule({
+    store,
+    jobs: jobs.services.queue,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    collections,
+    auth,
+    files,
+    jobTypes: jobs.services.types,
+    secret: options.secret,
+    outbound: options.outbound ?? DENY_PRIVATE,
+    metrics: metrics?.registry ?? null,
+    logger,
+    now,
+    ...(options.webhookDelivery ? { delivery: options.webhookDelivery } : {}),
+    ...(options.scheduleMinIntervalMs ? { scheduleMinIntervalMs: options.scheduleMinIntervalMs } : {}),
+  });
+  jobs.services.types.register(webhooks.services.callJob);
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -178,7 +206,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, realtime];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks, realtime];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -216,7 +244,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files, jobs, realtime },
+    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks, realtime },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

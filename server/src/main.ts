@@ -111,6 +111,13 @@ async function main(): Promise<void> {
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
     realtime: { sessionCheckMs: config.REALTIME_SESSION_CHECK_MS, presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS },
+    outbound: {
+      allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+      allowCidrs: (config.OUTBOUND_ALLOW_CIDRS ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    },
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

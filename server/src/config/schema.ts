@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isCidr } from '../lib/outbound/policy.js';
 
 /**
  * Every environment variable Hearth reads, declared once: type, default and help text. The
@@ -233,6 +234,21 @@ export const CONFIG_VARIABLES = {
   METRICS_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     help: 'When set, /metrics answers only requests with Authorization: Bearer <this token> (others get 401). Without it /metrics is public.',
+  },
+  OUTBOUND_ALLOW_PRIVATE: {
+    schema: bool.default(false),
+    help: 'Let webhooks and schedules reach private, loopback, link-local and other non-public addresses (cloud metadata addresses stay refused). Only for deployments whose receivers run on a private network.',
+    default: 'false',
+  },
+  OUTBOUND_ALLOW_CIDRS: {
+    schema: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((c) => isCidr(c.trim())),
+        'must be IP addresses or CIDR ranges separated by commas, e.g. 10.1.0.0/16,fd00:1::/64',
+      )
+      .optional(),
+    help: 'Addresses or CIDR ranges webhooks and schedules may reach whatever their class, e.g. 10.1.0.0/16 for one internal network (comma-separated).',
   },
 } as const;
 

@@ -39,6 +39,7 @@ export { assertTextAllowed, assertVisiblePaths, requireScope, visibleTo } from '
 export { collectionErrors } from './collections.errors.js';
 export { compileRule, ruleFilter, MATCH_NONE } from './rules.compile.js';
 export { ruleDef } from './collection.schema.js';
+// How a document is shown to a caller (hidden fields removed): realtime and webhooks show documents the same way.
 export { toClientDocument } from './view.js';
 
 export interface CollectionsModule extends HearthModule {

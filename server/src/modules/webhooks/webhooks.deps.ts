@@ -1,0 +1,7 @@
+/**
+ * The other modules' exports this module consumes (through their index.ts only): their event
+ * buses, the collections registry for hidden fields, the document view helper.
+ */
+export type { DocumentEvent, DocumentEvents, CollectionsModule } from '../collections/index.js';
+export type { UserEvent as UserEventOf, UserEvents } from '../auth/index.js';
+export type { FileEvent as FileEventOf, FileEvents } from '../files/index.js';
