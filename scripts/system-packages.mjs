@@ -18,6 +18,12 @@ export const SYSTEM_PACKAGES = [
     binary: process.env.HEARTH_TEST_REDIS_SERVER || 'redis-server',
     override: 'HEARTH_TEST_REDIS_SERVER',
   },
+  {
+    debian: 'chromium',
+    why: 'the SDK browser test runs its bundle in Chromium (server/test/sdk/package.test.ts)',
+    binary: process.env.HEARTH_TEST_CHROMIUM || '/usr/bin/chromium',
+    override: 'HEARTH_TEST_CHROMIUM',
+  },
 ];
 
 /** The rows whose binary does not run here. */
