@@ -95,6 +95,7 @@ export class SessionManager {
 
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
+      await this.ready;
       const current = this.session;
       if (!current) throw new HearthError(401, 'unauthorized', 'Not signed in.', { reason: 'token_required' });
       try {
