@@ -120,7 +120,12 @@ export class HearthFiles {
       xhr.open('POST', this.transport.url(req.path, req.query));
       xhr.setRequestHeader('X-Hearth-Key', this.transport.key);
       if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-      xhr.upload.onprogress = (e) => options.onProgress?.({ loaded: e.loaded, total: e.total || file.size });
+      // Progress in the file's bytes (the request also carries the multipart framing).
+      xhr.upload.onprogress = (e) =>
+        options.onProgress?.({
+          loaded: e.total ? Math.min(file.size, Math.round((e.loaded / e.total) * file.size)) : e.loaded,
+          total: file.size,
+        });
       const onAbort = () => xhr.abort();
       options.signal?.addEventListener('abort', onAbort);
       const done = () => options.signal?.removeEventListener('abort', onAbort);

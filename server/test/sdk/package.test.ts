@@ -33,6 +33,14 @@ const EXPECTED = {
   error: { isHearthError: true, status: 404, code: 'not_found', requestId: 'string' },
 };
 
+const BROWSER_UPLOAD = `window.upload = async (env) => {
+  const hearth = createClient({ url: env.url, app: env.app, key: env.key });
+  await hearth.auth.signInAnonymously();
+  const seen = [];
+  const file = await hearth.files.upload(new Blob([new Uint8Array(300000).fill(65)]), { name: 'a.txt', onProgress: (p) => seen.push(p) });
+  return { size: file.size, last: seen.at(-1), xhr: typeof XMLHttpRequest === 'function' };
+};`;
+
 describe('the packed SDK', () => {
   let live: LiveHearth;
   let consumer: ReturnType<typeof installPackedSdk>;
@@ -133,7 +141,7 @@ export async function run(): Promise<boolean> {
     const entry = join(consumer.dir, 'browser.mjs');
     writeFileSync(
       entry,
-      `import { createClient, HearthError } from '@hearth/sdk';\nwindow.run = async (env) => { let result;\n${scenarioSource()}\nreturn result; };`,
+      `import { createClient, HearthError } from '@hearth/sdk';\nwindow.run = async (env) => { let result;\n${scenarioSource()}\nreturn result; };\n${BROWSER_UPLOAD}`,
     );
     const bundle = await build({
       entryPoints: [entry],
@@ -176,6 +184,12 @@ export async function run(): Promise<boolean> {
         env(),
       );
       expect(out).toMatchObject(EXPECTED);
+      // Uploads go through XMLHttpRequest here, for upload progress events.
+      const uploaded = await tab.evaluate(
+        (e) => (globalThis as unknown as { upload: (env: unknown) => Promise<unknown> }).upload(JSON.parse(e)),
+        env(),
+      );
+      expect(uploaded).toMatchObject({ size: 300_000, last: { loaded: 300_000, total: 300_000 }, xhr: true });
     } finally {
       await browser.close();
       await new Promise((resolve) => page.close(resolve));
