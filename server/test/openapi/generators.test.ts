@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -166,5 +166,49 @@ console.log(JSON.stringify({ title, version, done: created.data.done, tags: patc
       env: { ...process.env, HEARTH_URL: url, HEARTH_KEY: ctx.publicKey },
     });
     expect(JSON.parse(run.stdout)).toEqual({ title: 'Buy milk', version: 1, done: false, tags: ['home', 'urgent'] });
+  }, 120_000);
+
+  it('`hearth types` writes collection types from the app document that type the SDK by name', async () => {
+    const out = join(work, 'hearth-types.d.ts');
+    const cli = join(SERVER_DIR, '../sdk/bin/hearth.mjs');
+    await sh('node', [cli, 'types', '--url', url, '--app', ctx.appId, '--key', ctx.publicKey, '--out', out]);
+    const types = readFileSync(out, 'utf8');
+    expect(types).toContain(`defaults: "done";`);
+    writeFileSync(
+      join(work, 'typed.mts'),
+      `import { createClient } from '@hearth/sdk';
+const hearth = createClient({ url: 'http://localhost:8080', app: 'a', key: 'pk_x' });
+const todos = hearth.collection('todos');
+const t = await todos.create({ title: 'Buy milk', priority: 2 });
+const done: boolean = t.done;
+const tags: string[] | undefined = t.tags;
+// @ts-expect-error title is required
+await todos.create({ done: true });
+// @ts-expect-error priority is a number
+await todos.create({ title: 'x', priority: 'high' });
+// @ts-expect-error unknown field in a filter
+await todos.find({ filter: { titel: 'x' } });
+export { done, tags };
+`,
+    );
+    const compilerOptions = {
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      lib: ['es2022'],
+      types: [],
+      noEmit: true,
+    };
+    writeFileSync(
+      join(work, 'tsconfig.typed.json'),
+      JSON.stringify({ compilerOptions, files: ['typed.mts', 'hearth-types.d.ts'] }),
+    );
+    await sh(bin('tsc'), ['-p', join(work, 'tsconfig.typed.json')]).catch((e: { stdout: string }) => {
+      throw new Error(`generated types do not work:\n${e.stdout}\n${types}`);
+    });
+    await expect(sh('node', [cli, 'types', '--url', url])).rejects.toMatchObject({
+      stderr: expect.stringContaining('usage'),
+    });
   }, 120_000);
 });
