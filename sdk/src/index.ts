@@ -65,3 +65,10 @@ export {
   type UploadOptions,
   type UploadProgress,
 } from './files.js';
+export {
+  createOfflineQueue,
+  OfflineQueue,
+  type OfflineQueueOptions,
+  type QueuedWrite,
+  type QueueState,
+} from './offline.js';

@@ -116,7 +116,9 @@ describe.each(ENGINES)('SDK collections [%s]', (engine) => {
     const todos = hearth.collection<Todo, 'done'>('todos');
     const todo = await todos.create({ title: 'defaulted' });
     expect(todo.done).toBe(false);
-    expect(collectionRequests('app1', 'todos').update('d1', { done: true }, { ifMatch: 2, idempotencyKey: 'k1' })).toEqual({
+    expect(
+      collectionRequests('app1', 'todos').update('d1', { done: true }, { ifMatch: 2, idempotencyKey: 'k1' }),
+    ).toEqual({
       method: 'PATCH',
       path: '/v1/apps/app1/collections/todos/documents/d1',
       body: { done: true },
