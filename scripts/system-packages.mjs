@@ -24,6 +24,12 @@ export const SYSTEM_PACKAGES = [
     binary: 'docker-compose',
     override: 'PATH',
   },
+  {
+    debian: 'chromium',
+    why: 'the SDK browser test runs its bundle in Chromium (server/test/sdk/package.test.ts)',
+    binary: process.env.HEARTH_TEST_CHROMIUM || '/usr/bin/chromium',
+    override: 'HEARTH_TEST_CHROMIUM',
+  },
 ];
 
 /** The rows whose binary does not run here. */

@@ -1,31 +1,26 @@
-import type { RequestDescription } from './index.js';
+import { collectionRequests, type FindQuery, type WriteOptions } from './collections.commands.js';
+import type { CreateInput, Doc, Filter, SortKey, UpdateInput } from './filter.types.js';
+import type { RequestDescription } from './transport.js';
 
-/** System fields every document carries (read-only). */
-export interface SystemFields {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  owner: string | null;
-  version: number;
+/**
+ * The app's collections by name, for `collection('todos')` without a type argument. `hearth
+ * types` writes this (module augmentation); by hand:
+ * `declare module '@hearth/sdk' { interface Collections { todos: { fields: Todo; defaults: 'done' } } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Collections {}
+
+/** One entry of `Collections`: the fields, and the names of fields that have a server default. */
+export interface CollectionType {
+  fields: object;
+  defaults?: PropertyKey;
 }
-
-export type Doc<T> = T & SystemFields;
-
-/** A filter in the contract's language, e.g. `{ done: false, priority: { $gte: 2 } }`. */
-export type Filter = Record<string, unknown>;
-
-export interface FindQuery {
-  filter?: Filter;
-  /** `"-createdAt,title"` or `["-createdAt", "title"]`. */
-  sort?: string | string[];
-  limit?: number;
-  /** The `next` cursor of the previous page. */
-  after?: string;
-  offset?: number;
-  fields?: string | string[];
-  expand?: string | string[];
-  count?: 'exact' | 'estimated';
-}
+export type FieldsOf<K extends keyof Collections> = Collections[K] extends { fields: infer F extends object }
+  ? F
+  : never;
+export type DefaultsOf<K extends keyof Collections> = Collections[K] extends { defaults: infer D }
+  ? D & keyof FieldsOf<K>
+  : never;
 
 export interface Page<T> {
   items: Doc<T>[];
@@ -34,127 +29,93 @@ export interface Page<T> {
   count?: number;
 }
 
-export interface WriteOptions {
-  /** Only write if the stored version is this one (else HearthError `conflict`, 409). */
-  ifMatch?: number;
-  /** Retry-safe writes: the server answers a repeated key with the first answer (24 h). */
-  idempotencyKey?: string;
-}
-
-export type PatchOperators = {
-  $inc?: Record<string, number>;
-  $push?: Record<string, unknown>;
-  $addToSet?: Record<string, unknown>;
-  $pull?: Record<string, unknown>;
-  $unset?: string[] | Record<string, true>;
-};
-
-export type BatchOp =
-  | { op: 'create'; collection: string; data: Record<string, unknown> }
-  | { op: 'update' | 'replace'; collection: string; id: string; data: Record<string, unknown>; ifMatch?: number }
-  | { op: 'delete'; collection: string; id: string; ifMatch?: number };
+export type TypedFindQuery<T> = FindQuery<Filter<T>, SortKey<T>>;
 
 type Send = <R>(req: RequestDescription) => Promise<R>;
 
-const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
-
-/** Builds a query string from defined values (objects as JSON). */
-export function queryString(query: Record<string, unknown>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null) continue;
-    params.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-function writeHeaders(options: WriteOptions): Record<string, string> {
-  return {
-    ...(options.ifMatch !== undefined ? { 'If-Match': `"${options.ifMatch}"` } : {}),
-    ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
-  };
-}
-
-/** One collection of the app: typed CRUD, paging, counting and aggregation. */
-export class CollectionRef<T extends object = Record<string, unknown>> {
-  private readonly base: string;
+/**
+ * One collection of the app: typed CRUD, paging, counting and aggregation. `T` is the document's
+ * fields; `D` the fields with a server default (optional on `create`).
+ */
+export class CollectionRef<T extends object = Record<string, unknown>, D extends keyof T = never> {
+  /** The requests this collection sends, as data (build, inspect or send them yourself). */
+  readonly requests: ReturnType<typeof collectionRequests>;
 
   constructor(
     private readonly send: Send,
-    appPath: string,
+    app: string,
     readonly name: string,
   ) {
-    this.base = `${appPath}/collections/${encodeURIComponent(name)}`;
+    this.requests = collectionRequests(app, name);
   }
 
-  find(query: FindQuery = {}): Promise<Page<T>> {
-    const qs = queryString({
-      filter: query.filter,
-      sort: list(query.sort),
-      limit: query.limit,
-      after: query.after,
-      offset: query.offset,
-      fields: list(query.fields),
-      expand: list(query.expand),
-      count: query.count,
-    });
-    return this.send({ method: 'GET', path: `${this.base}/documents${qs}` });
+  /** One page: `find({ filter: { done: false }, sort: '-createdAt', limit: 20 })`. */
+  find(query: TypedFindQuery<T> = {}): Promise<Page<T>> {
+    return this.send(this.requests.find(query));
   }
 
-  /** Every matching document, page after page (cursor paging; stable under concurrent inserts). */
-  async *iterate(query: Omit<FindQuery, 'after' | 'offset' | 'count'> = {}): AsyncGenerator<Doc<T>> {
-    let after: string | undefined;
+  /** Every matching document, page after page by cursor (stable under concurrent inserts). */
+  async *iterate(
+    query: Omit<TypedFindQuery<T>, 'after' | 'offset' | 'count'> = {},
+  ): AsyncGenerator<Doc<T>, void, undefined> {
+    let after: string | null = null;
     do {
-      const page = await this.find({ ...query, ...(after ? { after } : {}) });
+      const page: Page<T> = await this.find({ ...query, ...(after ? { after } : {}) });
       yield* page.items;
-      after = page.next ?? undefined;
+      after = page.next;
     } while (after);
   }
 
-  async count(query: { filter?: Filter; mode?: 'exact' | 'estimated' } = {}): Promise<number> {
-    const page = await this.find({ filter: query.filter, limit: 1, fields: 'id', count: query.mode ?? 'exact' });
+  async count(query: { filter?: Filter<T>; mode?: 'exact' | 'estimated' } = {}): Promise<number> {
+    const page = await this.send<Page<T>>(
+      this.requests.find({ filter: query.filter, limit: 1, fields: 'id', count: query.mode ?? 'exact' }),
+    );
     return page.count ?? 0;
   }
 
-  get(id: string, query: { fields?: string | string[]; expand?: string | string[] } = {}): Promise<Doc<T>> {
-    const qs = queryString({ fields: list(query.fields), expand: list(query.expand) });
-    return this.send({ method: 'GET', path: `${this.base}/documents/${encodeURIComponent(id)}${qs}` });
+  get(
+    id: string,
+    query: { fields?: string | readonly string[]; expand?: string | readonly string[] } = {},
+  ): Promise<Doc<T>> {
+    return this.send(this.requests.get(id, query));
   }
 
-  create(data: T, options: Pick<WriteOptions, 'idempotencyKey'> = {}): Promise<Doc<T>> {
-    return this.send({ method: 'POST', path: `${this.base}/documents`, body: data, headers: writeHeaders(options) });
+  create(data: CreateInput<T, D>, options: Pick<WriteOptions, 'idempotencyKey'> = {}): Promise<Doc<T>> {
+    return this.send(this.requests.create(data, options));
   }
 
   /** Merge fields and apply operators atomically: `update(id, { done: true, $inc: { views: 1 } })`. */
-  update(id: string, patch: Partial<T> & PatchOperators, options: WriteOptions = {}): Promise<Doc<T>> {
-    return this.send({
-      method: 'PATCH',
-      path: `${this.base}/documents/${encodeURIComponent(id)}`,
-      body: patch,
-      headers: writeHeaders(options),
-    });
+  update(id: string, patch: UpdateInput<T>, options: WriteOptions = {}): Promise<Doc<T>> {
+    return this.send(this.requests.update(id, patch, options));
   }
 
-  replace(id: string, data: T, options: Pick<WriteOptions, 'ifMatch'> = {}): Promise<Doc<T>> {
-    return this.send({
-      method: 'PUT',
-      path: `${this.base}/documents/${encodeURIComponent(id)}`,
-      body: data,
-      headers: writeHeaders(options),
-    });
+  replace(id: string, data: CreateInput<T, D>, options: Pick<WriteOptions, 'ifMatch'> = {}): Promise<Doc<T>> {
+    return this.send(this.requests.replace(id, data, options));
   }
 
   async delete(id: string, options: Pick<WriteOptions, 'ifMatch'> = {}): Promise<void> {
-    await this.send({
-      method: 'DELETE',
-      path: `${this.base}/documents/${encodeURIComponent(id)}`,
-      headers: writeHeaders(options),
-    });
+    await this.send(this.requests.delete(id, options));
   }
 
-  async aggregate<R = Record<string, unknown>>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    const res = await this.send<{ items: R[] }>({ method: 'POST', path: `${this.base}/aggregate`, body: { pipeline } });
-    return res.items;
+  /** `$match` (typed filter), `$group`, `$sort`, `$limit`, with your read rule applied first. */
+  async aggregate<R = Record<string, unknown>>(pipeline: readonly AggregateStage<T>[]): Promise<R[]> {
+    return (await this.send<{ items: R[] }>(this.requests.aggregate(pipeline))).items;
   }
 }
+
+type Accumulator =
+  | { $count: Record<string, never> }
+  | { $sum: string | number }
+  | { $avg: string }
+  | { $min: string }
+  | { $max: string };
+
+export type AggregateStage<T> =
+  | { $match: Filter<T> }
+  | {
+      $group: { _id: string | null | Record<string, string> } & {
+        [out: string]: Accumulator | string | null | Record<string, string>;
+      };
+    }
+  | { $sort: Record<string, 1 | -1> }
+  | { $limit: number };

@@ -87,26 +87,48 @@ export const ERROR_REASONS = {
 /** The reasons `code` may carry; `ErrorReason` alone is every reason of every code. */
 export type ErrorReason<C extends ErrorCode = ErrorCode> = (typeof ERROR_REASONS)[C][number];
 
-/** Every failed call throws this. `code` is from the table above (or `network` when no answer came). */
+/** A code the server never sends: no answer came (offline, DNS, CORS, aborted). */
+export type ClientErrorCode = 'network' | 'aborted';
+
+/** `details` of an error: the server's `details` object, `reason` typed from the table. */
+export type ErrorDetails<C extends ErrorCode = ErrorCode> = { reason?: ErrorReason<C> } & Record<string, unknown>;
+
+/**
+ * Every failed call throws this: `status` (0 when no answer came), `code` from the table above
+ * (or `network` / `aborted`), `reason` (`details.reason`, typed per code), `details` and the
+ * server's `requestId` (X-Request-Id: quote it when reporting a problem).
+ */
 export class HearthError extends Error {
+  readonly reason: ErrorReason | undefined;
+  readonly details: ErrorDetails;
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
+    readonly requestId: string | null = null,
+    /** Seconds to wait before retrying (Retry-After on `rate_limited` / `unavailable`). */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
     this.name = 'HearthError';
+    this.details = (details ?? {}) as ErrorDetails;
+    const r = this.details.reason;
+    this.reason = typeof r === 'string' ? r : undefined;
   }
 
-  /** `details.reason`, typed: switch on it after checking `code`. */
-  get reason(): ErrorReason | undefined {
-    const r = this.details?.reason;
-    return typeof r === 'string' ? (r as ErrorReason) : undefined;
-  }
-
-  /** Whether this is the error `code` (and, when given, with `reason`). */
+  /** Whether this is the error `code` (and, when given, with `reason`): `e.is('conflict', 'version')`. */
   is<C extends ErrorCode>(code: C, reason?: ErrorReason<C>): boolean {
     return this.code === code && (reason === undefined || this.reason === reason);
   }
+}
+
+/** True for a HearthError of `code` (and `reason`), narrowing `e`. */
+export function isHearthError<C extends ErrorCode>(
+  e: unknown,
+  code?: C,
+  reason?: ErrorReason<C>,
+): e is HearthError & { code: C } {
+  return e instanceof HearthError && (code === undefined || e.is(code, reason));
 }

@@ -134,6 +134,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     limits: { limiters: limits, ...(options.dataRateLimits ? { settings: options.dataRateLimits } : {}) },
     logger,
     now,
+    openapi: () => openapi.document({ version: options.version, serverUrl: options.publicUrl }),
   });
   const auth = createAuthModule({
     store,

@@ -1,14 +1,25 @@
 import { z } from 'zod';
 import { ERROR_TABLE } from '../errors.js';
-import type { RouteSpec, SecurityScheme } from './route.js';
+import {
+  ERROR_SCHEMA,
+  errorResponses,
+  HEADERS,
+  openObjects,
+  PARAMETERS,
+  RESPONSES,
+  SECURITY_SCHEMES,
+  securityRequirements,
+} from './openapi.parts.js';
+import type { ResponseSpec, RouteSpec } from './route.js';
 
 /**
  * Collects every mounted route and renders an OpenAPI 3.1 document from the same zod schemas
- * that validate requests (zod's JSON Schema output is draft 2020-12, which 3.1 uses).
+ * that validate requests (zod's JSON Schema output is draft 2020-12, which 3.1 uses). The shared
+ * parts (security, headers, error responses) are in openapi.parts.ts.
  */
 export class OpenApiRegistry {
   private readonly routes: RouteSpec[] = [];
-  private cached: object | undefined;
+  private cached: OpenApiDocument | undefined;
 
   add(spec: RouteSpec): void {
     this.routes.push(spec);
@@ -19,57 +30,23 @@ export class OpenApiRegistry {
     return this.routes;
   }
 
-  document(info: { version: string; serverUrl: string }): object {
+  document(info: { version: string; serverUrl: string }): OpenApiDocument {
     this.cached ??= this.render(info);
     return this.cached;
   }
 
-  private render(info: { version: string; serverUrl: string }): object {
+  private render(info: { version: string; serverUrl: string }): OpenApiDocument {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const spec of this.routes) {
-      const path = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-      const parameters = [...objectParams(spec.params, 'path'), ...objectParams(spec.query, 'query')];
-      const responses: Record<string, unknown> = {};
-      for (const [status, r] of Object.entries(spec.responses)) {
-        responses[status] = r.schema
-          ? { description: r.description, content: { 'application/json': { schema: toSchema(r.schema, 'output') } } }
-          : { description: r.description };
-      }
-      responses.default = {
-        description: 'Error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
-      (paths[path] ??= {})[spec.method] = {
-        summary: spec.summary,
-        tags: [spec.tag],
-        operationId: `${spec.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-        ...(spec.security ? { security: securityOf(spec).map((s) => ({ [s]: [] })) } : {}),
-        ...(parameters.length ? { parameters } : {}),
-        ...(spec.body
-          ? {
-              requestBody: {
-                required: true,
-                content: { 'application/json': { schema: toSchema(spec.body, 'input') } },
-              },
-            }
-          : {}),
-        ...(spec.rawBody
-          ? {
-              requestBody: {
-                required: true,
-                ...(spec.rawBody.description ? { description: spec.rawBody.description } : {}),
-                content: { [spec.rawBody.contentType]: { schema: spec.rawBody.schema } },
-              },
-            }
-          : {}),
-        responses,
-      };
+      const path = openApiPath(spec.path);
+      (paths[path] ??= {})[spec.method] = operation(spec, path);
     }
     return {
       openapi: '3.1.0',
       info: {
         title: 'Hearth API',
         version: info.version,
+        license: { name: 'MIT', identifier: 'MIT' },
         description: `Errors: every error is {"error": {"code", "message", "details"}}. Codes: ${Object.entries(
           ERROR_TABLE,
         )
@@ -79,50 +56,89 @@ export class OpenApiRegistry {
       servers: [{ url: info.serverUrl }],
       paths,
       components: {
-        securitySchemes: {
-          adminBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin access token' },
-          userBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'App user access token' },
-          appKey: { type: 'apiKey', in: 'header', name: 'X-Hearth-Key', description: 'pk_… or sk_… app key' },
-        },
-        schemas: {
-          Error: {
-            type: 'object',
-            required: ['error'],
-            properties: {
-              error: {
-                type: 'object',
-                required: ['code', 'message'],
-                properties: {
-                  code: { type: 'string', enum: Object.keys(ERROR_TABLE) },
-                  message: { type: 'string' },
-                  details: { type: 'object' },
-                },
-              },
-            },
-          },
-        },
+        securitySchemes: SECURITY_SCHEMES,
+        parameters: PARAMETERS,
+        headers: HEADERS,
+        responses: RESPONSES,
+        schemas: { Error: ERROR_SCHEMA },
       },
     };
   }
 }
 
-/**
- * The route's schemes, plus `adminBearer` wherever an app key is accepted: every route under
- * /v1/apps/{appId} also takes an admin token with secret-key power (http/app-access.ts), so the
- * document says so for each of them, including those that do not list it themselves.
- */
-function securityOf(spec: RouteSpec): SecurityScheme[] {
-  const schemes = spec.security ?? [];
-  return schemes.includes('appKey') && !schemes.includes('adminBearer') ? [...schemes, 'adminBearer'] : schemes;
+export interface OpenApiDocument {
+  openapi: string;
+  info: Record<string, unknown>;
+  servers: Array<{ url: string }>;
+  paths: Record<string, Record<string, unknown>>;
+  components: Record<string, Record<string, unknown>>;
 }
 
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): object {
+export const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/** One operation object: parameters, body, responses (with their headers) and security. */
+export function operation(spec: RouteSpec, path: string): Record<string, unknown> {
+  const parameters: object[] = [
+    ...objectParams(spec.params, 'path'),
+    ...objectParams(spec.query, 'query'),
+    ...(spec.headers?.ifMatch ? [{ $ref: '#/components/parameters/IfMatch' }] : []),
+    ...(spec.headers?.idempotencyKey ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+    { $ref: '#/components/parameters/XRequestId' },
+  ];
+  const responses: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(spec.responses)) responses[status] = response(Number(status), r);
+  for (const [status, r] of Object.entries(errorResponses(spec, Boolean(spec.params)))) responses[status] ??= r;
+  const example = spec.bodyExample === undefined ? {} : { example: spec.bodyExample };
+  return {
+    summary: spec.summary,
+    tags: [spec.tag],
+    operationId: `${spec.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    security: securityRequirements(spec),
+    parameters,
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: toSchema(spec.body, 'input'), ...example } },
+          },
+        }
+      : {}),
+    ...(spec.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            ...(spec.rawBody.description ? { description: spec.rawBody.description } : {}),
+            content: { [spec.rawBody.contentType]: { schema: openObjects(spec.rawBody.schema) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+function response(status: number, r: ResponseSpec): object {
+  const headers = {
+    'X-Request-Id': { $ref: '#/components/headers/XRequestId' },
+    ...(r.etag ? { ETag: { $ref: '#/components/headers/ETag' } } : {}),
+    ...(status === 429 || status === 503 ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+  };
+  const schema = r.schema
+    ? { 'application/json': { schema: toSchema(r.schema, 'output') } }
+    : r.content
+      ? { [r.content.type]: { schema: openObjects(r.content.schema) } }
+      : status >= 400
+        ? { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } }
+        : undefined;
+  return { description: r.description, headers, ...(schema ? { content: schema } : {}) };
+}
+
+export function toSchema(schema: z.ZodType, io: 'input' | 'output'): object {
   const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
     string,
     unknown
   >;
   delete json.$schema;
-  return json;
+  return openObjects(json);
 }
 
 function objectParams(schema: z.ZodType | undefined, where: 'path' | 'query'): object[] {

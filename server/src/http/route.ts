@@ -17,6 +17,16 @@ export interface HandlerResult {
 }
 
 type Schema = z.ZodType;
+
+/** One response of a route: a JSON body (`schema`), another content type (`content`), or none. */
+export interface ResponseSpec {
+  description: string;
+  schema?: Schema;
+  /** A non-JSON body (text, bytes, a document generated elsewhere), with its JSON Schema. */
+  content?: { type: string; schema: Record<string, unknown> };
+  /** Sent with an ETag header (a document's version). */
+  etag?: boolean;
+}
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface RouteSpec<
@@ -38,7 +48,11 @@ export interface RouteSpec<
   rawBody?: { contentType: string; schema: Record<string, unknown>; description?: string };
   query?: Q;
   params?: P;
-  responses: Record<number, { description: string; schema?: Schema }>;
+  responses: Record<number, ResponseSpec>;
+  /** Request headers the route reads, described in /openapi.json. */
+  headers?: { ifMatch?: boolean; idempotencyKey?: boolean };
+  /** An example request body for /openapi.json. */
+  bodyExample?: unknown;
   /** Run before validation (authentication, key resolution, rate limits). */
   before?: RequestHandler[];
   handler: (input: {

@@ -78,7 +78,9 @@ export function operationsOf(doc: unknown): Operation[] {
     for (const method of METHODS) {
       const raw = item[method];
       if (!raw) continue;
-      const params = (raw.parameters ?? []).map((p): Parameter => ({
+      // Header parameters (If-Match, X-Request-Id…) are shared $refs: the fuzzer varies path and query.
+      const inline = (raw.parameters ?? []).filter((p) => p.in === 'path' || p.in === 'query');
+      const params = inline.map((p): Parameter => ({
         name: p.name,
         in: p.in === 'path' ? 'path' : 'query',
         required: p.in === 'path' || Boolean(p.required),

@@ -50,7 +50,10 @@ describe.each(ENGINES)('system routes [%s]', (engine) => {
     expect(setup.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
     expect(setup.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
     const keys = doc.paths['/v1/admin/apps/{appId}/keys'].get;
-    expect(keys.parameters).toEqual([expect.objectContaining({ name: 'appId', in: 'path', required: true })]);
+    expect(keys.parameters).toEqual([
+      expect.objectContaining({ name: 'appId', in: 'path', required: true }),
+      { $ref: '#/components/parameters/XRequestId' },
+    ]);
     expect(keys.security).toEqual([{ adminBearer: [] }]);
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('rate_limited');
   });

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createClient, HearthError, type HearthClient } from '@hearth/sdk';
+import { collectionRequests, createClient, HearthError, type HearthClient } from '@hearth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, startHarness, withAdminAndApp, type Harness } from '../support/harness.js';
 
@@ -112,9 +112,45 @@ describe.each(ENGINES)('SDK collections [%s]', (engine) => {
     expect(await todos.count({ filter: { title: 'once' } })).toBe(1);
   });
 
+  it('leaves out fields with a server default on create; describes requests as data', async () => {
+    const todos = hearth.collection<Todo, 'done'>('todos');
+    const todo = await todos.create({ title: 'defaulted' });
+    expect(todo.done).toBe(false);
+    expect(
+      collectionRequests('app1', 'todos').update('d1', { done: true }, { ifMatch: 2, idempotencyKey: 'k1' }),
+    ).toEqual({
+      method: 'PATCH',
+      path: '/v1/apps/app1/collections/todos/documents/d1',
+      body: { done: true },
+      headers: { 'If-Match': '"2"', 'Idempotency-Key': 'k1' },
+    });
+    expect(todos.requests.find({ filter: { done: false }, sort: ['-createdAt', 'title'] }).query).toMatchObject({
+      filter: { done: false },
+      sort: ['-createdAt', 'title'],
+    });
+  });
+
+  it('runs a batch all or nothing', async () => {
+    const todos = hearth.collection<Todo, 'done'>('todos');
+    const a = await todos.create({ title: 'batch a' });
+    const res = await hearth.batch([
+      { op: 'update', collection: 'todos', id: a.id, data: { done: true }, ifMatch: a.version },
+      { op: 'create', collection: 'todos', data: { title: 'batch b' } },
+    ]);
+    expect(res.results.map((r) => r.status)).toEqual([200, 201]);
+    const failed = await hearth
+      .batch([
+        { op: 'delete', collection: 'todos', id: a.id },
+        { op: 'update', collection: 'todos', id: a.id, data: { done: false }, ifMatch: 1 },
+      ])
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(HearthError);
+    expect(await todos.get(a.id)).toMatchObject({ done: true });
+  });
+
   it('surfaces the contract errors as HearthError', async () => {
     const todos = hearth.collection<Todo>('todos');
-    await expect(todos.find({ filter: { $where: 'sleep(1)' } })).rejects.toMatchObject({
+    await expect(todos.find({ filter: { $where: 'sleep(1)' } as never })).rejects.toMatchObject({
       status: 400,
       code: 'invalid_request',
     });

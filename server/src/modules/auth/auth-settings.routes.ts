@@ -1,4 +1,5 @@
 import { defineRoute, type RouteSpec } from '../../http/route.js';
+import { jsonObject } from '../../http/schemas.js';
 import type { AuthAudit } from './auth-audit.js';
 import { authSettingsPatch, settingsView, type AuthSettingsService } from './auth.settings.js';
 import { actorOf, ADMIN_AUTH_TAG, type ManagementGuards } from './management-access.js';
@@ -19,7 +20,7 @@ export function authSettingsRoutes(deps: {
       summary: "The app's auth settings (client secrets masked)",
       tag: ADMIN_AUTH_TAG,
       params: appParams,
-      responses: { 200: { description: 'Settings' } },
+      responses: { 200: { description: 'Settings', schema: jsonObject } },
       handler: async ({ params }) => ({ body: settingsView(await settings.get(params.appId)) }),
     }),
     defineRoute({
@@ -30,7 +31,7 @@ export function authSettingsRoutes(deps: {
       tag: ADMIN_AUTH_TAG,
       params: appParams,
       body: authSettingsPatch,
-      responses: { 200: { description: 'Settings' } },
+      responses: { 200: { description: 'Settings', schema: jsonObject } },
       handler: async ({ params, body, req }) => {
         const updated = await settings.update(params.appId, body);
         await deps.audit.settingsChange(actorOf(req), params.appId, Object.keys(body));

@@ -50,6 +50,8 @@ export const mfaChallenge = z.object({
   mfaToken: z.string(),
   methods: z.array(z.enum(['totp', 'recovery'])),
 });
+/** Sign-up / upgrade when the app requires a verified email first (202). */
+export const verificationRequired = z.object({ verificationRequired: z.literal(true), user: userView });
 export const signInOrChallenge = z.union([signIn, mfaChallenge]);
 
 export const sessionView = z.object({

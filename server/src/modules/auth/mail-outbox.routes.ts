@@ -1,5 +1,5 @@
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { pageQuery } from '../../http/schemas.js';
+import { jsonObject, listOf, pageQuery } from '../../http/schemas.js';
 import type { Mailer } from '../../ports/mail.js';
 import { appParams } from './app-user.routes-kit.js';
 import { ADMIN_AUTH_TAG, type ManagementGuards } from './management-access.js';
@@ -15,7 +15,7 @@ export function mailOutboxRoutes(deps: { mailer: Mailer; guards: ManagementGuard
       tag: ADMIN_AUTH_TAG,
       params: appParams,
       query: pageQuery,
-      responses: { 200: { description: 'Messages' } },
+      responses: { 200: { description: 'Messages', schema: listOf(jsonObject) } },
       handler: async ({ params, query }) => ({ body: await deps.mailer.list(params.appId, query) }),
     }),
   ];

@@ -1,6 +1,14 @@
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { appParams, AUTH_BASE, AUTH_TAG, authContext, signedIn, type AppUserGuards } from './app-user.routes-kit.js';
-import { loginBody, refreshBody, signIn, signInOrChallenge, signupBody, upgradeBody } from './auth.schema.js';
+import {
+  loginBody,
+  refreshBody,
+  signIn,
+  signInOrChallenge,
+  signupBody,
+  upgradeBody,
+  verificationRequired,
+} from './auth.schema.js';
 import type { SignInService } from './sign-in.service.js';
 
 /** Sign-up, login, anonymous sign-in and its upgrade, refresh, logout. */
@@ -17,7 +25,10 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       body: signupBody,
       responses: {
         201: { description: 'Signed up and signed in', schema: signIn },
-        202: { description: 'Signed up; the app requires a verified email before sign-in' },
+        202: {
+          description: 'Signed up; the app requires a verified email before sign-in',
+          schema: verificationRequired,
+        },
         409: { description: 'The email already has an account' },
       },
       handler: async ({ body, req }) => {
@@ -90,6 +101,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
         202: {
           description:
             'The app requires a verified email: a link went to the address; the account stays anonymous until it is confirmed',
+          schema: verificationRequired,
         },
         403: { description: 'Sign-up is closed (`signup_disabled`)' },
         409: { description: 'The email already has an account, or this account is not anonymous' },

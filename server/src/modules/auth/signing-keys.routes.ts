@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
+import { jsonObject, listOf } from '../../http/schemas.js';
 import { appParams } from './app-user.routes-kit.js';
 import type { AuthAudit } from './auth-audit.js';
 import type { AuthSettingsService } from './auth.settings.js';
@@ -24,7 +25,7 @@ export function signingKeyRoutes(deps: {
       summary: 'Access-token signing keys (ids only; the keys are derived, never stored)',
       tag: ADMIN_AUTH_TAG,
       params: appParams,
-      responses: { 200: { description: 'Keys' } },
+      responses: { 200: { description: 'Keys', schema: listOf(jsonObject) } },
       handler: async ({ params }) => ({ body: { items: await keys.list(params.appId), next: null } }),
     }),
     defineRoute({
@@ -35,7 +36,7 @@ export function signingKeyRoutes(deps: {
       tag: ADMIN_AUTH_TAG,
       params: appParams,
       body: z.strictObject({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).optional() }),
-      responses: { 200: { description: 'Keys' } },
+      responses: { 200: { description: 'Keys', schema: listOf(jsonObject) } },
       handler: async ({ params, body, req }) => {
         const s = await deps.settings.get(params.appId);
         const items = await keys.rotate(params.appId, body.graceSeconds ?? s.accessTokenTtl);

@@ -121,7 +121,9 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: collectionParams,
       body: documentBody,
-      responses: { 201: { description: 'The new document', schema: documentView } },
+      bodyExample: { title: 'Buy milk', done: false },
+      headers: { idempotencyKey: true },
+      responses: { 201: { description: 'The new document', schema: documentView, etag: true } },
       handler: async ({ req, params, body }) => {
         const caller = callerFrom(req);
         return once(req, caller, async () => {
@@ -140,7 +142,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: documentParams,
       query: getQuery,
-      responses: { 200: { description: 'The document', schema: documentView } },
+      responses: { 200: { description: 'The document', schema: documentView, etag: true } },
       handler: async ({ req, params, query }) => {
         const { doc, version } = await reader.get(callerFrom(req), params.collection, params.id, query);
         return { body: doc, headers: { ETag: `"${version}"` } };
@@ -155,7 +157,9 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: documentParams,
       body: patchBody,
-      responses: { 200: { description: 'The updated document', schema: documentView } },
+      bodyExample: { done: true, $inc: { views: 1 }, $push: { tags: 'home' } },
+      headers: { ifMatch: true, idempotencyKey: true },
+      responses: { 200: { description: 'The updated document', schema: documentView, etag: true } },
       handler: async ({ req, params, body }) => {
         const caller = callerFrom(req);
         const ifMatch = ifMatchOf(req);
@@ -175,7 +179,8 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: documentParams,
       body: documentBody,
-      responses: { 200: { description: 'The updated document', schema: documentView } },
+      headers: { ifMatch: true },
+      responses: { 200: { description: 'The updated document', schema: documentView, etag: true } },
       handler: async ({ req, params, body }) => {
         const caller = callerFrom(req);
         const ifMatch = ifMatchOf(req);
@@ -192,6 +197,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       tag: TAG,
       security,
       params: documentParams,
+      headers: { ifMatch: true },
       responses: { 204: { description: 'Deleted' } },
       handler: async ({ req, params }) => {
         const caller = callerFrom(req);
@@ -223,6 +229,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       security,
       params: z.object({ appId: idParam }),
       body: batchBody,
+      headers: { idempotencyKey: true },
       responses: { 200: { description: 'One result per op', schema: batchResult } },
       handler: async ({ req, body }) => {
         const caller = callerFrom(req);

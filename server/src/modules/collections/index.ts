@@ -17,6 +17,8 @@ import { FileFields, type FileReferences } from './file-fields.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
 import { schemaRoutes } from './schemas.routes.js';
+import { appOpenApiRoute } from './openapi.routes.js';
+import type { OpenApiDocument } from '../../http/openapi.js';
 import { SchemasService } from './schemas.service.js';
 
 /**
@@ -66,6 +68,8 @@ export function createCollectionsModule(deps: {
   limits: { limiters: LimiterFactory; settings?: DataLimitSettings };
   logger: Logger;
   now: () => Date;
+  /** The server's OpenAPI document, the base of each app's typed one (openapi.app.ts). */
+  openapi?: () => OpenApiDocument;
 }): CollectionsModule {
   const system = deps.store.forApp(SYSTEM_APP);
   const registry = new CollectionRegistry({ system, now: deps.now });
@@ -99,6 +103,7 @@ export function createCollectionsModule(deps: {
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
       ...withDataLimit(documentRoutes({ reader, writer, batch, aggregate, idempotency })),
+      ...(deps.openapi ? [appOpenApiRoute({ registry, document: deps.openapi })] : []),
     ],
     init: async () => {
       await registry.init();

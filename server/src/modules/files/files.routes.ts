@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import { HearthError, reasonError } from '../../errors.js';
 import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { listOf, pageQuery } from '../../http/schemas.js';
+import { BINARY, listOf, pageQuery } from '../../http/schemas.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import { auditMeta, type AuditLog } from '../audit/index.js';
@@ -82,8 +82,8 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
       params: fileParams,
       query: contentQuery,
       responses: {
-        200: { description: 'The bytes, with the sniffed Content-Type' },
-        206: { description: 'The requested byte range' },
+        200: { description: 'The bytes, with the sniffed Content-Type', content: BINARY, etag: true },
+        206: { description: 'The requested byte range', content: BINARY, etag: true },
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
         416: { description: 'The range starts past the end (Content-Range: bytes */size)' },
       },

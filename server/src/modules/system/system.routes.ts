@@ -65,7 +65,9 @@ export function systemRoutes(deps: {
       path: '/openapi.json',
       summary: 'This API as OpenAPI 3.1',
       tag: 'System',
-      responses: { 200: { description: 'The OpenAPI document' } },
+      responses: {
+        200: { description: 'The OpenAPI document', content: { type: 'application/json', schema: { type: 'object' } } },
+      },
       handler: () => ({ body: deps.openapi.document({ version: deps.version, serverUrl: deps.publicUrl }) }),
     }),
   ];
@@ -78,7 +80,10 @@ export function systemRoutes(deps: {
         summary: 'Prometheus metrics (Authorization: Bearer <METRICS_TOKEN> when one is set)',
         tag: 'System',
         responses: {
-          200: { description: 'Metrics in the Prometheus text format' },
+          200: {
+            description: 'Metrics in the Prometheus text format',
+            content: { type: 'text/plain', schema: { type: 'string' } },
+          },
           401: { description: 'METRICS_TOKEN is set and the request does not carry it' },
         },
         handler: async ({ req, res }) => {
