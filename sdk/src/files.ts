@@ -156,13 +156,22 @@ export class HearthFiles {
    * A resumable upload over the tus protocol (tus-js-client, loaded on first use), for large
    * files and flaky networks. Resolves with the upload's URL.
    */
-  async uploadResumable(file: BlobLike, options: ResumableUploadOptions = {}): Promise<{ url: string }> {
+  async uploadResumable(file: BlobLike, options: ResumableUploadOptions = {}): Promise<{ url: string; id?: string }> {
     const tus = await import('tus-js-client');
     await this.session.ready;
     const token = this.session.current?.accessToken ?? null;
     const name = options.name ?? (file as { name?: string }).name ?? 'upload';
+    // tus-js-client's Node build reads Buffers and streams, not Blobs: hand it the bytes there.
+    const nodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBuffer): unknown; isBuffer(v: unknown): boolean } })
+      .Buffer;
+    const asBytes = file as { arrayBuffer?: () => Promise<ArrayBuffer> };
+    const inBrowser = typeof (globalThis as { window?: unknown }).window !== 'undefined';
+    const source =
+      !inBrowser && nodeBuffer && !nodeBuffer.isBuffer(file) && typeof asBytes.arrayBuffer === 'function'
+        ? nodeBuffer.from(await asBytes.arrayBuffer())
+        : file;
     return new Promise((resolve, reject) => {
-      const upload = new tus.Upload(file as never, {
+      const upload = new tus.Upload(source as never, {
         endpoint: this.transport.url(this.requests.tus),
         chunkSize: options.chunkSize ?? 5 * 1024 * 1024,
         retryDelays: [0, 1000, 3000, 5000],
@@ -172,7 +181,10 @@ export class HearthFiles {
         removeFingerprintOnSuccess: true,
         onProgress: (loaded, total) => options.onProgress?.({ loaded, total }),
         onError: (e) => reject(new HearthError(0, 'network', `Resumable upload failed: ${e.message}`)),
-        onSuccess: () => resolve({ url: upload.url ?? '' }),
+        onSuccess: (payload) => {
+          const id = payload?.lastResponse?.getHeader('Hearth-File-Id') ?? undefined;
+          resolve({ url: upload.url ?? '', ...(id ? { id } : {}) });
+        },
       });
       options.signal?.addEventListener('abort', () => {
         void upload.abort().then(() => reject(new HearthError(0, 'aborted', 'The upload was aborted.')));

@@ -79,9 +79,7 @@ describe('SDK files', () => {
     expect(err).toMatchObject({ status: 400, code: 'invalid_request', reason: 'file_empty' });
   });
 
-  // The tus server route (/v1/apps/{app}/files/tus) is built in the `files` branch and is not in
-  // this branch yet: the client is written against the tus 1.0 protocol; unskip when it lands.
-  it.skip('uploads resumably over tus (needs the files branch: tus server route)', async () => {
+  it('uploads resumably over tus', async () => {
     const blob = new Blob([new Uint8Array(3 * 1024 * 1024).fill(66)]);
     const progress: number[] = [];
     const done = await hearth.files.uploadResumable(blob, {
@@ -91,5 +89,9 @@ describe('SDK files', () => {
     });
     expect(done.url).toContain('/files/tus/');
     expect(progress.at(-1)).toBe(blob.size);
+    // The finished upload is a file like any other, with the id the server named.
+    expect(done.id).toBeTruthy();
+    const info = await hearth.files.get(done.id!);
+    expect(info).toMatchObject({ name: 'big.bin', size: blob.size });
   });
 });
