@@ -15,6 +15,7 @@ import { DocumentsWriter } from './documents.write.js';
 import { DocumentEvents, type DocumentEvent } from './events.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
+import { playgroundRoutes } from './playground.routes.js';
 import { schemaRoutes } from './schemas.routes.js';
 import { SchemasService } from './schemas.service.js';
 
@@ -83,6 +84,7 @@ export function createCollectionsModule(deps: {
     events,
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
+      ...playgroundRoutes({ reader, registry, now: deps.now, apps: deps.apps.services.apps, auth: deps.guards }),
       ...withDataLimit(documentRoutes({ reader, writer, batch, aggregate, idempotency })),
     ],
     init: async () => {
