@@ -173,7 +173,7 @@ function AccountMenu() {
   return (
     <Menu position="bottom-end">
       <Menu.Target>
-        <UnstyledButton aria-label="Account">
+        <UnstyledButton aria-label={`${s?.user.email ?? ""} account menu`}>
           <Group gap={4} wrap="nowrap">
             <Text size="sm" visibleFrom="sm">
               {s?.user.email}

@@ -58,7 +58,6 @@ export default function DataBrowser() {
         `/v1/apps/${appId}/collections/${name}/documents${qs({ limit: PAGE, filter, sort, after: pageParam, count: pageParam ? undefined : 'estimated' })}`,
       ),
     getNextPageParam: (last) => last.next,
-    enabled: col.isSuccess,
   });
   const rows = useMemo(() => docs.data?.pages.flatMap((p) => p.items) ?? [], [docs.data]);
   const count = docs.data?.pages[0]?.count;

@@ -3,7 +3,7 @@ import { linter } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
 import { Input, useComputedColorScheme } from '@mantine/core';
 import CodeMirror from '@uiw/react-codemirror';
-import { useId } from 'react';
+import { useId, useMemo } from 'react';
 
 const extensions = [json(), linter(jsonParseLinter()), EditorView.lineWrapping];
 
@@ -19,6 +19,8 @@ export function JsonEditor(props: {
 }) {
   const id = useId();
   const scheme = useComputedColorScheme('light');
+  // The editable element itself carries the name (screen readers, axe).
+  const named = useMemo(() => [...extensions, EditorView.contentAttributes.of({ 'aria-label': props.label })], [props.label]);
   return (
     <Input.Wrapper label={props.label} description={props.description} error={props.error} id={id}>
       <div style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6, overflow: 'hidden', marginTop: 4 }}>
@@ -27,7 +29,7 @@ export function JsonEditor(props: {
           aria-label={props.label}
           value={props.value}
           onChange={props.onChange}
-          extensions={extensions}
+          extensions={named}
           theme={scheme === 'dark' ? 'dark' : 'light'}
           minHeight={props.minHeight ?? '80px'}
           readOnly={props.readOnly}

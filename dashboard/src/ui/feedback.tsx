@@ -50,10 +50,13 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+const DISMISS = { 'aria-label': 'Dismiss notification' };
+
 export const toast = {
-  ok: (message: string) => notifications.show({ color: 'teal', message, icon: <IconCheck size={18} /> }),
+  ok: (message: string) =>
+    notifications.show({ color: 'teal', message, icon: <IconCheck size={18} />, closeButtonProps: DISMISS }),
   error: (e: unknown, title = 'That did not work') =>
-    notifications.show({ color: 'red', title, message: errorMessage(e), autoClose: 8000 }),
+    notifications.show({ color: 'red', title, message: errorMessage(e), autoClose: 8000, closeButtonProps: DISMISS }),
 };
 
 /** Asks before a destructive action; resolves true when the admin confirmed. */
