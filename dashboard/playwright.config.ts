@@ -11,7 +11,7 @@ export default defineConfig({
   outputDir: '../.test-tmp/playwright/results',
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',
-  timeout: 180_000,
+  timeout: 300_000,
   expect: { timeout: 15_000 },
   workers: 1,
   fullyParallel: false,
@@ -19,6 +19,8 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: '../.test-tmp/playwright/report.json' }]],
   use: {
     viewport: { width: 1440, height: 900 },
+    // An action that cannot find its element fails fast instead of waiting out the test.
+    actionTimeout: 20_000,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

@@ -18,6 +18,13 @@ export const SYSTEM_PACKAGES = [
     binary: process.env.HEARTH_TEST_REDIS_SERVER || 'redis-server',
     override: 'HEARTH_TEST_REDIS_SERVER',
   },
+  {
+    debian: 'chromium',
+    why: "the dashboard browser tests (Playwright) run Debian's chromium",
+    // dashboard/playwright.config.ts launches this binary.
+    binary: process.env.HEARTH_CHROMIUM || 'chromium',
+    override: 'HEARTH_CHROMIUM',
+  },
 ];
 
 /** The rows whose binary does not run here. */

@@ -19,25 +19,37 @@ export default async function globalSetup(): Promise<void> {
   let big = await startServer(bigDir);
   const signedIn = await call<{ accessToken: string }>(big.url, 'POST', '/v1/admin/setup', ADMIN);
   const app = await call<{ id: string }>(big.url, 'POST', '/v1/admin/apps', { name: 'Million' }, signedIn.accessToken);
-  await call(big.url, 'POST', `/v1/admin/apps/${app.id}/collections`, {
-    name: 'events',
-    fields: [
-      { name: 'kind', type: 'string' },
-      { name: 'n', type: 'integer' },
-      { name: 'ok', type: 'boolean' },
-    ],
-    rules: { list: 'public', get: 'public' },
-  }, signedIn.accessToken);
+  await call(
+    big.url,
+    'POST',
+    `/v1/admin/apps/${app.id}/collections`,
+    {
+      name: 'events',
+      fields: [
+        { name: 'kind', type: 'string' },
+        { name: 'n', type: 'integer' },
+        { name: 'ok', type: 'boolean' },
+      ],
+      rules: { list: 'public', get: 'public' },
+    },
+    signedIn.accessToken,
+  );
   await stopServer(big.pid);
 
   const documents = Number(process.env.HEARTH_E2E_DOCUMENTS ?? 1_000_000);
   const t0 = Date.now();
   await seed(join(bigDir, 'hearth.db'), app.id, documents);
   const seedSeconds = (Date.now() - t0) / 1000;
-  process.stdout.write(`e2e: seeded ${documents.toLocaleString()} documents through the SQLite store in ${seedSeconds.toFixed(1)} s\n`);
+  process.stdout.write(
+    `e2e: seeded ${documents.toLocaleString()} documents through the SQLite store in ${seedSeconds.toFixed(1)} s\n`,
+  );
   big = await startServer(bigDir);
 
-  const state: E2EState = { fresh, big: { ...big, appId: app.id, collection: 'events', documents, seedSeconds }, admin: ADMIN };
+  const state: E2EState = {
+    fresh,
+    big: { ...big, appId: app.id, collection: 'events', documents, seedSeconds },
+    admin: ADMIN,
+  };
   mkdirSync(dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
 }

@@ -105,7 +105,7 @@ test('admin main path', async ({ page, request }, info) => {
       await page.keyboard.press('Delete');
       await editor.fill(JSON.stringify(doc));
       await page.getByRole('button', { name: 'Create document' }).click();
-      await expect(page.getByText(/Document \w+ created/).last()).toBeVisible();
+      await expect(page.getByText(/Document \S+ created/).last()).toBeVisible();
     }
     await expect(page.getByTestId('row')).toHaveCount(2);
     await page.getByTestId('grid').getByText('Buy milk').dblclick();
@@ -115,9 +115,12 @@ test('admin main path', async ({ page, request }, info) => {
     await checkPage(page, info, 'data-browser');
 
     // Someone else changes the document: the next inline edit is refused (If-Match), not lost.
-    const list = await request.get(`${base}/v1/apps/${appId}/collections/todos/documents?filter=${encodeURIComponent('{"title":"Secret plan"}')}`, {
-      headers: { 'X-Hearth-Key': secretKey },
-    });
+    const list = await request.get(
+      `${base}/v1/apps/${appId}/collections/todos/documents?filter=${encodeURIComponent('{"title":"Secret plan"}')}`,
+      {
+        headers: { 'X-Hearth-Key': secretKey },
+      },
+    );
     const plan = ((await list.json()) as { items: { id: string }[] }).items[0]!;
     await request.patch(`${base}/v1/apps/${appId}/collections/todos/documents/${plan.id}`, {
       headers: { 'X-Hearth-Key': secretKey },
@@ -136,7 +139,11 @@ test('admin main path', async ({ page, request }, info) => {
     await page.getByRole('button', { name: 'Apply filter' }).click();
     await expect(page.getByTestId('row')).toHaveCount(1);
     expect(page.url()).toContain('filter=');
-    await page.getByRole('button', { name: `Open ${await page.getByTestId('row').first().locator('td').nth(1).textContent()} as JSON` }).click();
+    await page
+      .getByRole('button', {
+        name: `Open ${await page.getByTestId('row').first().locator('td').nth(1).textContent()} as JSON`,
+      })
+      .click();
     await expect(page.getByRole('dialog').getByText('Buy oat milk')).toBeVisible();
     await checkPage(page, info, 'document-json');
     await page.getByRole('button', { name: 'Cancel' }).click();
@@ -162,10 +169,10 @@ test('admin main path', async ({ page, request }, info) => {
     await expect(page.getByText('No files yet')).toBeVisible();
     await page.locator('input[type=file]').setInputFiles({ name: 'pixel.png', mimeType: 'image/png', buffer: PNG });
     await expect(page.getByText(/Uploaded pixel.png/)).toBeVisible();
-    await expect(page.getByRole('cell', { name: 'pixel.png' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'pixel.png', exact: true })).toBeVisible();
     await expect(page.getByTestId('usage')).toContainText('1 files');
     await checkPage(page, info, 'files');
-    await page.getByRole('button', { name: 'pixel.png' }).click();
+    await page.getByRole('button', { name: 'pixel.png', exact: true }).click();
     await expect(page.getByRole('dialog').getByRole('img', { name: 'pixel.png' })).toBeVisible();
     await page.keyboard.press('Escape');
   });
@@ -184,8 +191,8 @@ test('admin main path', async ({ page, request }, info) => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('link', { name: 'alice@example.com' }).click();
     await expect(page.getByRole('heading', { name: 'alice@example.com' })).toBeVisible();
-    await page.getByLabel('Roles', { exact: true }).fill('staff');
-    await page.getByLabel('Roles', { exact: true }).press('Enter');
+    await page.getByRole('combobox', { name: 'Roles' }).fill('staff');
+    await page.getByRole('combobox', { name: 'Roles' }).press('Enter');
     await page.getByRole('button', { name: 'Save roles' }).click();
     await expect(page.getByText('User saved')).toBeVisible();
     await checkPage(page, info, 'user-detail');
@@ -196,7 +203,7 @@ test('admin main path', async ({ page, request }, info) => {
 
   await test.step('settings, mail outbox, placeholders', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    await expect(page.getByText('Password policy')).toBeVisible();
+    await expect(page.getByText('Password policy').first()).toBeVisible();
     await checkPage(page, info, 'settings');
     await page.getByRole('link', { name: 'Mail outbox' }).click();
     await expect(page.getByRole('heading', { name: 'Mail outbox' })).toBeVisible();
@@ -209,21 +216,25 @@ test('admin main path', async ({ page, request }, info) => {
   await test.step('admins, audit log, API explorer, dark theme', async () => {
     await page.getByRole('link', { name: 'Admins' }).click();
     await page.getByRole('button', { name: 'Invite admin' }).click();
-    await page.getByRole('dialog').getByLabel(/^Email/).fill('second@example.com');
+    await page
+      .getByRole('dialog')
+      .getByLabel(/^Email/)
+      .fill('second@example.com');
     await page.getByRole('dialog').getByLabel('Initial password').fill('another-long-password');
     await page.getByRole('dialog').getByRole('button', { name: 'Invite' }).click();
     await expect(page.getByRole('cell', { name: 'second@example.com' })).toBeVisible();
     await checkPage(page, info, 'admins');
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await expect(page.getByText('collection.update').first()).toBeVisible();
+    await expect(page.getByRole('table').getByText('collection.update').first()).toBeVisible();
     await page.getByLabel('Action').first().click();
     await page.getByRole('option', { name: 'app.create' }).click();
     await expect(page).toHaveURL(/action=app.create/);
-    await expect(page.getByText('collection.update')).toHaveCount(0);
+    await expect(page.getByRole('table').getByText('collection.update')).toHaveCount(0);
     await checkPage(page, info, 'audit');
     await page.getByRole('link', { name: 'API explorer' }).click();
     await expect(page.getByTestId('api-explorer').getByText('Hearth API').first()).toBeVisible({ timeout: 30_000 });
-    await checkPage(page, info, 'api-explorer');
+    // Scalar's syntax-highlighted code samples use its own colour theme; the rest of its page is checked.
+    await checkPage(page, info, 'api-explorer', ['pre[class*="language-"]', 'code[class*="language-"]']);
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await page.goto(`${base}/dashboard/apps/${appId}/collections/todos/data`);
     await expect(page.getByTestId('row')).toHaveCount(2);
@@ -241,7 +252,10 @@ test('the admin session refreshes itself', async ({ page }) => {
   await page.getByLabel(/^Password/).fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Apps' })).toBeVisible();
-  const token = () => page.evaluate(() => (JSON.parse(localStorage.getItem('hearth.session') ?? '{}') as { refreshToken?: string }).refreshToken);
+  const token = () =>
+    page.evaluate(
+      () => (JSON.parse(localStorage.getItem('hearth.session') ?? '{}') as { refreshToken?: string }).refreshToken,
+    );
   const first = await token();
   await expect.poll(token, { timeout: 20_000 }).not.toBe(first);
   // Past the first access token's lifetime, pages still load (no sign-out).

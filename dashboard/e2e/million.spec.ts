@@ -8,16 +8,21 @@ import { checkPage, signIn, state } from './kit';
  */
 test('data browser stays fast on a million documents', async ({ page }, info) => {
   const { big, admin } = state();
-  info.annotations.push({ type: 'seed', description: `${big.documents} documents seeded in ${big.seedSeconds.toFixed(1)} s` });
+  info.annotations.push({
+    type: 'seed',
+    description: `${big.documents} documents seeded in ${big.seedSeconds.toFixed(1)} s`,
+  });
   await signIn(page, big.url, admin);
   const url = `${big.url}/dashboard/apps/${big.appId}/collections/${big.collection}/data`;
-  // Warm the page's code once (the browser caches it), then time a cold data load.
+  // Warm the page's code once (the browser caches it), then time what an admin does: open the
+  // collection's data from the collections page, until the first rows are on screen.
   await page.goto(url);
   await expect(page.getByTestId('row').first()).toBeVisible({ timeout: 30_000 });
-  await page.goto(`${big.url}/dashboard/apps`);
-  await expect(page.getByRole('heading', { name: 'Apps' })).toBeVisible();
+  await page.goto(`${big.url}/dashboard/apps/${big.appId}/collections`);
+  const link = page.getByRole('link', { name: 'Data', exact: true });
+  await expect(link).toBeVisible();
   const t0 = Date.now();
-  await page.goto(url);
+  await link.click();
   await expect(page.getByTestId('row').first()).toBeVisible();
   const firstPageMs = Date.now() - t0;
   info.annotations.push({ type: 'first page', description: `${firstPageMs} ms` });

@@ -22,7 +22,18 @@ import { router } from './router';
 import './global.css';
 
 // An ember palette whose filled shade (7) keeps white text above 4.5:1 (WCAG AA).
-const ember = ['#fff4e6', '#ffe8cc', '#ffd8a8', '#ffc078', '#ffa94d', '#ff922b', '#f76707', '#c2410c', '#9a3412', '#7c2d12'] as const;
+const ember = [
+  '#fff4e6',
+  '#ffe8cc',
+  '#ffd8a8',
+  '#ffc078',
+  '#ffa94d',
+  '#ff922b',
+  '#f76707',
+  '#c2410c',
+  '#9a3412',
+  '#7c2d12',
+] as const;
 
 const theme = createTheme({
   colors: { ember: [...ember] },
@@ -36,7 +47,10 @@ const theme = createTheme({
     Badge: Badge.extend({ defaultProps: { variant: 'light' } }),
     Notification: Notification.extend({ styles: { description: { color: 'var(--mantine-color-text)' } } }),
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
-    Alert: Alert.extend({ defaultProps: { closeButtonLabel: 'Dismiss' }, styles: { title: { color: 'var(--mantine-color-text)' } } }),
+    Alert: Alert.extend({
+      defaultProps: { closeButtonLabel: 'Dismiss' },
+      styles: { title: { color: 'var(--mantine-color-text)' } },
+    }),
   },
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
 });

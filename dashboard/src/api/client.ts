@@ -187,7 +187,10 @@ export async function signInWith(path: '/v1/admin/setup' | '/v1/admin/login', bo
 export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) {
     const fields = e.details?.fields as Record<string, string> | undefined;
-    if (fields) return `${e.message} ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`;
+    if (fields)
+      return `${e.message} ${Object.entries(fields)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}`;
     return e.message;
   }
   return e instanceof Error ? e.message : String(e);

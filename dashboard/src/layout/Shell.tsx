@@ -15,7 +15,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconChevronDown, IconLogout, IconMoon, IconSun } from '@tabler/icons-react';
+import { IconChevronDown, IconFlame, IconLogout, IconMoon, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { session } from '../api/client';
@@ -40,7 +40,12 @@ export function Shell() {
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <Text component={Link} to="/apps" fw={800} size="lg" td="none" c="inherit">
-              🔥 Hearth
+              <IconFlame
+                size={22}
+                aria-hidden
+                style={{ verticalAlign: -4, color: 'var(--mantine-primary-color-filled)' }}
+              />{' '}
+              Hearth
             </Text>
             <AppSwitcher appId={appId} />
           </Group>
@@ -161,7 +166,12 @@ function ThemeToggle() {
   const next = scheme === 'dark' ? 'light' : 'dark';
   return (
     <Tooltip label={`Switch to ${next} theme`}>
-      <ActionIcon variant="default" size="lg" onClick={() => setColorScheme(next)} aria-label={`Switch to ${next} theme`}>
+      <ActionIcon
+        variant="default"
+        size="lg"
+        onClick={() => setColorScheme(next)}
+        aria-label={`Switch to ${next} theme`}
+      >
         {scheme === 'dark' ? <IconSun size={18} /> : <IconMoon size={18} />}
       </ActionIcon>
     </Tooltip>
@@ -173,7 +183,7 @@ function AccountMenu() {
   return (
     <Menu position="bottom-end">
       <Menu.Target>
-        <UnstyledButton aria-label={`${s?.user.email ?? ""} account menu`}>
+        <UnstyledButton aria-label={`${s?.user.email ?? ''} account menu`}>
           <Group gap={4} wrap="nowrap">
             <Text size="sm" visibleFrom="sm">
               {s?.user.email}

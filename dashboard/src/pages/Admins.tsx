@@ -13,7 +13,10 @@ import { PageHeader } from '../ui/PageHeader';
 export default function Admins() {
   const me = useSession();
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['admins'], queryFn: () => api<Page<AdminUser>>('GET', '/v1/admin/admins?limit=200') });
+  const list = useQuery({
+    queryKey: ['admins'],
+    queryFn: () => api<Page<AdminUser>>('GET', '/v1/admin/admins?limit=200'),
+  });
   const [opened, { open, close }] = useDisclosure();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -81,7 +84,13 @@ export default function Admins() {
                         variant="subtle"
                         color="red"
                         onClick={async () => {
-                          if (await confirmDanger({ title: `Remove ${a.email}?`, body: 'They are signed out and can no longer sign in.', confirm: 'Remove admin' }))
+                          if (
+                            await confirmDanger({
+                              title: `Remove ${a.email}?`,
+                              body: 'They are signed out and can no longer sign in.',
+                              confirm: 'Remove admin',
+                            })
+                          )
                             remove.mutate(a);
                         }}
                       >
@@ -98,7 +107,14 @@ export default function Admins() {
       <Modal opened={opened} onClose={close} title="Invite an admin">
         <form onSubmit={submit}>
           <Stack>
-            <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} required data-autofocus />
+            <TextInput
+              label="Email"
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              required
+              data-autofocus
+            />
             <PasswordInput
               label="Initial password"
               description="At least 10 characters; share it with them privately."

@@ -90,7 +90,11 @@ export default function AppOverview() {
         }
       />
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} mb="lg">
-        <Stat label="Users" value={usersLabel} hint={active !== undefined ? `${active} signed in in 24 h` : undefined} />
+        <Stat
+          label="Users"
+          value={usersLabel}
+          hint={active !== undefined ? `${active} signed in in 24 h` : undefined}
+        />
         <Stat label="Collections" value={cols.data ? String(cols.data.items.length) : '…'} />
         <Stat
           label="Storage"

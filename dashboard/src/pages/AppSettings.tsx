@@ -1,4 +1,16 @@
-import { Button, Divider, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, TagsInput, TextInput, Title } from '@mantine/core';
+import {
+  Button,
+  Divider,
+  Group,
+  NumberInput,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Switch,
+  TagsInput,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
@@ -47,7 +59,13 @@ export default function AppSettings() {
   if (error) return <ErrorState error={error} />;
   return (
     <>
-      <PageHeader title="Settings" crumbs={[{ label: 'Apps', to: '/apps' }, { label: app.data!.name, to: `/apps/${appId}` }]} />
+      <PageHeader
+        title="Settings"
+        crumbs={[
+          { label: 'Apps', to: '/apps' },
+          { label: app.data!.name, to: `/apps/${appId}` },
+        ]}
+      />
       <Stack gap="lg" maw={900}>
         <GeneralSettings app={app.data!} />
         <AuthSettingsForm appId={appId} settings={auth.data!} />
@@ -137,8 +155,16 @@ function AuthSettingsForm({ appId, settings }: { appId: string; settings: AuthSe
     <Section title="Sign-in, verification and password policy">
       <Stack>
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <Switch label="Open sign-up" checked={Boolean(s.allowSignup)} onChange={(e) => setS({ ...s, allowSignup: e.currentTarget.checked })} />
-          <Switch label="Anonymous users" checked={Boolean(s.allowAnonymous)} onChange={(e) => setS({ ...s, allowAnonymous: e.currentTarget.checked })} />
+          <Switch
+            label="Open sign-up"
+            checked={Boolean(s.allowSignup)}
+            onChange={(e) => setS({ ...s, allowSignup: e.currentTarget.checked })}
+          />
+          <Switch
+            label="Anonymous users"
+            checked={Boolean(s.allowAnonymous)}
+            onChange={(e) => setS({ ...s, allowAnonymous: e.currentTarget.checked })}
+          />
           <Switch
             label="Require a verified email"
             checked={Boolean(s.requireVerifiedEmail)}
@@ -147,18 +173,40 @@ function AuthSettingsForm({ appId, settings }: { appId: string; settings: AuthSe
         </SimpleGrid>
         <Divider label="Password policy" labelPosition="left" />
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <NumberInput label="Minimum length" min={8} max={256} value={Number(policy.minLength ?? 10)} onChange={(v) => setPolicy('minLength', Number(v))} />
-          <NumberInput label="Maximum length" min={16} max={1024} value={Number(policy.maxLength ?? 256)} onChange={(v) => setPolicy('maxLength', Number(v))} />
+          <NumberInput
+            label="Minimum length"
+            min={8}
+            max={256}
+            value={Number(policy.minLength ?? 10)}
+            onChange={(v) => setPolicy('minLength', Number(v))}
+          />
+          <NumberInput
+            label="Maximum length"
+            min={16}
+            max={1024}
+            value={Number(policy.maxLength ?? 256)}
+            onChange={(v) => setPolicy('maxLength', Number(v))}
+          />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           {POLICY_FLAGS.map(([k, label]) => (
-            <Switch key={k} label={label} checked={Boolean(policy[k])} onChange={(e) => setPolicy(k, e.currentTarget.checked)} />
+            <Switch
+              key={k}
+              label={label}
+              checked={Boolean(policy[k])}
+              onChange={(e) => setPolicy(k, e.currentTarget.checked)}
+            />
           ))}
         </SimpleGrid>
         <Divider label="Limits and lifetimes" labelPosition="left" />
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           {NUMBERS.map(([k, label]) => (
-            <NumberInput key={k} label={label} value={Number(s[k] ?? 0)} onChange={(v) => setS({ ...s, [k]: Number(v) })} />
+            <NumberInput
+              key={k}
+              label={label}
+              value={Number(s[k] ?? 0)}
+              onChange={(v) => setS({ ...s, [k]: Number(v) })}
+            />
           ))}
         </SimpleGrid>
         <Divider label="Auth providers (OAuth / OpenID Connect)" labelPosition="left" />
@@ -190,7 +238,12 @@ function FileSettingsForm({ appId, settings }: { appId: string; settings: FileSe
     <Section title="Files">
       <Stack>
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <NumberInput label="Largest file (MB)" min={1} value={s.maxFileSize / 1048576} onChange={(v) => setS({ ...s, maxFileSize: Math.round(Number(v) * 1048576) })} />
+          <NumberInput
+            label="Largest file (MB)"
+            min={1}
+            value={s.maxFileSize / 1048576}
+            onChange={(v) => setS({ ...s, maxFileSize: Math.round(Number(v) * 1048576) })}
+          />
           <NumberInput
             label="Quota (MB, empty = none)"
             min={0}

@@ -37,11 +37,15 @@ export default function Audit() {
   const [params, setParams] = useSearchParams();
   const action = params.get('action');
   const adminId = params.get('admin');
-  const admins = useQuery({ queryKey: ['admins'], queryFn: () => api<Page<AdminUser>>('GET', '/v1/admin/admins?limit=200') });
+  const admins = useQuery({
+    queryKey: ['admins'],
+    queryFn: () => api<Page<AdminUser>>('GET', '/v1/admin/admins?limit=200'),
+  });
   const list = useInfiniteQuery({
     queryKey: ['audit', action, adminId],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => api<Page<AuditEntry>>('GET', `/v1/admin/audit${qs({ limit: 50, after: pageParam, action, adminId })}`),
+    queryFn: ({ pageParam }) =>
+      api<Page<AuditEntry>>('GET', `/v1/admin/audit${qs({ limit: 50, after: pageParam, action, adminId })}`),
     getNextPageParam: (p) => p.next,
   });
   const set = (k: string, v: string | null) => {
@@ -56,7 +60,16 @@ export default function Audit() {
     <>
       <PageHeader title="Audit log" description="What admins did, when and from where." />
       <Group mb="md">
-        <Select label="Action" placeholder="Any action" data={ACTIONS} value={action} onChange={(v) => set('action', v)} clearable searchable w={240} />
+        <Select
+          label="Action"
+          placeholder="Any action"
+          data={ACTIONS}
+          value={action}
+          onChange={(v) => set('action', v)}
+          clearable
+          searchable
+          w={240}
+        />
         <Select
           label="Admin"
           placeholder="Any admin"
@@ -97,7 +110,15 @@ export default function Audit() {
                   </Table.Td>
                   <Table.Td>{e.adminId ? (email.get(e.adminId) ?? e.adminId) : '—'}</Table.Td>
                   <Table.Td>{e.target ? `${e.target.type} ${e.target.id}` : '—'}</Table.Td>
-                  <Table.Td>{Object.keys(e.details).length ? <Code>{JSON.stringify(e.details)}</Code> : <Text c="dimmed" size="sm">—</Text>}</Table.Td>
+                  <Table.Td>
+                    {Object.keys(e.details).length ? (
+                      <Code>{JSON.stringify(e.details)}</Code>
+                    ) : (
+                      <Text c="dimmed" size="sm">
+                        —
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td>{e.ip ?? '—'}</Table.Td>
                 </Table.Tr>
               ))}

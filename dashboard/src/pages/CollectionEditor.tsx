@@ -37,7 +37,9 @@ function Editor({ appId, base, name }: { appId: string; base: Collection | null;
   const qc = useQueryClient();
   const navigate = useNavigate();
   const all = useCollections(appId);
-  const [draft, setDraft] = useState<Draft>(() => (base ? draftOf(base) : { ...draftOf(null, name), rules: { ...NEW_RULES } }));
+  const [draft, setDraft] = useState<Draft>(() =>
+    base ? draftOf(base) : { ...draftOf(null, name), rules: { ...NEW_RULES } },
+  );
   const [review, { open, close }] = useDisclosure();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string> | null>(null);
   useEffect(() => setFieldErrors(null), [draft]);
@@ -84,7 +86,12 @@ function Editor({ appId, base, name }: { appId: string; base: Collection | null;
         actions={
           <>
             {base && (
-              <Button component={Link} to={`/apps/${appId}/collections/${name}/data`} variant="default" leftSection={<IconTable size={16} />}>
+              <Button
+                component={Link}
+                to={`/apps/${appId}/collections/${name}/data`}
+                variant="default"
+                leftSection={<IconTable size={16} />}
+              >
                 Browse data
               </Button>
             )}
@@ -149,7 +156,13 @@ function Editor({ appId, base, name }: { appId: string; base: Collection | null;
             color="red"
             variant="light"
             onClick={async () => {
-              if (await confirmDanger({ title: `Delete ${name}?`, body: 'The collection and all its documents are deleted.', confirm: 'Delete collection' }))
+              if (
+                await confirmDanger({
+                  title: `Delete ${name}?`,
+                  body: 'The collection and all its documents are deleted.',
+                  confirm: 'Delete collection',
+                })
+              )
                 remove.mutate();
             }}
           >
@@ -162,7 +175,14 @@ function Editor({ appId, base, name }: { appId: string; base: Collection | null;
           <Stack>
             <List spacing="xs" size="sm">
               {diff.changes.map((c, i) => (
-                <List.Item key={i} icon={<Badge size="sm" color={c.kind === 'add' ? 'teal' : c.kind === 'remove' ? 'red' : 'blue'}>{c.kind}</Badge>}>
+                <List.Item
+                  key={i}
+                  icon={
+                    <Badge size="sm" color={c.kind === 'add' ? 'teal' : c.kind === 'remove' ? 'red' : 'blue'}>
+                      {c.kind}
+                    </Badge>
+                  }
+                >
                   {c.text}
                   {c.effect && (
                     <Text span c="dimmed" size="xs">

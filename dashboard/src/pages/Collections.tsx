@@ -38,7 +38,9 @@ export default function Collections() {
         ) : cols.error ? (
           <ErrorState error={cols.error} retry={() => void cols.refetch()} />
         ) : cols.data!.items.length === 0 ? (
-          <Empty title="No collections yet">Define a collection: its fields, indexes and who may read and write it.</Empty>
+          <Empty title="No collections yet">
+            Define a collection: its fields, indexes and who may read and write it.
+          </Empty>
         ) : (
           <Table verticalSpacing="sm" highlightOnHover>
             <Table.Thead>
@@ -69,10 +71,20 @@ export default function Collections() {
                   <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
-                      <Button size="compact-sm" variant="default" component={Link} to={`/apps/${appId}/collections/${c.name}`}>
+                      <Button
+                        size="compact-sm"
+                        variant="default"
+                        component={Link}
+                        to={`/apps/${appId}/collections/${c.name}`}
+                      >
                         Schema
                       </Button>
-                      <Button size="compact-sm" variant="light" component={Link} to={`/apps/${appId}/collections/${c.name}/data`}>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        component={Link}
+                        to={`/apps/${appId}/collections/${c.name}/data`}
+                      >
                         Data
                       </Button>
                     </Group>

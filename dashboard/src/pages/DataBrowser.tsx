@@ -62,8 +62,10 @@ export default function DataBrowser() {
   const rows = useMemo(() => docs.data?.pages.flatMap((p) => p.items) ?? [], [docs.data]);
   const count = docs.data?.pages[0]?.count;
   const update = (d: Doc) =>
-    qc.setQueryData<InfiniteData<Page<Doc>>>(queryKey, (old) =>
-      old && { ...old, pages: old.pages.map((p) => ({ ...p, items: p.items.map((x) => (x.id === d.id ? d : x)) })) },
+    qc.setQueryData<InfiniteData<Page<Doc>>>(
+      queryKey,
+      (old) =>
+        old && { ...old, pages: old.pages.map((p) => ({ ...p, items: p.items.map((x) => (x.id === d.id ? d : x)) })) },
     );
   const conflict = (e: unknown) => {
     if (e instanceof ApiError && e.status === 409) {
@@ -74,7 +76,12 @@ export default function DataBrowser() {
   const onEdit = async (doc: Doc, field: string, text: string) => {
     const def = col.data?.fields.find((f) => f.name === field);
     try {
-      const saved = await api<Doc>('PATCH', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`, { [field]: editValue(def, text) }, { headers: { 'If-Match': `"${doc.version}"` } });
+      const saved = await api<Doc>(
+        'PATCH',
+        `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`,
+        { [field]: editValue(def, text) },
+        { headers: { 'If-Match': `"${doc.version}"` } },
+      );
       update(saved);
       toast.ok(`Saved ${field} (version ${saved.version})`);
     } catch (e) {
@@ -85,7 +92,11 @@ export default function DataBrowser() {
   const onSave = async (body: Record<string, unknown>, doc: Doc | null) => {
     try {
       if (doc) {
-        update(await api<Doc>('PUT', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`, body, { headers: { 'If-Match': `"${doc.version}"` } }));
+        update(
+          await api<Doc>('PUT', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`, body, {
+            headers: { 'If-Match': `"${doc.version}"` },
+          }),
+        );
         toast.ok('Document saved');
       } else {
         const created = await api<Doc>('POST', `/v1/apps/${appId}/collections/${name}/documents`, body);
@@ -99,9 +110,18 @@ export default function DataBrowser() {
     }
   };
   const onDelete = async (doc: Doc) => {
-    if (!(await confirmDanger({ title: 'Delete this document?', body: `Document ${doc.id} is deleted; relations apply their onDelete.`, confirm: 'Delete' }))) return;
+    if (
+      !(await confirmDanger({
+        title: 'Delete this document?',
+        body: `Document ${doc.id} is deleted; relations apply their onDelete.`,
+        confirm: 'Delete',
+      }))
+    )
+      return;
     try {
-      await api('DELETE', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`, undefined, { headers: { 'If-Match': `"${doc.version}"` } });
+      await api('DELETE', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`, undefined, {
+        headers: { 'If-Match': `"${doc.version}"` },
+      });
       toast.ok('Document deleted');
       void qc.invalidateQueries({ queryKey });
     } catch (e) {
@@ -142,7 +162,12 @@ export default function DataBrowser() {
         }
         actions={
           <>
-            <Button component={Link} to={`/apps/${appId}/collections/${name}`} variant="default" leftSection={<IconSchema size={16} />}>
+            <Button
+              component={Link}
+              to={`/apps/${appId}/collections/${name}`}
+              variant="default"
+              leftSection={<IconSchema size={16} />}
+            >
               Schema
             </Button>
             <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
@@ -157,7 +182,14 @@ export default function DataBrowser() {
           <SortControl fields={fields} sort={sort} onChange={(s) => setParam('sort', s)} />
           <Group gap="xs">
             <ColumnChooser columns={columns} visibility={visibility} onChange={setVisibility} />
-            <ExportButton appId={appId} collection={name} filter={filter} sort={sort} total={count} columns={columns.filter((c) => visibility[c] !== false)} />
+            <ExportButton
+              appId={appId}
+              collection={name}
+              filter={filter}
+              sort={sort}
+              total={count}
+              columns={columns.filter((c) => visibility[c] !== false)}
+            />
           </Group>
         </Group>
         {docs.isLoading ? (
@@ -165,7 +197,9 @@ export default function DataBrowser() {
         ) : docs.error ? (
           <ErrorState error={docs.error} retry={() => void docs.refetch()} />
         ) : rows.length === 0 ? (
-          <Empty title={filter ? 'No document matches this filter' : 'No documents yet'}>Create one with “New document”.</Empty>
+          <Empty title={filter ? 'No document matches this filter' : 'No documents yet'}>
+            Create one with “New document”.
+          </Empty>
         ) : (
           <Grid
             appId={appId}
@@ -181,7 +215,15 @@ export default function DataBrowser() {
           />
         )}
       </Stack>
-      <DocumentModal doc={open} creating={creating} onClose={() => { setOpen(null); setCreating(false); }} onSave={onSave} />
+      <DocumentModal
+        doc={open}
+        creating={creating}
+        onClose={() => {
+          setOpen(null);
+          setCreating(false);
+        }}
+        onSave={onSave}
+      />
     </>
   );
 }

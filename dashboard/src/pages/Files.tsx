@@ -1,4 +1,18 @@
-import { Anchor, Badge, Button, FileButton, Group, Image, Modal, Paper, Progress, Stack, Switch, Table, Text } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  FileButton,
+  Group,
+  Image,
+  Modal,
+  Paper,
+  Progress,
+  Stack,
+  Switch,
+  Table,
+  Text,
+} from '@mantine/core';
 import { IconPhoto, IconUpload } from '@tabler/icons-react';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -13,9 +27,18 @@ const signedUrl = (appId: string, id: string) =>
   api<{ url: string }>('POST', `/v1/apps/${appId}/files/${id}/url`, { expiresIn: 600 }).then((r) => r.url);
 
 function Thumb({ appId, file }: { appId: string; file: FileRow }) {
-  const url = useQuery({ queryKey: ['apps', appId, 'files', file.id, 'url'], queryFn: () => signedUrl(appId, file.id), staleTime: 500_000, enabled: file.type.startsWith('image/') });
+  const url = useQuery({
+    queryKey: ['apps', appId, 'files', file.id, 'url'],
+    queryFn: () => signedUrl(appId, file.id),
+    staleTime: 500_000,
+    enabled: file.type.startsWith('image/'),
+  });
   if (!file.type.startsWith('image/')) return <IconPhoto size={28} opacity={0.3} aria-hidden />;
-  return url.data ? <Image src={url.data} alt={file.name} w={40} h={40} fit="cover" radius="sm" /> : <div style={{ width: 40, height: 40 }} />;
+  return url.data ? (
+    <Image src={url.data} alt={file.name} w={40} h={40} fit="cover" radius="sm" />
+  ) : (
+    <div style={{ width: 40, height: 40 }} />
+  );
 }
 
 /** Upload with progress over XHR (fetch cannot report upload progress). */
@@ -50,12 +73,14 @@ export default function Files() {
   const [preview, setPreview] = useState<{ file: FileRow; url: string } | null>(null);
   const usage = useQuery({
     queryKey: ['apps', appId, 'files', 'usage'],
-    queryFn: () => api<{ files: number; bytes: number; quotaBytes: number | null }>('GET', `/v1/admin/apps/${appId}/files/usage`),
+    queryFn: () =>
+      api<{ files: number; bytes: number; quotaBytes: number | null }>('GET', `/v1/admin/apps/${appId}/files/usage`),
   });
   const list = useInfiniteQuery({
     queryKey: ['apps', appId, 'files', 'list'],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => api<Page<FileRow>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
+    queryFn: ({ pageParam }) =>
+      api<Page<FileRow>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
     getNextPageParam: (p) => p.next,
   });
   const files = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -75,7 +100,14 @@ export default function Files() {
     refresh();
   };
   const remove = async (f: FileRow) => {
-    if (!(await confirmDanger({ title: `Delete ${f.name}?`, body: 'The file and its bytes are deleted.', confirm: 'Delete file' }))) return;
+    if (
+      !(await confirmDanger({
+        title: `Delete ${f.name}?`,
+        body: 'The file and its bytes are deleted.',
+        confirm: 'Delete file',
+      }))
+    )
+      return;
     try {
       await api('DELETE', `/v1/admin/apps/${appId}/files/${f.id}`);
       toast.ok('File deleted');
@@ -107,9 +139,12 @@ export default function Files() {
         {u ? (
           <Stack gap={6}>
             <Text size="sm" data-testid="usage">
-              {u.files} files · {formatBytes(u.bytes)} stored{u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
+              {u.files} files · {formatBytes(u.bytes)} stored
+              {u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
             </Text>
-            {u.quotaBytes !== null && <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />}
+            {u.quotaBytes !== null && (
+              <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />
+            )}
           </Stack>
         ) : (
           <Loading />
@@ -152,7 +187,10 @@ export default function Files() {
                     <Thumb appId={appId} file={f} />
                   </Table.Td>
                   <Table.Td>
-                    <Anchor component="button" onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}>
+                    <Anchor
+                      component="button"
+                      onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}
+                    >
                       {f.name}
                     </Anchor>{' '}
                     {f.public && <Badge size="xs">public</Badge>}
@@ -162,7 +200,13 @@ export default function Files() {
                   <Table.Td>{f.owner ?? '—'}</Table.Td>
                   <Table.Td>{formatDate(f.createdAt)}</Table.Td>
                   <Table.Td>
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => void remove(f)} aria-label={`Delete ${f.name}`}>
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => void remove(f)}
+                      aria-label={`Delete ${f.name}`}
+                    >
                       Delete
                     </Button>
                   </Table.Td>
@@ -188,7 +232,12 @@ export default function Files() {
           ) : preview.file.type.startsWith('audio/') ? (
             <audio src={preview.url} controls />
           ) : (
-            <iframe src={preview.url} title={preview.file.name} style={{ width: '100%', height: 480, border: 0 }} sandbox="" />
+            <iframe
+              src={preview.url}
+              title={preview.file.name}
+              style={{ width: '100%', height: 480, border: 0 }}
+              sandbox=""
+            />
           ))}
         {preview && (
           <Text size="xs" c="dimmed" mt="sm">

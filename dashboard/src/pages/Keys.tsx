@@ -1,4 +1,17 @@
-import { Alert, Badge, Button, Group, Modal, Paper, SegmentedControl, Stack, Table, TagsInput, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Paper,
+  SegmentedControl,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,7 +23,15 @@ import type { ApiKey, Page } from '../api/types';
 import { confirmDanger, CopyValue, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
 import { PageHeader } from '../ui/PageHeader';
 
-const SCOPES = ['documents:read', 'documents:write', 'documents:*', 'files:read', 'files:write', 'users:read', 'users:write'];
+const SCOPES = [
+  'documents:read',
+  'documents:write',
+  'documents:*',
+  'files:read',
+  'files:write',
+  'users:read',
+  'users:write',
+];
 
 const status = (k: ApiKey) =>
   k.revokedAt ? (
@@ -25,7 +46,10 @@ const status = (k: ApiKey) =>
 export default function Keys() {
   const { appId = '' } = useParams();
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: keys.keys(appId), queryFn: () => api<Page<ApiKey>>('GET', `/v1/admin/apps/${appId}/keys`) });
+  const list = useQuery({
+    queryKey: keys.keys(appId),
+    queryFn: () => api<Page<ApiKey>>('GET', `/v1/admin/apps/${appId}/keys`),
+  });
   const [shown, setShown] = useState<ApiKey | null>(null);
   const [opened, { open, close }] = useDisclosure();
   const refresh = () => void qc.invalidateQueries({ queryKey: keys.keys(appId) });
@@ -50,7 +74,10 @@ export default function Keys() {
     <>
       <PageHeader
         title="API keys"
-        crumbs={[{ label: 'Apps', to: '/apps' }, { label: 'App', to: `/apps/${appId}` }]}
+        crumbs={[
+          { label: 'Apps', to: '/apps' },
+          { label: 'App', to: `/apps/${appId}` },
+        ]}
         description="Public keys go in apps (rules apply); secret keys stay on servers (rules are bypassed)."
         actions={
           <Button leftSection={<IconPlus size={16} />} onClick={open}>
@@ -59,7 +86,13 @@ export default function Keys() {
         }
       />
       {shown?.key && (
-        <Alert color="yellow" title={`New key “${shown.name}”: copy it now, it is shown only once`} mb="md" withCloseButton onClose={() => setShown(null)}>
+        <Alert
+          color="yellow"
+          title={`New key “${shown.name}”: copy it now, it is shown only once`}
+          mb="md"
+          withCloseButton
+          onClose={() => setShown(null)}
+        >
           <CopyValue value={shown.key} label="key" testId="new-key" />
         </Alert>
       )}
@@ -96,7 +129,15 @@ export default function Keys() {
                     </Badge>
                   </Table.Td>
                   <Table.Td ff="monospace">{k.prefix}…</Table.Td>
-                  <Table.Td>{k.scopes.length ? k.scopes.join(', ') : <Text c="dimmed" size="sm">all</Text>}</Table.Td>
+                  <Table.Td>
+                    {k.scopes.length ? (
+                      k.scopes.join(', ')
+                    ) : (
+                      <Text c="dimmed" size="sm">
+                        all
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td>{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</Table.Td>
                   <Table.Td>{formatDate(k.lastUsedAt)}</Table.Td>
                   <Table.Td>{status(k)}</Table.Td>
@@ -107,7 +148,13 @@ export default function Keys() {
                           size="compact-sm"
                           variant="default"
                           onClick={async () => {
-                            if (await confirmDanger({ title: 'Rotate this key?', body: `“${k.name}” stops working now; a new key replaces it.`, confirm: 'Rotate' }))
+                            if (
+                              await confirmDanger({
+                                title: 'Rotate this key?',
+                                body: `“${k.name}” stops working now; a new key replaces it.`,
+                                confirm: 'Rotate',
+                              })
+                            )
                               rotate.mutate(k);
                           }}
                         >
@@ -118,7 +165,13 @@ export default function Keys() {
                           color="red"
                           variant="light"
                           onClick={async () => {
-                            if (await confirmDanger({ title: 'Revoke this key?', body: `Every client using “${k.name}” is refused from now on.`, confirm: 'Revoke' }))
+                            if (
+                              await confirmDanger({
+                                title: 'Revoke this key?',
+                                body: `Every client using “${k.name}” is refused from now on.`,
+                                confirm: 'Revoke',
+                              })
+                            )
                               revoke.mutate(k);
                           }}
                         >
@@ -133,12 +186,25 @@ export default function Keys() {
           </Table>
         )}
       </Paper>
-      <CreateKeyModal appId={appId} opened={opened} onClose={close} onCreated={(k) => { setShown(k); refresh(); }} />
+      <CreateKeyModal
+        appId={appId}
+        opened={opened}
+        onClose={close}
+        onCreated={(k) => {
+          setShown(k);
+          refresh();
+        }}
+      />
     </>
   );
 }
 
-function CreateKeyModal(props: { appId: string; opened: boolean; onClose: () => void; onCreated: (k: ApiKey) => void }) {
+function CreateKeyModal(props: {
+  appId: string;
+  opened: boolean;
+  onClose: () => void;
+  onCreated: (k: ApiKey) => void;
+}) {
   const [kind, setKind] = useState<'public' | 'secret'>('public');
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);

@@ -1,4 +1,5 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { IconFlame } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
@@ -24,7 +25,12 @@ export default function Login() {
     <Center mih="100vh" p="md" component="main">
       <Paper withBorder shadow="sm" p="xl" w={400} maw="100%">
         <Text fw={800} size="xl" mb="md">
-          🔥 Hearth
+          <IconFlame
+            size={22}
+            aria-hidden
+            style={{ verticalAlign: -4, color: 'var(--mantine-primary-color-filled)' }}
+          />{' '}
+          Hearth
         </Text>
         {setup.isLoading ? (
           <Loading label="Checking the server…" />

@@ -24,20 +24,27 @@ export default function Outbox() {
   const list = useInfiniteQuery({
     queryKey: ['apps', appId, 'outbox'],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => api<Page<OutboxEntry>>('GET', `/v1/admin/apps/${appId}/mail/outbox${qs({ limit: 50, after: pageParam })}`),
+    queryFn: ({ pageParam }) =>
+      api<Page<OutboxEntry>>('GET', `/v1/admin/apps/${appId}/mail/outbox${qs({ limit: 50, after: pageParam })}`),
     getNextPageParam: (p) => p.next,
   });
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <>
-      <PageHeader title="Mail outbox" crumbs={[{ label: 'App', to: `/apps/${appId}` }]} description="Messages the server would send, newest first." />
+      <PageHeader
+        title="Mail outbox"
+        crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
+        description="Messages the server would send, newest first."
+      />
       <Paper withBorder>
         {list.isLoading ? (
           <Loading />
         ) : list.error ? (
           <ErrorState error={list.error} retry={() => void list.refetch()} />
         ) : items.length === 0 ? (
-          <Empty title="The outbox is empty">Verification, reset and magic-link mail appears here when the outbox engine is used.</Empty>
+          <Empty title="The outbox is empty">
+            Verification, reset and magic-link mail appears here when the outbox engine is used.
+          </Empty>
         ) : (
           <Table>
             <Table.Thead>

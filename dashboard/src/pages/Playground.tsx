@@ -1,4 +1,17 @@
-import { Alert, Badge, Button, Code, Group, Paper, Select, Stack, Table, TagsInput, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { IconPlayerPlay } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -26,7 +39,8 @@ export default function Playground() {
   const [filter, setFilter] = useState('');
   const users = useQuery({
     queryKey: ['apps', appId, 'users', 'search', email],
-    queryFn: () => api<Page<AppUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
+    queryFn: () =>
+      api<Page<AppUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
   });
   const user = users.data?.items.find((u) => u.id === userId);
   const run = useMutation({
@@ -65,13 +79,22 @@ export default function Playground() {
               }}
               w={200}
             />
-            <TextInput label="Find user by email" placeholder="alice@" value={email} onChange={(e) => setEmail(e.currentTarget.value)} w={200} />
+            <TextInput
+              label="Find user by email"
+              placeholder="alice@"
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              w={200}
+            />
             <Select
               label="Act as"
               w={280}
               data={[
                 { value: '', label: 'No user (anonymous caller)' },
-                ...(users.data?.items ?? []).map((u) => ({ value: u.id, label: `${u.email ?? 'anonymous user'} · ${u.id}` })),
+                ...(users.data?.items ?? []).map((u) => ({
+                  value: u.id,
+                  label: `${u.email ?? 'anonymous user'} · ${u.id}`,
+                })),
               ]}
               value={userId ?? ''}
               allowDeselect={false}
@@ -81,14 +104,33 @@ export default function Playground() {
               }}
               searchable
             />
-            {userId && <TagsInput label="Roles" value={roles ?? user?.roles ?? []} onChange={setRoles} w={220} description="Try other roles" />}
+            {userId && (
+              <TagsInput
+                label="Roles"
+                value={roles ?? user?.roles ?? []}
+                onChange={setRoles}
+                w={220}
+                description="Try other roles"
+              />
+            )}
           </Group>
-          <TextInput label="Filter (optional, JSON)" placeholder='{"done": false}' ff="monospace" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
+          <TextInput
+            label="Filter (optional, JSON)"
+            placeholder='{"done": false}'
+            ff="monospace"
+            value={filter}
+            onChange={(e) => setFilter(e.currentTarget.value)}
+          />
           <Group justify="space-between">
             <Text size="sm">
               List rule of <b>{collection}</b>: <Code>{ruleText(col?.rules.list)}</Code>
             </Text>
-            <Button leftSection={<IconPlayerPlay size={16} />} onClick={() => run.mutate()} loading={run.isPending} disabled={!collection}>
+            <Button
+              leftSection={<IconPlayerPlay size={16} />}
+              onClick={() => run.mutate()}
+              loading={run.isPending}
+              disabled={!collection}
+            >
               Run as {userId ? (user?.email ?? userId) : 'anonymous'}
             </Button>
           </Group>
@@ -102,7 +144,11 @@ export default function Playground() {
               The list rule {ruleText(run.data.rule)} refuses this caller: the API answers 403 forbidden.
             </Alert>
           ) : (
-            <Alert color="teal" title={`${run.data.count} document${run.data.count === 1 ? '' : 's'} visible`} data-testid="playground-result">
+            <Alert
+              color="teal"
+              title={`${run.data.count} document${run.data.count === 1 ? '' : 's'} visible`}
+              data-testid="playground-result"
+            >
               Why: the server ANDed the list rule <Code>{ruleText(run.data.rule)}</Code> into the query
               {userId ? ` with @auth.id = ${userId}` : ' with no @auth (anonymous)'}
               {filter.trim() ? ' and your filter' : ''}; counts and paging only see these documents.
@@ -122,7 +168,9 @@ export default function Playground() {
                   {run.data.items.map((d) => (
                     <Table.Tr key={d.id}>
                       {['id', 'owner', ...fieldNames].map((f) => (
-                        <Table.Td key={f}>{f === 'owner' && d.owner === userId ? <Badge size="sm">you</Badge> : cellText(d[f])}</Table.Td>
+                        <Table.Td key={f}>
+                          {f === 'owner' && d.owner === userId ? <Badge size="sm">you</Badge> : cellText(d[f])}
+                        </Table.Td>
                       ))}
                     </Table.Tr>
                   ))}

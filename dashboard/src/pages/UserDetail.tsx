@@ -1,4 +1,18 @@
-import { Alert, Badge, Button, Code, Group, Paper, SimpleGrid, Stack, Switch, Table, TagsInput, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  TagsInput,
+  Text,
+  Title,
+} from '@mantine/core';
 import { IconUserShield } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -21,7 +35,10 @@ export default function UserDetail() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const user = useQuery({ queryKey: ['apps', appId, 'users', userId], queryFn: () => api<AppUser>('GET', base) });
-  const sessions = useQuery({ queryKey: ['apps', appId, 'users', userId, 'sessions'], queryFn: () => api<Page<UserSession>>('GET', `${base}/sessions`) });
+  const sessions = useQuery({
+    queryKey: ['apps', appId, 'users', userId, 'sessions'],
+    queryFn: () => api<Page<UserSession>>('GET', `${base}/sessions`),
+  });
   const [roles, setRoles] = useState<string[]>([]);
   const [imp, setImp] = useState<Impersonation | null>(null);
   useEffect(() => setRoles(user.data?.roles ?? []), [user.data]);
@@ -77,7 +94,12 @@ export default function UserDetail() {
             <Button variant="default" component={Link} to={`/apps/${appId}/playground?user=${u.id}`}>
               Open in rules playground
             </Button>
-            <Button variant="light" color="yellow" leftSection={<IconUserShield size={16} />} onClick={() => impersonate.mutate()} loading={impersonate.isPending}>
+            <Button
+              variant="light"
+              leftSection={<IconUserShield size={16} />}
+              onClick={() => impersonate.mutate()}
+              loading={impersonate.isPending}
+            >
               Impersonate
             </Button>
           </>
@@ -87,7 +109,8 @@ export default function UserDetail() {
         <Alert color="yellow" title={`Impersonating ${u.email ?? u.id} — audited`} mb="md" data-testid="impersonation">
           <Stack gap="xs">
             <Text size="sm">
-              These tokens act as this user for {Math.round(imp.expiresIn / 60)} minutes; the session is marked as impersonated and the audit log records it.
+              These tokens act as this user for {Math.round(imp.expiresIn / 60)} minutes; the session is marked as
+              impersonated and the audit log records it.
             </Text>
             <CopyValue value={imp.accessToken} label="access token" />
             <Group>
@@ -111,19 +134,32 @@ export default function UserDetail() {
             Account
           </Title>
           <Stack gap="xs">
-            <Text size="sm">Created {formatDate(u.createdAt)} · last sign-in {formatDate(u.lastSignInAt)}</Text>
+            <Text size="sm">
+              Created {formatDate(u.createdAt)} · last sign-in {formatDate(u.lastSignInAt)}
+            </Text>
             <Group gap="xs">
               {u.anonymous && <Badge color="gray">anonymous</Badge>}
               {u.mfa.totp && <Badge color="blue">MFA</Badge>}
             </Group>
-            <Switch label="Email verified" checked={u.emailVerified} onChange={(e) => patch.mutate({ emailVerified: e.currentTarget.checked })} />
+            <Switch
+              label="Email verified"
+              checked={u.emailVerified}
+              onChange={(e) => patch.mutate({ emailVerified: e.currentTarget.checked })}
+            />
             <Switch
               label="Disabled (cannot sign in; sessions end)"
               color="red"
               checked={u.disabled}
               onChange={async (e) => {
                 const disabled = e.currentTarget.checked;
-                if (!disabled || (await confirmDanger({ title: 'Disable this user?', body: 'They are signed out everywhere and cannot sign in.', confirm: 'Disable' })))
+                if (
+                  !disabled ||
+                  (await confirmDanger({
+                    title: 'Disable this user?',
+                    body: 'They are signed out everywhere and cannot sign in.',
+                    confirm: 'Disable',
+                  }))
+                )
                   patch.mutate({ disabled });
               }}
             />
@@ -150,7 +186,13 @@ export default function UserDetail() {
           <Title order={2} size="h5">
             Sessions
           </Title>
-          <Button size="xs" variant="light" color="red" onClick={() => revoke.mutate(null)} disabled={!sessions.data?.items.length}>
+          <Button
+            size="xs"
+            variant="light"
+            color="red"
+            onClick={() => revoke.mutate(null)}
+            disabled={!sessions.data?.items.length}
+          >
             Sign out everywhere
           </Button>
         </Group>
@@ -177,7 +219,12 @@ export default function UserDetail() {
                   <Table.Td>{formatDate(s.createdAt)}</Table.Td>
                   <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
                   <Table.Td>
-                    {s.amr.join(', ')} {s.impersonatedBy && <Badge color="yellow" size="sm">impersonated</Badge>}
+                    {s.amr.join(', ')}{' '}
+                    {s.impersonatedBy && (
+                      <Badge color="yellow" size="sm">
+                        impersonated
+                      </Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>{[s.ip, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
                   <Table.Td>
@@ -204,7 +251,13 @@ export default function UserDetail() {
         color="red"
         variant="light"
         onClick={async () => {
-          if (await confirmDanger({ title: 'Delete this user?', body: 'The account, its sessions and links are deleted; its documents follow the app setting.', confirm: 'Delete user' }))
+          if (
+            await confirmDanger({
+              title: 'Delete this user?',
+              body: 'The account, its sessions and links are deleted; its documents follow the app setting.',
+              confirm: 'Delete user',
+            })
+          )
             remove.mutate();
         }}
       >

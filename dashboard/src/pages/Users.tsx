@@ -37,7 +37,12 @@ export default function Users() {
     <>
       <PageHeader title="Users" crumbs={[{ label: 'App', to: `/apps/${appId}` }]} />
       <Group mb="md" align="flex-end">
-        <TextInput label="Email starts with" value={email} onChange={(e) => set('email', e.currentTarget.value)} w={240} />
+        <TextInput
+          label="Email starts with"
+          value={email}
+          onChange={(e) => set('email', e.currentTarget.value)}
+          w={240}
+        />
         <TextInput label="Role" value={role} onChange={(e) => set('role', e.currentTarget.value)} w={160} />
         <Select
           label="Kind"
@@ -78,9 +83,21 @@ export default function Users() {
                       {u.email ?? `anonymous ${u.id}`}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{u.roles.map((r) => <Badge key={r} size="sm" variant="light" mr={4}>{r}</Badge>)}</Table.Td>
                   <Table.Td>
-                    {u.disabled ? <Badge color="red">disabled</Badge> : u.emailVerified ? <Badge color="teal">verified</Badge> : <Badge color="gray">unverified</Badge>}
+                    {u.roles.map((r) => (
+                      <Badge key={r} size="sm" variant="light" mr={4}>
+                        {r}
+                      </Badge>
+                    ))}
+                  </Table.Td>
+                  <Table.Td>
+                    {u.disabled ? (
+                      <Badge color="red">disabled</Badge>
+                    ) : u.emailVerified ? (
+                      <Badge color="teal">verified</Badge>
+                    ) : (
+                      <Badge color="gray">unverified</Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>{formatDate(u.lastSignInAt)}</Table.Td>
                   <Table.Td>{formatDate(u.createdAt)}</Table.Td>

@@ -5,7 +5,17 @@ import { FIELD_TYPES, type FieldDef, type FieldType, type IndexDef } from '../ap
 import { newKey, type DraftField } from './diff';
 
 const FLAGS = ['required', 'unique', 'searchable', 'hidden'] as const;
-const CONSTRAINT_KEYS = ['default', 'min', 'max', 'minLength', 'maxLength', 'pattern', 'enum', 'of', 'onDelete'] as const;
+const CONSTRAINT_KEYS = [
+  'default',
+  'min',
+  'max',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'enum',
+  'of',
+  'onDelete',
+] as const;
 
 /** Extra constraints as compact JSON, e.g. {"maxLength": 100, "enum": ["a", "b"]}. */
 function ConstraintsInput({ def, onChange, label }: { def: FieldDef; onChange: (d: FieldDef) => void; label: string }) {
@@ -39,8 +49,13 @@ function ConstraintsInput({ def, onChange, label }: { def: FieldDef; onChange: (
 }
 
 /** The fields table: name, type, relation target, flags and constraints per row. */
-export function FieldsEditor(props: { fields: DraftField[]; onChange: (f: DraftField[]) => void; collections: string[] }) {
-  const set = (key: string, def: FieldDef) => props.onChange(props.fields.map((f) => (f.key === key ? { ...f, def } : f)));
+export function FieldsEditor(props: {
+  fields: DraftField[];
+  onChange: (f: DraftField[]) => void;
+  collections: string[];
+}) {
+  const set = (key: string, def: FieldDef) =>
+    props.onChange(props.fields.map((f) => (f.key === key ? { ...f, def } : f)));
   return (
     <>
       <Table verticalSpacing={6} withTableBorder>
@@ -127,7 +142,9 @@ export function FieldsEditor(props: { fields: DraftField[]; onChange: (f: DraftF
           size="xs"
           variant="light"
           leftSection={<IconPlus size={14} />}
-          onClick={() => props.onChange([...props.fields, { key: newKey(), from: null, def: { name: '', type: 'string' } }])}
+          onClick={() =>
+            props.onChange([...props.fields, { key: newKey(), from: null, def: { name: '', type: 'string' } }])
+          }
         >
           Add field
         </Button>
@@ -143,7 +160,12 @@ export function IndexesEditor(props: { indexes: IndexDef[]; onChange: (i: IndexD
     <>
       {props.indexes.map((idx, n) => (
         <Group key={n} align="flex-end" mb="xs" wrap="nowrap">
-          <TextInput label="Index name" size="xs" value={idx.name} onChange={(e) => set(n, { ...idx, name: e.currentTarget.value })} />
+          <TextInput
+            label="Index name"
+            size="xs"
+            value={idx.name}
+            onChange={(e) => set(n, { ...idx, name: e.currentTarget.value })}
+          />
           <TagsInput
             label="Fields (-field for descending)"
             size="xs"
@@ -152,13 +174,29 @@ export function IndexesEditor(props: { indexes: IndexDef[]; onChange: (i: IndexD
             onChange={(v) => set(n, { ...idx, fields: v })}
             style={{ flex: 1 }}
           />
-          <Checkbox label="unique" checked={Boolean(idx.unique)} onChange={(e) => set(n, { ...idx, unique: e.currentTarget.checked })} mb={6} />
-          <ActionIcon variant="subtle" color="red" aria-label={`Remove index ${idx.name}`} onClick={() => props.onChange(props.indexes.filter((_, j) => j !== n))} mb={4}>
+          <Checkbox
+            label="unique"
+            checked={Boolean(idx.unique)}
+            onChange={(e) => set(n, { ...idx, unique: e.currentTarget.checked })}
+            mb={6}
+          />
+          <ActionIcon
+            variant="subtle"
+            color="red"
+            aria-label={`Remove index ${idx.name}`}
+            onClick={() => props.onChange(props.indexes.filter((_, j) => j !== n))}
+            mb={4}
+          >
             <IconTrash size={16} />
           </ActionIcon>
         </Group>
       ))}
-      <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={() => props.onChange([...props.indexes, { name: '', fields: [] }])}>
+      <Button
+        size="xs"
+        variant="light"
+        leftSection={<IconPlus size={14} />}
+        onClick={() => props.onChange([...props.indexes, { name: '', fields: [] }])}
+      >
         Add index
       </Button>
     </>

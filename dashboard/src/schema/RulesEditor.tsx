@@ -4,7 +4,8 @@ import { RULE_KINDS, type Rule, type RuleKind } from '../api/types';
 import { JsonEditor } from '../ui/JsonEditor';
 
 type Mode = 'admin' | 'public' | 'authenticated' | 'filter';
-const modeOf = (r: Rule | undefined): Mode => (r === null || r === undefined ? 'admin' : typeof r === 'string' ? r : 'filter');
+const modeOf = (r: Rule | undefined): Mode =>
+  r === null || r === undefined ? 'admin' : typeof r === 'string' ? r : 'filter';
 
 const HELP: Record<RuleKind, string> = {
   list: 'lists, counts and aggregates',
@@ -15,7 +16,9 @@ const HELP: Record<RuleKind, string> = {
 };
 
 function RuleEditor({ kind, rule, onChange }: { kind: RuleKind; rule: Rule | undefined; onChange: (r: Rule) => void }) {
-  const [text, setText] = useState(typeof rule === 'object' && rule !== null ? JSON.stringify(rule, null, 2) : '{"owner": "@auth.id"}');
+  const [text, setText] = useState(
+    typeof rule === 'object' && rule !== null ? JSON.stringify(rule, null, 2) : '{"owner": "@auth.id"}',
+  );
   const [error, setError] = useState<string | null>(null);
   const mode = modeOf(rule);
   return (
@@ -74,15 +77,24 @@ function RuleEditor({ kind, rule, onChange }: { kind: RuleKind; rule: Rule | und
 }
 
 /** The five rules of a collection: admins only, public, signed-in users, or a filter with variables. */
-export function RulesEditor(props: { rules: Partial<Record<RuleKind, Rule>>; onChange: (r: Partial<Record<RuleKind, Rule>>) => void }) {
+export function RulesEditor(props: {
+  rules: Partial<Record<RuleKind, Rule>>;
+  onChange: (r: Partial<Record<RuleKind, Rule>>) => void;
+}) {
   return (
     <Stack>
       <Text size="sm" c="dimmed">
-        Rules are filters Hearth puts inside every query. Variables: @auth.id, @auth.roles, @auth.anonymous, @now, @data.field.
+        Rules are filters Hearth puts inside every query. Variables: @auth.id, @auth.roles, @auth.anonymous, @now,
+        @data.field.
       </Text>
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         {RULE_KINDS.map((k) => (
-          <RuleEditor key={k} kind={k} rule={props.rules[k]} onChange={(r) => props.onChange({ ...props.rules, [k]: r })} />
+          <RuleEditor
+            key={k}
+            kind={k}
+            rule={props.rules[k]}
+            onChange={(r) => props.onChange({ ...props.rules, [k]: r })}
+          />
         ))}
       </SimpleGrid>
     </Stack>

@@ -70,15 +70,24 @@ export function diffCollection(base: Collection, draft: Draft): { body: Record<s
     }
     if (f.from !== def.name) {
       renameFields.push({ from: f.from, to: def.name });
-      changes.push({ kind: 'change', text: `Rename field ${f.from} → ${def.name}`, effect: 'values move to the new name, document by document' });
+      changes.push({
+        kind: 'change',
+        text: `Rename field ${f.from} → ${def.name}`,
+        effect: 'values move to the new name, document by document',
+      });
     }
     const old = cleanField(byName.get(f.from)!);
     if (!same({ ...old, name: def.name }, def)) {
       updateFields.push(def);
-      changes.push({ kind: 'change', text: `Change field ${def.name}: ${describe(old, def)}`, effect: 'new writes are validated; stored documents are not rewritten' });
+      changes.push({
+        kind: 'change',
+        text: `Change field ${def.name}: ${describe(old, def)}`,
+        effect: 'new writes are validated; stored documents are not rewritten',
+      });
     }
   }
-  for (const n of removeFields) changes.push({ kind: 'remove', text: `Remove field ${n}`, effect: 'its values are deleted from every document' });
+  for (const n of removeFields)
+    changes.push({ kind: 'remove', text: `Remove field ${n}`, effect: 'its values are deleted from every document' });
   const baseIdx = new Map(base.indexes.map((i) => [i.name, i]));
   const draftIdx = new Map(draft.indexes.map((i) => [i.name, i]));
   const dropIndexes: string[] = [];
@@ -110,7 +119,10 @@ export function diffCollection(base: Collection, draft: Draft): { body: Record<s
   }
   if (draft.strict !== base.strict) {
     body.strict = draft.strict;
-    changes.push({ kind: 'change', text: draft.strict ? 'Refuse unknown fields (strict)' : 'Accept unknown fields (not strict)' });
+    changes.push({
+      kind: 'change',
+      text: draft.strict ? 'Refuse unknown fields (strict)' : 'Accept unknown fields (not strict)',
+    });
   }
   if (addFields.length) body.addFields = addFields;
   if (updateFields.length) body.updateFields = updateFields;
@@ -131,7 +143,11 @@ export const createBody = (d: Draft) => ({
   rules: d.rules,
 });
 
-const cleanIndex = (i: IndexDef): IndexDef => ({ name: i.name, fields: i.fields, ...(i.unique ? { unique: true } : {}) });
+const cleanIndex = (i: IndexDef): IndexDef => ({
+  name: i.name,
+  fields: i.fields,
+  ...(i.unique ? { unique: true } : {}),
+});
 
 export const ruleText = (r: Rule | undefined): string =>
   r === undefined || r === null ? 'admins only' : typeof r === 'string' ? r : JSON.stringify(r);
@@ -143,7 +159,8 @@ function describe(a: FieldDef, b: FieldDef): string {
     if (k === 'name') continue;
     const x = (a as unknown as Record<string, unknown>)[k];
     const y = (b as unknown as Record<string, unknown>)[k];
-    if (!same(x, y)) parts.push(`${k} ${x === undefined ? '—' : JSON.stringify(x)} → ${y === undefined ? '—' : JSON.stringify(y)}`);
+    if (!same(x, y))
+      parts.push(`${k} ${x === undefined ? '—' : JSON.stringify(x)} → ${y === undefined ? '—' : JSON.stringify(y)}`);
   }
   return parts.join(', ');
 }

@@ -20,10 +20,20 @@ export function JsonEditor(props: {
   const id = useId();
   const scheme = useComputedColorScheme('light');
   // The editable element itself carries the name (screen readers, axe).
-  const named = useMemo(() => [...extensions, EditorView.contentAttributes.of({ 'aria-label': props.label })], [props.label]);
+  const named = useMemo(
+    () => [...extensions, EditorView.contentAttributes.of({ 'aria-label': props.label })],
+    [props.label],
+  );
   return (
     <Input.Wrapper label={props.label} description={props.description} error={props.error} id={id}>
-      <div style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6, overflow: 'hidden', marginTop: 4 }}>
+      <div
+        style={{
+          border: '1px solid var(--mantine-color-default-border)',
+          borderRadius: 6,
+          overflow: 'hidden',
+          marginTop: 4,
+        }}
+      >
         <CodeMirror
           id={id}
           aria-label={props.label}
