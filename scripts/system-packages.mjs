@@ -26,9 +26,10 @@ export const SYSTEM_PACKAGES = [
   },
   {
     debian: 'chromium',
-    why: 'the SDK browser test runs its bundle in Chromium (server/test/sdk/package.test.ts)',
-    binary: process.env.HEARTH_TEST_CHROMIUM || '/usr/bin/chromium',
-    override: 'HEARTH_TEST_CHROMIUM',
+    why: "the dashboard's Playwright tests and the SDK's browser test run Debian's chromium",
+    // dashboard/playwright.config.ts and server/test/sdk/package.test.ts launch this binary.
+    binary: process.env.HEARTH_CHROMIUM || '/usr/bin/chromium',
+    override: 'HEARTH_CHROMIUM',
   },
 ];
 

@@ -58,6 +58,17 @@ const ok = step('tests (unit, integration, conformance, end-to-end)', 'pnpm', vi
   cwd: join(root, 'server'),
 });
 
+// The dashboard's browser tests (Playwright in chromium, against live servers the setup starts;
+// the build above is reused). HEARTH_E2E_DOCUMENTS sets the data browser's seeded collection size.
+const unitOk = step('dashboard unit tests (vitest)', 'pnpm', ['--filter', '@hearth/dashboard', 'run', 'test']);
+const e2eReport = join(reportDir, 'playwright', 'report.json');
+rmSync(e2eReport, { force: true });
+const e2eOk = step('browser tests (dashboard, Playwright)', 'pnpm', ['exec', 'playwright', 'test'], {
+  cwd: join(root, 'dashboard'),
+  env: { ...process.env, HEARTH_E2E_NO_BUILD: '1' },
+});
+const e2e = existsSync(e2eReport) ? JSON.parse(readFileSync(e2eReport, 'utf8')).stats : null;
+
 let summary = 'tests: 0 passed, 1 failed, 0 skipped';
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
@@ -69,5 +80,11 @@ if (existsSync(report)) {
   const failed = (r.numFailedTests ?? 0) + brokenFiles + (ok || r.numFailedTests > 0 || brokenFiles > 0 ? 0 : 1);
   summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
 }
+if (e2e || !e2eOk || !unitOk) {
+  const m = /tests: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(summary);
+  const [p, f, s] = m ? m.slice(1).map(Number) : [0, 1, 0];
+  const ef = (e2e?.unexpected ?? 0) + (e2e?.flaky ?? 0) + (e2eOk || e2e?.unexpected ? 0 : 1) + (unitOk ? 0 : 1);
+  summary = `tests: ${p + (e2e?.expected ?? 0)} passed, ${f + ef} failed, ${s + (e2e?.skipped ?? 0)} skipped`;
+}
 process.stdout.write(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)}s\n${summary}\n`);
-process.exit(ok ? 0 : 1);
+process.exit(ok && unitOk && e2eOk ? 0 : 1);

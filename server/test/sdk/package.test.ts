@@ -25,7 +25,7 @@ import {
 // The scripts talk to the server in this process: run them without blocking its event loop.
 const run = async (file: string, args: string[], env: Record<string, string>) =>
   (await promisify(execFile)(file, args, { env: { ...process.env, ...env }, encoding: 'utf8' })).stdout;
-const CHROMIUM = process.env.HEARTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.HEARTH_CHROMIUM ?? '/usr/bin/chromium';
 const EXPECTED = {
   done: false,
   version: 1,

@@ -16,6 +16,7 @@ import { DocumentEvents, type DocumentEvent } from './events.js';
 import { FileFields, type FileReferences } from './file-fields.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
+import { playgroundRoutes } from './playground.routes.js';
 import { schemaRoutes } from './schemas.routes.js';
 import { appOpenApiRoute } from './openapi.routes.js';
 import type { OpenApiDocument } from '../../http/openapi.js';
@@ -102,6 +103,7 @@ export function createCollectionsModule(deps: {
     useFiles: (refs) => fileFields.use(refs),
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
+      ...playgroundRoutes({ reader, registry, now: deps.now, apps: deps.apps.services.apps, auth: deps.guards }),
       ...withDataLimit(documentRoutes({ reader, writer, batch, aggregate, idempotency })),
       ...(deps.openapi ? [appOpenApiRoute({ registry, document: deps.openapi })] : []),
     ],

@@ -1,0 +1,44 @@
+import {
+  IconApi,
+  IconBell,
+  IconBolt,
+  IconDatabase,
+  IconFiles,
+  IconGauge,
+  IconKey,
+  IconList,
+  IconMail,
+  IconPlayerPlay,
+  IconSettings,
+  IconShieldLock,
+  IconUsers,
+  IconWebhook,
+  IconApps,
+  IconClockPlay,
+} from '@tabler/icons-react';
+
+/** The navbar's sections: per-app pages, pages whose server part is still being built, server-wide pages. */
+export const APP_PAGES = [
+  { to: '', label: 'Overview', icon: IconGauge },
+  { to: 'collections', label: 'Collections & data', icon: IconDatabase },
+  { to: 'playground', label: 'Rules playground', icon: IconPlayerPlay },
+  { to: 'users', label: 'Users', icon: IconUsers },
+  { to: 'files', label: 'Files', icon: IconFiles },
+  { to: 'keys', label: 'API keys', icon: IconKey },
+  { to: 'mail', label: 'Mail outbox', icon: IconMail },
+  { to: 'settings', label: 'Settings', icon: IconSettings },
+];
+
+export const PENDING_PAGES = [
+  { to: 'jobs', label: 'Jobs & schedules', icon: IconClockPlay },
+  { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
+  { to: 'push', label: 'Push', icon: IconBell },
+  { to: 'realtime', label: 'Realtime', icon: IconBolt },
+];
+
+export const SERVER_PAGES = [
+  { to: '/apps', label: 'Apps', icon: IconApps },
+  { to: '/admins', label: 'Admins', icon: IconShieldLock },
+  { to: '/audit', label: 'Audit log', icon: IconList },
+  { to: '/api', label: 'API explorer', icon: IconApi },
+];

@@ -1,0 +1,118 @@
+import { Anchor, Button, Group, Modal, Paper, Stack, Table, TextInput } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconPlus } from '@tabler/icons-react';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useCollections } from '../api/queries';
+import { ruleText } from '../schema/diff';
+import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { PageHeader } from '../ui/PageHeader';
+
+/** An app's collections, each with links to its schema and its data. */
+export default function Collections() {
+  const { appId = '' } = useParams();
+  const cols = useCollections(appId);
+  const [opened, { open, close }] = useDisclosure();
+  const [name, setName] = useState('');
+  const navigate = useNavigate();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    close();
+    navigate(`/apps/${appId}/collections/${name}?new=1`);
+  };
+  return (
+    <>
+      <PageHeader
+        title="Collections"
+        crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
+        description="Schemas, indexes and rules; open a collection's data to browse and edit documents."
+        actions={
+          <Button leftSection={<IconPlus size={16} />} onClick={open}>
+            New collection
+          </Button>
+        }
+      />
+      <Paper withBorder>
+        {cols.isLoading ? (
+          <Loading />
+        ) : cols.error ? (
+          <ErrorState error={cols.error} retry={() => void cols.refetch()} />
+        ) : cols.data!.items.length === 0 ? (
+          <Empty title="No collections yet">
+            Define a collection: its fields, indexes and who may read and write it.
+          </Empty>
+        ) : (
+          <Table verticalSpacing="sm" highlightOnHover>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Fields</Table.Th>
+                <Table.Th>List rule</Table.Th>
+                <Table.Th>Version</Table.Th>
+                <Table.Th>Changed</Table.Th>
+                <Table.Th>
+                  <span className="sr-only">Links</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {cols.data!.items.map((c) => (
+                <Table.Tr key={c.name}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}`} fw={600}>
+                      {c.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{c.fields.map((f) => f.name).join(', ') || '—'}</Table.Td>
+                  <Table.Td ff="monospace" fz="xs">
+                    {ruleText(c.rules.list)}
+                  </Table.Td>
+                  <Table.Td>{c.version}</Table.Td>
+                  <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button
+                        size="compact-sm"
+                        variant="default"
+                        component={Link}
+                        to={`/apps/${appId}/collections/${c.name}`}
+                      >
+                        Schema
+                      </Button>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        component={Link}
+                        to={`/apps/${appId}/collections/${c.name}/data`}
+                      >
+                        Data
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Paper>
+      <Modal opened={opened} onClose={close} title="New collection">
+        <form onSubmit={submit}>
+          <Stack>
+            <TextInput
+              label="Name"
+              description="A letter, then letters, digits or _."
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              pattern="[A-Za-z][A-Za-z0-9_]{0,62}"
+              required
+              data-autofocus
+            />
+            <Group justify="flex-end">
+              <Button type="submit">Define fields</Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </>
+  );
+}
