@@ -98,3 +98,6 @@ export function retryAfterMs(header: string | string[] | undefined | null, now: 
   else if (value && !Number.isNaN(Date.parse(value))) ms = Date.parse(value) - now;
   return Math.min(3_600_000, Math.max(1000, ms));
 }
+
+/** The largest notification payload every provider accepts (APNs and FCM: 4 KB). */
+export const MAX_PUSH_PAYLOAD_BYTES = 4096;
