@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { Ports } from '../ports/index.js';
 import type { DocumentStore } from '../ports/document-store.js';
 import type { FileStore } from '../ports/file-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
 import type { Mailer } from '../ports/mail.js';
 import type { ReadinessCheck } from '../ports/readiness.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { createSmtpMailer } from './mail/smtp.js';
 import { memoryLimiters } from './memory/limiters.js';
+import type { RedisClient } from './redis/index.js';
 
 /**
  * The one place that picks engines: every port gets its embedded engine unless the configuration
@@ -37,6 +39,7 @@ export interface S3Settings {
 }
 
 export async function composeEngines(settings: EngineSettings): Promise<Ports> {
+  if (settings.mongodbUrl && !settings.redisUrl) throw new Error(MONGODB_NEEDS_REDIS);
   const store = await openDocumentStore(settings);
   const readiness: ReadinessCheck[] = [{ name: 'documentStore', engine: store.engine, check: () => store.ping() }];
   const mail = createMailer({ store, smtpUrl: settings.smtpUrl, from: settings.mailFrom });
@@ -44,6 +47,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   readiness.push({ name: 'fileStore', engine: files.engine, check: () => files.ping() });
   const closers: Array<() => Promise<void>> = [() => mail.close(), () => files.close()];
   let limits = memoryLimiters;
+  let redisClient: RedisClient | undefined;
   if (settings.redisUrl) {
     const { connectRedis, closeRedis, redactUrl, redisReadiness } = await import('./redis/index.js');
     const { createLimiterFactory } = await import('./redis/limiters.js');
@@ -56,21 +60,28 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
         'redis not reachable yet: starting anyway (limits per process, /readyz 503) and retrying in the background',
       );
     limits = createLimiterFactory({ redis: client, logger: settings.logger });
+    redisClient = client;
     readiness.push(redisReadiness(client));
     closers.push(() => closeRedis(client));
   }
+  // The queue closes before the store: running jobs finish (and may still write) first.
+  const jobs = await openJobQueue({ ...settings, redisClient });
+  readiness.push({ name: 'jobQueue', engine: jobs.engine, check: () => jobs.ping() });
+  closers.unshift(() => jobs.close());
   closers.push(() => store.close());
   return {
     store,
     mail,
     files,
     limits,
+    jobs,
     readiness,
     engines: {
       documentStore: store.engine,
       mail: mail.engine,
       files: files.engine,
       limits: settings.redisUrl ? 'redis' : 'memory',
+      jobs: jobs.engine,
     },
     // In order: mail and Redis first, the store last (others may still write to it while closing).
     close: async () => {
@@ -101,6 +112,26 @@ export async function openFileStore(settings: Pick<EngineSettings, 'dataDir' | '
   }
   const { createDiskFileStore } = await import('./disk/index.js');
   return createDiskFileStore({ root: join(settings.dataDir, 'files') });
+}
+
+/**
+ * The job queue: bull with REDIS_URL; else the embedded queue in DATA_DIR/jobs.db, which needs the
+ * SQLite store. MongoDB without Redis is refused at startup: MongoDB deployments run replicas, and
+ * a queue file per replica would fire every cron once per replica and lose jobs with a replica's disk.
+ */
+const MONGODB_NEEDS_REDIS =
+  'REDIS_URL is required with MONGODB_URL: background jobs run on Redis (bull) when the store is MongoDB (docs/jobs.md).';
+
+export async function openJobQueue(
+  settings: Pick<EngineSettings, 'dataDir' | 'mongodbUrl' | 'redisUrl' | 'logger'> & { redisClient?: RedisClient },
+): Promise<JobQueue> {
+  if (settings.redisUrl) {
+    const { createBullQueue } = await import('./bull/index.js');
+    return createBullQueue({ url: settings.redisUrl, logger: settings.logger, client: settings.redisClient });
+  }
+  if (settings.mongodbUrl) throw new Error(MONGODB_NEEDS_REDIS);
+  const { createSqliteQueue } = await import('./sqlite-queue/index.js');
+  return createSqliteQueue({ file: join(settings.dataDir, 'jobs.db') });
 }
 
 /** SMTP when a URL is configured, else the outbox kept in the store. */

@@ -1,5 +1,6 @@
 import type { DocumentStore } from './document-store.js';
 import type { FileStore } from './file-store.js';
+import type { JobQueue } from './job-queue.js';
 import type { Mailer } from './mail.js';
 import type { LimiterFactory } from './rate-limits.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -15,6 +16,8 @@ export interface Ports {
   mail: Mailer;
   /** Uploaded files' bytes (S3 with S3_BUCKET, else DATA_DIR/files). */
   files: FileStore;
+  /** Background jobs (bull on Redis with REDIS_URL, else the embedded queue in DATA_DIR/jobs.db). */
+  jobs: JobQueue;
   /** Rate-limiter factory (Redis-shared with REDIS_URL, else per process). */
   limits: LimiterFactory;
   /** What /readyz checks: one entry per engine that can be down. */
@@ -27,6 +30,7 @@ export interface Ports {
 
 export type { DocumentStore } from './document-store.js';
 export type { FileStore } from './file-store.js';
+export type { JobQueue } from './job-queue.js';
 export type { Mailer } from './mail.js';
 export type { LimiterFactory } from './rate-limits.js';
 export type { ReadinessCheck } from './readiness.js';

@@ -6,8 +6,9 @@
  * Semantics every engine keeps:
  * - at-least-once: a job whose worker died (lease expired) runs again, so handlers must be safe
  *   to run twice (each job type's file says how it is);
- * - `jobId` de-duplicates: adding a job whose id is already waiting, delayed or active returns
- *   the existing job and adds nothing;
+ * - `jobId` de-duplicates: adding a job whose id is already kept (waiting, delayed, active, and
+ *   also completed or failed until removed or pruned, as on bull) returns the existing job and
+ *   adds nothing;
  * - a failed attempt is retried after `backoff` until `attempts` are used up, then the job is
  *   `failed` with its last error;
  * - lower `priority` numbers run first (bull's convention); equal priorities run in order added;
@@ -33,7 +34,7 @@ export interface AddJobOptions {
   backoff?: Backoff;
   /** De-duplication id (see the port's semantics). */
   jobId?: string;
-  /** Lower runs first. */
+  /** 1 and up, lower runs first; jobs without one run after every prioritised job. */
   priority?: number;
 }
 
@@ -51,7 +52,7 @@ export interface Job<T = unknown> {
   queue: string;
   data: T;
   state: JobState;
-  /** Attempts made so far. */
+  /** Attempts made so far, the running or completed one included. */
   attemptsMade: number;
   attempts: number;
   /** 0–100, or a JSON value the handler reported. */

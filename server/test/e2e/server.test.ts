@@ -68,9 +68,14 @@ describe('the built server (pnpm start)', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ok',
-      engines: { documentStore: { engine: 'sqlite', ok: true }, fileStore: { engine: 'disk', ok: true } },
+      engines: {
+        documentStore: { engine: 'sqlite', ok: true },
+        fileStore: { engine: 'disk', ok: true },
+        jobQueue: { engine: 'sqlite', ok: true },
+      },
     });
     expect(existsSync(join(dataDir, 'hearth.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'jobs.db'))).toBe(true);
     expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
   });
 

@@ -14,6 +14,7 @@ import { createDiskFileStore } from '../../src/engines/disk/index.js';
 import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
 import { createS3FileStore } from '../../src/engines/s3/index.js';
+import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
 import { openSqliteStore } from '../../src/engines/sqlite/index.js';
 
 const [dataDir, engine, endpoint, bucket] = process.argv.slice(2);
@@ -36,6 +37,7 @@ const { app } = await buildApp(
     files,
     mail: createOutboxMailer({ store, from: 'x <x@localhost>' }),
     limits: memoryLimiters,
+    jobs: createSqliteQueue({ file: join(dataDir, 'jobs.db') }),
     readiness: [],
     engines: {},
     close: async () => {},

@@ -16,7 +16,11 @@ describe.each(ENGINES)('system routes [%s]', (engine) => {
     const ready = await h.http.get('/readyz').expect(200);
     expect(ready.body).toEqual({
       status: 'ok',
-      engines: { documentStore: { engine, ok: true }, fileStore: { engine: 'disk', ok: true } },
+      engines: {
+        documentStore: { engine, ok: true },
+        fileStore: { engine: 'disk', ok: true },
+        jobQueue: { engine: 'sqlite', ok: true },
+      },
     });
   });
 

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import type { Redis } from 'ioredis';
 import { buildApp, type AppOptions, type BuiltApp } from '../../src/app.js';
 import { createDiskFileStore } from '../../src/engines/disk/index.js';
+import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
 import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
 import { redisReadiness } from '../../src/engines/redis/index.js';
@@ -15,6 +16,7 @@ import { newId } from '../../src/lib/ids.js';
 import type { Ports } from '../../src/ports/index.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
 import type { FileStore } from '../../src/ports/file-store.js';
+import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { Mailer } from '../../src/ports/mail.js';
 
 /**
@@ -35,7 +37,12 @@ export interface Harness {
 }
 
 /** buildApp's options for tests, plus engines a test may swap in (a Redis for shared limits, a mailer). */
-export type HarnessOptions = Partial<AppOptions> & { redis?: Redis | null; mailer?: Mailer; files?: FileStore };
+export type HarnessOptions = Partial<AppOptions> & {
+  redis?: Redis | null;
+  mailer?: Mailer;
+  files?: FileStore;
+  jobs?: JobQueue;
+};
 
 /** A disk file store in a temp folder, removed when the test process exits. */
 export function tempFileStore(): FileStore {
@@ -44,36 +51,52 @@ export function tempFileStore(): FileStore {
   return createDiskFileStore({ root: dir });
 }
 
+/** An embedded job queue on a temp file, removed when the test process exits. */
+export function tempJobQueue(options: { leaseMs?: number; idlePollMs?: number } = {}): JobQueue {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-test-jobs-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return createSqliteQueue({ file: join(dir, 'jobs.db'), ...options });
+}
+
 /**
  * The ports of a test app over an existing store (several test "replicas" share one store):
  * outbox mail, limits in memory or on the given Redis. Closing them leaves the store open.
  */
 export function testPorts(
   store: DocumentStore,
-  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger' | 'files'> = {},
+  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger' | 'files' | 'jobs'> = {},
 ): Ports {
   const logger = options.logger ?? pino({ level: 'silent' });
   const redis = options.redis ?? null;
   const files = options.files ?? tempFileStore();
+  const jobs = options.jobs ?? tempJobQueue();
   return {
     store,
     mail: options.mailer ?? createOutboxMailer({ store, from: 'Hearth <no-reply@localhost>' }),
     files,
     limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
+    jobs,
     readiness: [
       { name: 'documentStore', engine: store.engine, check: () => store.ping() },
       { name: 'fileStore', engine: files.engine, check: () => files.ping() },
+      { name: 'jobQueue', engine: jobs.engine, check: () => jobs.ping() },
       ...(redis ? [redisReadiness(redis)] : []),
     ],
-    engines: { documentStore: store.engine, mail: 'outbox', files: files.engine, limits: redis ? 'redis' : 'memory' },
+    engines: {
+      documentStore: store.engine,
+      mail: 'outbox',
+      files: files.engine,
+      limits: redis ? 'redis' : 'memory',
+      jobs: jobs.engine,
+    },
     close: async () => {},
   };
 }
 
 /** buildApp with test defaults (silent logs, a fixed secret, no dashboard). */
 export function buildTestApp(store: DocumentStore, options: HarnessOptions = {}): Promise<BuiltApp> {
-  const { redis, mailer, files, ...appOptions } = options;
-  return buildApp(testPorts(store, { redis, mailer, files, logger: appOptions.logger }), {
+  const { redis, mailer, files, jobs, ...appOptions } = options;
+  return buildApp(testPorts(store, { redis, mailer, files, jobs, logger: appOptions.logger }), {
     logger: pino({ level: 'silent' }),
     secret: TEST_SECRET,
     version: '0.0.0-test',
