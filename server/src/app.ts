@@ -21,6 +21,7 @@ import {
 } from './modules/collections/index.js';
 import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import type { HearthModule } from './modules/module.js';
+import { createPushModule, type PushFanoutSettings, type PushModule } from './modules/push/index.js';
 import { createSystemModule } from './modules/system/index.js';
 import type { Ports } from './ports/index.js';
 import { instrumentStore } from './ports/instrumented-store.js';
@@ -48,6 +49,8 @@ export interface AppOptions {
   /** The dashboard's built files; null or missing → a page that says how to build it. */
   dashboardDir?: string | null;
   now?: () => Date;
+  /** Push fan-out sizes (batch, per-provider concurrency, retries); defaults in modules/push. */
+  pushFanout?: PushFanoutSettings;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -58,6 +61,7 @@ export interface Modules {
   collections: CollectionsModule;
   auth: AuthModule;
   files: FilesModule;
+  push: PushModule;
 }
 
 export interface BuiltApp {
@@ -128,6 +132,19 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     logger,
     now,
   });
+  const push = createPushModule({
+    store,
+    jobs: ports.jobs,
+    providers: ports.push,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    secret: options.secret,
+    metrics: metrics?.registry ?? null,
+    logger,
+    now,
+    ...(options.pushFanout ? { fanout: options.pushFanout } : {}),
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -138,7 +155,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, push];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -169,7 +186,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files },
+    modules: { audit, admin, apps, collections, auth, files, push },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

@@ -58,6 +58,12 @@ async function main(): Promise<void> {
           forcePathStyle: config.S3_FORCE_PATH_STYLE,
         }
       : undefined,
+    push: {
+      fcmApiUrl: config.PUSH_FCM_URL,
+      fcmTokenUrl: config.PUSH_FCM_TOKEN_URL,
+      apnsUrl: config.PUSH_APNS_URL,
+      ca: config.PUSH_CA_FILE ? readFileSync(resolve(cwd, config.PUSH_CA_FILE), 'utf8') : undefined,
+    },
     logger,
   });
   if (process.env.NODE_ENV === 'production' && !config.SMTP_URL) {

@@ -9,6 +9,7 @@ import type { ReadinessCheck } from '../ports/readiness.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { createSmtpMailer } from './mail/smtp.js';
 import { memoryLimiters } from './memory/limiters.js';
+import type { PushSettings } from './push/index.js';
 import type { RedisClient } from './redis/index.js';
 
 /**
@@ -27,6 +28,8 @@ export interface EngineSettings {
   /** Files in this S3-compatible bucket; absent: on disk in DATA_DIR/files. */
   s3?: S3Settings | undefined;
   logger: Logger;
+  /** Push provider endpoints and extra CA (defaults: Google's and Apple's). */
+  push?: PushSettings | undefined;
 }
 
 export interface S3Settings {
@@ -68,6 +71,9 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   const jobs = await openJobQueue({ ...settings, redisClient });
   readiness.push({ name: 'jobQueue', engine: jobs.engine, check: () => jobs.ping() });
   closers.unshift(() => jobs.close());
+  const { createPushProviders } = await import('./push/index.js');
+  const push = createPushProviders(settings.push);
+  closers.push(() => push.close());
   closers.push(() => store.close());
   return {
     store,
@@ -75,6 +81,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     files,
     limits,
     jobs,
+    push,
     readiness,
     engines: {
       documentStore: store.engine,
@@ -82,6 +89,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
       files: files.engine,
       limits: settings.redisUrl ? 'redis' : 'memory',
       jobs: jobs.engine,
+      push: 'fcm+apns+webpush',
     },
     // In order: mail and Redis first, the store last (others may still write to it while closing).
     close: async () => {

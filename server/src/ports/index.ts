@@ -4,6 +4,7 @@ import type { JobQueue } from './job-queue.js';
 import type { Mailer } from './mail.js';
 import type { LimiterFactory } from './rate-limits.js';
 import type { ReadinessCheck } from './readiness.js';
+import type { PushProviders } from './push-provider.js';
 
 /**
  * Every engine the app runs on, as ports: built once from the configuration by
@@ -20,6 +21,8 @@ export interface Ports {
   jobs: JobQueue;
   /** Rate-limiter factory (Redis-shared with REDIS_URL, else per process). */
   limits: LimiterFactory;
+  /** Push providers (FCM, APNs, Web Push), with endpoints from the configuration. */
+  push: PushProviders;
   /** What /readyz checks: one entry per engine that can be down. */
   readiness: ReadinessCheck[];
   /** Which engine serves each port, for startup logs. */
@@ -34,3 +37,4 @@ export type { JobQueue } from './job-queue.js';
 export type { Mailer } from './mail.js';
 export type { LimiterFactory } from './rate-limits.js';
 export type { ReadinessCheck } from './readiness.js';
+export type { PushProviders } from './push-provider.js';

@@ -38,7 +38,13 @@ export function adminPushRoutes(deps: {
   const admin = { security: ['adminBearer' as const], before: [deps.requireAdmin], tag: TAG };
   const audited = async (req: Request, appId: string, action: string, details: Record<string, string>) => {
     const meta = requestMeta(req);
-    await deps.audit.record({ adminId: meta.adminId ?? null, action, target: { type: 'app', id: appId }, details, ...auditMeta(meta) });
+    await deps.audit.record({
+      adminId: meta.adminId ?? null,
+      action,
+      target: { type: 'app', id: appId },
+      details,
+      ...auditMeta(meta),
+    });
   };
   const put = (kind: CredentialKind, body: z.ZodType, summary: string) =>
     defineRoute({
@@ -69,7 +75,11 @@ export function adminPushRoutes(deps: {
         return { body: { items: await credentials.list(params.appId) } };
       },
     }),
-    put('fcm', fcmInput, 'Upload the FCM service account JSON (Firebase console → Project settings → Service accounts)'),
+    put(
+      'fcm',
+      fcmInput,
+      'Upload the FCM service account JSON (Firebase console → Project settings → Service accounts)',
+    ),
     put('apns', apnsInput, 'Upload the APNs auth key (.p8), its key id, team id, bundle id and environment'),
     put('vapid', vapidInput, 'Generate (or import) the VAPID key pair for Web Push'),
     defineRoute({

@@ -31,7 +31,13 @@ export class CredentialBox {
     const cipher = createCipheriv('aes-256-gcm', this.key(secret, appId), iv);
     cipher.setAAD(Buffer.from(appId));
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return ['v1', kid, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+    return [
+      'v1',
+      kid,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      data.toString('base64url'),
+    ].join('.');
   }
 
   open(appId: string, sealed: string): string {
@@ -46,7 +52,12 @@ export class CredentialBox {
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new HearthError('internal', 'Stored push credentials cannot be opened with the configured secret.', undefined, { cause });
+      throw new HearthError(
+        'internal',
+        'Stored push credentials cannot be opened with the configured secret.',
+        undefined,
+        { cause },
+      );
     }
   }
 

@@ -31,7 +31,10 @@ export const apnsInput = z.strictObject({
 });
 export const vapidInput = z.strictObject({
   /** Who to contact about this sender: `mailto:` or `https:`. */
-  subject: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: or https: URL').max(500),
+  subject: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: or https: URL')
+    .max(500),
   /** Existing keys to import (both, base64url); absent: a new pair is generated. */
   publicKey: z.string().max(200).optional(),
   privateKey: z.string().max(200).optional(),
@@ -60,37 +63,54 @@ const bad = (field: string, message: string) =>
 function parseFcm(input: z.output<typeof fcmInput>): { secret: FcmCredentials; meta: Partial<CredentialView> } {
   let sa: Record<string, unknown>;
   try {
-    sa = typeof input.serviceAccount === 'string' ? (JSON.parse(input.serviceAccount) as Record<string, unknown>) : input.serviceAccount;
+    sa =
+      typeof input.serviceAccount === 'string'
+        ? (JSON.parse(input.serviceAccount) as Record<string, unknown>)
+        : input.serviceAccount;
   } catch {
     throw bad('serviceAccount', 'is not JSON');
   }
-  if (!sa || typeof sa !== 'object' || sa.type !== 'service_account') throw bad('serviceAccount', 'is not a service account key (type must be service_account)');
+  if (!sa || typeof sa !== 'object' || sa.type !== 'service_account')
+    throw bad('serviceAccount', 'is not a service account key (type must be service_account)');
   const { project_id: projectId, client_email: clientEmail, private_key: privateKey } = sa;
-  if (typeof projectId !== 'string' || !/^[a-z][a-z0-9-]{4,62}$/.test(projectId)) throw bad('serviceAccount.project_id', 'must be a project id');
-  if (typeof clientEmail !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(clientEmail)) throw bad('serviceAccount.client_email', 'must be an email');
+  if (typeof projectId !== 'string' || !/^[a-z][a-z0-9-]{4,62}$/.test(projectId))
+    throw bad('serviceAccount.project_id', 'must be a project id');
+  if (typeof clientEmail !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(clientEmail))
+    throw bad('serviceAccount.client_email', 'must be an email');
   if (typeof privateKey !== 'string') throw bad('serviceAccount.private_key', 'is missing');
   try {
     if (createPrivateKey(privateKey).asymmetricKeyType !== 'rsa') throw new Error('not rsa');
   } catch {
     throw bad('serviceAccount.private_key', 'is not an RSA private key (PEM)');
   }
-  return { secret: { projectId, clientEmail, privateKey }, meta: { projectId, clientEmail, fingerprint: fingerprint(privateKey) } };
+  return {
+    secret: { projectId, clientEmail, privateKey },
+    meta: { projectId, clientEmail, fingerprint: fingerprint(privateKey) },
+  };
 }
 
 function parseApns(input: z.output<typeof apnsInput>): { secret: ApnsCredentials; meta: Partial<CredentialView> } {
   try {
     const key = createPrivateKey(input.key);
-    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('curve');
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      throw new Error('curve');
   } catch {
     throw bad('key', 'is not a P-256 private key (the .p8 file)');
   }
   const { keyId, teamId, topic, environment } = input;
-  return { secret: { key: input.key, keyId, teamId, topic, environment }, meta: { keyId, teamId, topic, environment, fingerprint: fingerprint(input.key) } };
+  return {
+    secret: { key: input.key, keyId, teamId, topic, environment },
+    meta: { keyId, teamId, topic, environment, fingerprint: fingerprint(input.key) },
+  };
 }
 
 function parseVapid(input: z.output<typeof vapidInput>): { secret: VapidCredentials; meta: Partial<CredentialView> } {
-  if ((input.publicKey === undefined) !== (input.privateKey === undefined)) throw bad('privateKey', 'give both keys or neither');
-  const keys = input.publicKey && input.privateKey ? { publicKey: input.publicKey, privateKey: input.privateKey } : webPush.generateVAPIDKeys();
+  if ((input.publicKey === undefined) !== (input.privateKey === undefined))
+    throw bad('privateKey', 'give both keys or neither');
+  const keys =
+    input.publicKey && input.privateKey
+      ? { publicKey: input.publicKey, privateKey: input.privateKey }
+      : webPush.generateVAPIDKeys();
   const pub = Buffer.from(keys.publicKey, 'base64url');
   if (pub.length !== 65 || pub[0] !== 4) throw bad('publicKey', 'must be an uncompressed P-256 point (base64url)');
   if (Buffer.from(keys.privateKey, 'base64url').length !== 32) throw bad('privateKey', 'must be 32 bytes (base64url)');
@@ -103,13 +123,17 @@ function parseVapid(input: z.output<typeof vapidInput>): { secret: VapidCredenti
 export class PushCredentials {
   private readonly cache = new Map<string, { value: unknown; until: number }>();
 
-  constructor(private readonly options: { store: DocumentStore; box: CredentialBox; now: () => Date; cacheMs?: number }) {}
+  constructor(
+    private readonly options: { store: DocumentStore; box: CredentialBox; now: () => Date; cacheMs?: number },
+  ) {}
 
   async put(appId: string, kind: CredentialKind, input: unknown): Promise<CredentialView> {
     const parsed =
-      kind === 'fcm' ? parseFcm(input as z.output<typeof fcmInput>)
-      : kind === 'apns' ? parseApns(input as z.output<typeof apnsInput>)
-      : parseVapid(input as z.output<typeof vapidInput>);
+      kind === 'fcm'
+        ? parseFcm(input as z.output<typeof fcmInput>)
+        : kind === 'apns'
+          ? parseApns(input as z.output<typeof apnsInput>)
+          : parseVapid(input as z.output<typeof vapidInput>);
     const store = this.options.store.forApp(appId);
     const data = {
       kind,
@@ -117,14 +141,18 @@ export class PushCredentials {
       meta: parsed.meta as Record<string, string>,
     };
     const existing = await store.get(CREDENTIALS, kind);
-    const doc = existing ? await store.replace(CREDENTIALS, kind, data) : await store.create(CREDENTIALS, { id: kind, data });
+    const doc = existing
+      ? await store.replace(CREDENTIALS, kind, data)
+      : await store.create(CREDENTIALS, { id: kind, data });
     this.forget(appId);
     return { ...parsed.meta, kind, updatedAt: doc.updatedAt } as CredentialView;
   }
 
   async list(appId: string): Promise<CredentialView[]> {
     const { items } = await this.options.store.forApp(appId).find(CREDENTIALS, { limit: 10 });
-    return items.map((d) => ({ ...(d.meta as object), kind: d.id as CredentialKind, updatedAt: d.updatedAt }) as CredentialView);
+    return items.map(
+      (d) => ({ ...(d.meta as object), kind: d.id as CredentialKind, updatedAt: d.updatedAt }) as CredentialView,
+    );
   }
 
   async remove(appId: string, kind: CredentialKind): Promise<void> {

@@ -59,7 +59,11 @@ const gates = new WeakMap<object, Record<PushPlatform, Gate>>();
 function gatesFor(deps: DeliverDeps): Record<PushPlatform, Gate> {
   let g = gates.get(deps.providers);
   if (!g) {
-    g = { ios: new Gate(deps.concurrency.ios), android: new Gate(deps.concurrency.android), web: new Gate(deps.concurrency.web) };
+    g = {
+      ios: new Gate(deps.concurrency.ios),
+      android: new Gate(deps.concurrency.android),
+      web: new Gate(deps.concurrency.web),
+    };
     gates.set(deps.providers, g);
   }
   return g;
@@ -83,14 +87,20 @@ export async function deliverBatch(
 ): Promise<BatchTally> {
   const { appId, message } = input;
   const tally: BatchTally = {
-    byPlatform: { ios: { sent: 0, failed: 0, invalid: 0 }, android: { sent: 0, failed: 0, invalid: 0 }, web: { sent: 0, failed: 0, invalid: 0 } },
+    byPlatform: {
+      ios: { sent: 0, failed: 0, invalid: 0 },
+      android: { sent: 0, failed: 0, invalid: 0 },
+      web: { sent: 0, failed: 0, invalid: 0 },
+    },
     errors: [],
     retry: { ids: [], afterMs: 0 },
   };
   const note = (platform: PushPlatform, reason: string, installationId: string) => {
     if (tally.errors.length < 10) tally.errors.push({ platform, reason, installationId });
   };
-  const { items } = await deps.store.forApp(appId).find(INSTALLATIONS, { filter: where.in('id', input.ids), limit: 1000 });
+  const { items } = await deps.store
+    .forApp(appId)
+    .find(INSTALLATIONS, { filter: where.in('id', input.ids), limit: 1000 });
   const found = new Map(items.map((d) => [d.id, d]));
   const gate = gatesFor(deps);
   const base = message.notification as Omit<PushNotification, 'ttlSeconds' | 'priority'>;
@@ -123,7 +133,12 @@ export async function deliverBatch(
       const started = process.hrtime.bigint();
       const outcome: DeliveryOutcome = await gate[platform].run(() => {
         if (platform === 'web') {
-          return deps.providers.web.send({ appId, credentials: credentials as never, target: inst.subscription as unknown as WebPushSubscription, notification });
+          return deps.providers.web.send({
+            appId,
+            credentials: credentials as never,
+            target: inst.subscription as unknown as WebPushSubscription,
+            notification,
+          });
         }
         const provider = platform === 'ios' ? deps.providers.ios : deps.providers.android;
         return provider.send({ appId, credentials: credentials as never, target: String(inst.token), notification });

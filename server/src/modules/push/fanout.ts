@@ -26,7 +26,15 @@ import { wallClockToInstant } from './schedule.js';
  */
 export type PushJob =
   | { type: 'plan'; appId: string; messageId: string }
-  | { type: 'deliver'; appId: string; messageId: string; batchId: string; ids: string[]; retry: number; delay?: number };
+  | {
+      type: 'deliver';
+      appId: string;
+      messageId: string;
+      batchId: string;
+      ids: string[];
+      retry: number;
+      delay?: number;
+    };
 
 export interface FanoutDeps {
   store: DocumentStore;
@@ -59,7 +67,12 @@ export class Fanout {
     if (doc.planned !== true || !open || c.sent + c.failed + c.invalid < c.targeted) return;
     await this.deps.store
       .forApp(appId)
-      .update(MESSAGES, doc.id, { set: { state: 'done', finishedAt: this.deps.now().toISOString() } }, { where: where.in('state', ['scheduled', 'sending']) })
+      .update(
+        MESSAGES,
+        doc.id,
+        { set: { state: 'done', finishedAt: this.deps.now().toISOString() } },
+        { where: where.in('state', ['scheduled', 'sending']) },
+      )
       .then(
         () => this.deps.metrics.message('done'),
         (err: unknown) => {
@@ -73,7 +86,9 @@ export class Fanout {
     let doc = await store.get(MESSAGES, messageId);
     if (!doc || doc.state === 'cancelled' || doc.planned === true) return { batches: 0, targeted: 0 };
     if (doc.state === 'scheduled' && doc.localTime !== true) {
-      doc = await store.update(MESSAGES, messageId, { set: { state: 'sending', startedAt: this.deps.now().toISOString() } });
+      doc = await store.update(MESSAGES, messageId, {
+        set: { state: 'sending', startedAt: this.deps.now().toISOString() },
+      });
       this.deps.metrics.message('sending');
     }
     let filter;
@@ -143,17 +158,28 @@ export class Fanout {
     const { appId, messageId, batchId } = job;
     const store = this.deps.store.forApp(appId);
     const message = await store.get(MESSAGES, messageId);
-    if (!message || message.state === 'cancelled' || message.state === 'failed' || message.state === 'done') return null;
+    if (!message || message.state === 'cancelled' || message.state === 'failed' || message.state === 'done')
+      return null;
     if (await store.get(BATCHES, batchId)) return null; // recorded by an earlier run
     if (message.state === 'scheduled') {
       await store
-        .update(MESSAGES, messageId, { set: { state: 'sending', startedAt: this.deps.now().toISOString() } }, { where: where.eq('state', 'scheduled') })
+        .update(
+          MESSAGES,
+          messageId,
+          { set: { state: 'sending', startedAt: this.deps.now().toISOString() } },
+          { where: where.eq('state', 'scheduled') },
+        )
         .then(() => this.deps.metrics.message('sending'))
         .catch((err: unknown) => {
           if (!isError(err, 'not_found')) throw err;
         });
     }
-    const tally = await deliverBatch(this.deps, { appId, message, ids: job.ids, lastTry: job.retry >= this.deps.maxRetries });
+    const tally = await deliverBatch(this.deps, {
+      appId,
+      message,
+      ids: job.ids,
+      lastTry: job.retry >= this.deps.maxRetries,
+    });
     if (tally.retry.ids.length) {
       const retryId = `${messageId}-${batchId.slice(messageId.length + 1)}r${job.retry + 1}`;
       await this.deps.jobs.add<PushJob>(
@@ -177,9 +203,17 @@ export class Fanout {
           op: 'create',
           collection: BATCHES,
           id: batchId,
-          data: { messageId, counts: inc, hasErrors: tally.errors.length > 0, errors: tally.errors.slice(0, 5), retried: tally.retry.ids.length },
+          data: {
+            messageId,
+            counts: inc,
+            hasErrors: tally.errors.length > 0,
+            errors: tally.errors.slice(0, 5),
+            retried: tally.retry.ids.length,
+          },
         },
-        ...(Object.keys(inc).length ? [{ op: 'update' as const, collection: MESSAGES, id: messageId, update: { inc } }] : []),
+        ...(Object.keys(inc).length
+          ? [{ op: 'update' as const, collection: MESSAGES, id: messageId, update: { inc } }]
+          : []),
       ]);
       updated = results[1] ?? results[0];
     } catch (err) {

@@ -34,8 +34,10 @@ function checkTarget(platform: string, token: string | undefined, sub: Installat
     if (!sub || token !== undefined) throw wrong('A web installation needs a push subscription (and no token).');
     return;
   }
-  if (sub || token === undefined) throw wrong(`An ${platform} installation needs a device token (and no subscription).`);
-  if (platform === 'ios' && !APNS_TOKEN.test(token)) throw wrong('This is not an APNs device token (64+ hex characters).');
+  if (sub || token === undefined)
+    throw wrong(`An ${platform} installation needs a device token (and no subscription).`);
+  if (platform === 'ios' && !APNS_TOKEN.test(token))
+    throw wrong('This is not an APNs device token (64+ hex characters).');
   if (platform === 'android' && (!FCM_TOKEN.test(token) || APNS_TOKEN.test(token))) {
     throw wrong('This is not an FCM registration token.');
   }
@@ -77,7 +79,12 @@ export class InstallationsService {
 
   async init(appId: string): Promise<void> {
     const store = this.options.store.forApp(appId);
-    await store.ensureIndex(INSTALLATIONS, { kind: 'regular', name: 'tokenHash', fields: [{ path: 'tokenHash', dir: 1 }], unique: true });
+    await store.ensureIndex(INSTALLATIONS, {
+      kind: 'regular',
+      name: 'tokenHash',
+      fields: [{ path: 'tokenHash', dir: 1 }],
+      unique: true,
+    });
     await store.ensureIndex(INSTALLATIONS, { kind: 'regular', name: 'active', fields: [{ path: 'active', dir: 1 }] });
   }
 
@@ -151,7 +158,9 @@ export class InstallationsService {
     }
     const owner = caller.userId && doc.owner === null ? { owner: caller.userId } : {};
     try {
-      return installationView(await this.options.store.forApp(caller.appId).update(INSTALLATIONS, id, { set, ...owner }));
+      return installationView(
+        await this.options.store.forApp(caller.appId).update(INSTALLATIONS, id, { set, ...owner }),
+      );
     } catch (err) {
       if (isError(err, 'conflict', 'unique')) {
         throw reasonError('conflict', 'unique', 'Another installation has this token.');
@@ -167,7 +176,13 @@ export class InstallationsService {
 
   async list(
     caller: PushCaller,
-    query: { limit: number; after?: string | undefined; userId?: string | undefined; platform?: string | undefined; channel?: string | undefined },
+    query: {
+      limit: number;
+      after?: string | undefined;
+      userId?: string | undefined;
+      platform?: string | undefined;
+      channel?: string | undefined;
+    },
   ): Promise<{ items: InstallationView[]; next: string | null }> {
     if (!caller.privileged && !caller.userId) throw errors.userTokenRequired();
     const userId = caller.privileged ? query.userId : caller.userId!;

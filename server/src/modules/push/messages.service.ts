@@ -22,7 +22,17 @@ export const MESSAGES = '_push_messages';
 export const BATCHES = '_push_batches';
 export const PUSH_QUEUE = 'push';
 /** Installation fields a message's `target.filter` may name. */
-export const FILTERABLE = new Set(['platform', 'channels', 'locale', 'timeZone', 'appVersion', 'badge', 'owner', 'createdAt', 'updatedAt']);
+export const FILTERABLE = new Set([
+  'platform',
+  'channels',
+  'locale',
+  'timeZone',
+  'appVersion',
+  'badge',
+  'owner',
+  'createdAt',
+  'updatedAt',
+]);
 
 const zero = { sent: 0, failed: 0, invalid: 0 };
 
@@ -56,9 +66,20 @@ export function targetFilter(target: Target): FilterNode {
 
 /** The largest payload any locale variant makes, checked against the providers' 4 KB limit. */
 export function payloadBytes(input: MessageInput): number {
-  const variants = [input.notification, ...Object.values(input.localized ?? {}).map((l) => ({ ...input.notification, ...l }))];
+  const variants = [
+    input.notification,
+    ...Object.values(input.localized ?? {}).map((l) => ({ ...input.notification, ...l })),
+  ];
   return Math.max(
-    ...variants.map((n) => Buffer.byteLength(JSON.stringify({ aps: { alert: { title: n.title, body: n.body }, badge: n.badge, sound: n.sound }, ...n.data, image: n.image }))),
+    ...variants.map((n) =>
+      Buffer.byteLength(
+        JSON.stringify({
+          aps: { alert: { title: n.title, body: n.body }, badge: n.badge, sound: n.sound },
+          ...n.data,
+          image: n.image,
+        }),
+      ),
+    ),
   );
 }
 
@@ -73,7 +94,11 @@ export function messageView(d: StoredDocument, errorsSeen: MessageView['errors']
     sendAt: (d.sendAt as string | null) ?? null,
     localTime: d.localTime === true,
     counts,
-    providers: { ios: { ...zero, ...providers.ios }, android: { ...zero, ...providers.android }, web: { ...zero, ...providers.web } },
+    providers: {
+      ios: { ...zero, ...providers.ios },
+      android: { ...zero, ...providers.android },
+      web: { ...zero, ...providers.web },
+    },
     errors: errorsSeen,
     createdAt: d.createdAt,
     startedAt: (d.startedAt as string | null) ?? null,
@@ -90,14 +115,21 @@ export class MessagesService {
     assertMaySend(caller);
     targetFilter(input.target); // refuses a bad filter now, not in the job
     if (payloadBytes(input) > MAX_PUSH_PAYLOAD_BYTES) {
-      throw reasonError('payload_too_large', 'push_payload_too_large', `A push payload is at most ${MAX_PUSH_PAYLOAD_BYTES} bytes.`, {
-        limit: MAX_PUSH_PAYLOAD_BYTES,
-      });
+      throw reasonError(
+        'payload_too_large',
+        'push_payload_too_large',
+        `A push payload is at most ${MAX_PUSH_PAYLOAD_BYTES} bytes.`,
+        {
+          limit: MAX_PUSH_PAYLOAD_BYTES,
+        },
+      );
     }
     const now = this.options.now().getTime();
     const at = input.sendAt ? checkSendAt(input.sendAt, input.localTime, now) : now;
     if (input.localTime && !input.sendAt) {
-      throw new HearthError('validation_failed', 'One or more fields are invalid.', { fields: { localTime: 'needs sendAt' } });
+      throw new HearthError('validation_failed', 'One or more fields are invalid.', {
+        fields: { localTime: 'needs sendAt' },
+      });
     }
     const scheduled = input.localTime || at > now + 1000;
     const state = scheduled ? 'scheduled' : 'sending';
@@ -162,10 +194,17 @@ export class MessagesService {
     const doc = await store.get(MESSAGES, id);
     if (!doc) throw new HearthError('not_found', 'No such message.');
     if (doc.state !== 'scheduled' && doc.state !== 'sending') {
-      throw reasonError('conflict', 'precondition', `A ${String(doc.state)} message cannot be cancelled.`, { state: doc.state });
+      throw reasonError('conflict', 'precondition', `A ${String(doc.state)} message cannot be cancelled.`, {
+        state: doc.state,
+      });
     }
     const updated = await store
-      .update(MESSAGES, id, { set: { state: 'cancelled', finishedAt: this.options.now().toISOString() } }, { where: where.in('state', ['scheduled', 'sending']) })
+      .update(
+        MESSAGES,
+        id,
+        { set: { state: 'cancelled', finishedAt: this.options.now().toISOString() } },
+        { where: where.in('state', ['scheduled', 'sending']) },
+      )
       .catch(() => {
         throw reasonError('conflict', 'precondition', 'The message finished meanwhile.');
       });

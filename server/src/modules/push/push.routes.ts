@@ -48,7 +48,8 @@ export function pushRoutes(deps: {
       ...base,
       method: 'post',
       path: '/v1/apps/:appId/push/installations',
-      summary: "Register this device (201), or update the installation that already has its token (200); linked to the signed-in user",
+      summary:
+        'Register this device (201), or update the installation that already has its token (200); linked to the signed-in user',
       params: appParams,
       body: installationInput,
       responses: {
@@ -118,7 +119,8 @@ export function pushRoutes(deps: {
       ...base,
       method: 'post',
       path: '/v1/apps/:appId/push/messages',
-      summary: 'Send (or schedule) a push to users, channels, installations, a filter on installations, or all (secret key, admin, or a key with push:send)',
+      summary:
+        'Send (or schedule) a push to users, channels, installations, a filter on installations, or all (secret key, admin, or a key with push:send)',
       params: appParams,
       body: messageInput,
       responses: { 202: { description: 'Accepted: delivered in batches through the queue', schema: messageAccepted } },

@@ -9,7 +9,9 @@ export const credentialParams = z.object({ appId: idParam, kind: z.enum(['fcm', 
 
 export const platform = z.enum(['ios', 'android', 'web']);
 const channel = z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'must be 1-64 letters, digits, _ : . -');
-export const locale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, 'must be a language tag such as fr or pt-BR');
+export const locale = z
+  .string()
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, 'must be a language tag such as fr or pt-BR');
 
 function validTimeZone(tz: string): boolean {
   try {
@@ -85,7 +87,10 @@ export const notification = z.strictObject({
   data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/), z.unknown()).optional(),
   badge: z.number().int().min(0).max(1_000_000).optional(),
   sound: z.string().max(200).optional(),
-  image: z.url({ protocol: /^https$/ }).max(2048).optional(),
+  image: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .optional(),
 });
 
 export const target = z
@@ -105,10 +110,17 @@ export const messageInput = z.strictObject({
   target,
   notification,
   /** Per-locale title/body ("fr", "pt-BR"); an installation gets its locale, then its language, then `notification`. */
-  localized: z.record(locale, z.strictObject({ title: z.string().max(500).optional(), body: text.optional() })).optional(),
+  localized: z
+    .record(locale, z.strictObject({ title: z.string().max(500).optional(), body: text.optional() }))
+    .optional(),
   collapseId: z.string().min(1).max(64).optional(),
   /** Seconds a provider keeps the message for an offline device (default 4 weeks, 0: now or never). */
-  ttl: z.number().int().min(0).max(28 * 86_400).default(28 * 86_400),
+  ttl: z
+    .number()
+    .int()
+    .min(0)
+    .max(28 * 86_400)
+    .default(28 * 86_400),
   priority: z.enum(['high', 'normal']).default('high'),
   /** When to send (ISO-8601); with `localTime`, a wall-clock time without offset read in each installation's zone. */
   sendAt: z.string().max(40).optional(),

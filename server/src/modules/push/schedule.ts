@@ -12,7 +12,8 @@ const ABSOLUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2
 const YEAR_MS = 366 * 86_400_000;
 const SKEW_MS = 60_000;
 
-const badSendAt = (message: string) => new HearthError('validation_failed', 'One or more fields are invalid.', { fields: { sendAt: message } });
+const badSendAt = (message: string) =>
+  new HearthError('validation_failed', 'One or more fields are invalid.', { fields: { sendAt: message } });
 
 /** The zone's offset from UTC (ms) at instant `t`. */
 export function zoneOffset(t: number, timeZone: string): number {
