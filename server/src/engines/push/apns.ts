@@ -8,7 +8,7 @@ import {
   type PushProvider,
   type SendInput,
 } from '../../ports/push-provider.js';
-import { withRoots } from './https.js';
+import { secureContextWith } from './https.js';
 
 /**
  * APNs over HTTP/2 with token-based auth: one HTTP/2 session per (app, environment), reused for
@@ -74,14 +74,14 @@ function apnsReason(body: string): string {
 export function createApnsProvider(settings: ApnsSettings): PushProvider<ApnsCredentials, string> {
   const sessions = new Map<string, ClientHttp2Session>();
   const tokens = new Map<string, { token: string; issuedAt: number }>();
-  const ca = withRoots(settings.ca);
+  const secureContext = settings.ca ? secureContextWith(settings.ca) : undefined;
 
   function session(appId: string, c: ApnsCredentials): ClientHttp2Session {
     const key = `${appId}\0${c.environment}`;
     const open = sessions.get(key);
     if (open && !open.closed && !open.destroyed) return open;
     const url = c.environment === 'production' ? settings.productionUrl : settings.sandboxUrl;
-    const created = http2.connect(url, ca ? { ca } : {});
+    const created = http2.connect(url, secureContext ? { secureContext } : {});
     const forget = () => {
       if (sessions.get(key) === created) sessions.delete(key);
     };

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
 /**
  * A small JSON/form client over node:https with a keep-alive agent that trusts the configured CA
@@ -15,13 +15,19 @@ export function pushAgent(options: { ca?: string | undefined; maxSockets?: numbe
   return new https.Agent({
     keepAlive: true,
     maxSockets: options.maxSockets ?? 64,
-    ...(options.ca ? { ca: withRoots(options.ca) } : {}),
+    // One parsed context for every connection (a `ca` list would be parsed again on each one).
+    ...(options.ca ? { secureContext: secureContextWith(options.ca) } : {}),
   });
 }
 
 /** The system roots stay trusted next to the extra CA (a `ca` option alone would replace them). */
 export function withRoots(ca: string | undefined): string[] | undefined {
   return ca ? [...rootCertificates, ca] : undefined;
+}
+
+/** A TLS context trusting the system roots and `ca`. */
+export function secureContextWith(ca: string): SecureContext {
+  return createSecureContext({ ca: withRoots(ca) });
 }
 
 export function postHttps(

@@ -67,6 +67,19 @@ function privateHost(url: URL): boolean {
 
 export function createWebPushProvider(settings: WebPushSettings): PushProvider<VapidCredentials, WebPushSubscription> {
   const agent = pushAgent({ ca: settings.ca, maxSockets: 64 });
+  // One VAPID JWT per (app, push service origin, key) for 12 hours, not one signature per send.
+  const vapid = new Map<string, { authorization: string; expires: number }>();
+  const authorization = (appId: string, origin: string, c: VapidCredentials): string => {
+    const key = `${appId}\0${origin}\0${c.publicKey}`;
+    const nowS = Math.floor(settings.now() / 1000);
+    const hit = vapid.get(key);
+    if (hit && hit.expires - 3600 > nowS) return hit.authorization;
+    const expires = nowS + 12 * 3600;
+    const headers = webPush.getVapidHeaders(origin, c.subject, c.publicKey, c.privateKey, 'aes128gcm', expires);
+    if (vapid.size > 10_000) vapid.clear();
+    vapid.set(key, { authorization: headers.Authorization, expires });
+    return headers.Authorization;
+  };
   return {
     provider: 'webpush',
     async send(input: SendInput<VapidCredentials, WebPushSubscription>): Promise<DeliveryOutcome> {
@@ -80,9 +93,15 @@ export function createWebPushProvider(settings: WebPushSettings): PushProvider<V
         return { outcome: 'invalid-token', reason: 'endpoint_not_allowed' };
       }
       const n = input.notification;
+      let auth: string;
+      try {
+        auth = authorization(input.appId, url.origin, input.credentials);
+      } catch {
+        return { outcome: 'failed', reason: 'credentials_invalid' };
+      }
       try {
         await webPush.sendNotification(input.target, webPushPayload(n), {
-          vapidDetails: input.credentials,
+          headers: { Authorization: auth },
           TTL: n.ttlSeconds,
           urgency: n.priority === 'high' ? 'high' : 'normal',
           ...(n.collapseId ? { topic: webPushTopic(n.collapseId) } : {}),
