@@ -120,6 +120,20 @@ describe.each(ENGINES)('push messages on %s', (engine) => {
     expect(list.body.items.map((m: { id: string }) => m.id)).toContain(res.body.id);
   });
 
+  it('state changes are events, deliveries and latency are metrics', async () => {
+    const seen: string[] = [];
+    const off = w.h.modules.push.events.on('*', (e) => seen.push(`${e.type}:${e.messageId}`));
+    const res = await w.h.http.post(messages()).set('X-Hearth-Key', w.secretKey).send(valid).expect(202);
+    await settled(w, res.body.id);
+    off();
+    expect(seen).toEqual([`push.message.sending:${res.body.id}`, `push.message.done:${res.body.id}`]);
+    const metrics = await w.h.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/hearth_push_deliveries_total\{provider="fcm",outcome="sent"\} [1-9]/);
+    expect(metrics.text).toMatch(/hearth_push_deliveries_total\{provider="apns",outcome="sent"\} [1-9]/);
+    expect(metrics.text).toMatch(/hearth_push_messages_total\{state="done"\} [1-9]/);
+    expect(metrics.text).toMatch(/hearth_push_provider_seconds_count\{provider="apns"\} [1-9]/);
+  });
+
   it('without credentials for a platform its deliveries fail with no_credentials', async () => {
     await w.admin(w.h.http.delete(`/v1/admin/apps/${w.appId}/push/credentials/apns`)).expect(204);
     w.h.modules.push.services.credentials.forget(w.appId);

@@ -74,7 +74,7 @@ export class Fanout {
         { where: where.in('state', ['scheduled', 'sending']) },
       )
       .then(
-        () => this.deps.metrics.message('done'),
+        () => this.deps.metrics.message('done', appId, doc.id),
         (err: unknown) => {
           if (!isError(err, 'not_found')) throw err;
         },
@@ -89,14 +89,14 @@ export class Fanout {
       doc = await store.update(MESSAGES, messageId, {
         set: { state: 'sending', startedAt: this.deps.now().toISOString() },
       });
-      this.deps.metrics.message('sending');
+      this.deps.metrics.message('sending', appId, messageId);
     }
     let filter;
     try {
       filter = targetFilter(doc.target as Target);
     } catch (err) {
       await store.update(MESSAGES, messageId, { set: { state: 'failed', finishedAt: this.deps.now().toISOString() } });
-      this.deps.metrics.message('failed');
+      this.deps.metrics.message('failed', appId, messageId);
       this.deps.logger.warn({ err, appId, messageId }, 'push: the message target no longer parses');
       return { batches: 0, targeted: 0 };
     }
@@ -169,7 +169,7 @@ export class Fanout {
           { set: { state: 'sending', startedAt: this.deps.now().toISOString() } },
           { where: where.eq('state', 'scheduled') },
         )
-        .then(() => this.deps.metrics.message('sending'))
+        .then(() => this.deps.metrics.message('sending', appId, messageId))
         .catch((err: unknown) => {
           if (!isError(err, 'not_found')) throw err;
         });

@@ -13,7 +13,8 @@ import { PushCredentials } from './credentials.service.js';
 import { Fanout, type PushJob } from './fanout.js';
 import { InstallationsService } from './installations.service.js';
 import { MessagesService, PUSH_QUEUE } from './messages.service.js';
-import { pushMetrics } from './push.metrics.js';
+import { PushEvents, type PushEvent } from './push.events.js';
+import { pushMetrics, type PushMetrics } from './push.metrics.js';
 import { pushRoutes } from './push.routes.js';
 
 /**
@@ -24,6 +25,7 @@ import { pushRoutes } from './push.routes.js';
  */
 export type { InstallationView, MessageView } from './push.schema.js';
 export type { PushJob } from './fanout.js';
+export type { PushEvent, PushEvents } from './push.events.js';
 
 export interface PushFanoutSettings {
   /** Installations per deliver job (default 500). */
@@ -43,6 +45,8 @@ export interface PushModule extends HearthModule {
     messages: MessagesService;
     fanout: Fanout;
   };
+  /** push.message.<state> when a message changes state. */
+  events: PushEvents;
 }
 
 export function createPushModule(deps: {
@@ -61,7 +65,17 @@ export function createPushModule(deps: {
   fanout?: PushFanoutSettings;
 }): PushModule {
   const { store, now } = deps;
-  const metrics = pushMetrics(deps.metrics);
+  const events = new PushEvents((err: unknown, event: PushEvent) =>
+    deps.logger.error({ err, type: event.type, messageId: event.messageId }, 'push event listener failed'),
+  );
+  const counters = pushMetrics(deps.metrics);
+  const metrics: PushMetrics = {
+    message: (state, appId, messageId) => {
+      counters.message(state, appId, messageId);
+      events.emit({ type: `push.message.${state}` as PushEvent['type'], appId, messageId });
+    },
+    delivery: counters.delivery,
+  };
   const credentials = new PushCredentials({ store, box: new CredentialBox(deps.secret, deps.previousSecrets), now });
   const installations = new InstallationsService({ store });
   const messages = new MessagesService({ store, jobs: deps.jobs, metrics, now });
@@ -83,6 +97,7 @@ export function createPushModule(deps: {
   return {
     name: 'push',
     services: { installations, credentials, messages, fanout },
+    events,
     routes: [
       ...pushRoutes({ installations, messages, credentials }),
       ...adminPushRoutes({

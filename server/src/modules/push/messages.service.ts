@@ -154,7 +154,7 @@ export class MessagesService {
         finishedAt: null,
       },
     });
-    this.options.metrics.message(state);
+    this.options.metrics.message(state, caller.appId, doc.id);
     // Local-time messages are planned now: each zone's batches wait for their own time.
     const delay = input.localTime ? 0 : Math.max(0, at - now);
     await this.options.jobs.add(
@@ -208,7 +208,7 @@ export class MessagesService {
       .catch(() => {
         throw reasonError('conflict', 'precondition', 'The message finished meanwhile.');
       });
-    this.options.metrics.message('cancelled');
+    this.options.metrics.message('cancelled', caller.appId, id);
     await this.options.jobs.remove(PUSH_QUEUE, `plan-${caller.appId}-${id}`).catch(() => false);
     return messageView(updated);
   }

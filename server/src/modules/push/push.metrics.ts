@@ -7,7 +7,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
  * `hearth_push_provider_seconds{provider}` each provider call's latency.
  */
 export interface PushMetrics {
-  message(state: string): void;
+  /** A message entered `state` (also emitted as a `push.message.<state>` event). */
+  message(state: string, appId: string, messageId: string): void;
   delivery(provider: string, outcome: string, seconds: number): void;
 }
 
