@@ -51,6 +51,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Push fan-out sizes (batch, per-provider concurrency, retries); defaults in modules/push. */
   pushFanout?: PushFanoutSettings;
+  /** Old signing secrets that still open stored push credentials (until rotated). */
+  pushPreviousSecrets?: string[] | undefined;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -140,6 +142,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     guards: admin.guards,
     audit: auditLog,
     secret: options.secret,
+    ...(options.pushPreviousSecrets ? { previousSecrets: options.pushPreviousSecrets } : {}),
     metrics: metrics?.registry ?? null,
     logger,
     now,

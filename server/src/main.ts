@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
+    pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

@@ -222,6 +222,10 @@ export const CONFIG_VARIABLES = {
     schema: z.url({ protocol: /^https$/ }).optional(),
     help: 'APNs host for both environments instead of https://api.push.apple.com / https://api.sandbox.push.apple.com (tests).',
   },
+  PUSH_PREVIOUS_SECRETS: {
+    schema: z.string().min(32).optional(),
+    help: 'After changing HEARTH_SECRET: the old secret(s), comma-separated, so stored push credentials still open until POST /v1/admin/apps/{app}/push/credentials/rotate re-encrypts them.',
+  },
   PUSH_CA_FILE: {
     schema: z.string().min(1).optional(),
     help: 'A PEM file of an extra certificate authority the push clients trust besides the system roots (for servers behind a private CA).',

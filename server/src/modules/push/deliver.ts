@@ -117,7 +117,17 @@ export async function deliverBatch(
         count.invalid += 1;
         return;
       }
-      const credentials = await deps.credentials.forSend(appId, CREDENTIAL_KIND[platform]).catch(() => null);
+      const credentials = await deps.credentials.forSend(appId, CREDENTIAL_KIND[platform]).catch((err: unknown) => {
+        deps.logger.error(
+          { err, appId, platform },
+          'push: stored credentials cannot be opened (HEARTH_SECRET changed?)',
+        );
+        return 'unreadable' as const;
+      });
+      if (credentials === 'unreadable') {
+        count.failed += 1;
+        return note(platform, 'credentials_unreadable', id);
+      }
       if (!credentials) {
         count.failed += 1;
         return note(platform, 'no_credentials', id);
