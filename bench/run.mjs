@@ -7,6 +7,7 @@
  *   node bench/run.mjs [--docs 100000] [--ops 2000] [--concurrency 16] [--engines sqlite,mongodb]
  *                      [--http-docs 5000] [--http-ops 5000] [--no-http] [--jongodb-docs 2000]
  *                      [--jobs 20000] [--no-jobs]   (jobs/s end to end: bench/jobs.ts)
+ *                      [--push-n 5000] [--no-push]   push deliveries per provider: bench/push.mjs
  *   node bench/run.mjs --peer parse [...]   side by side with Parse Server: bench/peer.mjs
  *   node bench/run.mjs --files [...]        uploads and downloads per file engine: bench/files.mjs
  *   --no-webhooks skips the webhook delivery benchmark (bench/webhooks.mjs)
@@ -210,6 +211,32 @@ try {
       );
     });
     for (const line of out.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
+  }
+  // Push deliveries per provider against the local protocol servers (bench/push.mjs).
+  if (!process.argv.includes('--no-push')) {
+    console.error('push benchmark: deliveries per provider against the local protocol servers…');
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(root, 'bench/push.mjs'), '--json', '--n', arg('push-n', '5000')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      child.stdout.on('data', (c) => (text += c.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`bench/push.mjs failed (${code})`))));
+    });
+    for (const line of out.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const r = JSON.parse(line);
+      rows.push({
+        layer: 'push',
+        engine: '—',
+        docs: '—',
+        op: `deliver (${r.provider})`,
+        n: r.n,
+        perSecond: r.perSecond,
+        p50: r.p50,
+        p99: r.p99,
+      });
+    }
   }
 } finally {
   await jongodb?.stop();

@@ -25,6 +25,7 @@ import { createFilesModule, type FilesModule } from './modules/files/index.js';
 import { createRealtimeModule, type RealtimeModule, type RealtimeSettings } from './modules/realtime/index.js';
 import { createJobsModule, exportJobType, type JobsModule } from './modules/jobs/index.js';
 import type { HearthModule } from './modules/module.js';
+import { createPushModule, type PushFanoutSettings, type PushModule } from './modules/push/index.js';
 import { createSystemModule } from './modules/system/index.js';
 import { createWebhooksModule, type DeliverySettings, type WebhooksModule } from './modules/webhooks/index.js';
 import type { Ports } from './ports/index.js';
@@ -66,6 +67,10 @@ export interface AppOptions {
   webhookDelivery?: Partial<DeliverySettings>;
   /** Shortest interval between a schedule's ticks, ms (default 60 s). */
   scheduleMinIntervalMs?: number;
+  /** Push fan-out sizes (batch, per-provider concurrency, retries); defaults in modules/push. */
+  pushFanout?: PushFanoutSettings;
+  /** Old signing secrets that still open stored push credentials (until rotated). */
+  pushPreviousSecrets?: string[] | undefined;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -79,6 +84,7 @@ export interface Modules {
   realtime: RealtimeModule;
   jobs: JobsModule;
   webhooks: WebhooksModule;
+  push: PushModule;
 }
 
 export interface BuiltApp {
@@ -197,6 +203,20 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     ...(options.scheduleMinIntervalMs ? { scheduleMinIntervalMs: options.scheduleMinIntervalMs } : {}),
   });
   jobs.services.types.register(webhooks.services.callJob);
+  const push = createPushModule({
+    store,
+    jobs: ports.jobs,
+    providers: ports.push,
+    apps,
+    guards: admin.guards,
+    audit: auditLog,
+    secret: options.secret,
+    ...(options.pushPreviousSecrets ? { previousSecrets: options.pushPreviousSecrets } : {}),
+    metrics: metrics?.registry ?? null,
+    logger,
+    now,
+    ...(options.pushFanout ? { fanout: options.pushFanout } : {}),
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -207,7 +227,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   });
 
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks, realtime];
+  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks, push, realtime];
   for (const m of list) await m.init?.();
 
   const app = express();
@@ -245,7 +265,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks, realtime },
+    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks, push, realtime },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

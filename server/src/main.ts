@@ -73,6 +73,12 @@ async function main(): Promise<void> {
           forcePathStyle: config.S3_FORCE_PATH_STYLE,
         }
       : undefined,
+    push: {
+      fcmApiUrl: config.PUSH_FCM_URL,
+      fcmTokenUrl: config.PUSH_FCM_TOKEN_URL,
+      apnsUrl: config.PUSH_APNS_URL,
+      ca: config.PUSH_CA_FILE ? readFileSync(resolve(cwd, config.PUSH_CA_FILE), 'utf8') : undefined,
+    },
     logger,
   });
   // Hearth's own data is brought to this version before anything serves (one replica migrates,
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
         .map((c) => c.trim())
         .filter(Boolean),
     },
+    pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

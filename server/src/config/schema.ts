@@ -226,6 +226,26 @@ export const CONFIG_VARIABLES = {
     help: 'Address the bucket as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO and most self-hosted S3 servers need true).',
     default: 'false',
   },
+  PUSH_FCM_URL: {
+    schema: z.url({ protocol: /^https$/ }).optional(),
+    help: 'FCM HTTP v1 API base instead of https://fcm.googleapis.com (tests, staging proxies).',
+  },
+  PUSH_FCM_TOKEN_URL: {
+    schema: z.url({ protocol: /^https$/ }).optional(),
+    help: "OAuth2 token URL for FCM service accounts instead of https://oauth2.googleapis.com/token (a service account JSON's own token_uri is not used).",
+  },
+  PUSH_APNS_URL: {
+    schema: z.url({ protocol: /^https$/ }).optional(),
+    help: 'APNs host for both environments instead of https://api.push.apple.com / https://api.sandbox.push.apple.com (tests).',
+  },
+  PUSH_PREVIOUS_SECRETS: {
+    schema: z.string().min(32).optional(),
+    help: 'After changing HEARTH_SECRET: the old secret(s), comma-separated, so stored push credentials still open until POST /v1/admin/apps/{app}/push/credentials/rotate re-encrypts them.',
+  },
+  PUSH_CA_FILE: {
+    schema: z.string().min(1).optional(),
+    help: 'A PEM file of an extra certificate authority the push clients trust besides the system roots (for servers behind a private CA).',
+  },
   METRICS_ENABLED: {
     schema: bool.default(true),
     help: 'Serve Prometheus metrics at /metrics.',

@@ -11,6 +11,7 @@ import { createSmtpMailer } from './mail/smtp.js';
 import { memoryLimiters } from './memory/limiters.js';
 import { createMemoryPubSub } from './memory/pubsub.js';
 import type { PubSub, SocketAdapter } from '../ports/pubsub.js';
+import type { PushSettings } from './push/index.js';
 import type { RedisClient } from './redis/index.js';
 
 /**
@@ -29,6 +30,8 @@ export interface EngineSettings {
   /** Files in this S3-compatible bucket; absent: on disk in DATA_DIR/files. */
   s3?: S3Settings | undefined;
   logger: Logger;
+  /** Push provider endpoints and extra CA (defaults: Google's and Apple's). */
+  push?: PushSettings | undefined;
 }
 
 export interface S3Settings {
@@ -82,6 +85,9 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   const jobs = await openJobQueue({ ...settings, redisClient });
   readiness.push({ name: 'jobQueue', engine: jobs.engine, check: () => jobs.ping() });
   closers.unshift(() => jobs.close());
+  const { createPushProviders } = await import('./push/index.js');
+  const push = createPushProviders(settings.push);
+  closers.push(() => push.close());
   closers.push(() => store.close());
   return {
     store,
@@ -91,6 +97,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     pubsub,
     socketAdapter,
     jobs,
+    push,
     readiness,
     engines: {
       documentStore: store.engine,
@@ -99,6 +106,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
       limits: settings.redisUrl ? 'redis' : 'memory',
       pubsub: pubsub.engine,
       jobs: jobs.engine,
+      push: 'fcm+apns+webpush',
     },
     // In order: mail and Redis first, the store last (others may still write to it while closing).
     close: async () => {

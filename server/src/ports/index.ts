@@ -5,6 +5,7 @@ import type { Mailer } from './mail.js';
 import type { PubSub, SocketAdapter } from './pubsub.js';
 import type { LimiterFactory } from './rate-limits.js';
 import type { ReadinessCheck } from './readiness.js';
+import type { PushProviders } from './push-provider.js';
 
 /**
  * Every engine the app runs on, as ports: built once from the configuration by
@@ -25,6 +26,8 @@ export interface Ports {
   pubsub?: PubSub | undefined;
   /** socket.io's adapter across replicas (`@socket.io/redis-adapter` with REDIS_URL); absent: in process. */
   socketAdapter?: SocketAdapter | undefined;
+  /** Push providers (FCM, APNs, Web Push), with endpoints from the configuration. */
+  push: PushProviders;
   /** What /readyz checks: one entry per engine that can be down. */
   readiness: ReadinessCheck[];
   /** Which engine serves each port, for startup logs. */
@@ -40,3 +43,4 @@ export type { Mailer } from './mail.js';
 export type { PubSub, PubSubSubscription, SocketAdapter } from './pubsub.js';
 export type { LimiterFactory } from './rate-limits.js';
 export type { ReadinessCheck } from './readiness.js';
+export type { PushProviders } from './push-provider.js';

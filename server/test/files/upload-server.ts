@@ -15,6 +15,7 @@ import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
 import { createS3FileStore } from '../../src/engines/s3/index.js';
 import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
+import { createPushProviders } from '../../src/engines/push/index.js';
 import { openSqliteStore } from '../../src/engines/sqlite/index.js';
 
 const [dataDir, engine, endpoint, bucket] = process.argv.slice(2);
@@ -38,6 +39,7 @@ const { app } = await buildApp(
     mail: createOutboxMailer({ store, from: 'x <x@localhost>' }),
     limits: memoryLimiters,
     jobs: createSqliteQueue({ file: join(dataDir, 'jobs.db') }),
+    push: createPushProviders(),
     readiness: [],
     engines: {},
     close: async () => {},

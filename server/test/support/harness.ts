@@ -18,6 +18,8 @@ import { redisReadiness } from '../../src/engines/redis/index.js';
 import { createLimiterFactory } from '../../src/engines/redis/limiters.js';
 import { newId } from '../../src/lib/ids.js';
 import type { Ports } from '../../src/ports/index.js';
+import type { PushProviders } from '../../src/ports/push-provider.js';
+import { createPushProviders } from '../../src/engines/push/index.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
 import type { FileStore } from '../../src/ports/file-store.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
@@ -46,6 +48,8 @@ export type HarnessOptions = Partial<AppOptions> & {
   mailer?: Mailer;
   files?: FileStore;
   jobs?: JobQueue;
+  /** Push providers pointed at the local protocol servers (default: the real hosts, never called). */
+  push?: PushProviders;
 };
 
 /** A disk file store in a temp folder, removed when the test process exits. */
@@ -68,7 +72,7 @@ export function tempJobQueue(options: { leaseMs?: number; idlePollMs?: number } 
  */
 export function testPorts(
   store: DocumentStore,
-  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger' | 'files' | 'jobs'> = {},
+  options: Pick<HarnessOptions, 'redis' | 'mailer' | 'logger' | 'files' | 'jobs' | 'push'> = {},
 ): Ports {
   const logger = options.logger ?? pino({ level: 'silent' });
   const redis = options.redis ?? null;
@@ -82,6 +86,7 @@ export function testPorts(
     limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
     pubsub,
     jobs,
+    push: options.push ?? createPushProviders(),
     readiness: [
       { name: 'documentStore', engine: store.engine, check: () => store.ping() },
       { name: 'fileStore', engine: files.engine, check: () => files.ping() },
@@ -101,8 +106,8 @@ export function testPorts(
 
 /** buildApp with test defaults (silent logs, a fixed secret, no dashboard). */
 export function buildTestApp(store: DocumentStore, options: HarnessOptions = {}): Promise<BuiltApp> {
-  const { redis, mailer, files, jobs, ...appOptions } = options;
-  return buildApp(testPorts(store, { redis, mailer, files, jobs, logger: appOptions.logger }), {
+  const { redis, mailer, files, jobs, push, ...appOptions } = options;
+  return buildApp(testPorts(store, { redis, mailer, files, jobs, push, logger: appOptions.logger }), {
     logger: pino({ level: 'silent' }),
     secret: TEST_SECRET,
     version: '0.0.0-test',
