@@ -27,6 +27,13 @@ const ACCEPTED_WARNINGS = [
   { ruleId: 'operation-4xx-response', pointer: '#/paths/~1readyz/get/responses' },
   { ruleId: 'operation-4xx-response', pointer: '#/paths/~1openapi.json/get/responses' },
 ];
+/**
+ * tus's fixed endpoint `/files/tus/{uploadId}` and `/files/{fileId}/content` would overlap only
+ * for a file named by the id `tus`; file ids are random and never that, and tus's path is what
+ * tus clients expect.
+ */
+const acceptedAmbiguity = (p: { ruleId: string; pointer: string }) =>
+  p.ruleId === 'no-ambiguous-paths' && /~1files~1\{fileId\}~1(content|url)$/.test(p.pointer);
 
 describe('OpenAPI for generators', () => {
   let h: Harness;
@@ -80,7 +87,10 @@ describe('OpenAPI for generators', () => {
     };
     const problems = report.problems.map((p) => ({ ruleId: p.ruleId, pointer: p.location[0]!.pointer }));
     expect(report.totals.errors, JSON.stringify(problems.slice(0, 20))).toBe(0);
-    for (const p of problems) expect(ACCEPTED_WARNINGS, `unexpected warning ${JSON.stringify(p)}`).toContainEqual(p);
+    const unexpected = problems.filter(
+      (q) => !acceptedAmbiguity(q) && !ACCEPTED_WARNINGS.some((a) => a.ruleId === q.ruleId && a.pointer === q.pointer),
+    );
+    expect(unexpected, 'unexpected warnings').toEqual([]);
   };
 
   it('passes redocly lint with 0 errors and only the accepted warnings', async () => {

@@ -44,7 +44,8 @@ export const appJobView = z.object({
   attempts: z.number().int(),
   attemptsMade: z.number().int(),
   progress: z.unknown(),
-  result: z.unknown().nullable(),
+  // Any JSON value the handler returned (null when none): z.unknown() already admits null.
+  result: z.unknown(),
   error: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
