@@ -9,6 +9,12 @@ export const state = (): E2EState => JSON.parse(readFileSync(STATE_FILE, 'utf8')
 
 /** Fails on any serious or critical axe violation on the page as it is now. */
 export async function expectAccessible(page: Page, name: string, exclude: string[] = []): Promise<void> {
+  // Check the page at rest: the pointer off every control (a just-clicked button is still hovered)
+  // and colour transitions finished, so axe measures the colours a reader sees, not a mid-fade.
+  await page.mouse.move(0, 0);
+  await page
+    .evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))))
+    .catch(() => undefined);
   const builder = new AxeBuilder({ page });
   for (const selector of exclude) builder.exclude(selector);
   const result = await builder.analyze();
