@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       fcmApiUrl: config.PUSH_FCM_URL,
       fcmTokenUrl: config.PUSH_FCM_TOKEN_URL,
       apnsUrl: config.PUSH_APNS_URL,
-      ca: config.PUSH_CA_FILE ? readFileSync(resolve(cwd, config.PUSH_CA_FILE), 'utf8') : undefined,
+      ca: config.PUSH_CA_FILE ? readCaFile(resolve(cwd, config.PUSH_CA_FILE)) : undefined,
     },
     logger,
   });
@@ -208,6 +208,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** PUSH_CA_FILE's certificates, or a startup error naming the variable (not a stack trace). */
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StartupError('PUSH_CA_FILE', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -151,3 +151,12 @@ describe('startup output', () => {
     expect(banner).toContain(`Config       environment variables (no ${join(cwd, '.env')})`);
   }, 60_000);
 });
+
+describe('a PUSH_CA_FILE that cannot be read stops the start with one line naming it', () => {
+  it('a missing file', async () => {
+    const { code, lines, stdout } = await failure({ PUSH_CA_FILE: '/nonexistent/hearth-ca.pem' });
+    expect(code).toBe(78);
+    expect(lines).toEqual(['PUSH_CA_FILE: cannot read /nonexistent/hearth-ca.pem (ENOENT)']);
+    expect(stdout).toBe('');
+  }, 60_000);
+});
