@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
 import { where } from '../../lib/filter/build.js';
 import type { JsonValue } from '../../lib/filter/types.js';
@@ -13,7 +14,16 @@ import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
-import { cleanName, receiveUpload, type ReceivedFile, type UploadLimits } from './upload.js';
+import { QuotaLedger, type Reservation } from './quota.js';
+import {
+  assertUploadable,
+  cleanName,
+  closing,
+  declaredLength,
+  receiveUpload,
+  type ReceivedFile,
+  type UploadLimits,
+} from './upload.js';
 import {
   canThumbnail,
   DEFAULT_MAX_INPUT_PIXELS,
@@ -65,9 +75,13 @@ export interface ContentTarget {
   etag: string;
 }
 
+/** How long a multipart upload's reservation lives without being renewed (renewed every third of it). */
+export const UPLOAD_LEASE_MS = 5 * 60_000;
+
 export class FilesService {
   readonly signer: UrlSigner;
   readonly thumbnails: Thumbnailer;
+  readonly quota: QuotaLedger;
 
   constructor(
     private readonly options: {
@@ -82,9 +96,11 @@ export class FilesService {
       maxInputPixels?: number;
       /** Thumbnails rendered at once by this process (default 2). */
       thumbnailConcurrency?: number;
+      logger: Logger;
     },
   ) {
     this.signer = new UrlSigner(options.secret);
+    this.quota = new QuotaLedger({ store: options.store, now: options.now, logger: options.logger });
     this.thumbnails = new Thumbnailer({
       files: options.files,
       maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
@@ -101,42 +117,95 @@ export class FilesService {
     return `${appId}/${fileId}`;
   }
 
-  /** Streams the request's file part into the store, then writes its metadata. */
+  /**
+   * Streams the request's file part into the store, then writes its metadata. With a quota, the
+   * bytes are reserved first (the Content-Length, else the per-file limit, at most what is left)
+   * and the reservation is trimmed to the real size when the file is registered.
+   */
   async upload(caller: FileCaller, req: Request, res: Response, input: { public: boolean }): Promise<FileView> {
     requireScope(caller, 'files:write');
     if (!caller.privileged && !caller.userId) throw errors.userTokenRequired();
     const id = newId();
     const key = this.keyOf(caller.appId, id);
-    const received = await receiveUpload(req, res, {
-      files: this.options.files,
-      key,
-      limits: await this.limits(caller.appId),
-    });
-    return this.register(caller.appId, { id, owner: caller.userId, public: input.public, received });
+    const limits = await this.limits(caller.appId);
+    assertUploadable(req, res, limits.maxFileSize);
+    const { appId } = caller;
+    const lease = () => new Date(this.options.now().getTime() + UPLOAD_LEASE_MS);
+    const reservation = await this.quota
+      .reserve(appId, {
+        want: Math.min(limits.maxFileSize, declaredLength(req) ?? Infinity),
+        quota: limits.quotaBytes,
+        expiresAt: lease(),
+        partial: true,
+      })
+      .catch((e: unknown) => {
+        throw closing(res, e);
+      });
+    const renewing = reservation
+      ? setInterval(() => void this.quota.renew(appId, reservation, lease()), UPLOAD_LEASE_MS / 3).unref()
+      : null;
+    try {
+      const received = await receiveUpload(req, res, {
+        files: this.options.files,
+        key,
+        limits: { ...limits, quotaLeft: reservation ? reservation.bytes : Infinity },
+      });
+      return await this.register(appId, {
+        id,
+        owner: caller.userId,
+        public: input.public,
+        received,
+        reservation,
+        quota: limits.quotaBytes,
+      });
+    } catch (e) {
+      await this.quota.release(appId, reservation).catch(() => undefined);
+      throw e;
+    } finally {
+      if (renewing) clearInterval(renewing);
+    }
   }
 
   /**
    * Writes the metadata of bytes already stored under `keyOf(appId, id)` and announces the file
-   * (files.create); a failure removes the bytes. Multipart and resumable uploads end here.
+   * (files.create); a failure removes the bytes. Multipart and resumable uploads end here. The
+   * size is counted in the quota ledger in the same batch, against `reservation` when one is held
+   * (else checked against `quota` then: over it is 413 `quota_exceeded`).
    */
   async register(
     appId: string,
-    input: { id: string; owner: string | null; public: boolean; received: Omit<ReceivedFile, 'key'> },
+    input: {
+      id: string;
+      owner: string | null;
+      public: boolean;
+      received: Omit<ReceivedFile, 'key'>;
+      reservation: Reservation | null;
+      quota: number | null;
+    },
   ): Promise<FileView> {
     const { id, received } = input;
     let doc: StoredDocument;
     try {
-      doc = await this.options.store.forApp(appId).create(FILES, {
-        id,
-        owner: input.owner,
-        data: {
-          name: received.name,
-          size: received.size,
-          type: received.type,
-          sha256: received.sha256,
-          public: input.public,
-        },
-      });
+      [doc] = (await this.quota.commit(appId, {
+        reservation: input.reservation,
+        size: received.size,
+        quota: input.quota,
+        ops: [
+          {
+            op: 'create',
+            collection: FILES,
+            id,
+            owner: input.owner,
+            data: {
+              name: received.name,
+              size: received.size,
+              type: received.type,
+              sha256: received.sha256,
+              public: input.public,
+            },
+          },
+        ],
+      })) as [StoredDocument];
     } catch (e) {
       await this.options.files.delete(this.keyOf(appId, id)).catch(() => undefined);
       throw e;
@@ -146,16 +215,10 @@ export class FilesService {
     return view;
   }
 
-  /** The app's limits for a new upload, with what is left of its quota now. */
-  async limits(appId: string): Promise<UploadLimits & { quotaBytes: number | null }> {
+  /** The app's limits for a new upload. */
+  async limits(appId: string): Promise<Omit<UploadLimits, 'quotaLeft'> & { quotaBytes: number | null }> {
     const settings = await this.options.settings.get(appId);
-    const used = settings.quotaBytes === null ? 0 : (await this.usage(appId)).bytes;
-    return {
-      maxFileSize: settings.maxFileSize,
-      quotaLeft: settings.quotaBytes === null ? Infinity : settings.quotaBytes - used,
-      quotaBytes: settings.quotaBytes,
-      allowedTypes: settings.allowedTypes,
-    };
+    return { maxFileSize: settings.maxFileSize, quotaBytes: settings.quotaBytes, allowedTypes: settings.allowedTypes };
   }
 
   /** The file if this caller may read it; 404 otherwise. */
@@ -194,7 +257,7 @@ export class FilesService {
 
   /** Metadata first, then the bytes: a failure in between leaves an unreachable object, never a dangling entry. */
   async delete(appId: string, file: FileView): Promise<FileView> {
-    await this.options.store.forApp(appId).delete(FILES, file.id);
+    await this.quota.apply(appId, [{ op: 'delete', collection: FILES, id: file.id }], -file.size);
     await this.options.files.delete(this.keyOf(appId, file.id));
     for await (const v of this.options.files.list(`${this.keyOf(appId, file.id)}.`)) {
       await this.options.files.delete(v.key);
@@ -365,9 +428,15 @@ export class FilesService {
     const app = this.options.store.forApp(appId);
     const data = { name: input.name, size, type: input.type, sha256: hash.digest('hex'), public: false };
     const existing = await app.get(FILES, input.id);
-    const doc = existing
-      ? await app.replace(FILES, input.id, data)
-      : await app.create(FILES, { id: input.id, owner: null, data });
+    const [doc] = (await this.quota.apply(
+      appId,
+      [
+        existing
+          ? { op: 'replace', collection: FILES, id: input.id, data, expectedVersion: existing.version }
+          : { op: 'create', collection: FILES, id: input.id, owner: null, data },
+      ],
+      size - (existing ? Number(existing.size) : 0),
+    )) as [StoredDocument];
     const view = toView(doc);
     if (!existing) this.options.events.emit({ type: 'files.create', appId, file: view });
     return view;

@@ -62,6 +62,7 @@ export function createFilesModule(deps: {
     secret: deps.secret,
     publicUrl: deps.publicUrl,
     now: deps.now,
+    logger: deps.logger,
   });
   const uploads = new ResumableUploads({
     files,

@@ -8,7 +8,7 @@ import type { DocumentStore, StoredDocument } from '../../ports/document-store.j
 import type { FileStore, ResumableStore } from '../../ports/file-store.js';
 import type { FileView } from './files.schema.js';
 import { requireScope, type FileCaller, type FilesService } from './files.service.js';
-import { cleanName, fileTooLarge, quotaExceeded, storeStream } from './upload.js';
+import { cleanName, fileTooLarge, storeStream } from './upload.js';
 
 /**
  * Resumable uploads over tus 1.0 (creation, termination, expiration) at
@@ -50,6 +50,10 @@ interface TusContext {
   public: boolean;
   name: string;
   maxFileSize: number;
+  /** Bytes reserved in the quota ledger for this upload (0: none, the app had no quota). */
+  reserved: number;
+  /** Run when tus accepted the request, before the answer is sent. */
+  onAccepted?: () => Promise<void>;
   /** A Hearth error raised while finishing, answered instead of tus's generic one. */
   error?: unknown;
   file?: FileView;
@@ -82,7 +86,6 @@ export class ResumableUploads {
     const length = declaredLength(req);
     const limits = await this.options.files.limits(caller.appId);
     if (length > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
-    if (length > limits.quotaLeft) throw quotaExceeded(limits.quotaBytes);
     let metadata: Record<string, string | null> = {};
     try {
       const header = req.get('upload-metadata')?.trim();
@@ -91,6 +94,15 @@ export class ResumableUploads {
       throw tusError(400, 'The Upload-Metadata header is malformed.', e);
     }
     const fileId = newId();
+    const expiresAt = new Date(this.options.now().getTime() + this.expirationMs);
+    // The declared final size is reserved now, held until the upload completes, is terminated or expires.
+    const reservation = await this.quota.reserve(caller.appId, {
+      id: fileId,
+      want: length,
+      quota: limits.quotaBytes,
+      expiresAt,
+      partial: false,
+    });
     const ctx: TusContext = {
       appId: caller.appId,
       fileId,
@@ -98,32 +110,51 @@ export class ResumableUploads {
       public: query.public || metadata.public === 'true',
       name: cleanName(metadata.filename ?? metadata.name ?? undefined),
       maxFileSize: limits.maxFileSize,
+      reserved: reservation?.bytes ?? 0,
     };
     const app = this.options.store.forApp(caller.appId);
-    const expiresAt = new Date(this.options.now().getTime() + this.expirationMs).toISOString();
-    await app.create(UPLOADS, {
-      id: fileId,
-      owner: ctx.owner,
-      data: { name: ctx.name, public: ctx.public, length, expiresAt },
-    });
     try {
+      await app.create(UPLOADS, {
+        id: fileId,
+        owner: ctx.owner,
+        data: {
+          name: ctx.name,
+          public: ctx.public,
+          length,
+          expiresAt: expiresAt.toISOString(),
+          reserved: ctx.reserved,
+        },
+      });
       await this.forward(req, res, ctx);
     } catch (e) {
       await app.delete(UPLOADS, fileId).catch(() => undefined);
+      await this.quota.release(caller.appId, reservation).catch(() => undefined);
       throw e;
     }
+  }
+
+  private get quota() {
+    return this.options.files.quota;
+  }
+
+  private reservationOf(ctx: { fileId: string; reserved: number }) {
+    return ctx.reserved > 0 ? { id: ctx.fileId, bytes: ctx.reserved } : null;
   }
 
   /** HEAD, PATCH, DELETE …/files/tus/{id}: the upload's owner, a secret key or an admin. */
   async resume(caller: FileCaller, uploadId: string, req: ExpressRequest, res: ExpressResponse) {
     const { record, ctx } = await this.load(caller, uploadId);
-    await this.forward(req, res, ctx);
-    if (req.method === 'DELETE' && res.statusCode === 204) {
-      await this.options.store
-        .forApp(caller.appId)
-        .delete(UPLOADS, record.id)
-        .catch(() => undefined);
+    if (req.method === 'DELETE') {
+      // Terminated: the record and the reservation go before the answer does.
+      ctx.onAccepted = async () => {
+        await this.options.store
+          .forApp(caller.appId)
+          .delete(UPLOADS, record.id)
+          .catch(() => undefined);
+        await this.quota.release(caller.appId, this.reservationOf(ctx)).catch(() => undefined);
+      };
     }
+    await this.forward(req, res, ctx);
   }
 
   /** GET …/files/tus/{id}: where the upload stands, as JSON (HEAD is the protocol's form). */
@@ -170,6 +201,10 @@ export class ResumableUploads {
     }
     if (Date.parse(String(record.expiresAt)) <= this.options.now().getTime()) {
       await app.delete(UPLOADS, uploadId).catch(() => undefined);
+      await this.quota.release(
+        caller.appId,
+        this.reservationOf({ fileId: uploadId, reserved: Number(record.reserved ?? 0) }),
+      );
       const { resumable } = await this.open();
       await resumable.store.remove(resumable.idPrefix + uploadId).catch(() => undefined);
       throw notFound('This upload has expired.');
@@ -184,6 +219,7 @@ export class ResumableUploads {
         public: record.public === true,
         name: String(record.name),
         maxFileSize: limits.maxFileSize,
+        reserved: Number(record.reserved ?? 0),
       },
     };
   }
@@ -208,6 +244,7 @@ export class ResumableUploads {
     if (response.status >= 400) {
       throw tusError(response.status, undefined, await response.text().catch(() => ''));
     }
+    await ctx.onAccepted?.();
     res.status(response.status);
     response.headers.forEach((value, name) => {
       if (name !== 'content-length' && name !== 'access-control-allow-origin') res.setHeader(name, value);
@@ -232,18 +269,29 @@ export class ResumableUploads {
       }
       throw e;
     }
+    const reservation = this.reservationOf(ctx);
+    let registered = false;
     try {
       const limits = await this.options.files.limits(ctx.appId);
-      const stored = await storeStream(this.options.fileStore, key, await resumable.read(storeId), limits);
-      return await this.options.files.register(ctx.appId, {
+      const stored = await storeStream(this.options.fileStore, key, await resumable.read(storeId), {
+        ...limits,
+        // The reservation covers the declared size; without one the size is checked when counted.
+        quotaLeft: Infinity,
+      });
+      const file = await this.options.files.register(ctx.appId, {
         id: ctx.fileId,
         owner: ctx.owner,
         public: ctx.public,
         received: { ...stored, name: ctx.name },
+        reservation,
+        quota: limits.quotaBytes,
       });
+      registered = true;
+      return file;
     } finally {
       // Finished either way: a refused upload cannot be resumed into something else.
       await resumable.store.remove(storeId).catch(() => undefined);
+      if (!registered) await this.quota.release(ctx.appId, reservation).catch(() => undefined);
     }
   }
 

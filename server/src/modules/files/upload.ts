@@ -174,23 +174,37 @@ class StoreEngine implements StorageEngine {
   }
 }
 
+/** The Content-Length of the request, when it sent one. */
+export function declaredLength(req: Request): number | undefined {
+  const declared = Number(req.get('content-length'));
+  return req.get('content-length') !== undefined && Number.isFinite(declared) && declared >= 0 ? declared : undefined;
+}
+
+/**
+ * What is refused before a byte is read: a body that is not multipart/form-data (415), a
+ * declared length far over the per-file limit (413 `file_too_large`).
+ */
+export function assertUploadable(req: Request, res: Response, maxFileSize: number): void {
+  if (!req.is('multipart/form-data')) {
+    throw new HearthError('unsupported_media_type', 'Send the file as multipart/form-data with one part named "file".');
+  }
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > maxFileSize + 64 * 1024) throw closing(res, fileTooLarge(maxFileSize));
+}
+
 /**
  * Reads the request's one file part (field `file`) into the store under `key`. Errors: 415 when
  * the body is not multipart/form-data or the type is not allowed, 400 `file_missing` /
- * `too_many_files` / `file_empty` / `multipart_invalid`, 413 `file_too_large` / `quota_exceeded`.
+ * `too_many_files` / `file_empty` / `multipart_invalid`, 413 `file_too_large` / `quota_exceeded`
+ * (`quotaLeft`: the bytes reserved for it).
  */
 export async function receiveUpload(
   req: Request,
   res: Response,
   options: { files: FileStore; key: string; limits: UploadLimits & { quotaBytes: number | null } },
 ): Promise<ReceivedFile> {
-  if (!req.is('multipart/form-data')) {
-    throw new HearthError('unsupported_media_type', 'Send the file as multipart/form-data with one part named "file".');
-  }
   const { maxFileSize, quotaLeft } = options.limits;
-  // A declared length far over the limit is refused before a byte is read.
-  const declared = Number(req.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxFileSize + 64 * 1024) throw closing(res, fileTooLarge(maxFileSize));
+  assertUploadable(req, res, maxFileSize);
   if (quotaLeft <= 0) throw closing(res, quotaExceeded(options.limits.quotaBytes));
 
   const parse = multer({
@@ -213,7 +227,7 @@ export async function receiveUpload(
 }
 
 /** An upload refused mid-way: close the connection after the answer instead of reading the rest. */
-function closing(res: Response, e: unknown): unknown {
+export function closing(res: Response, e: unknown): unknown {
   res.setHeader('Connection', 'close');
   return e;
 }
