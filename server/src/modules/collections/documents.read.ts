@@ -6,6 +6,7 @@ import type { DocumentStore, StoredDocument } from '../../ports/document-store.j
 import { accessFilter, assertTextAllowed, assertVisiblePaths, requireScope, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import { collectionErrors } from './collections.errors.js';
+import type { FileFields } from './file-fields.js';
 import { expandDocuments, parseExpand, validateExpand, type ExpandTree } from './expand.js';
 import type { CollectionRegistry } from './registry.js';
 import { andFilters } from './rules.compile.js';
@@ -26,7 +27,7 @@ export const listQuery = z.object({
   after: z.string().min(1).max(4096).optional().describe("The previous page's next cursor"),
   offset: z.coerce.number().int().min(0).max(MAX_OFFSET).optional(),
   fields: z.string().max(4_000).optional().describe('Comma list of fields to return (id always)'),
-  expand: z.string().max(1_000).optional().describe('Comma list of relation fields, nested with dots'),
+  expand: z.string().max(1_000).optional().describe('Comma list of relation fields, nested with dots, and file fields'),
   count: z.enum(['exact', 'estimated']).optional(),
 });
 export type ListQuery = z.output<typeof listQuery>;
@@ -38,6 +39,8 @@ export interface ReadDeps {
   store: DocumentStore;
   registry: CollectionRegistry;
   now: () => Date;
+  /** Expands `file` fields (the files module's references). */
+  fileFields?: FileFields;
 }
 
 interface Projection {
@@ -61,7 +64,13 @@ export class DocumentsReader {
     const expand = q.expand !== undefined ? parseExpand(q.expand) : undefined;
     if (expand) {
       await validateExpand(
-        { store: this.deps.store.forApp(caller.appId), registry: this.deps.registry, caller, now: this.deps.now() },
+        {
+          store: this.deps.store.forApp(caller.appId),
+          registry: this.deps.registry,
+          caller,
+          now: this.deps.now(),
+          ...(this.deps.fileFields ? { files: this.deps.fileFields } : {}),
+        },
         col,
         expand,
       );
@@ -81,7 +90,13 @@ export class DocumentsReader {
     );
     if (p.expand) {
       await expandDocuments(
-        { store: this.deps.store.forApp(caller.appId), registry: this.deps.registry, caller, now: this.deps.now() },
+        {
+          store: this.deps.store.forApp(caller.appId),
+          registry: this.deps.registry,
+          caller,
+          now: this.deps.now(),
+          ...(this.deps.fileFields ? { files: this.deps.fileFields } : {}),
+        },
         col,
         docs,
         views,

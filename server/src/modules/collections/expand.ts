@@ -3,6 +3,7 @@ import type { FilterNode } from '../../lib/filter/types.js';
 import type { AppStore, StoredDocument } from '../../ports/document-store.js';
 import { accessFilter, assertVisiblePaths, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
+import { fileFieldsOf, type FileFields } from './file-fields.js';
 import { andFilters } from './rules.compile.js';
 import type { CollectionRegistry } from './registry.js';
 import { toClientDocument } from './view.js';
@@ -20,6 +21,11 @@ import { toClientDocument } from './view.js';
  * at most MAX_EXPANDED_DOCUMENTS related documents and MAX_EXPANDED_BYTES of their JSON. Sizes
  * are tallied per distinct loaded document, bottom-up, so an over-large answer is refused before
  * it is serialised (`invalid_request`, `details.limit` "documents" or "bytes").
+ *
+ * A `file` field (or an array of them) expands too, one level only (`expand=avatar`): to the
+ * file's metadata plus a signed `url`, for files the caller may read (its own, public ones, any
+ * for a secret key or an admin); any other id is `null` (left out of an array), like a related
+ * document the caller may not read. The files module provides them (FileReferences.describe).
  */
 export type ExpandTree = Map<string, ExpandTree>;
 
@@ -67,12 +73,23 @@ export interface ExpandContext {
   registry: CollectionRegistry;
   caller: Caller;
   now: Date;
+  files?: FileFields;
 }
 
 /** Checks every path names a (visible) relation, before anything is loaded. */
 export async function validateExpand(ctx: ExpandContext, col: CompiledCollection, tree: ExpandTree): Promise<void> {
   for (const [field, subtree] of tree) {
     const rel = col.relations.find((r) => r.field === field);
+    if (!rel && fileFieldsOf(col).some((f) => f.field === field)) {
+      if (subtree.size) {
+        throw invalidRequest(`expand: ${field} is a file field; it expands one level only.`, {
+          parameter: 'expand',
+          path: field,
+        });
+      }
+      assertVisiblePaths(ctx.caller, col, [field], 'expand');
+      continue;
+    }
     if (!rel)
       throw invalidRequest(`expand: ${field} is not a relation field of ${col.name}.`, {
         parameter: 'expand',
@@ -137,7 +154,11 @@ async function expandLevel(
 ): Promise<Weight[]> {
   const added: Weight[] = views.map(() => ({ documents: 0, bytes: 0 }));
   for (const [field, subtree] of tree) {
-    const rel = col.relations.find((r) => r.field === field)!;
+    const rel = col.relations.find((r) => r.field === field);
+    if (!rel) {
+      await expandFiles(ctx, raw, views, field, added);
+      continue;
+    }
     const target = await ctx.registry.get(col.appId, rel.to);
     const ids = [...new Set(raw.flatMap((d) => idsIn(d[field])))];
     if (ids.length > MAX_IDS_PER_LEVEL) {
@@ -187,4 +208,38 @@ async function expandLevel(
     });
   }
   return added;
+}
+
+/** Expands one `file` field (or array of them) of every document; counts what it adds. */
+async function expandFiles(
+  ctx: ExpandContext,
+  raw: readonly StoredDocument[],
+  views: Record<string, unknown>[],
+  field: string,
+  added: Weight[],
+): Promise<void> {
+  const ids = [...new Set(raw.flatMap((d) => idsIn(d[field])))];
+  if (ids.length > MAX_IDS_PER_LEVEL) {
+    throw invalidRequest(`expand would load more than ${MAX_IDS_PER_LEVEL} files; ask for fewer items.`, {
+      parameter: 'expand',
+    });
+  }
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < ids.length && ctx.files; i += CHUNK) {
+    for (const [id, view] of await ctx.files.describe(ctx.caller, ids.slice(i, i + CHUNK))) found.set(id, view);
+  }
+  const weights = new Map(
+    [...found].map(([id, v]) => [id, { documents: 1, bytes: Buffer.byteLength(JSON.stringify(v)) }]),
+  );
+  raw.forEach((doc, i) => {
+    const expand = (views[i]!.expand ??= {}) as Record<string, unknown>;
+    const value = doc[field];
+    const hits = idsIn(value).filter((id) => found.has(id));
+    for (const id of hits) addWeight(added[i]!, weights.get(id)!);
+    expand[field] = Array.isArray(value)
+      ? hits.map((id) => found.get(id))
+      : hits[0] !== undefined
+        ? found.get(hits[0])
+        : null;
+  });
 }

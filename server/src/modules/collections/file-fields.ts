@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { where } from '../../lib/filter/build.js';
+import type { DocumentStore } from '../../ports/document-store.js';
 import type { Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
@@ -13,7 +15,8 @@ import { newFieldErrors, validationFailed, type FieldErrors } from './validate.j
  *   app. Any other id (missing, another user's private file, another app's) is the same
  *   `validation_failed` "refers to a missing file", so file ids cannot be probed.
  * - `onDelete`: `keep` (default: the file stays; it may be shared) or `cascade` (deleting the
- *   document deletes the files it references, also when the delete is itself a cascade).
+ *   document deletes the files it references, also when the delete is itself a cascade), except
+ *   a file another document of the app still names in any of its `file` fields (any collection).
  * The files module provides the checks (`FileReferences`, registered with `use`): collections
  * knows nothing of how files are stored. Without one, only the id's shape is checked.
  */
@@ -31,6 +34,15 @@ export interface FileReferences {
    * public file of another user, and deleting the document must not delete that user's file.
    */
   remove(appId: string, ids: string[], owner: string | null): Promise<void>;
+  /**
+   * `expand` of file fields: the files among `ids` the caller may read, as the client sees them
+   * (metadata and a URL); absent ids expand to null.
+   */
+  describe?(
+    appId: string,
+    caller: { privileged: boolean; userId: string | null; scopes: readonly string[] },
+    ids: string[],
+  ): Promise<Map<string, Record<string, unknown>>>;
 }
 
 export function fileFieldsOf(col: Pick<CompiledCollection, 'fields'>): FileFieldInfo[] {
@@ -85,7 +97,23 @@ export class FileFields {
   }
 
   /** Deletes the files of `onDelete: cascade` fields when their document is deleted. */
-  cascadeOnDelete(deps: { events: DocumentEvents; registry: CollectionRegistry; logger: Logger }): void {
+  /** The expansions of file ids (file-references in the files module); empty without one. */
+  async describe(caller: Caller, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (!this.refs?.describe || ids.length === 0) return new Map();
+    return this.refs.describe(
+      caller.appId,
+      { privileged: caller.privileged, userId: caller.user?.id ?? null, scopes: caller.scopes },
+      ids,
+    );
+  }
+
+  cascadeOnDelete(deps: {
+    events: DocumentEvents;
+    registry: CollectionRegistry;
+    logger: Logger;
+    /** To find other documents that still name a file (they keep it). */
+    store?: DocumentStore;
+  }): void {
     deps.events.on('documents.delete', (event) => {
       const refs = this.refs;
       const before = event.before;
@@ -96,10 +124,36 @@ export class FileFields {
         const ids = fileFieldsOf(col)
           .filter((f) => f.onDelete === 'cascade')
           .flatMap((f) => idsIn(before[f.field]));
-        if (ids.length) await refs.remove(event.appId, [...new Set(ids)], before.owner);
+        if (ids.length === 0) return;
+        const named = deps.store ? await stillNamed(deps.store, deps.registry, event.appId, ids) : new Set<string>();
+        const gone = [...new Set(ids)].filter((id) => !named.has(id));
+        if (gone.length) await refs.remove(event.appId, gone, before.owner);
       })().catch((err: unknown) =>
         deps.logger.warn({ err, collection: event.collection }, 'collections: deleting cascaded files failed'),
       );
     });
   }
+}
+
+/** The ids among `ids` that some document of the app names in a `file` field (the deleted one is gone already). */
+async function stillNamed(
+  store: DocumentStore,
+  registry: CollectionRegistry,
+  appId: string,
+  ids: string[],
+): Promise<Set<string>> {
+  const named = new Set<string>();
+  const app = store.forApp(appId);
+  for (const col of await registry.list(appId)) {
+    for (const f of fileFieldsOf(col)) {
+      let left = ids.filter((id) => !named.has(id));
+      while (left.length) {
+        const page = await app.find(col.name, { filter: where.in(f.field, left), fields: [f.field], limit: 1000 });
+        for (const d of page.items) for (const id of idsIn(d[f.field])) if (left.includes(id)) named.add(id);
+        if (page.items.length < 1000) break;
+        left = ids.filter((id) => !named.has(id));
+      }
+    }
+  }
+  return named;
 }

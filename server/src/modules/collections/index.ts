@@ -78,9 +78,9 @@ export function createCollectionsModule(deps: {
     deps.logger.error({ err, type: event.type, collection: event.collection }, 'document event listener failed'),
   );
   const schemas = new SchemasService({ store: deps.store, system, registry, audit: deps.audit });
-  const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now });
   const fileFields = new FileFields();
-  fileFields.cascadeOnDelete({ events, registry, logger: deps.logger });
+  const reader = new DocumentsReader({ store: deps.store, registry, now: deps.now, fileFields });
+  fileFields.cascadeOnDelete({ events, registry, logger: deps.logger, store: deps.store });
   const writer = new DocumentsWriter({ store: deps.store, registry, events, now: deps.now, fileFields });
   const batch = new BatchService({ writer });
   const aggregate = new AggregateService({ store: deps.store, registry, now: deps.now });

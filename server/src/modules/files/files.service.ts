@@ -9,7 +9,6 @@ import { newId } from '../../lib/ids.js';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { FileStore } from '../../ports/file-store.js';
 import { readAllArray } from '../../ports/read-all.js';
-import type { FileReferences } from '../collections/index.js';
 import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
@@ -342,30 +341,6 @@ export class FilesService {
     return page.items.map(toView);
   }
 
-  /**
-   * How collections' `file` fields are checked: a caller may attach a file of this app it may
-   * read in its own right (its own, a public one; privileged callers: any), and cascades delete
-   * through `delete` (bytes, variants, files.delete event).
-   */
-  references(): FileReferences {
-    return {
-      refused: async (appId, caller, ids) => {
-        const found = await this.findMany(appId, ids);
-        const ok = new Set(
-          found
-            .filter((f) => caller.privileged || f.public || (caller.userId !== null && f.owner === caller.userId))
-            .map((f) => f.id),
-        );
-        return new Set(ids.filter((id) => !ok.has(id)));
-      },
-      remove: async (appId, ids, owner) => {
-        for (const file of await this.findMany(appId, ids)) {
-          if (file.owner === owner) await this.delete(appId, file);
-        }
-      },
-    };
-  }
-
   async find(appId: string, fileId: string): Promise<FileView | null> {
     const doc = await this.options.store.forApp(appId).get(FILES, fileId);
     return doc ? toView(doc) : null;
@@ -443,7 +418,7 @@ export class FilesService {
   }
 }
 
-function canRead(caller: FileCaller, file: FileView): boolean {
+export function canRead(caller: FileCaller, file: FileView): boolean {
   return caller.privileged || file.public || (caller.userId !== null && file.owner === caller.userId);
 }
 
@@ -452,7 +427,7 @@ export function requireScope(caller: FileCaller, scope: 'files:read' | 'files:wr
   throw errors.scopeMissing(scope);
 }
 
-function toView(doc: StoredDocument): FileView {
+export function toView(doc: StoredDocument): FileView {
   return {
     id: doc.id,
     name: String(doc.name),

@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthModule } from '../auth/index.js';
 import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
+import { fileReferences } from './file-references.js';
 import { FileEvents, type FileEvent } from './files.events.js';
 import { adminFileRoutes, fileRoutes, signedContentPage, UPLOAD_PATH } from './files.routes.js';
 import { FilesService } from './files.service.js';
@@ -73,7 +74,7 @@ export function createFilesModule(deps: {
     ...(deps.tusExpirationMs ? { expirationMs: deps.tusExpirationMs } : {}),
   });
   deps.apps.onRemove((appId) => files.removeApp(appId));
-  deps.collections?.useFiles(files.references());
+  deps.collections?.useFiles(fileReferences(files));
   if (deps.users) deleteFilesOfDeletedUsers({ events: deps.users.events, files, settings, logger: deps.logger });
   return {
     name: 'files',
