@@ -54,6 +54,8 @@ export interface AppOptions {
   metrics?: boolean;
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string | undefined;
+  /** Thumbnails: sources up to `syncBytes` render in the request, larger ones by a job waited on for `waitMs` (files/variants.ts). */
+  thumbnails?: { syncBytes?: number; waitMs?: number };
   /** Rate limits on the document routes for public keys; default DEFAULT_DATA_LIMITS. */
   dataRateLimits?: DataLimitSettings;
   /** The dashboard's built files; null or missing → a page that says how to build it. */
@@ -159,6 +161,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const files = createFilesModule({
     store,
     files: ports.files,
+    jobs: jobs.services,
+    ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),
     apps,
     guards: admin.guards,
     audit: auditLog,

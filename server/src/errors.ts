@@ -86,6 +86,7 @@ export const ERROR_REASONS = {
     'quota_exceeded',
     'headers_too_large',
     'image_too_large',
+    'thumbnail_source_too_large',
     'message_too_large',
     'push_payload_too_large',
   ],

@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { HearthError, reasonError } from '../../errors.js';
 import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
@@ -8,6 +8,7 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import { auditMeta, type AuditLog } from '../audit/index.js';
 import { sendContent } from './content.js';
 import {
+  pendingView,
   appParams,
   contentQuery,
   fileChangeBody,
@@ -85,11 +86,16 @@ export function fileRoutes(deps: { files: FilesService }): RouteSpec[] {
         200: { description: 'The bytes, with the sniffed Content-Type', content: BINARY, etag: true },
         206: { description: 'The requested byte range', content: BINARY, etag: true },
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
+        202: {
+          description: 'The thumbnail is still being made by a job: ask again after Retry-After seconds',
+          schema: pendingView,
+        },
         416: { description: 'The range starts past the end (Content-Range: bytes */size)' },
       },
       handler: async ({ params, query, req, res }) => {
         const file = await files.get(callerOf(req), params.fileId);
         const target = await files.content(params.appId, file, query);
+        if ('pending' in target) return pendingAnswer(res, target.retryAfter);
         await sendContent(req, res, { files: files.store, ...target, cacheControl: 'private, no-cache' });
         return {};
       },
@@ -154,10 +160,22 @@ export function signedContentPage(deps: { files: FilesService }): Router {
     const request =
       thumb === undefined ? {} : { thumb: String(thumb), fit: (fit ?? 'cover') as (typeof THUMB_FITS)[number] };
     const target = await deps.files.content(appId, file, request);
+    if ('pending' in target) {
+      const answer = pendingAnswer(res, target.retryAfter);
+      res.status(answer.status).json(answer.body);
+      return;
+    }
     await sendContent(req, res, { files: deps.files.store, ...target, cacheControl: 'private, max-age=60' });
   };
   router.get('/', serve);
   return router;
+}
+
+/** 202 while a thumbnail job runs: Retry-After, never cached. */
+function pendingAnswer(res: Response, retryAfter: number) {
+  res.setHeader('Retry-After', String(retryAfter));
+  res.setHeader('Cache-Control', 'no-store');
+  return { status: 202 as const, body: { status: 'pending' as const, retryAfter } };
 }
 
 /** The variant a signed URL's `thumb`/`fit` name (the HMAC covers it), or null when they are malformed. */

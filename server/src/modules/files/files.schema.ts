@@ -79,3 +79,10 @@ export const fileChangeBody = z
     name: z.string().min(1).max(255).optional(),
   })
   .refine((b) => b.public !== undefined || b.name !== undefined, 'name public or name');
+
+/** GET …/content while a thumbnail job is still making the variant (202). */
+export const pendingView = z.object({
+  status: z.literal('pending'),
+  /** Seconds to wait before asking again (also in Retry-After). */
+  retryAfter: z.number().int(),
+});

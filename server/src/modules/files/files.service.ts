@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { errors, HearthError, notFound, reasonError } from '../../errors.js';
@@ -13,6 +11,8 @@ import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import type { FilesSettingsService } from './files.settings.js';
 import { UrlSigner } from './signed-urls.js';
+import { FILES, toView } from './files.model.js';
+import { saveGenerated, type GeneratedInput } from './generated.js';
 import { QuotaLedger, type Reservation } from './quota.js';
 import {
   assertUploadable,
@@ -23,19 +23,8 @@ import {
   type ReceivedFile,
   type UploadLimits,
 } from './upload.js';
-import {
-  canThumbnail,
-  DEFAULT_MAX_INPUT_PIXELS,
-  notAnImage,
-  parseThumbSize,
-  sizeName,
-  THUMBNAIL_TYPE,
-  Thumbnailer,
-  thumbnailSizeNotAllowed,
-  variantName,
-  type ThumbFit,
-  type ThumbSpec,
-} from './thumbnails.js';
+import { DEFAULT_MAX_INPUT_PIXELS, sizeName, Thumbnailer, variantName } from './thumbnails.js';
+import { Variants, type ContentTarget, type PendingVariant, type ThumbRequest } from './variants.js';
 
 /**
  * Files of an app: metadata in the app's own store (`_files`: name, size, sniffed type, sha256,
@@ -49,7 +38,7 @@ import {
  * Everyone else gets 404, the same answer as for a file that does not exist (or belongs to
  * another app: only this app's store is ever asked), so ids cannot be probed.
  */
-export const FILES = '_files';
+export { FILES, toView } from './files.model.js';
 
 export interface FileCaller {
   appId: string;
@@ -61,19 +50,6 @@ export interface FileCaller {
 
 export const ORIGINAL = 'original';
 
-/** What `?thumb=&fit=` asked for (already shape-checked by the route's schema). */
-export interface ThumbRequest {
-  thumb?: string | undefined;
-  fit?: ThumbFit | undefined;
-}
-
-/** The bytes to serve: the original or a variant, with the view and ETag that go with them. */
-export interface ContentTarget {
-  key: string;
-  file: FileView;
-  etag: string;
-}
-
 /** How long a multipart upload's reservation lives without being renewed (renewed every third of it). */
 export const UPLOAD_LEASE_MS = 5 * 60_000;
 
@@ -81,6 +57,7 @@ export class FilesService {
   readonly signer: UrlSigner;
   readonly thumbnails: Thumbnailer;
   readonly quota: QuotaLedger;
+  readonly variants: Variants;
 
   constructor(
     private readonly options: {
@@ -95,16 +72,28 @@ export class FilesService {
       maxInputPixels?: number;
       /** Thumbnails rendered at once by this process (default 2). */
       thumbnailConcurrency?: number;
+      /** Sources up to this size are thumbnailed in the request, larger ones by a job (default 2 MiB). */
+      syncThumbnailBytes?: number;
+      /** How long a request waits for a thumbnail job before answering 202 (default 10 s). */
+      thumbnailWaitMs?: number;
       logger: Logger;
     },
   ) {
     this.signer = new UrlSigner(options.secret);
-    this.quota = new QuotaLedger({ store: options.store, now: options.now, logger: options.logger });
     this.thumbnails = new Thumbnailer({
       files: options.files,
       maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
       concurrency: options.thumbnailConcurrency ?? 2,
     });
+    this.variants = new Variants({
+      settings: options.settings,
+      thumbnails: this.thumbnails,
+      keyOf: (appId, fileId) => this.keyOf(appId, fileId),
+      stat: (key) => options.files.stat(key),
+      ...(options.syncThumbnailBytes !== undefined ? { syncBytes: options.syncThumbnailBytes } : {}),
+      ...(options.thumbnailWaitMs !== undefined ? { waitMs: options.thumbnailWaitMs } : {}),
+    });
+    this.quota = new QuotaLedger({ store: options.store, now: options.now, logger: options.logger });
   }
 
   /** The file store the bytes live in (content routes stream from it). */
@@ -272,7 +261,7 @@ export class FilesService {
     thumb: ThumbRequest = {},
   ): Promise<{ url: string; expiresAt: string }> {
     const file = await this.get(caller, fileId);
-    const spec = await this.thumbSpec(caller.appId, file, thumb);
+    const spec = await this.variants.spec(caller.appId, file, thumb);
     const expiresAt = Math.floor(this.options.now().getTime() / 1000) + expiresIn;
     const variant = spec ? variantName(spec) : ORIGINAL;
     const sig = this.signer.sign({ appId: caller.appId, fileId: file.id, variant }, expiresAt);
@@ -304,32 +293,9 @@ export class FilesService {
     return file;
   }
 
-  /**
-   * What to serve for `file`: the original, or (with `thumb`) that thumbnail, rendered and cached
-   * first when missing. 400 `thumbnail_size_not_allowed` for a size not in the app's
-   * thumbnailSizes, 415 `not_an_image`, 413 `image_too_large` (over the pixel limit).
-   */
-  async content(appId: string, file: FileView, thumb: ThumbRequest = {}): Promise<ContentTarget> {
-    const key = this.keyOf(appId, file.id);
-    const spec = await this.thumbSpec(appId, file, thumb);
-    if (!spec) return { key, file, etag: `"${file.sha256}"` };
-    const made = await this.thumbnails.ensure({ sourceKey: key, sourceType: file.type, spec });
-    const stem = file.name.replace(/\.[^.]*$/, '') || 'file';
-    return {
-      key: made.key,
-      file: { ...file, size: made.size, type: THUMBNAIL_TYPE, name: `${stem}-${sizeName(spec)}.webp` },
-      etag: `"${file.sha256}.${variantName(spec)}"`,
-    };
-  }
-
-  /** The thumbnail asked for, checked against the app's sizes and the file's type; null: the original. */
-  private async thumbSpec(appId: string, file: FileView, thumb: ThumbRequest): Promise<ThumbSpec | null> {
-    if (thumb.thumb === undefined) return null;
-    const size = parseThumbSize(thumb.thumb);
-    const { thumbnailSizes } = await this.options.settings.get(appId);
-    if (!size || !thumbnailSizes.includes(thumb.thumb)) throw thumbnailSizeNotAllowed(thumb.thumb, thumbnailSizes);
-    if (!canThumbnail(file.type)) throw notAnImage(file.type);
-    return { ...size, fit: thumb.fit ?? 'cover' };
+  /** What to serve for `file` (the original or a thumbnail): see variants.ts. */
+  content(appId: string, file: FileView, thumb: ThumbRequest = {}): Promise<ContentTarget | PendingVariant> {
+    return this.variants.content(appId, file, thumb);
   }
 
   /** The files among `ids` that exist in the app (at most 1000 ids). */
@@ -381,40 +347,19 @@ export class FilesService {
     this.options.settings.forget(appId);
   }
 
-  /**
-   * Stores bytes the server made (a collection export) as a private file of the app under a
-   * chosen id. The same id again replaces bytes and metadata (a retried job); files.create is
-   * emitted the first time only. Not counted against the upload quota checks.
-   */
-  async saveGenerated(
-    appId: string,
-    input: { id: string; name: string; type: string; body: Readable },
-  ): Promise<FileView> {
-    const hash = createHash('sha256');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
+  /** Stores bytes the server made (a collection export) as a private file of the app: generated.ts. */
+  saveGenerated(appId: string, input: GeneratedInput): Promise<FileView> {
+    return saveGenerated(
+      {
+        files: this.options.files,
+        store: this.options.store,
+        quota: this.quota,
+        events: this.options.events,
+        keyOf: (a, f) => this.keyOf(a, f),
       },
-    });
-    const { size } = await this.options.files.write(this.keyOf(appId, input.id), input.body.pipe(hashing), {
-      contentType: input.type,
-    });
-    const app = this.options.store.forApp(appId);
-    const data = { name: input.name, size, type: input.type, sha256: hash.digest('hex'), public: false };
-    const existing = await app.get(FILES, input.id);
-    const [doc] = (await this.quota.apply(
       appId,
-      [
-        existing
-          ? { op: 'replace', collection: FILES, id: input.id, data, expectedVersion: existing.version }
-          : { op: 'create', collection: FILES, id: input.id, owner: null, data },
-      ],
-      size - (existing ? Number(existing.size) : 0),
-    )) as [StoredDocument];
-    const view = toView(doc);
-    if (!existing) this.options.events.emit({ type: 'files.create', appId, file: view });
-    return view;
+      input,
+    );
   }
 }
 
@@ -425,17 +370,4 @@ export function canRead(caller: FileCaller, file: FileView): boolean {
 export function requireScope(caller: FileCaller, scope: 'files:read' | 'files:write'): void {
   if (caller.scopes.length === 0 || caller.scopes.includes(scope) || caller.scopes.includes('files:*')) return;
   throw errors.scopeMissing(scope);
-}
-
-export function toView(doc: StoredDocument): FileView {
-  return {
-    id: doc.id,
-    name: String(doc.name),
-    size: Number(doc.size),
-    type: String(doc.type),
-    sha256: String(doc.sha256),
-    public: doc.public === true,
-    owner: doc.owner,
-    createdAt: doc.createdAt,
-  };
 }

@@ -17,6 +17,8 @@ export const SETTINGS = '_files_settings';
 
 /** The largest per-app limit an admin may set (a deployment-wide ceiling): 5 GiB. */
 export const MAX_FILE_SIZE_CEILING = 5 * 1024 ** 3;
+/** The largest thumbnail source an admin may allow (sharp holds a compressed source in memory). */
+export const MAX_THUMBNAIL_SOURCE_CEILING = 100 * 1024 ** 2;
 
 const mimePattern = z
   .string()
@@ -45,6 +47,16 @@ export const filesSettingsSchema = z.strictObject({
     .array(z.string().refine((s) => parseThumbSize(s) !== null, 'must look like 256x256 (each side 1…4096)'))
     .max(20)
     .default(['64x64', '256x256', '512x512', '1024x1024']),
+  /**
+   * Largest file a thumbnail is made of, in bytes (larger: 413 `thumbnail_source_too_large`, the
+   * file is never read); at most 100 MiB.
+   */
+  maxThumbnailSourceBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_THUMBNAIL_SOURCE_CEILING)
+    .default(25 * 1024 * 1024),
   /** What deleting an app user does to the files they own: `delete` them (default) or `keep` them. */
   onUserDelete: z.enum(['delete', 'keep']).default('delete'),
 });
@@ -56,6 +68,7 @@ export const filesSettingsPatch = z
     quotaBytes: filesSettingsSchema.shape.quotaBytes.unwrap().optional(),
     thumbnailSizes: filesSettingsSchema.shape.thumbnailSizes.unwrap().optional(),
     onUserDelete: filesSettingsSchema.shape.onUserDelete.unwrap().optional(),
+    maxThumbnailSourceBytes: filesSettingsSchema.shape.maxThumbnailSourceBytes.unwrap().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'name at least one setting');
 export type FilesSettingsPatch = z.output<typeof filesSettingsPatch>;

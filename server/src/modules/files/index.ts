@@ -14,6 +14,8 @@ import { FilesService } from './files.service.js';
 import { FilesSettingsService } from './files.settings.js';
 import { ResumableUploads, TUS_PATH } from './tus.js';
 import { tusRoutes } from './tus.routes.js';
+import { thumbnailJobType } from './thumbnail.job.js';
+import type { ThumbnailJobs } from './variants.js';
 import { deleteFilesOfDeletedUsers } from './user-files.js';
 
 /**
@@ -48,6 +50,15 @@ export function createFilesModule(deps: {
   publicUrl: string;
   logger: Logger;
   now: () => Date;
+  /** Large images are thumbnailed by a `files.thumbnail` job (variants.ts); without, in the request. */
+  jobs?: {
+    types: {
+      register(type: ReturnType<typeof thumbnailJobType>): void;
+      enqueue: ThumbnailJobs['enqueue'];
+    };
+    queue: ThumbnailJobs['queue'];
+  };
+  thumbnails?: { syncBytes?: number; waitMs?: number };
   /** Unfinished resumable uploads expire after this long without a chunk (default 24 h). */
   tusExpirationMs?: number;
 }): FilesModule {
@@ -64,6 +75,8 @@ export function createFilesModule(deps: {
     publicUrl: deps.publicUrl,
     now: deps.now,
     logger: deps.logger,
+    ...(deps.thumbnails?.syncBytes !== undefined ? { syncThumbnailBytes: deps.thumbnails.syncBytes } : {}),
+    ...(deps.thumbnails?.waitMs !== undefined ? { thumbnailWaitMs: deps.thumbnails.waitMs } : {}),
   });
   const uploads = new ResumableUploads({
     files,
@@ -73,6 +86,14 @@ export function createFilesModule(deps: {
     now: deps.now,
     ...(deps.tusExpirationMs ? { expirationMs: deps.tusExpirationMs } : {}),
   });
+  if (deps.jobs) {
+    deps.jobs.types.register(thumbnailJobType({ files }));
+    const { types, queue } = deps.jobs;
+    files.variants.useJobs({
+      queue,
+      enqueue: (appId, name, payload, options) => types.enqueue(appId, name, payload, options),
+    });
+  }
   deps.apps.onRemove((appId) => files.removeApp(appId));
   deps.collections?.useFiles(fileReferences(files));
   if (deps.users) deleteFilesOfDeletedUsers({ events: deps.users.events, files, settings, logger: deps.logger });
