@@ -99,6 +99,8 @@ for (const target of queueTargets()) {
         .send({ expiresIn: 60, thumb: '128x128', fit: 'inside' })
         .expect(201);
       const url = new URL(signed.body.url as string);
+      const signedPending = await binary(w.h.http.get(url.pathname + url.search));
+      expect([signedPending.status, signedPending.headers['retry-after']]).toEqual([202, '2']);
       await q.resume(THUMBNAIL_JOB);
       const done = await ready(photo.id, 'thumb=128x128&fit=inside');
       expect(done.status).toBe(200);

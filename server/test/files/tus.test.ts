@@ -31,6 +31,10 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /**
  * Both document engines on disk, and the S3 tus store on a real S3 only: s3rver lacks ListParts
  * and AbortMultipartUpload, which @tus/s3-store needs (see FILE_LIMITATIONS 'files.resumable').
+ * No store option avoids them (checked for @tus/s3-store 2.0.7): every PATCH (`write`) and HEAD
+ * (`getUpload`) lists the parts first, whatever `partSize`, `minPartSize` or `useTags` say, so
+ * not even creation + one PATCH of the whole file runs against s3rver (it answers GET
+ * ?uploadId=… with 405).
  */
 const TUS_PAIRS: EnginePair[] = [
   { documents: 'sqlite', files: 'disk' },
