@@ -5,7 +5,7 @@
  * (server/test/files/upload-server.ts: SQLite + that engine) takes multipart uploads of 1 MB and
  * 100 MB files one at a time and serves them back, then many small uploads at once. It prints
  * upload and download MB/s, the server's peak RSS after each case (process lifetime maximum),
- * and small uploads per second.
+ * and small uploads per second, without and with a quota (reservations in the ledger).
  *
  *   node bench/files.mjs [--engines disk,s3] [--small 400] [--concurrency 16] [--big 3] [--one 20]
  *
@@ -240,6 +240,26 @@ try {
         up: null,
         down: null,
         perSecond: SMALL / small.seconds,
+        rss: (await server.rss()) / MB,
+      });
+      // The same with a quota: every upload reserves its bytes first and trims them at the end.
+      await json(port, 'PATCH', `/v1/admin/apps/${appId}/files/settings`, admin, { quotaBytes: 100 * 1024 * MB });
+      console.error(`${engine}: ${SMALL} small uploads under a quota, ${CONCURRENCY} at a time…`);
+      next = 0;
+      const quoted = await timed(() =>
+        Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next++ < SMALL) await upload(port, appId, key, 4096);
+          }),
+        ),
+      );
+      rows.push({
+        engine,
+        test: `4 KB files, ${CONCURRENCY} concurrent, with a quota`,
+        n: SMALL,
+        up: null,
+        down: null,
+        perSecond: SMALL / quoted.seconds,
         rss: (await server.rss()) / MB,
       });
     } finally {

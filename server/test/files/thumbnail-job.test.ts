@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,29 @@ const binary = (t: Test) =>
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => cb(null, Buffer.concat(chunks)));
   });
+
+/** A PNG whose header claims 30000×30000, padded past the synchronous limit (so a job renders it). */
+function paddedBomb(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(30000, 0);
+  ihdr.writeUInt32BE(30000, 4);
+  ihdr[8] = 8;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(30001 * 16))),
+    chunk('IEND', Buffer.alloc(0)),
+    Buffer.alloc(20_000),
+  ]);
+}
 
 for (const target of queueTargets()) {
   describe(`thumbnail jobs [${target.name}]`, () => {
@@ -119,6 +143,22 @@ for (const target of queueTargets()) {
       expect(await type.run({ ...payload, fileId: 'nosuchfile0000000000' }, { appId: w.appId })).toEqual({
         skipped: 'file_deleted',
       });
+    });
+
+    it('an image the job can never render answers as a synchronous render would (413 image_too_large)', async () => {
+      const bomb = (await upload(w, w.secret, paddedBomb(), 'bomb.png').expect(201)).body;
+      expect(bomb.size).toBeGreaterThan(10_000);
+      const res = await get(bomb.id, 'thumb=64x64&fit=cover');
+      expect(errorOf({ status: res.status, body: JSON.parse((res.body as Buffer).toString()) })).toEqual({
+        status: 413,
+        code: 'payload_too_large',
+        reason: 'image_too_large',
+      });
+      const job = await w.h.modules.jobs.services.queue.get(
+        THUMBNAIL_JOB,
+        thumbnailJobId(w.appId, bomb.id, { width: 64, height: 64, fit: 'cover' }),
+      );
+      expect(job?.state).toBe('completed');
     });
 
     it('a source over maxThumbnailSourceBytes is 413 thumbnail_source_too_large, never read', async () => {
