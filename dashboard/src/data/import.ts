@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import { ApiError } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 import type { FieldDef } from '../api/types';
 import { SYSTEM_COLUMNS } from './Grid';
 
@@ -170,7 +170,7 @@ export async function importRows(opts: {
         const index = e instanceof ApiError ? failedOp(e) : undefined;
         if (e instanceof ApiError && typeof index === 'number' && chunk[index]) {
           // One row is refused: report it, send the others again (a new body, so a new key).
-          p.errors.push({ row: chunk[index].row, message: e.message.replace(/^ops\.\d+: /, '') });
+          p.errors.push({ row: chunk[index].row, message: errorMessage(e).replace(/^ops\.\d+: /, '') });
           chunk = chunk.filter((_, i) => i !== index);
           attempt++;
           continue;

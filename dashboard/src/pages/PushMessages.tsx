@@ -163,10 +163,18 @@ function Delivered({ m }: { m: Message }) {
           {sent}/{targeted} sent{failed ? ` · ${failed} failed` : ''}
           {invalid ? ` · ${invalid} invalid` : ''}
         </Text>
-        <Progress.Root size="sm" aria-label="Delivery">
-          <Progress.Section value={targeted ? (sent / targeted) * 100 : 0} color="teal" />
-          <Progress.Section value={targeted ? ((failed + invalid) / targeted) * 100 : 0} color="red" />
-          <Progress.Section value={targeted ? ((targeted - done) / targeted) * 100 : 0} color="gray" />
+        <Progress.Root size="sm">
+          <Progress.Section value={targeted ? (sent / targeted) * 100 : 0} color="teal" aria-label="Sent" />
+          <Progress.Section
+            value={targeted ? ((failed + invalid) / targeted) * 100 : 0}
+            color="red"
+            aria-label="Failed or invalid"
+          />
+          <Progress.Section
+            value={targeted ? ((targeted - done) / targeted) * 100 : 0}
+            color="gray"
+            aria-label="Pending"
+          />
         </Progress.Root>
       </Stack>
     </Tooltip>
