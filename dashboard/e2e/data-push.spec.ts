@@ -1,4 +1,3 @@
-/// <reference path="../../server/test/servers/push/http_ece.d.ts" />
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -149,10 +148,11 @@ test('push: credentials, installations, composer with audience, delivery to a we
     await page.getByLabel('Channels (comma separated)').fill('news');
     await expect(page.getByTestId('audience-count')).toHaveText('1 active device');
     await expect(page.getByText('web: 1')).toBeVisible();
+    await expect(page.getByTestId('audience-sample').getByRole('row')).toHaveCount(2);
     await page.getByLabel('Title').fill('Hello from the dashboard');
     await page.getByLabel('Body').fill('Your order has shipped.');
     await check(page, info, 'push-composer');
-    await page.getByRole('button', { name: 'Send to 1 devices' }).click();
+    await page.getByRole('button', { name: 'Send to 1 device' }).click();
   });
 
   await test.step('history: delivered to the receiver, with stats per provider', async () => {
@@ -247,7 +247,7 @@ test('import: thousands of CSV rows in batches with a per-row error report; NDJS
     .getByRole('dialog')
     .locator('input[type=file]')
     .setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
-  await expect(page.getByTestId('import-file')).toHaveText('items.csv: 2,999 rows');
+  await expect(page.getByTestId('import-file')).toHaveText('items.csv: 2,999 rows, 1 unreadable');
   await page.getByRole('button', { name: 'Import 2,999 rows' }).click();
   await expect(page.getByTestId('import-progress')).toHaveText('2,999 / 2,999 rows', { timeout: 120_000 });
   await expect(page.getByTestId('import-imported')).toHaveText('2,997 imported');

@@ -114,7 +114,9 @@ export function ImportButton(props: { appId: string; collection: string; fields:
               )}
             </FileButton>
             <Text size="sm" data-testid="import-file">
-              {file ? `${file.name}: ${total.toLocaleString()} rows` : 'no file chosen'}
+              {file
+                ? `${file.name}: ${total.toLocaleString()} rows${file.parsed.errors.length ? `, ${file.parsed.errors.length.toLocaleString()} unreadable` : ''}`
+                : 'no file chosen'}
             </Text>
           </Group>
           {unknown.length > 0 && (

@@ -1,5 +1,7 @@
 import {
   Alert,
+  Code,
+  Table,
   Badge,
   Button,
   Group,
@@ -21,7 +23,7 @@ import { errorMessage } from '../api/client';
 import { pushApi, pushKeys, type Target } from '../api/push';
 import { toast } from '../ui/feedback';
 import { JsonEditor } from '../ui/JsonEditor';
-import { InstallationTable } from './PushInstallations';
+import { deviceLabel } from './PushInstallations';
 
 type Audience = 'all' | 'channels' | 'users' | 'filter';
 const list = (s: string) =>
@@ -143,7 +145,9 @@ export function PushComposer({ appId, onSent }: { appId: string; onSent: () => v
             loading={busy}
             disabled={typeof target === 'string' || (!title && !body) || (later && !sendAt) || a?.count === 0}
           >
-            {later ? 'Schedule message' : `Send to ${a ? a.count.toLocaleString() : '…'} devices`}
+            {later
+              ? 'Schedule message'
+              : `Send to ${a ? a.count.toLocaleString() : '…'} device${a?.count === 1 ? '' : 's'}`}
           </Button>
         </Group>
       </Stack>
@@ -179,7 +183,35 @@ export function PushComposer({ appId, onSent }: { appId: string; onSent: () => v
                   </Badge>
                 ))}
               </Group>
-              {a.sample.length > 0 && <InstallationTable appId={appId} rows={a.sample} />}
+              {a.sample.length > 0 && (
+                <Table data-testid="audience-sample">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Platform</Table.Th>
+                      <Table.Th>Device</Table.Th>
+                      <Table.Th>User</Table.Th>
+                      <Table.Th>Channels</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {a.sample.map((i) => (
+                      <Table.Tr key={i.id}>
+                        <Table.Td>{i.platform}</Table.Td>
+                        <Table.Td>
+                          <Code>{deviceLabel(i)}</Code>
+                        </Table.Td>
+                        <Table.Td>{i.userId ?? 'anonymous'}</Table.Td>
+                        <Table.Td>{i.channels.join(', ') || '—'}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+              {a.count > a.sample.length && (
+                <Text size="xs" c="dimmed">
+                  The first {a.sample.length} of {a.count.toLocaleString()}.
+                </Text>
+              )}
             </Stack>
           )}
         </Paper>
