@@ -62,6 +62,14 @@ describe.each(ENGINES)('app stats [%s]', (engine) => {
     expect(res.body.jobs.delayed).toBe(1);
   });
 
+  it('is in /openapi.json with its schema, as is the push audience preview', async () => {
+    const doc = (await w.h.http.get('/openapi.json').expect(200)).body;
+    const stats = doc.paths['/v1/admin/apps/{appId}/stats'].get;
+    expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['appId', 'window']));
+    expect(stats.responses['200'].content['application/json'].schema).toBeDefined();
+    expect(doc.paths['/v1/admin/apps/{appId}/push/audience'].post.requestBody).toBeDefined();
+  });
+
   it('refuses a bad window, an unknown app, and callers who are not admins', async () => {
     expectError(await stats('?window=7y'), 400, 'invalid_request');
     expectError(await w.h.http.get('/v1/admin/apps/nope/stats').set(w.admin), 404, 'not_found');
