@@ -2,7 +2,7 @@ import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { serviceAccount } from '../../server/test/push/keys';
+import { apnsKey, serviceAccount } from '../../server/test/push/keys';
 import { startWebPushServer, type WebPushServer } from '../../server/test/servers/push/webpush-server';
 import { startPushHearth, type PushHearth } from './hearth-push';
 import { checkPage, onlyLocal } from './kit';
@@ -116,7 +116,24 @@ test('push: credentials, installations, composer with audience, delivery to a we
     await page.getByRole('button', { name: 'Store credential' }).click();
     await expect(page.getByTestId('fingerprint-fcm')).toBeVisible();
     await expect(page.getByTestId('credential-fcm')).toContainText('hearth-e2e');
-    // The private key is nowhere on the page.
+    const k = apnsKey('com.example.pushy');
+    await page.getByTestId('credential-apns').getByRole('button', { name: 'Upload' }).click();
+    await page
+      .getByRole('dialog')
+      .locator('input[type=file]')
+      .setInputFiles({ name: `AuthKey_${k.keyId}.p8`, mimeType: 'text/plain', buffer: Buffer.from(k.p8) });
+    await page.getByLabel('Key id').fill(k.keyId);
+    await page.getByLabel('Team id').fill(k.teamId);
+    await page.getByLabel('Bundle id (topic)').fill(k.topic);
+    await page.getByRole('button', { name: 'Store credential' }).click();
+    await expect(page.getByTestId('fingerprint-apns')).toBeVisible();
+    await expect(page.getByTestId('credential-apns')).toContainText('com.example.pushy');
+    // Re-encrypting keeps them (same fingerprints), and says how many.
+    const before = await page.getByTestId('fingerprint-fcm').textContent();
+    await page.getByRole('button', { name: 'Re-encrypt under current secret' }).click();
+    await expect(page.getByText('Re-encrypted 3 credentials under the current server secret')).toBeVisible();
+    await expect(page.getByTestId('fingerprint-fcm')).toHaveText(before!);
+    // The private keys are nowhere on the page.
     expect(await page.content()).not.toContain('PRIVATE KEY');
     await check(page, info, 'push-credentials');
   });
