@@ -33,6 +33,7 @@ import { DENY_PRIVATE, type OutboundPolicy } from './lib/outbound/policy.js';
 import { instrumentStore } from './ports/instrumented-store.js';
 import { instrumentJobQueue } from './ports/instrumented-job-queue.js';
 import { SYSTEM_APP } from './ports/document-store.js';
+import { createStatsModule } from './modules/stats/index.js';
 
 /**
  * What buildApp needs besides the ports: plain settings, read from the configuration by main.ts
@@ -230,8 +231,19 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     publicUrl: options.publicUrl,
   });
 
+  // The app overview's numbers; its app middleware counts requests per app (after app access).
+  const stats = createStatsModule({
+    store,
+    jobs: jobs.services.queue,
+    apps,
+    collections,
+    files,
+    guards: admin.guards,
+    now,
+  });
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
   const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks, push, realtime];
+  list.push(stats);
   for (const m of list) await m.init?.();
 
   const app = express();

@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Doc, FieldDef } from '../api/types';
+import { FileCell } from './FileThumb';
 import { cellText } from './filters';
 import classes from './Grid.module.css';
 
@@ -33,12 +34,7 @@ function Cell({ appId, def, value }: { appId: string; def: FieldDef | undefined;
         {def.to}/{value}
       </Anchor>
     );
-  if (def?.type === 'file' && typeof value === 'string')
-    return (
-      <Anchor component={Link} size="sm" to={`/apps/${appId}/files?id=${value}`}>
-        file {value}
-      </Anchor>
-    );
+  if (def?.type === 'file' && typeof value === 'string') return <FileCell appId={appId} id={value} />;
   if (typeof value === 'boolean') return <Text size="sm">{value ? '✓ true' : '✗ false'}</Text>;
   return <>{cellText(value)}</>;
 }

@@ -26,13 +26,13 @@ export const APP_PAGES = [
   { to: 'files', label: 'Files', icon: IconFiles },
   { to: 'keys', label: 'API keys', icon: IconKey },
   { to: 'mail', label: 'Mail outbox', icon: IconMail },
+  { to: 'push', label: 'Push', icon: IconBell },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 
 export const PENDING_PAGES = [
   { to: 'jobs', label: 'Jobs & schedules', icon: IconClockPlay },
   { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
-  { to: 'push', label: 'Push', icon: IconBell },
   { to: 'realtime', label: 'Realtime', icon: IconBolt },
 ];
 

@@ -1,29 +1,55 @@
-import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Anchor, Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client';
-import { qs, useApp, useCollections } from '../api/queries';
-import type { AppUser, Page } from '../api/types';
+import { useApp, useCollections } from '../api/queries';
+import { useAppStats, type StatsWindow } from '../api/stats';
 import { CopyValue, ErrorState, formatBytes, formatDate, Loading } from '../ui/feedback';
 import { PageHeader } from '../ui/PageHeader';
 
-/** Requests and errors served, from the server's Prometheus metrics (server-wide: not labelled per app). */
-async function serverTraffic(): Promise<{ requests: number; errors: number } | null> {
-  const res = await fetch('/metrics');
-  if (!res.ok) return null;
-  let requests = 0;
-  let errors = 0;
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^hearth_http_requests_total\{.*status="(\d+)".*\}\s+([\d.e+]+)$/.exec(line);
-    if (!m) continue;
-    const n = Number(m[2]);
-    requests += n;
-    if (Number(m[1]) >= 500) errors += n;
-  }
-  return { requests, errors };
+/** A bar per slice of the window (requests, errors in red): enough to see a spike. */
+function Bars({ series }: { series: Array<{ at: string; requests: number; errors: number }> }) {
+  const max = Math.max(1, ...series.map((s) => s.requests));
+  return (
+    <svg
+      viewBox={`0 0 ${series.length * 6} 24`}
+      width="100%"
+      height={24}
+      role="img"
+      aria-label="Requests over the window"
+    >
+      {series.map((s, i) => (
+        <g key={s.at}>
+          <rect
+            x={i * 6}
+            y={24 - (s.requests / max) * 24}
+            width={4}
+            height={(s.requests / max) * 24}
+            fill="var(--mantine-primary-color-filled)"
+          />
+          <rect
+            x={i * 6}
+            y={24 - (s.errors / max) * 24}
+            width={4}
+            height={(s.errors / max) * 24}
+            fill="var(--mantine-color-red-filled)"
+          />
+        </g>
+      ))}
+    </svg>
+  );
 }
 
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
+function Stat({
+  label,
+  value,
+  hint,
+  chart,
+}: {
+  label: string;
+  value: string;
+  hint?: string;
+  chart?: Array<{ at: string; requests: number; errors: number }>;
+}) {
   return (
     <Paper withBorder p="md">
       <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
@@ -32,6 +58,7 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
       <Text fw={700} size="xl" mt={4}>
         {value}
       </Text>
+      {chart && <Bars series={chart} />}
       {hint && (
         <Text size="xs" c="dimmed">
           {hint}
@@ -45,38 +72,15 @@ export default function AppOverview() {
   const { appId = '' } = useParams();
   const app = useApp(appId);
   const cols = useCollections(appId);
-  const usage = useQuery({
-    queryKey: ['apps', appId, 'files', 'usage'],
-    queryFn: () =>
-      api<{ files: number; bytes: number; quotaBytes: number | null }>('GET', `/v1/admin/apps/${appId}/files/usage`),
-  });
-  const users = useQuery({
-    queryKey: ['apps', appId, 'users', 'overview'],
-    queryFn: () => api<Page<AppUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 100 })}`),
-  });
-  const traffic = useQuery({ queryKey: ['metrics'], queryFn: serverTraffic, refetchInterval: 15_000 });
-  const counts = useQuery({
-    queryKey: ['apps', appId, 'collections', 'counts', cols.data?.items.map((c) => c.name)],
-    enabled: !!cols.data,
-    queryFn: async () =>
-      Object.fromEntries(
-        await Promise.all(
-          cols.data!.items.map(async (c) => {
-            const page = await api<Page<unknown>>(
-              'GET',
-              `/v1/apps/${appId}/collections/${c.name}/documents${qs({ limit: 1, count: 'estimated', fields: 'id' })}`,
-            );
-            return [c.name, page.count ?? 0] as const;
-          }),
-        ),
-      ) as Record<string, number>,
-  });
+  const [win, setWin] = useState<StatsWindow>('24h');
+  const stats = useAppStats(appId, win);
   if (app.isLoading) return <Loading />;
   if (app.error) return <ErrorState error={app.error} retry={() => void app.refetch()} />;
   const a = app.data!;
-  const day = Date.now() - 86_400_000;
-  const active = users.data?.items.filter((u) => u.lastSignInAt && Date.parse(u.lastSignInAt) > day).length;
-  const usersLabel = users.data ? `${users.data.items.length}${users.data.next ? '+' : ''}` : '…';
+  const st = stats.data;
+  const counts = Object.fromEntries((st?.documents.collections ?? []).map((c) => [c.name, c.count]));
+  const n = (v: number | undefined) => (v === undefined ? '…' : v.toLocaleString());
+  const span = win === '1h' ? 'the last hour' : 'the last 24 h';
   return (
     <>
       <PageHeader
@@ -89,26 +93,65 @@ export default function AppOverview() {
           </Button>
         }
       />
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} mb="lg">
-        <Stat
-          label="Users"
-          value={usersLabel}
-          hint={active !== undefined ? `${active} signed in in 24 h` : undefined}
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h4">
+          Activity
+        </Title>
+        <SegmentedControl
+          aria-label="Window"
+          size="xs"
+          value={win}
+          onChange={(v) => setWin(v as StatsWindow)}
+          data={[
+            { value: '1h', label: 'Last hour' },
+            { value: '24h', label: 'Last 24 h' },
+          ]}
         />
-        <Stat label="Collections" value={cols.data ? String(cols.data.items.length) : '…'} />
+      </Group>
+      {stats.error && <ErrorState error={stats.error} retry={() => void stats.refetch()} />}
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} mb="lg" data-testid="overview-stats">
         <Stat
-          label="Storage"
-          value={usage.data ? formatBytes(usage.data.bytes) : '…'}
+          label="Requests"
+          value={n(st?.traffic.requests)}
           hint={
-            usage.data
-              ? `${usage.data.files} files${usage.data.quotaBytes ? ` of ${formatBytes(usage.data.quotaBytes)} quota` : ''}`
+            st
+              ? `${st.traffic.clientErrors.toLocaleString()} client errors in ${span} (this server process)`
               : undefined
+          }
+          chart={st?.traffic.series}
+        />
+        <Stat
+          label="Server errors"
+          value={n(st?.traffic.serverErrors)}
+          hint={
+            st && st.traffic.requests
+              ? `${((st.traffic.serverErrors / st.traffic.requests) * 100).toFixed(2)} % of requests`
+              : 'no requests yet'
           }
         />
         <Stat
-          label="Requests (server)"
-          value={traffic.data ? String(traffic.data.requests) : '—'}
-          hint={traffic.data ? `${traffic.data.errors} server errors since start` : 'metrics not readable'}
+          label="Active users"
+          value={n(st?.users.active)}
+          hint={st ? `signed in within ${span}, of ${st.users.total.toLocaleString()} users` : undefined}
+        />
+        <Stat
+          label="Documents"
+          value={n(st?.documents.total)}
+          hint={st ? `estimated, in ${st.documents.collections.length} collections` : undefined}
+        />
+        <Stat
+          label="Storage"
+          value={st ? formatBytes(st.storage.bytes) : '…'}
+          hint={st ? `${st.storage.files.toLocaleString()} files` : undefined}
+        />
+        <Stat
+          label="Jobs"
+          value={st ? `${(st.jobs.waiting + st.jobs.delayed + st.jobs.active).toLocaleString()} queued` : '…'}
+          hint={
+            st
+              ? `${st.jobs.active} running · ${st.jobs.completed} done · ${st.jobs.failed} failed in ${span}${st.jobs.capped ? ' (at least)' : ''}`
+              : undefined
+          }
         />
       </SimpleGrid>
       <Stack gap="xs">
@@ -139,7 +182,7 @@ export default function AppOverview() {
                       </Anchor>
                     </Table.Td>
                     <Table.Td>{c.fields.length}</Table.Td>
-                    <Table.Td>{counts.data?.[c.name]?.toLocaleString() ?? '…'}</Table.Td>
+                    <Table.Td>{counts[c.name]?.toLocaleString() ?? '…'}</Table.Td>
                     <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
                   </Table.Tr>
                 ))}

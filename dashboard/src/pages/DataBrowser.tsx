@@ -10,6 +10,7 @@ import { qs, useCollection } from '../api/queries';
 import type { Doc, FieldDef, Page } from '../api/types';
 import { DocumentModal } from '../data/DocumentModal';
 import { ExportButton } from '../data/Export';
+import { ImportButton } from './ImportDialog';
 import { ColumnChooser, FilterBar, SortControl } from '../data/FilterBar';
 import { coerce } from '../data/filters';
 import { Grid, SYSTEM_COLUMNS } from '../data/Grid';
@@ -182,6 +183,12 @@ export default function DataBrowser() {
           <SortControl fields={fields} sort={sort} onChange={(s) => setParam('sort', s)} />
           <Group gap="xs">
             <ColumnChooser columns={columns} visibility={visibility} onChange={setVisibility} />
+            <ImportButton
+              appId={appId}
+              collection={name}
+              fields={fields}
+              onDone={() => void qc.invalidateQueries({ queryKey: ['apps', appId, 'docs', name] })}
+            />
             <ExportButton
               appId={appId}
               collection={name}

@@ -4,7 +4,6 @@ import {
   Button,
   FileButton,
   Group,
-  Image,
   Modal,
   Paper,
   Progress,
@@ -13,7 +12,7 @@ import {
   Table,
   Text,
 } from '@mantine/core';
-import { IconPhoto, IconUpload } from '@tabler/icons-react';
+import { IconUpload } from '@tabler/icons-react';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
@@ -22,24 +21,7 @@ import { qs } from '../api/queries';
 import type { FileRow, Page } from '../api/types';
 import { confirmDanger, Empty, ErrorState, formatBytes, formatDate, Loading, toast } from '../ui/feedback';
 import { PageHeader } from '../ui/PageHeader';
-
-const signedUrl = (appId: string, id: string) =>
-  api<{ url: string }>('POST', `/v1/apps/${appId}/files/${id}/url`, { expiresIn: 600 }).then((r) => r.url);
-
-function Thumb({ appId, file }: { appId: string; file: FileRow }) {
-  const url = useQuery({
-    queryKey: ['apps', appId, 'files', file.id, 'url'],
-    queryFn: () => signedUrl(appId, file.id),
-    staleTime: 500_000,
-    enabled: file.type.startsWith('image/'),
-  });
-  if (!file.type.startsWith('image/')) return <IconPhoto size={28} opacity={0.3} aria-hidden />;
-  return url.data ? (
-    <Image src={url.data} alt={file.name} w={40} h={40} fit="cover" radius="sm" />
-  ) : (
-    <div style={{ width: 40, height: 40 }} />
-  );
-}
+import { FileThumb, Preview, signedUrl } from '../data/FileThumb';
 
 /** Upload with progress over XHR (fetch cannot report upload progress). */
 function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: number) => void): Promise<FileRow> {
@@ -184,7 +166,7 @@ export default function Files() {
               {files.map((f) => (
                 <Table.Tr key={f.id} bg={f.id === highlight ? 'var(--mantine-primary-color-light)' : undefined}>
                   <Table.Td>
-                    <Thumb appId={appId} file={f} />
+                    <FileThumb appId={appId} file={f} />
                   </Table.Td>
                   <Table.Td>
                     <Anchor
@@ -224,21 +206,7 @@ export default function Files() {
         </Group>
       )}
       <Modal opened={preview !== null} onClose={() => setPreview(null)} title={preview?.file.name} size="xl">
-        {preview &&
-          (preview.file.type.startsWith('image/') ? (
-            <Image src={preview.url} alt={preview.file.name} />
-          ) : preview.file.type.startsWith('video/') ? (
-            <video src={preview.url} controls style={{ width: '100%' }} />
-          ) : preview.file.type.startsWith('audio/') ? (
-            <audio src={preview.url} controls />
-          ) : (
-            <iframe
-              src={preview.url}
-              title={preview.file.name}
-              style={{ width: '100%', height: 480, border: 0 }}
-              sandbox=""
-            />
-          ))}
+        {preview && <Preview appId={appId} file={preview.file} />}
         {preview && (
           <Text size="xs" c="dimmed" mt="sm">
             {preview.file.type} · {formatBytes(preview.file.size)} · sha256 {preview.file.sha256.slice(0, 16)}… ·{' '}

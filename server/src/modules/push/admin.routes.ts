@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requestMeta } from '../../http/request.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { listOf } from '../../http/schemas.js';
+import type { DocumentStore } from '../../ports/document-store.js';
 import { auditMeta, type AuditLog } from '../audit/index.js';
 import {
   apnsInput,
@@ -12,6 +13,7 @@ import {
   type CredentialKind,
   type PushCredentials,
 } from './credentials.service.js';
+import { previewAudience, SAMPLE_SIZE } from './audience.js';
 import type { InstallationsService } from './installations.service.js';
 import type { MessagesService } from './messages.service.js';
 import {
@@ -21,6 +23,7 @@ import {
   installationView,
   messagesQuery,
   messageView,
+  target,
 } from './push.schema.js';
 
 /** Admin push routes: credentials (write-only: views carry fingerprints), messages, installations. */
@@ -33,6 +36,7 @@ export function adminPushRoutes(deps: {
   requireApp: (appId: string) => Promise<unknown>;
   requireAdmin: RequestHandler;
   audit: AuditLog;
+  store: DocumentStore;
 }): RouteSpec[] {
   const { credentials, requireApp } = deps;
   const admin = { security: ['adminBearer' as const], before: [deps.requireAdmin], tag: TAG };
@@ -135,6 +139,28 @@ export function adminPushRoutes(deps: {
         await requireApp(params.appId);
         const caller = { appId: params.appId, privileged: true, userId: null, kind: 'admin' as const, scopes: [] };
         return { body: await deps.installations.list(caller, query) };
+      },
+    }),
+    defineRoute({
+      ...admin,
+      method: 'post',
+      path: '/v1/admin/apps/:appId/push/audience',
+      summary: `Who a message target reaches: active installations counted exactly, per platform, and the first ${SAMPLE_SIZE}`,
+      params: appParams,
+      body: z.strictObject({ target }),
+      responses: {
+        200: {
+          description: 'The audience',
+          schema: z.object({
+            count: z.number().int(),
+            platforms: z.object({ ios: z.number().int(), android: z.number().int(), web: z.number().int() }),
+            sample: z.array(installationView),
+          }),
+        },
+      },
+      handler: async ({ params, body }) => {
+        await requireApp(params.appId);
+        return { body: await previewAudience(deps, params.appId, body.target) };
       },
     }),
   ];

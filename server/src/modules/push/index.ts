@@ -107,6 +107,7 @@ export function createPushModule(deps: {
         requireApp: (appId) => deps.apps.services.apps.get(appId),
         requireAdmin: deps.guards.requireAdmin,
         audit: deps.audit,
+        store,
       }),
     ],
     init: async () => {
