@@ -15,6 +15,7 @@ import {
   IconWebhook,
   IconApps,
   IconClockPlay,
+  IconStack2,
 } from '@tabler/icons-react';
 
 /** The navbar's sections: per-app pages, pages whose server part is still being built, server-wide pages. */
@@ -26,18 +27,19 @@ export const APP_PAGES = [
   { to: 'files', label: 'Files', icon: IconFiles },
   { to: 'keys', label: 'API keys', icon: IconKey },
   { to: 'mail', label: 'Mail outbox', icon: IconMail },
+  { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
+  { to: 'schedules', label: 'Schedules', icon: IconClockPlay },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 
 export const PENDING_PAGES = [
-  { to: 'jobs', label: 'Jobs & schedules', icon: IconClockPlay },
-  { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
   { to: 'push', label: 'Push', icon: IconBell },
   { to: 'realtime', label: 'Realtime', icon: IconBolt },
 ];
 
 export const SERVER_PAGES = [
   { to: '/apps', label: 'Apps', icon: IconApps },
+  { to: '/jobs', label: 'Jobs', icon: IconStack2 },
   { to: '/admins', label: 'Admins', icon: IconShieldLock },
   { to: '/audit', label: 'Audit log', icon: IconList },
   { to: '/api', label: 'API explorer', icon: IconApi },

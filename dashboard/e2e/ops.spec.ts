@@ -1,0 +1,194 @@
+import { expect, test } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkPage, onlyLocal, signIn, state } from './kit';
+import { call, startServer, stopServer, tempDir, type RunningServer } from './servers';
+
+/**
+ * The operations pages on a server of their own (OUTBOUND_ALLOW_PRIVATE, so webhooks may call a
+ * receiver on 127.0.0.1): create a webhook to a local receiver, make a document, see the delivery
+ * and redeliver it; create a schedule and run it now; see a failed job, retry it (it succeeds once
+ * its webhook is enabled again) and remove it. Every page is checked with axe and photographed.
+ */
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: { type?: string; data?: unknown };
+}
+
+let server: RunningServer;
+let receiver: Server;
+let receiverUrl = '';
+const received: Received[] = [];
+let token = '';
+let appId = '';
+let secretKey = '';
+
+test.beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(raw || '{}') as Received['body'] });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/hearth`;
+  server = await startServer(tempDir('hearth-e2e-ops-'), { OUTBOUND_ALLOW_PRIVATE: 'true' });
+  const { admin } = state();
+  token = (await call<{ accessToken: string }>(server.url, 'POST', '/v1/admin/setup', admin)).accessToken;
+  const app = await call<{ id: string; keys: { secret: string } }>(
+    server.url,
+    'POST',
+    '/v1/admin/apps',
+    { name: 'Shop' },
+    token,
+  );
+  appId = app.id;
+  secretKey = app.keys.secret;
+  await call(
+    server.url,
+    'POST',
+    `/v1/admin/apps/${appId}/collections`,
+    { name: 'orders', fields: [{ name: 'item', type: 'string' }] },
+    token,
+  );
+});
+
+test.afterAll(async () => {
+  if (server) {
+    await stopServer(server.pid);
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+});
+
+const appCall = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Hearth-Key': secretKey },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+};
+
+test('webhooks, schedules and jobs', async ({ page }, info) => {
+  const outside = await onlyLocal(page);
+  await signIn(page, server.url, state().admin);
+  let webhookId = '';
+
+  await test.step('create a webhook to a local receiver: the secret is shown once', async () => {
+    await page.goto(`${server.url}/dashboard/apps/${appId}/webhooks`);
+    await expect(page.getByText('No webhooks yet')).toBeVisible();
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    await page.getByLabel('URL').fill(receiverUrl);
+    await page.getByLabel('Description').fill('Order notifications');
+    await expect(page.getByRole('dialog').getByText('documents.*')).toBeVisible();
+    await checkPage(page, info, 'webhook-form');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect(page.getByText('Copy the secret now')).toBeVisible();
+    expect(await page.getByTestId('webhook-secret').textContent()).toMatch(/\S{16,}/);
+    await checkPage(page, info, 'webhook-secret');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(page.getByTestId('webhook-row')).toHaveCount(1);
+    await checkPage(page, info, 'webhooks');
+  });
+
+  await test.step('a document is made: its delivery is in the log, with request and response', async () => {
+    await appCall('POST', `/v1/apps/${appId}/collections/orders/documents`, { item: 'teapot' });
+    await expect.poll(() => received.filter((r) => r.body.type === 'documents.create').length).toBe(1);
+    await page.getByRole('link', { name: receiverUrl }).click();
+    webhookId = page.url().split('/').pop()!;
+    await expect(page.getByTestId('delivery-row')).toHaveCount(1);
+    await expect(page.getByTestId('delivery-row').getByText('succeeded')).toBeVisible();
+    await page.getByRole('button', { name: 'documents.create' }).click();
+    await expect(page.getByTestId('delivery-request')).toContainText('teapot');
+    await expect(page.getByTestId('delivery-response')).toContainText('HTTP 200');
+    await checkPage(page, info, 'webhook-deliveries');
+  });
+
+  await test.step('redeliver it: a second delivery of the same event reaches the receiver', async () => {
+    await page.getByRole('button', { name: /^Redeliver documents.create/ }).click();
+    await expect(page.getByText(/Redelivery \S+ queued/)).toBeVisible();
+    await expect(page.getByTestId('delivery-row')).toHaveCount(2);
+    await expect(page.getByText('redelivery', { exact: true })).toBeVisible();
+    await expect.poll(() => received.filter((r) => r.body.type === 'documents.create').length).toBe(2);
+    const [a, b] = received.filter((r) => r.body.type === 'documents.create');
+    expect(a!.headers['hearth-event-id'] ?? JSON.stringify(a!.body)).toBe(
+      b!.headers['hearth-event-id'] ?? JSON.stringify(b!.body),
+    );
+    await expect(page.getByTestId('delivery-row').getByText('succeeded')).toHaveCount(2);
+  });
+
+  await test.step('create a schedule and run it now: the run is in its history', async () => {
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    await expect(page.getByText('No schedules yet')).toBeVisible();
+    await page.getByRole('button', { name: 'New schedule' }).click();
+    await page.getByLabel('Name').fill('Nightly report');
+    await page.getByLabel('Cron').fill('0 3 * * *');
+    await page.getByRole('textbox', { name: 'Time zone' }).click();
+    await page.getByRole('textbox', { name: 'Time zone' }).fill('Europe/Paris');
+    await page.getByRole('option', { name: 'Europe/Paris' }).click();
+    await checkPage(page, info, 'schedule-form');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(page.getByText('Schedule Nightly report created')).toBeVisible();
+    await expect(page.getByTestId('schedule-row')).toContainText('Europe/Paris');
+    await page.getByRole('button', { name: 'Run Nightly report now' }).click();
+    await expect(page.getByText('Nightly report ran')).toBeVisible();
+    await expect(page.getByTestId('run-row')).toHaveCount(1);
+    await expect(page.getByTestId('run-row')).toContainText('manual');
+    await expect(page.getByTestId('run-row')).toContainText('delivered');
+    await expect.poll(() => received.filter((r) => r.body.type === 'schedule.fire').length).toBe(1);
+    await checkPage(page, info, 'schedule-runs');
+    await page.keyboard.press('Escape');
+    await checkPage(page, info, 'schedules');
+  });
+
+  let jobId = '';
+  await test.step('a job fails (its webhook is disabled): it shows in the failed jobs with its error', async () => {
+    await call(server.url, 'PATCH', `/v1/admin/apps/${appId}/webhooks/${webhookId}`, { enabled: false }, token);
+    const job = await appCall<{ id: string }>('POST', `/v1/apps/${appId}/jobs`, {
+      type: 'webhooks.call',
+      payload: { webhookId, event: 'orders.remind', data: { order: 42 } },
+      attempts: 1,
+    });
+    jobId = job.id;
+    await expect
+      .poll(async () => (await appCall<{ state: string }>('GET', `/v1/apps/${appId}/jobs/${jobId}`)).state)
+      .toBe('failed');
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('button', { name: 'Queue webhooks.call' }).click();
+    await expect(page).toHaveURL(/queue=webhooks.call/);
+    await expect(page.getByRole('radio', { name: /failed \(1\)/ })).toBeChecked();
+    await expect(page.getByTestId('job-row')).toContainText('the webhook is disabled');
+    await checkPage(page, info, 'jobs');
+    await page.getByRole('link', { name: jobId }).click();
+    await expect(page.getByTestId('job-error')).toContainText('the webhook is disabled');
+    await expect(page.getByTestId('job-data')).toContainText('orders.remind');
+    await checkPage(page, info, 'job-detail');
+  });
+
+  await test.step('enable the webhook, retry the job: it completes and the receiver gets the call', async () => {
+    await call(server.url, 'PATCH', `/v1/admin/apps/${appId}/webhooks/${webhookId}`, { enabled: true }, token);
+    await page.getByRole('button', { name: 'Retry job' }).click();
+    await expect(page.getByText(`Job ${jobId} queued again`)).toBeVisible();
+    await expect(page.getByText('completed', { exact: true })).toBeVisible();
+    await expect(page.getByTestId('job-result')).toContainText('succeeded');
+    await expect.poll(() => received.filter((r) => r.body.type === 'orders.remind').length).toBe(1);
+    await checkPage(page, info, 'job-completed');
+  });
+
+  await test.step('remove the job, after a confirmation', async () => {
+    await page.getByRole('button', { name: 'Remove job' }).click();
+    await expect(page.getByRole('dialog').getByText('Remove this job?')).toBeVisible();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove job' }).click();
+    await expect(page.getByText(`Job ${jobId} removed`)).toBeVisible();
+    await expect(page).toHaveURL(/state=completed/);
+    await expect(page.getByText('No completed jobs in webhooks.call')).toBeVisible();
+  });
+
+  expect(outside, 'requests that left this server').toEqual([]);
+});
