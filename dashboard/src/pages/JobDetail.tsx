@@ -148,7 +148,7 @@ function Section({ title, value, testId }: { title: string; value: unknown; test
       <Title order={2} size="h4" mb="xs">
         {title}
       </Title>
-      <Code block data-testid={testId} style={{ maxHeight: 360, overflow: 'auto' }}>
+      <Code block data-testid={testId} tabIndex={0} style={{ maxHeight: 360, overflow: 'auto' }}>
         {pretty(value)}
       </Code>
     </Paper>

@@ -92,7 +92,7 @@ export default function Jobs() {
 function QueueCard({ q, selected, onSelect }: { q: Queue; selected: boolean; onSelect: () => void }) {
   const busy = JOB_STATES.filter((s) => q.counts[s] > 0);
   return (
-    <UnstyledButton onClick={onSelect} aria-pressed={selected} aria-label={`Queue ${q.name}`}>
+    <UnstyledButton onClick={onSelect} aria-pressed={selected}>
       <Paper
         withBorder
         p="sm"

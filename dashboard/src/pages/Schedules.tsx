@@ -119,7 +119,7 @@ export default function Schedules() {
                         variant="light"
                         leftSection={<IconPlayerPlay size={14} />}
                         onClick={() => runNow(s)}
-                        aria-label={`Run ${s.name} now`}
+                        aria-label={`Run now: ${s.name}`}
                       >
                         Run now
                       </Button>
@@ -202,6 +202,7 @@ function Runs({ appId, schedule, onClose }: { appId: string; schedule: Schedule 
       title={`Runs of ${schedule?.name ?? ''}`}
       position="right"
       size="lg"
+      closeButtonProps={{ 'aria-label': 'Close runs' }}
     >
       {runs.isLoading ? (
         <Loading />

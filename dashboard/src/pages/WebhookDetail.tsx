@@ -225,6 +225,15 @@ export default function WebhookDetail() {
   );
 }
 
+/** A JSON body indented for reading (an excerpt cut short stays as it is). */
+const readable = (body: string) => {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+};
+
 const headers = (h: Record<string, string>) =>
   Object.entries(h)
     .map(([k, v]) => `${k}: ${v}`)
@@ -263,17 +272,17 @@ function DeliveryDetail({ d }: { d: Delivery }) {
           <Text size="sm" fw={600} mb={4}>
             Request{d.request.truncated && ' (excerpt)'}
           </Text>
-          <Code block data-testid="delivery-request" style={{ maxHeight: 280, overflow: 'auto' }}>
-            {`${headers(d.request.headers)}\n\n${d.request.body}`}
+          <Code block data-testid="delivery-request" tabIndex={0} style={{ maxHeight: 280, overflow: 'auto' }}>
+            {`${headers(d.request.headers)}\n\n${readable(d.request.body)}`}
           </Code>
         </div>
         <div>
           <Text size="sm" fw={600} mb={4}>
             Response{d.response?.truncated && ' (excerpt)'}
           </Text>
-          <Code block data-testid="delivery-response" style={{ maxHeight: 280, overflow: 'auto' }}>
+          <Code block data-testid="delivery-response" tabIndex={0} style={{ maxHeight: 280, overflow: 'auto' }}>
             {d.response
-              ? `HTTP ${d.response.statusCode}\n${headers(d.response.headers)}\n\n${d.response.body}`
+              ? `HTTP ${d.response.statusCode}\n${headers(d.response.headers)}\n\n${readable(d.response.body)}`
               : 'No response (yet).'}
           </Code>
         </div>
