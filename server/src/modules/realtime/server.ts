@@ -7,9 +7,10 @@ import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
-import { Presence } from './presence.js';
+import { memberKey, Presence } from './presence.js';
 import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
 import { authenticate, type SocketState } from './session.js';
+import { AppActivity, ClusterStats, combine, type AppStats, type LocalSnapshot } from './stats.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
 import type { RealtimeDeps, RealtimeHost } from './host.js';
 
@@ -31,6 +32,9 @@ export class RealtimeServer implements RealtimeHost {
   readonly presence: Presence | null;
   readonly sockets = new Map<string, { socket: Socket; state: SocketState }>();
   readonly replicaId = randomBytes(8).toString('base64url');
+  readonly startedAt = new Date().toISOString();
+  readonly activity = new AppActivity();
+  private readonly clusterStats: ClusterStats | null;
   private io: Server | null = null;
   private docsSub: { stop(): Promise<void> } | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
@@ -59,6 +63,17 @@ export class RealtimeServer implements RealtimeHost {
           onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
         })
       : null;
+    this.clusterStats =
+      deps.pubsub && this.presence
+        ? new ClusterStats({
+            pubsub: deps.pubsub,
+            replicaId: this.replicaId,
+            snapshot: (appId) => this.snapshot(appId),
+            peers: () => this.presence?.peers() ?? [],
+            timeoutMs: 500,
+            onError: (err) => deps.logger.warn({ err }, 'realtime: a stats message failed'),
+          })
+        : null;
   }
 
   /** Before serving: listen to every replica's document events, start presence. */
@@ -76,6 +91,57 @@ export class RealtimeServer implements RealtimeHost {
       });
     }
     await this.presence?.start();
+    await this.clusterStats?.start();
+  }
+
+  /** The app's realtime numbers: every replica's summed with a bus, else this server's. */
+  async stats(appId: string): Promise<AppStats> {
+    const collected = this.clusterStats
+      ? await this.clusterStats.collect(appId)
+      : { snapshots: [this.snapshot(appId)], missing: 0, cluster: false };
+    return combine({
+      appId,
+      at: new Date().toISOString(),
+      scope: collected.cluster ? 'cluster' : 'replica',
+      missingReplicas: collected.missing,
+      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: 'replica' },
+      snapshots: collected.snapshots,
+    });
+  }
+
+  /** What this server holds of one app. */
+  snapshot(appId: string): LocalSnapshot {
+    const nsp = this.namespace(appId);
+    let admins = 0;
+    const channels = new Map<string, Set<string>>();
+    for (const socket of nsp?.sockets.values() ?? []) {
+      const state = socket.data.state as SocketState | undefined;
+      if (!state) continue;
+      if (state.admin) admins++;
+      if (this.presence) continue;
+      for (const [channel, user] of state.channels) {
+        let members = channels.get(channel);
+        if (!members) channels.set(channel, (members = new Set()));
+        members.add(memberKey(user));
+      }
+    }
+    const activity = this.activity.read(appId);
+    const byCollection = this.index.countsByCollection(appId);
+    return {
+      replica: this.replicaId,
+      startedAt: this.startedAt,
+      connections: nsp?.sockets.size ?? 0,
+      adminConnections: admins,
+      subscriptions: byCollection.reduce((n, c) => n + c.subscriptions, 0),
+      deliveriesPerSecond: activity.perSecond,
+      deliveredTotal: activity.delivered,
+      droppedClients: activity.dropped,
+      byCollection,
+      channels: this.presence
+        ? this.presence.channelCounts(appId)
+        : [...channels].map(([channel, members]) => ({ channel, members: members.size })),
+      channelsCluster: this.presence !== null,
+    };
   }
 
   /** A committed document event of this replica: to every replica (or straight here, without a bus). */
@@ -128,6 +194,7 @@ export class RealtimeServer implements RealtimeHost {
       if (this.sessionTimer) clearInterval(this.sessionTimer);
       if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
+      await this.clusterStats?.stop();
       await this.docsSub?.stop();
       io.disconnectSockets(true);
       io.engine.close();
@@ -170,6 +237,7 @@ export class RealtimeServer implements RealtimeHost {
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
       rawKey: raw!,
       user: session?.user ?? null,
+      admin: null,
       token: session?.token ?? null,
       expiresAt: session?.expiresAt ?? null,
       expiryTimer: null,
@@ -194,12 +262,15 @@ export class RealtimeServer implements RealtimeHost {
       `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
     );
     this.deps.metrics.delivered();
+    this.activity.delivered(sub.appId);
   }
 
   dropSlow(socket: Socket): void {
     if (!socket.connected) return;
     this.deps.logger.warn({ socket: socket.id }, 'realtime: client does not read, disconnecting it');
     this.deps.metrics.dropped();
+    const state = socket.data.state as SocketState | undefined;
+    if (state) this.activity.dropped(state.appId);
     socket.disconnect(true);
     // A client that does not read would not read the close handshake either: cut the TCP
     // connection now so its backlog is freed (WebSocket transport; polling has nothing pending).

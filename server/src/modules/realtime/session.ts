@@ -14,6 +14,8 @@ export interface SocketState {
   /** The key as sent, to notice its revocation (kept in memory only). */
   rawKey: string;
   user: AppUser | null;
+  /** An admin (dashboard) connection: documents as the admin REST API shows them. */
+  admin: { id: string; email: string } | null;
   token: string | null;
   /** When the token expires (ms), null without one. */
   expiresAt: number | null;

@@ -74,6 +74,11 @@ export class SubscriptionIndex {
     return this.count;
   }
 
+  /** The app's live subscriptions here, per collection. */
+  countsByCollection(appId: string): Array<{ collection: string; subscriptions: number }> {
+    return [...(this.apps.get(appId) ?? [])].map(([collection, col]) => ({ collection, subscriptions: col.size }));
+  }
+
   /** Whether this app has any subscription here (events of other apps are dropped at once). */
   hasApp(appId: string): boolean {
     return this.apps.has(appId);
