@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthModule } from '../auth/index.js';
 import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
+import { adminVerifier } from './admin-session.js';
 import { ChannelRulesService } from './channels.js';
 import { channelRoutes } from './channels.routes.js';
 import { RealtimeServer } from './server.js';
@@ -51,6 +52,7 @@ export function createRealtimeModule(deps: {
   server = new RealtimeServer({
     apps: deps.apps,
     verifyToken: (appId, token) => deps.auth.verifyToken(appId, token),
+    verifyAdmin: adminVerifier(deps.guards.requireAdmin),
     registry: deps.collections.services.registry,
     channels,
     pubsub: deps.pubsub,

@@ -9,7 +9,7 @@ import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
 import { memberKey, Presence } from './presence.js';
 import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
-import { authenticate, type SocketState } from './session.js';
+import { authenticate, authenticateAdmin, type SocketState } from './session.js';
 import { AppActivity, ClusterStats, combine, type AppStats, type LocalSnapshot } from './stats.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
 import type { RealtimeDeps, RealtimeHost } from './host.js';
@@ -212,12 +212,26 @@ export class RealtimeServer implements RealtimeHost {
     if (!ID_PATTERN.test(appId)) throw new HearthError('not_found', 'No such app.');
     const app = await this.deps.apps.services.apps.find(appId);
     if (!app) throw new HearthError('not_found', 'No such app.');
+    const auth = (socket.handshake.auth ?? {}) as { key?: unknown; token?: unknown; adminToken?: unknown };
+    const base = {
+      appId,
+      socketId: socket.id,
+      expiryTimer: null,
+      subs: new Map(),
+      channels: new Map(),
+      bucket: { tokens: this.deps.settings.messagesPerSecond * 2, at: Date.now() },
+    };
+    if (auth.adminToken !== undefined && auth.adminToken !== null) {
+      // An admin (dashboard) connection: like the admin REST API, no app key, no app CORS origins,
+      // and not counted against the app's connection limit (an admin must see a full app).
+      const session = await authenticateAdmin(this.deps.verifyAdmin, auth.adminToken, Date.now());
+      return { ...base, key: null, rawKey: null, user: null, admin: session.admin, ...expiring(session) };
+    }
     const origin = socket.handshake.headers.origin;
     const allowed = app.settings.corsOrigins;
     if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) {
       throw reasonError('forbidden', 'origin_not_allowed', 'This origin is not allowed for this app.');
     }
-    const auth = (socket.handshake.auth ?? {}) as { key?: unknown; token?: unknown };
     const raw = typeof auth.key === 'string' && auth.key.length <= 256 ? auth.key : null;
     const key = raw ? await this.deps.apps.services.keys.resolve(raw) : null;
     if (!key || key.appId !== appId) {
@@ -232,18 +246,12 @@ export class RealtimeServer implements RealtimeHost {
         ? null
         : await authenticate(this.deps.verifyToken, appId, auth.token, Date.now());
     return {
-      appId,
-      socketId: socket.id,
+      ...base,
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
       rawKey: raw!,
       user: session?.user ?? null,
       admin: null,
-      token: session?.token ?? null,
-      expiresAt: session?.expiresAt ?? null,
-      expiryTimer: null,
-      subs: new Map(),
-      channels: new Map(),
-      bucket: { tokens: this.deps.settings.messagesPerSecond * 2, at: Date.now() },
+      ...expiring(session),
     };
   }
 
@@ -259,7 +267,7 @@ export class RealtimeServer implements RealtimeHost {
     // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
     // document shared by many subscribers is serialised once, not once per socket.emit.
     socket.conn.write(
-      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
+      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
     );
     this.deps.metrics.delivered();
     this.activity.delivered(sub.appId);
@@ -283,14 +291,25 @@ export class RealtimeServer implements RealtimeHost {
     // One lookup per key and per token, however many connections share them.
     const keyChecks = new Map<string, Promise<boolean>>();
     const checks = new Map<string, Promise<unknown>>();
+    const adminChecks = new Map<string, Promise<unknown>>();
     for (const { socket, state } of [...this.sockets.values()]) {
-      let keyCheck = keyChecks.get(state.rawKey);
+      if (state.admin && state.token) {
+        const token = state.token;
+        let check = adminChecks.get(token);
+        if (!check) adminChecks.set(token, (check = this.deps.verifyAdmin(token).catch(() => undefined)));
+        // Logged out, session revoked, admin removed (a refresh meanwhile is checked next time).
+        if ((await check) === null && state.token === token) endSession(this, socket, state, expiredOrRevoked(state));
+        continue;
+      }
+      if (state.rawKey === null) continue;
+      const rawKey = state.rawKey;
+      let keyCheck = keyChecks.get(rawKey);
       if (!keyCheck) {
-        keyCheck = this.deps.apps.services.keys.resolve(state.rawKey).then(
+        keyCheck = this.deps.apps.services.keys.resolve(rawKey).then(
           (k) => k !== null && k.appId === state.appId,
           () => true, // the store is down: not a revocation
         );
-        keyChecks.set(state.rawKey, keyCheck);
+        keyChecks.set(rawKey, keyCheck);
       }
       if (!(await keyCheck)) {
         // A revoked key (or deleted app): nothing this connection holds may go on.
@@ -306,15 +325,18 @@ export class RealtimeServer implements RealtimeHost {
       const user = await check;
       // A refresh (`auth`) meanwhile replaced the token: that one is checked next time.
       if (user === null && state.user && state.token === token) {
-        endSession(
-          this,
-          socket,
-          state,
-          state.expiresAt !== null && state.expiresAt <= Date.now() ? 'expired' : 'revoked',
-        );
+        endSession(this, socket, state, expiredOrRevoked(state));
       }
     }
   }
+}
+
+function expiredOrRevoked(state: SocketState): 'expired' | 'revoked' {
+  return state.expiresAt !== null && state.expiresAt <= Date.now() ? 'expired' : 'revoked';
+}
+
+function expiring(session: { token: string; expiresAt: number | null } | null) {
+  return { token: session?.token ?? null, expiresAt: session?.expiresAt ?? null };
 }
 
 /** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */
