@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { io } from 'socket.io-client';
 import { checkPage, onlyLocal, signIn, state } from './kit';
 import { call, startServer, stopServer, tempDir, type RunningServer } from './servers';
 
@@ -191,5 +192,49 @@ test('webhooks, schedules and jobs', async ({ page }, info) => {
     await expect(page.getByText('No completed jobs in webhooks.call')).toBeVisible();
   });
 
+  expect(outside, 'requests that left this server').toEqual([]);
+});
+
+test('the realtime monitor, with a live socket client connected', async ({ page }, info) => {
+  const outside = await onlyLocal(page);
+  const client = io(`${server.url}/apps/${appId}`, { transports: ['websocket'], auth: { key: secretKey } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('connect_error', reject);
+    });
+    const sub = (await client.emitWithAck('subscribe', { collection: 'orders' })) as { subscription?: string };
+    expect(sub.subscription).toBeTruthy();
+    const joined = (await client.emitWithAck('join', { channel: 'room:lobby' })) as { channel?: string };
+    expect(joined.channel).toBe('room:lobby');
+    const seen: string[] = [];
+    client.on('change', (c: { document: { item?: string } }) => seen.push(c.document.item ?? ''));
+
+    await signIn(page, server.url, state().admin);
+    await page.goto(`${server.url}/dashboard/apps/${appId}`);
+    await page.getByRole('link', { name: 'Realtime' }).click();
+    await expect(page.getByRole('heading', { name: 'Realtime' })).toBeVisible();
+    await expect(page.getByTestId('tail-state')).toHaveText('live');
+    // The client's socket and the dashboard's own admin socket; the client's subscription and the tail's.
+    await expect(page.getByTestId('stat-connections')).toHaveText('2');
+    await expect(page.getByTestId('by-collection')).toContainText('orders');
+    await expect(page.getByTestId('channels')).toContainText('room:lobby');
+
+    await appCall('POST', `/v1/apps/${appId}/collections/orders/documents`, { item: 'kettle' });
+    await expect(page.getByTestId('tail-row').first()).toContainText('orders');
+    await expect(page.getByTestId('tail-row').first()).toContainText('create');
+    await expect.poll(() => seen).toContain('kettle');
+    await page.getByTestId('tail-row').first().getByRole('button').click();
+    await expect(page.getByTestId('tail')).toContainText('"item": "kettle"');
+    await checkPage(page, info, 'realtime');
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect(page.getByTestId('tail-state')).toHaveText('paused');
+    await appCall('POST', `/v1/apps/${appId}/collections/orders/documents`, { item: 'toaster' });
+    await expect.poll(() => seen).toContain('toaster');
+    await expect(page.getByTestId('tail')).not.toContainText('toaster');
+  } finally {
+    client.disconnect();
+  }
   expect(outside, 'requests that left this server').toEqual([]);
 });

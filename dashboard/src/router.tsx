@@ -39,6 +39,7 @@ export const router = createBrowserRouter(
             { path: 'apps/:appId/webhooks', element: page(() => import('./pages/Webhooks')) },
             { path: 'apps/:appId/webhooks/:webhookId', element: page(() => import('./pages/WebhookDetail')) },
             { path: 'apps/:appId/schedules', element: page(() => import('./pages/Schedules')) },
+            { path: 'apps/:appId/realtime', element: page(() => import('./pages/Realtime')) },
             { path: 'apps/:appId/:pending', element: page(() => import('./pages/Pending')) },
             { path: 'apps/:appId/jobs', element: <Navigate to="/jobs" replace /> },
             { path: 'jobs', element: page(() => import('./pages/Jobs')) },

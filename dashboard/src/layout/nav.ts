@@ -29,13 +29,11 @@ export const APP_PAGES = [
   { to: 'mail', label: 'Mail outbox', icon: IconMail },
   { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
   { to: 'schedules', label: 'Schedules', icon: IconClockPlay },
+  { to: 'realtime', label: 'Realtime', icon: IconBolt },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 
-export const PENDING_PAGES = [
-  { to: 'push', label: 'Push', icon: IconBell },
-  { to: 'realtime', label: 'Realtime', icon: IconBolt },
-];
+export const PENDING_PAGES = [{ to: 'push', label: 'Push', icon: IconBell }];
 
 export const SERVER_PAGES = [
   { to: '/apps', label: 'Apps', icon: IconApps },
