@@ -3,8 +3,10 @@ import { rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { checkPage, onlyLocal, signIn, state } from './kit';
-import { call, startServer, stopServer, tempDir, type RunningServer } from './servers';
+import { call, ROOT, startServer, stopServer, tempDir, type RunningServer } from './servers';
 
 /**
  * The operations pages on a server of their own (OUTBOUND_ALLOW_PRIVATE, so webhooks may call a
@@ -21,6 +23,8 @@ let server: RunningServer;
 let receiver: Server;
 let receiverUrl = '';
 const received: Received[] = [];
+/** While true the receiver answers 500. */
+let failing = false;
 let token = '';
 let appId = '';
 let secretKey = '';
@@ -31,7 +35,8 @@ test.beforeAll(async () => {
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       received.push({ headers: req.headers, body: JSON.parse(raw || '{}') as Received['body'] });
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+      if (failing) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('receiver is down');
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -236,5 +241,73 @@ test('the realtime monitor, with a live socket client connected', async ({ page 
   } finally {
     client.disconnect();
   }
+  expect(outside, 'requests that left this server').toEqual([]);
+});
+
+/** Sets a webhook's failingSince through the SQLite store while the server is stopped (like the million seed). */
+async function failingFor(hours: number, webhookId: string): Promise<void> {
+  await stopServer(server.pid);
+  const mod = (await import(pathToFileURL(join(ROOT, 'server', 'dist', 'engines', 'sqlite', 'index.js')).href)) as {
+    openSqliteStore: (o: { file: string }) => {
+      forApp(app: string): { update(c: string, id: string, u: { set: Record<string, unknown> }): Promise<unknown> };
+      close(): Promise<void>;
+    };
+  };
+  const store = mod.openSqliteStore({ file: join(server.dataDir, 'hearth.db') });
+  const since = new Date(Date.now() - hours * 3_600_000).toISOString();
+  await store.forApp(appId).update('_webhooks', webhookId, { set: { failingSince: since } });
+  await store.close();
+  server = { ...(await startServer(server.dataDir, { OUTBOUND_ALLOW_PRIVATE: 'true' })), dataDir: server.dataDir };
+}
+
+test('a webhook failing for a day is disabled, with a notice; enabled again, it redelivers', async ({ page }, info) => {
+  const hooks = await call<{ items: { id: string }[] }>(
+    server.url,
+    'GET',
+    `/v1/admin/apps/${appId}/webhooks`,
+    undefined,
+    token,
+  );
+  const webhookId = hooks.items[0]!.id;
+  await failingFor(25, webhookId);
+  token = (await call<{ accessToken: string }>(server.url, 'POST', '/v1/admin/login', state().admin)).accessToken;
+  failing = true;
+  await appCall('POST', `/v1/apps/${appId}/collections/orders/documents`, { item: 'lamp' });
+  await expect
+    .poll(async () => {
+      const h = await call<{ enabled: boolean }>(
+        server.url,
+        'GET',
+        `/v1/admin/apps/${appId}/webhooks/${webhookId}`,
+        undefined,
+        token,
+      );
+      return h.enabled;
+    })
+    .toBe(false);
+
+  const outside = await onlyLocal(page);
+  await signIn(page, server.url, state().admin);
+  await page.goto(`${server.url}/dashboard/apps/${appId}/webhooks/${webhookId}?status=failed`);
+  await expect(page.getByRole('alert').filter({ hasText: 'Disabled after failing deliveries' })).toContainText(
+    'Disabled automatically',
+  );
+  await expect(page.getByText('disabled (failing)')).toBeVisible();
+  await expect(page.getByTestId('delivery-row')).toHaveCount(1);
+  await expect(page.getByRole('button', { name: /^Redeliver documents.create/ })).toBeDisabled();
+  await page.getByRole('button', { name: 'documents.create', exact: true }).click();
+  await expect(page.getByTestId('delivery-response')).toContainText('HTTP 500');
+  await checkPage(page, info, 'webhook-disabled');
+
+  failing = false;
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await expect(page.getByText('Webhook enabled')).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'Disabled after failing deliveries' })).toHaveCount(0);
+  await page.getByRole('button', { name: /^Redeliver documents.create/ }).click();
+  await expect(page.getByText(/Redelivery \S+ queued/)).toBeVisible();
+  await expect.poll(() => received.filter((r) => JSON.stringify(r.body).includes('lamp')).length).toBe(2);
+  await page.getByRole('combobox', { name: 'Delivery status' }).click();
+  await page.getByRole('option', { name: 'succeeded' }).click();
+  await expect(page.getByTestId('delivery-row').first()).toContainText('redelivery');
   expect(outside, 'requests that left this server').toEqual([]);
 });

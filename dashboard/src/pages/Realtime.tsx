@@ -49,7 +49,10 @@ export default function Realtime() {
             <CountTable
               title="Subscriptions by collection"
               head={['Collection', 'Subscriptions']}
-              rows={s.subscriptions.byCollection.map((c) => [c.collection, c.subscriptions])}
+              rows={s.subscriptions.byCollection.map((c) => [
+                c.collection === '*' ? '* (admin tails)' : c.collection,
+                c.subscriptions,
+              ])}
               empty="No subscriptions"
               testId="by-collection"
             />

@@ -93,8 +93,7 @@ export default function WebhookDetail() {
       />
       {h.notice && (
         <Alert color="red" title="Disabled after failing deliveries" mb="md" role="alert">
-          {h.notice} {h.disabledAt && `(since ${formatDate(h.disabledAt)})`} Fix the receiver, then enable the webhook
-          again and redeliver what it missed.
+          {h.notice}
         </Alert>
       )}
       <SimpleGrid cols={{ base: 1, md: 3 }} mb="lg">
