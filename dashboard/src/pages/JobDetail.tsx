@@ -1,4 +1,17 @@
-import { Alert, Badge, Button, Code, Group, Paper, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import { IconRefresh, IconTrash } from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useJob, useJobActions } from '../api/jobs';
@@ -9,7 +22,14 @@ import { STATE_COLOR } from './Jobs';
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) ?? 'null';
 
 /** A progress value a handler reported: a number 0–100 becomes a bar, anything else is shown as JSON. */
-function ProgressView({ value }: { value: unknown }) {
+function ProgressView({ value, active }: { value: unknown; active: boolean }) {
+  if (value === 0 && !active) {
+    return (
+      <Text size="sm" c="dimmed">
+        none reported
+      </Text>
+    );
+  }
   if (typeof value === 'number') {
     return (
       <Group gap="sm">
@@ -71,7 +91,10 @@ export default function JobDetail() {
               {j.appId && (
                 <>
                   {' '}
-                  for app <Link to={`/apps/${j.appId}`}>{j.appId}</Link>
+                  for app{' '}
+                  <Anchor component={Link} to={`/apps/${j.appId}`} size="sm">
+                    {j.appId}
+                  </Anchor>
                 </>
               )}
             </span>
@@ -109,7 +132,7 @@ export default function JobDetail() {
           <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
             Progress
           </Text>
-          <ProgressView value={j.progress} />
+          <ProgressView value={j.progress} active={j.state === 'active'} />
         </Paper>
       </SimpleGrid>
       <Stack gap="md">

@@ -201,7 +201,7 @@ function Runs({ appId, schedule, onClose }: { appId: string; schedule: Schedule 
       onClose={onClose}
       title={`Runs of ${schedule?.name ?? ''}`}
       position="right"
-      size="lg"
+      size="xl"
       closeButtonProps={{ 'aria-label': 'Close runs' }}
     >
       {runs.isLoading ? (
