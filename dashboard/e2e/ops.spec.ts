@@ -260,7 +260,9 @@ async function failingFor(hours: number, webhookId: string): Promise<void> {
   server = { ...(await startServer(server.dataDir, { OUTBOUND_ALLOW_PRIVATE: 'true' })), dataDir: server.dataDir };
 }
 
-test('a webhook failing for a day is disabled, with a notice; enabled again, it redelivers', async ({ page }, info) => {
+test('a webhook failing for a day is disabled, with a notice; enabled again, it redelivers; edit and delete', async ({
+  page,
+}, info) => {
   const hooks = await call<{ items: { id: string }[] }>(
     server.url,
     'GET',
@@ -309,5 +311,25 @@ test('a webhook failing for a day is disabled, with a notice; enabled again, it 
   await page.getByRole('combobox', { name: 'Delivery status' }).click();
   await page.getByRole('option', { name: 'succeeded' }).click();
   await expect(page.getByTestId('delivery-row').first()).toContainText('redelivery');
+
+  // Edit, then delete the schedule and the webhook, each after a confirmation.
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  await page.getByRole('button', { name: 'Edit Nightly report' }).click();
+  await page.getByRole('dialog').getByLabel('Cron').fill('30 4 * * 1-5');
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(page.getByText('Schedule Nightly report saved')).toBeVisible();
+  await expect(page.getByTestId('schedule-row')).toContainText('30 4 * * 1-5');
+  await page.getByRole('button', { name: 'Delete Nightly report' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete schedule' }).click();
+  await expect(page.getByText('No schedules yet')).toBeVisible();
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: /^Edit webhook/ }).click();
+  await page.getByRole('dialog').getByLabel('Description').fill('Orders, to the warehouse');
+  await page.getByRole('button', { name: 'Save webhook' }).click();
+  await expect(page.getByText('Webhook saved')).toBeVisible();
+  await expect(page.getByTestId('webhook-row')).toContainText('Orders, to the warehouse');
+  await page.getByRole('button', { name: /^Delete webhook/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete webhook' }).click();
+  await expect(page.getByText('No webhooks yet')).toBeVisible();
   expect(outside, 'requests that left this server').toEqual([]);
 });
