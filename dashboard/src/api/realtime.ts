@@ -101,7 +101,14 @@ export function useEventTail(app: string) {
       setState('error');
       setError(err.data?.message ?? err.message);
     });
-    socket.on('disconnect', () => !closed && setState('connecting'));
+    socket.on('disconnect', (reason) => {
+      if (closed) return;
+      // The client reconnects by itself unless the server closed the connection on purpose.
+      if (reason === 'io server disconnect') {
+        setState('error');
+        setError('The server closed the connection.');
+      } else setState('connecting');
+    });
     socket.on('session', () => {
       // The token expired or the admin signed out: reconnect with the session's current token.
       if (!closed && session.get()) void refresh().then(() => socket.disconnect().connect());
@@ -129,5 +136,9 @@ export function useEventTail(app: string) {
     setState((s) => (s === 'live' || s === 'paused' ? (p ? 'paused' : 'live') : s));
   }, []);
   const clear = useCallback(() => setEvents([]), []);
-  return { events, state, error, setPaused, clear };
+  const reconnect = useCallback(() => {
+    setState('connecting');
+    socketRef.current?.connect();
+  }, []);
+  return { events, state, error, setPaused, clear, reconnect };
 }

@@ -181,7 +181,12 @@ function Tail({ appId }: { appId: string }) {
       </Group>
       {tail.error && (
         <Alert color="red" title="The live tail is not connected" mb="sm" role="alert">
-          {tail.error}
+          <Group justify="space-between">
+            <span>{tail.error}</span>
+            <Button size="xs" variant="light" color="red" onClick={tail.reconnect}>
+              Reconnect
+            </Button>
+          </Group>
         </Alert>
       )}
       <Paper withBorder>
