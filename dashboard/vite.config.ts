@@ -10,6 +10,7 @@ export default defineConfig({
       '/readyz': 'http://localhost:8080',
       '/openapi.json': 'http://localhost:8080',
       '/metrics': 'http://localhost:8080',
+      '/socket.io': { target: 'http://localhost:8080', ws: true },
     },
   },
   build: {

@@ -39,6 +39,10 @@ const DOC_SHOTS = new Set([
   'files',
   'settings',
 ]);
+// The operations pages (ops.spec.ts).
+for (const name of ['jobs', 'job-completed', 'webhook-deliveries', 'webhook-disabled', 'schedule-runs', 'realtime']) {
+  DOC_SHOTS.add(name);
+}
 
 /**
  * Saves a full-page screenshot with the test results; with HEARTH_UPDATE_DOC_SCREENSHOTS=1 the

@@ -208,9 +208,9 @@ test('admin main path', async ({ page, request }, info) => {
     await page.getByRole('link', { name: 'Mail outbox' }).click();
     await expect(page.getByRole('heading', { name: 'Mail outbox' })).toBeVisible();
     await checkPage(page, info, 'outbox');
-    await page.getByRole('link', { name: 'Jobs & schedules' }).click();
-    await expect(page.getByText('Coming with its server')).toBeVisible();
-    await checkPage(page, info, 'jobs-pending');
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await expect(page.getByText('No webhooks yet')).toBeVisible();
+    await checkPage(page, info, 'webhooks-empty');
   });
 
   await test.step('admins, audit log, API explorer, dark theme', async () => {

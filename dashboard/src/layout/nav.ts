@@ -15,6 +15,7 @@ import {
   IconWebhook,
   IconApps,
   IconClockPlay,
+  IconStack2,
 } from '@tabler/icons-react';
 
 /** The navbar's sections: per-app pages, pages whose server part is still being built, server-wide pages. */
@@ -27,17 +28,17 @@ export const APP_PAGES = [
   { to: 'keys', label: 'API keys', icon: IconKey },
   { to: 'mail', label: 'Mail outbox', icon: IconMail },
   { to: 'push', label: 'Push', icon: IconBell },
+  { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
+  { to: 'schedules', label: 'Schedules', icon: IconClockPlay },
+  { to: 'realtime', label: 'Realtime', icon: IconBolt },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 
-export const PENDING_PAGES = [
-  { to: 'jobs', label: 'Jobs & schedules', icon: IconClockPlay },
-  { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
-  { to: 'realtime', label: 'Realtime', icon: IconBolt },
-];
+export const PENDING_PAGES: { to: string; label: string; icon: typeof IconBell }[] = [];
 
 export const SERVER_PAGES = [
   { to: '/apps', label: 'Apps', icon: IconApps },
+  { to: '/jobs', label: 'Jobs', icon: IconStack2 },
   { to: '/admins', label: 'Admins', icon: IconShieldLock },
   { to: '/audit', label: 'Audit log', icon: IconList },
   { to: '/api', label: 'API explorer', icon: IconApi },

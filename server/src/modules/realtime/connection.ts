@@ -13,7 +13,14 @@ import {
 import { CHANNEL_NAME } from './channels.js';
 import { realtimeErrors, toWire } from './realtime.errors.js';
 import type { RealtimeHost } from './host.js';
-import { authenticate, callerOf, MAX_TIMER_MS, presenceUserOf, type SocketState } from './session.js';
+import {
+  authenticate,
+  authenticateAdmin,
+  callerOf,
+  MAX_TIMER_MS,
+  presenceUserOf,
+  type SocketState,
+} from './session.js';
 import type { Subscription } from './subscriptions.js';
 
 /**
@@ -28,7 +35,12 @@ const subscribeBody = z.strictObject({
   since: z.union([z.string().max(64), z.number()]).optional(),
 });
 const unsubscribeBody = z.strictObject({ subscription: z.string().max(64) });
-const authBody = z.strictObject({ token: z.string().max(4096) });
+const authBody = z.union([
+  z.strictObject({ token: z.string().max(4096) }),
+  z.strictObject({ adminToken: z.string().max(4096) }),
+]);
+/** `subscribe {collection: '*'}`: every collection of the app (admin connections; a live tail). */
+export const ALL_COLLECTIONS = '*';
 const channelBody = z.strictObject({ channel: z.string().regex(CHANNEL_NAME) });
 const publishBody = z.strictObject({ channel: z.string().regex(CHANNEL_NAME), message: z.unknown() });
 
@@ -101,13 +113,18 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
       }
       const caller = callerOf(state);
       requireScope(caller, 'documents:read');
-      const col = await rt.deps.registry.require(state.appId, body.collection);
+      const all = body.collection === ALL_COLLECTIONS;
+      if (all && !state.admin) throw new HearthError('forbidden', 'Only an admin connection may subscribe to "*".');
+      if (all && (body.filter !== undefined || body.id !== undefined || body.since !== undefined)) {
+        throw invalidRequest('A "*" subscription takes no filter, id or since: it tails every change from now on.');
+      }
+      const col = all ? null : await rt.deps.registry.require(state.appId, body.collection);
       const filter = body.filter !== undefined ? parseFilter(body.filter) : null;
-      if (filter) {
+      if (filter && col) {
         assertVisiblePaths(caller, col, collectPaths(filter), 'filter');
         assertTextAllowed(col, filter);
       }
-      if (body.id === undefined && !caller.privileged) {
+      if (col && body.id === undefined && !caller.privileged) {
         const rule = ruleFilter(col.rules.list, { auth: caller.user, now: rt.deps.now().toISOString() });
         if (rule === null) throw collectionErrors.listDenied();
       }
@@ -117,7 +134,7 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
       const sub: Subscription = {
         id: `s_${randomToken(12)}`,
         appId: state.appId,
-        collection: col.name,
+        collection: col ? col.name : ALL_COLLECTIONS,
         filter: filter && filter.op !== 'all' ? filter : null,
         docId: body.id ?? null,
         caller,
@@ -126,7 +143,7 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
       };
       rt.index.add(sub);
       state.subs.set(sub.id, sub);
-      if (since !== null) {
+      if (since !== null && col) {
         const replay = rt.fanout.replay(sub, col, since);
         if (replay === 'too_old') {
           removeSub(rt, state, sub);
@@ -155,8 +172,22 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
   });
 
   on('auth', async (payload) => {
-    const { token } = parse(authBody, payload);
-    const session = await authenticate(rt.deps.verifyToken, state.appId, token, Date.now());
+    const body = parse(authBody, payload);
+    const now = Date.now();
+    if ('adminToken' in body) {
+      if (!state.admin) throw invalidRequest('adminToken is for admin connections (handshake auth.adminToken).');
+      const session = await authenticateAdmin(rt.deps.verifyAdmin, body.adminToken, now);
+      state.admin = session.admin;
+      state.token = session.token;
+      state.expiresAt = session.expiresAt;
+      scheduleExpiry(rt, socket, state);
+      return {
+        admin: { id: session.admin.id, email: session.admin.email },
+        expiresAt: session.expiresAt === null ? null : new Date(session.expiresAt).toISOString(),
+      };
+    }
+    if (state.admin) throw invalidRequest('An admin connection refreshes with {adminToken}.');
+    const session = await authenticate(rt.deps.verifyToken, state.appId, body.token, now);
     const previous = state.user;
     if (previous && previous.id !== session.user.id) leaveAllChannels(rt, state);
     state.user = session.user;
@@ -245,13 +276,14 @@ function scheduleExpiry(rt: RealtimeHost, socket: Socket, state: SocketState): v
 /**
  * The token expired or the session was revoked: every subscription and channel made as the user
  * stops (`ended` for each subscription), the client gets `session {state, error}` and stays
- * connected with its key's rights; `auth {token}` with a fresh token, then subscribe again.
+ * connected with its key's rights; `auth {token}` with a fresh token, then subscribe again. An
+ * admin connection has no key's rights to keep: it is disconnected after the same messages.
  */
 export function endSession(rt: RealtimeHost, socket: Socket, state: SocketState, why: 'expired' | 'revoked'): void {
-  if (!state.user) return;
+  if (!state.user && !state.admin) return;
   const error = toWire(why === 'expired' ? realtimeErrors.tokenExpired() : realtimeErrors.sessionRevoked());
   for (const sub of [...state.subs.values()]) {
-    if (sub.caller.user === null) continue;
+    if (sub.caller.user === null && !state.admin) continue;
     removeSub(rt, state, sub);
     socket.emit('ended', { subscription: sub.id, error });
   }
@@ -262,4 +294,9 @@ export function endSession(rt: RealtimeHost, socket: Socket, state: SocketState,
   state.token = null;
   state.expiresAt = null;
   socket.emit('session', { state: why, error });
+  // An admin connection has no key to fall back to: it ends (reconnect with a fresh adminToken).
+  if (state.admin) {
+    state.admin = null;
+    socket.disconnect(true);
+  }
 }

@@ -24,6 +24,8 @@ export type ChangeType = 'create' | 'update' | 'delete' | 'enter' | 'leave';
 
 export interface Change {
   subscription: string;
+  /** The document's collection (a `*` subscription gets every collection's). */
+  collection: string;
   type: ChangeType;
   document: Record<string, unknown>;
   /** When the write committed (ISO-8601): pass the last one seen as `since` when resubscribing. */
@@ -102,6 +104,7 @@ export function changeFor(sub: Subscription, scope: EventScope): Change | null {
   const inAfter = test(event.after, 'after');
   const change = (type: ChangeType, document: Record<string, unknown>): Change => ({
     subscription: sub.id,
+    collection: event.collection,
     type,
     document,
     at: event.at,

@@ -4,6 +4,7 @@ import type { PubSub, SocketAdapter } from '../../ports/pubsub.js';
 import type { AppsModule } from '../apps/index.js';
 import type { AppUser } from '../auth/index.js';
 import type { CollectionRegistry } from '../collections/index.js';
+import type { VerifyAdmin } from './admin-session.js';
 import type { ChannelRulesService } from './channels.js';
 import type { Change, Fanout } from './fanout.js';
 import type { Presence } from './presence.js';
@@ -15,6 +16,8 @@ import type { Subscription, SubscriptionIndex } from './subscriptions.js';
 export interface RealtimeDeps {
   apps: Pick<AppsModule, 'services'>;
   verifyToken: (appId: string, token: string) => Promise<AppUser | null>;
+  /** An admin access token's admin (the admin REST API's check), null when refused. */
+  verifyAdmin: VerifyAdmin;
   registry: CollectionRegistry;
   channels: ChannelRulesService;
   /** Absent: one process, events go straight from the collections to the subscribers. */

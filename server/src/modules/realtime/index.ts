@@ -9,9 +9,11 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthModule } from '../auth/index.js';
 import type { CollectionsModule } from '../collections/index.js';
 import type { HearthModule } from '../module.js';
+import { adminVerifier } from './admin-session.js';
 import { ChannelRulesService } from './channels.js';
 import { channelRoutes } from './channels.routes.js';
 import { RealtimeServer } from './server.js';
+import { statsRoutes } from './stats.routes.js';
 import { DEFAULT_REALTIME_SETTINGS, realtimeMetrics, type RealtimeSettings } from './settings.js';
 
 /**
@@ -50,6 +52,7 @@ export function createRealtimeModule(deps: {
   server = new RealtimeServer({
     apps: deps.apps,
     verifyToken: (appId, token) => deps.auth.verifyToken(appId, token),
+    verifyAdmin: adminVerifier(deps.guards.requireAdmin),
     registry: deps.collections.services.registry,
     channels,
     pubsub: deps.pubsub,
@@ -64,12 +67,16 @@ export function createRealtimeModule(deps: {
   deps.apps.onRemove(async (appId) => {
     // This server's connections of a deleted app end now (other servers' at their next key check).
     rt.namespace(appId)?.disconnectSockets(true);
+    rt.activity.forget(appId);
     await channels.remove(appId);
   });
   return {
     name: 'realtime',
     services: { channels, server: rt },
-    routes: channelRoutes({ channels, apps: deps.apps.services.apps, auth: deps.guards, audit: deps.audit }),
+    routes: [
+      ...channelRoutes({ channels, apps: deps.apps.services.apps, auth: deps.guards, audit: deps.audit }),
+      ...statsRoutes({ server: rt, apps: deps.apps.services.apps, auth: deps.guards }),
+    ],
     init: () => rt.start(),
     attach: (http: HttpServer) => rt.attach(http),
   };

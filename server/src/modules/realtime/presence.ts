@@ -45,6 +45,8 @@ export class Presence {
   private readonly global = new Map<string, Map<string, { user: PresenceUser; seen: Map<string, number> }>>();
   private sub: { stop(): Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Other replicas → when their last heartbeat came. */
+  private readonly heard = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -112,6 +114,22 @@ export class Presence {
     void this.send({ t: 'l', r: this.deps.replicaId, a: appId, c: channel, m });
   }
 
+  /** Other replicas heard from within the timeout. */
+  peers(): string[] {
+    const cutoff = Date.now() - this.deps.timeoutMs;
+    return [...this.heard].filter(([, at]) => at >= cutoff).map(([r]) => r);
+  }
+
+  /** The app's channels with their member counts, as this replica sees every replica's members. */
+  channelCounts(appId: string): Array<{ channel: string; members: number }> {
+    const out: Array<{ channel: string; members: number }> = [];
+    for (const [k, members] of this.global) {
+      const [a, channel] = split(k);
+      if (a === appId) out.push({ channel, members: members.size });
+    }
+    return out;
+  }
+
   private failing = false;
 
   /** Publishes; a failure is reported once per outage (heartbeats would repeat it every few seconds). */
@@ -161,6 +179,7 @@ export class Presence {
       case 'l':
         return this.unsee(key(msg.a, msg.c), msg.m, msg.r);
       case 'b': {
+        this.heard.set(msg.r, Date.now());
         const listed = new Set<string>();
         for (const [a, c, m, u] of msg.s) {
           const k = key(a, c);
@@ -176,6 +195,7 @@ export class Presence {
         return;
       }
       case 'bye':
+        this.heard.delete(msg.r);
         return this.dropReplica(msg.r);
     }
   }
@@ -204,5 +224,6 @@ export class Presence {
       for (const entry of members.values()) for (const r of entry.seen.keys()) replicas.add(r);
     replicas.delete(this.deps.replicaId);
     for (const r of replicas) this.dropReplica(r, cutoff);
+    for (const [r, at] of [...this.heard]) if (at < cutoff) this.heard.delete(r);
   }
 }

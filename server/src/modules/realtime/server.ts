@@ -7,9 +7,10 @@ import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
-import { Presence } from './presence.js';
+import { memberKey, Presence } from './presence.js';
 import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
-import { authenticate, type SocketState } from './session.js';
+import { authenticate, authenticateAdmin, type SocketState } from './session.js';
+import { AppActivity, ClusterStats, combine, type AppStats, type LocalSnapshot } from './stats.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
 import type { RealtimeDeps, RealtimeHost } from './host.js';
 
@@ -31,6 +32,9 @@ export class RealtimeServer implements RealtimeHost {
   readonly presence: Presence | null;
   readonly sockets = new Map<string, { socket: Socket; state: SocketState }>();
   readonly replicaId = randomBytes(8).toString('base64url');
+  readonly startedAt = new Date().toISOString();
+  readonly activity = new AppActivity();
+  private readonly clusterStats: ClusterStats | null;
   private io: Server | null = null;
   private docsSub: { stop(): Promise<void> } | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
@@ -59,6 +63,17 @@ export class RealtimeServer implements RealtimeHost {
           onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
         })
       : null;
+    this.clusterStats =
+      deps.pubsub && this.presence
+        ? new ClusterStats({
+            pubsub: deps.pubsub,
+            replicaId: this.replicaId,
+            snapshot: (appId) => this.snapshot(appId),
+            peers: () => this.presence?.peers() ?? [],
+            timeoutMs: 500,
+            onError: (err) => deps.logger.warn({ err }, 'realtime: a stats message failed'),
+          })
+        : null;
   }
 
   /** Before serving: listen to every replica's document events, start presence. */
@@ -76,6 +91,57 @@ export class RealtimeServer implements RealtimeHost {
       });
     }
     await this.presence?.start();
+    await this.clusterStats?.start();
+  }
+
+  /** The app's realtime numbers: every replica's summed with a bus, else this server's. */
+  async stats(appId: string): Promise<AppStats> {
+    const collected = this.clusterStats
+      ? await this.clusterStats.collect(appId)
+      : { snapshots: [this.snapshot(appId)], missing: 0, cluster: false };
+    return combine({
+      appId,
+      at: new Date().toISOString(),
+      scope: collected.cluster ? 'cluster' : 'replica',
+      missingReplicas: collected.missing,
+      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: 'replica' },
+      snapshots: collected.snapshots,
+    });
+  }
+
+  /** What this server holds of one app. */
+  snapshot(appId: string): LocalSnapshot {
+    const nsp = this.namespace(appId);
+    let admins = 0;
+    const channels = new Map<string, Set<string>>();
+    for (const socket of nsp?.sockets.values() ?? []) {
+      const state = socket.data.state as SocketState | undefined;
+      if (!state) continue;
+      if (state.admin) admins++;
+      if (this.presence) continue;
+      for (const [channel, user] of state.channels) {
+        let members = channels.get(channel);
+        if (!members) channels.set(channel, (members = new Set()));
+        members.add(memberKey(user));
+      }
+    }
+    const activity = this.activity.read(appId);
+    const byCollection = this.index.countsByCollection(appId);
+    return {
+      replica: this.replicaId,
+      startedAt: this.startedAt,
+      connections: nsp?.sockets.size ?? 0,
+      adminConnections: admins,
+      subscriptions: byCollection.reduce((n, c) => n + c.subscriptions, 0),
+      deliveriesPerSecond: activity.perSecond,
+      deliveredTotal: activity.delivered,
+      droppedClients: activity.dropped,
+      byCollection,
+      channels: this.presence
+        ? this.presence.channelCounts(appId)
+        : [...channels].map(([channel, members]) => ({ channel, members: members.size })),
+      channelsCluster: this.presence !== null,
+    };
   }
 
   /** A committed document event of this replica: to every replica (or straight here, without a bus). */
@@ -128,6 +194,7 @@ export class RealtimeServer implements RealtimeHost {
       if (this.sessionTimer) clearInterval(this.sessionTimer);
       if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
+      await this.clusterStats?.stop();
       await this.docsSub?.stop();
       io.disconnectSockets(true);
       io.engine.close();
@@ -145,12 +212,26 @@ export class RealtimeServer implements RealtimeHost {
     if (!ID_PATTERN.test(appId)) throw new HearthError('not_found', 'No such app.');
     const app = await this.deps.apps.services.apps.find(appId);
     if (!app) throw new HearthError('not_found', 'No such app.');
+    const auth = (socket.handshake.auth ?? {}) as { key?: unknown; token?: unknown; adminToken?: unknown };
+    const base = {
+      appId,
+      socketId: socket.id,
+      expiryTimer: null,
+      subs: new Map(),
+      channels: new Map(),
+      bucket: { tokens: this.deps.settings.messagesPerSecond * 2, at: Date.now() },
+    };
+    if (auth.adminToken !== undefined && auth.adminToken !== null) {
+      // An admin (dashboard) connection: like the admin REST API, no app key, no app CORS origins,
+      // and not counted against the app's connection limit (an admin must see a full app).
+      const session = await authenticateAdmin(this.deps.verifyAdmin, auth.adminToken, Date.now());
+      return { ...base, key: null, rawKey: null, user: null, admin: session.admin, ...expiring(session) };
+    }
     const origin = socket.handshake.headers.origin;
     const allowed = app.settings.corsOrigins;
     if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) {
       throw reasonError('forbidden', 'origin_not_allowed', 'This origin is not allowed for this app.');
     }
-    const auth = (socket.handshake.auth ?? {}) as { key?: unknown; token?: unknown };
     const raw = typeof auth.key === 'string' && auth.key.length <= 256 ? auth.key : null;
     const key = raw ? await this.deps.apps.services.keys.resolve(raw) : null;
     if (!key || key.appId !== appId) {
@@ -165,17 +246,12 @@ export class RealtimeServer implements RealtimeHost {
         ? null
         : await authenticate(this.deps.verifyToken, appId, auth.token, Date.now());
     return {
-      appId,
-      socketId: socket.id,
+      ...base,
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
       rawKey: raw!,
       user: session?.user ?? null,
-      token: session?.token ?? null,
-      expiresAt: session?.expiresAt ?? null,
-      expiryTimer: null,
-      subs: new Map(),
-      channels: new Map(),
-      bucket: { tokens: this.deps.settings.messagesPerSecond * 2, at: Date.now() },
+      admin: null,
+      ...expiring(session),
     };
   }
 
@@ -191,15 +267,18 @@ export class RealtimeServer implements RealtimeHost {
     // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
     // document shared by many subscribers is serialised once, not once per socket.emit.
     socket.conn.write(
-      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
+      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
     );
     this.deps.metrics.delivered();
+    this.activity.delivered(sub.appId);
   }
 
   dropSlow(socket: Socket): void {
     if (!socket.connected) return;
     this.deps.logger.warn({ socket: socket.id }, 'realtime: client does not read, disconnecting it');
     this.deps.metrics.dropped();
+    const state = socket.data.state as SocketState | undefined;
+    if (state) this.activity.dropped(state.appId);
     socket.disconnect(true);
     // A client that does not read would not read the close handshake either: cut the TCP
     // connection now so its backlog is freed (WebSocket transport; polling has nothing pending).
@@ -212,14 +291,25 @@ export class RealtimeServer implements RealtimeHost {
     // One lookup per key and per token, however many connections share them.
     const keyChecks = new Map<string, Promise<boolean>>();
     const checks = new Map<string, Promise<unknown>>();
+    const adminChecks = new Map<string, Promise<unknown>>();
     for (const { socket, state } of [...this.sockets.values()]) {
-      let keyCheck = keyChecks.get(state.rawKey);
+      if (state.admin && state.token) {
+        const token = state.token;
+        let check = adminChecks.get(token);
+        if (!check) adminChecks.set(token, (check = this.deps.verifyAdmin(token).catch(() => undefined)));
+        // Logged out, session revoked, admin removed (a refresh meanwhile is checked next time).
+        if ((await check) === null && state.token === token) endSession(this, socket, state, expiredOrRevoked(state));
+        continue;
+      }
+      if (state.rawKey === null) continue;
+      const rawKey = state.rawKey;
+      let keyCheck = keyChecks.get(rawKey);
       if (!keyCheck) {
-        keyCheck = this.deps.apps.services.keys.resolve(state.rawKey).then(
+        keyCheck = this.deps.apps.services.keys.resolve(rawKey).then(
           (k) => k !== null && k.appId === state.appId,
           () => true, // the store is down: not a revocation
         );
-        keyChecks.set(state.rawKey, keyCheck);
+        keyChecks.set(rawKey, keyCheck);
       }
       if (!(await keyCheck)) {
         // A revoked key (or deleted app): nothing this connection holds may go on.
@@ -235,15 +325,18 @@ export class RealtimeServer implements RealtimeHost {
       const user = await check;
       // A refresh (`auth`) meanwhile replaced the token: that one is checked next time.
       if (user === null && state.user && state.token === token) {
-        endSession(
-          this,
-          socket,
-          state,
-          state.expiresAt !== null && state.expiresAt <= Date.now() ? 'expired' : 'revoked',
-        );
+        endSession(this, socket, state, expiredOrRevoked(state));
       }
     }
   }
+}
+
+function expiredOrRevoked(state: SocketState): 'expired' | 'revoked' {
+  return state.expiresAt !== null && state.expiresAt <= Date.now() ? 'expired' : 'revoked';
+}
+
+function expiring(session: { token: string; expiresAt: number | null } | null) {
+  return { token: session?.token ?? null, expiresAt: session?.expiresAt ?? null };
 }
 
 /** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */

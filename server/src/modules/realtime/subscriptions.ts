@@ -74,6 +74,11 @@ export class SubscriptionIndex {
     return this.count;
   }
 
+  /** The app's live subscriptions here, per collection. */
+  countsByCollection(appId: string): Array<{ collection: string; subscriptions: number }> {
+    return [...(this.apps.get(appId) ?? [])].map(([collection, col]) => ({ collection, subscriptions: col.size }));
+  }
+
   /** Whether this app has any subscription here (events of other apps are dropped at once). */
   hasApp(appId: string): boolean {
     return this.apps.has(appId);
@@ -127,9 +132,13 @@ export class SubscriptionIndex {
     collection: string,
     docs: ReadonlyArray<Readonly<Record<string, unknown>> | null>,
   ): Subscription[] {
-    const col = this.apps.get(appId)?.get(collection);
-    if (!col) return [];
+    const cols = this.apps.get(appId);
+    const col = cols?.get(collection);
+    // Admin tails (`*`) see every collection's events.
+    const all = collection === '*' ? undefined : cols?.get('*');
+    if (!col) return all ? [...all.rest] : [];
     const out = new Set<Subscription>(col.rest);
+    for (const sub of all?.rest ?? []) out.add(sub);
     for (const doc of docs) {
       if (!doc) continue;
       for (const sub of col.byId.get(String(doc.id)) ?? []) out.add(sub);
