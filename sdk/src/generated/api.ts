@@ -1,6 +1,5 @@
 // Generated from /openapi.json (the server routes' zod schemas) by server/test/sdk/sdk-types.gen.ts: do not edit.
 // Regenerate: pnpm --filter @hearth/sdk run generate (a test fails while this file is stale).
-/* eslint-disable */
 export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export type components = {
