@@ -73,6 +73,7 @@ export {
   type QueuedWrite,
   type QueueState,
 } from './offline.js';
+export { ReadCache, type Cached, type ReadCacheOptions } from './read-cache.js';
 export { HearthRealtime, type RealtimeOptions } from './realtime.js';
 export type { IoFactory, IoOptions, SocketLike } from './realtime.socket.js';
 export type { ChangeEvent, SubscribeTarget, SubscriptionEvent, Unsubscribe } from './subscription.js';
