@@ -78,4 +78,19 @@ describe('SDK realtime and the session', () => {
     await other.collection<Note>('open').create({ text: 'still open' });
     await until('open change', () => open.some((e) => e.type === 'create'), 15_000);
   }, 40_000);
+
+  it('a revoked key: every subscription ends with invalid_api_key', async () => {
+    const created = await live
+      .http()
+      .post(`/v1/admin/apps/${live.appId}/keys`)
+      .set(live.admin)
+      .send({ kind: 'public', name: 'to revoke' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const hearth = live.client({ key: created.body.key as string });
+    const events: SubscriptionEvent<Note>[] = [];
+    await hearth.collection<Note>('open').subscribe({}, (e) => events.push(e));
+    await live.http().delete(`/v1/admin/apps/${live.appId}/keys/${created.body.id}`).set(live.admin).expect(200);
+    await until('ended', () => events.some((e) => e.type === 'error'), 15_000);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'invalid_api_key', status: 401 } });
+  }, 30_000);
 });
