@@ -12,6 +12,14 @@ export interface RealtimeOptions {
   timeoutMs?: number;
 }
 
+/** Timers without the DOM or Node types (every runtime has these). */
+const timers = globalThis as unknown as {
+  setTimeout(fn: () => void, ms: number): { unref?(): void } | number;
+  clearTimeout(id: unknown): void;
+};
+/** Refresh the access token this long before it expires while the socket is open. */
+const REFRESH_BEFORE_MS = 60_000;
+
 interface WireError {
   code?: string;
   message?: string;
@@ -36,6 +44,7 @@ export class HearthRealtime {
   private socketToken: string | null = null;
   private socketUser: string | null = null;
   private everConnected = false;
+  private refreshTimer: unknown = null;
   private readonly subs = new Set<LiveSubscription>();
   private readonly byServerId = new Map<string, LiveSubscription>();
   /** Changes that arrived before their subscription's ack was handled (replay right after it). */
@@ -66,6 +75,8 @@ export class HearthRealtime {
     const socket = this.socket;
     this.socket = null;
     this.opening = null;
+    if (this.refreshTimer !== null) timers.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     for (const sub of this.subs) sub.close();
     this.subs.clear();
     this.byServerId.clear();
@@ -140,6 +151,7 @@ export class HearthRealtime {
   private wire(socket: SocketLike): void {
     socket.on('connect', () => {
       this.everConnected = true;
+      this.scheduleRefresh();
       void this.restore(socket);
     });
     socket.on('disconnect', (reason: string) => {
@@ -201,7 +213,28 @@ export class HearthRealtime {
     socket.on('presence', (p: WirePresence) => this.channels.get(p.channel)?.onPresence(p));
   }
 
+  /**
+   * An open socket keeps its user's token fresh by itself (a refresh a minute before expiry, sent
+   * as `auth`), so the server never ends its subscriptions for an app that makes no requests.
+   */
+  private scheduleRefresh(): void {
+    if (this.refreshTimer !== null) timers.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    const current = this.deps.session.current;
+    if (!current || !this.socket) return;
+    const delay = Math.min(2 ** 31 - 1, Math.max(1_000, current.expiresAt - this.deps.clock.now() - REFRESH_BEFORE_MS));
+    const timer = timers.setTimeout(() => {
+      this.refreshTimer = null;
+      if (this.socket?.connected && this.deps.session.current === current)
+        void this.deps.session.refresh().catch(() => {});
+    }, delay);
+    // Never what keeps a Node process alive.
+    if (typeof timer === 'object') timer.unref?.();
+    this.refreshTimer = timer;
+  }
+
   private async onSessionChange(userId: string | null, event: string): Promise<void> {
+    this.scheduleRefresh();
     const socket = this.socket;
     if (!socket?.connected) return;
     if (event === 'TOKEN_REFRESHED' && userId === this.socketUser) return this.reauth(socket);
