@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,9 +24,18 @@ export interface LiveHearth {
 export async function startHearth(env: Record<string, string> = {}): Promise<LiveHearth> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm build\` at the repository root`);
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-example-'));
+  const port = await freePort(); // known before the start: PUBLIC_URL (signed file URLs) names it
   const child = spawn(process.execPath, [MAIN], {
     cwd: dataDir,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stop = async () => {
@@ -94,6 +104,17 @@ function bannerUrl(child: ChildProcess): Promise<string> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`Hearth exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
     });
   });
 }
