@@ -2,7 +2,9 @@ import { HearthAuth } from './auth.js';
 import { authRequests } from './auth.commands.js';
 import { batchRequest, type BatchOp } from './collections.commands.js';
 import { CollectionRef, type Collections, type DefaultsOf, type FieldsOf } from './collections.js';
+import { ChannelRef, type Channel } from './channels.js';
 import { HearthFiles } from './files.js';
+import { HearthRealtime, type RealtimeOptions } from './realtime.js';
 import { globalFetch, systemClock, type Clock, type FetchLike } from './platform.js';
 import { SessionManager } from './session.js';
 import { memoryStorage, type TokenStorage } from './storage.js';
@@ -26,6 +28,8 @@ export interface ClientOptions {
   clock?: Clock;
   /** The transport that sends requests (default: fetch). Replace it to record or route requests. */
   transport?: Transport;
+  /** Realtime (subscriptions, channels): an injected socket.io-client `io`, the ack timeout. */
+  realtime?: RealtimeOptions;
 }
 
 export interface BatchResult {
@@ -39,9 +43,12 @@ export class HearthClient {
   readonly auth: HearthAuth;
   readonly files: HearthFiles;
   private readonly session: SessionManager;
+  private readonly options: ClientOptions;
+  private realtimeConnection: HearthRealtime | null = null;
 
   constructor(options: ClientOptions) {
     this.app = options.app;
+    this.options = options;
     this.transport =
       options.transport ??
       createTransport({ url: options.url, key: options.key, fetch: options.fetch ?? lazyGlobalFetch() });
@@ -76,7 +83,31 @@ export class HearthClient {
   collection<K extends keyof Collections>(name: K): CollectionRef<FieldsOf<K>, DefaultsOf<K>>;
   collection<T extends object = Record<string, unknown>, D extends keyof T = never>(name: string): CollectionRef<T, D>;
   collection(name: string): CollectionRef<object, never> {
-    return new CollectionRef((req) => this.request(req), this.app, name);
+    return new CollectionRef(
+      (req) => this.request(req),
+      this.app,
+      name,
+      () => this.realtime,
+    );
+  }
+
+  /** The realtime connection (socket.io), opened on the first subscribe or join. */
+  get realtime(): HearthRealtime {
+    this.realtimeConnection ??= new HearthRealtime({
+      url: this.transport.baseUrl,
+      app: this.app,
+      key: this.transport.key,
+      session: this.session,
+      clock: this.options.clock ?? systemClock,
+      options: this.options.realtime ?? {},
+    });
+    return this.realtimeConnection;
+  }
+
+  /** A broadcast channel with presence: `channel<ChatMessage>('room:1').join()`. One object per name. */
+  channel<M = unknown>(name: string): Channel<M> {
+    const rt = this.realtime;
+    return rt.channel(name, () => new ChannelRef<M>(name, (event, payload) => rt.send(event, payload)));
   }
 
   /** Up to 100 writes, all or nothing. */

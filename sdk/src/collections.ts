@@ -1,6 +1,8 @@
 import { collectionRequests, type FindQuery, type WriteOptions } from './collections.commands.js';
 import type { CreateInput, Doc, Filter, SortKey, UpdateInput } from './filter.types.js';
 import type { RequestDescription } from './transport.js';
+import type { HearthRealtime } from './realtime.js';
+import type { SubscribeTarget, SubscriptionEvent, Unsubscribe } from './subscription.js';
 
 /**
  * The app's collections by name, for `collection('todos')` without a type argument. `hearth
@@ -45,6 +47,7 @@ export class CollectionRef<T extends object = Record<string, unknown>, D extends
     private readonly send: Send,
     app: string,
     readonly name: string,
+    private readonly realtime?: () => HearthRealtime,
   ) {
     this.requests = collectionRequests(app, name);
   }
@@ -95,6 +98,21 @@ export class CollectionRef<T extends object = Record<string, unknown>, D extends
 
   async delete(id: string, options: Pick<WriteOptions, 'ifMatch'> = {}): Promise<void> {
     await this.send(this.requests.delete(id, options));
+  }
+
+  /**
+   * Live changes: `subscribe({ done: false }, (e) => …)` or `subscribe({ id }, …)`. Resolves once
+   * live (a change committed after that is never missed) with the function that stops it;
+   * rejects with a HearthError (bad filter, rule_denied). Restored after reconnects with the
+   * server's replay; `refetch` events say when the replay could not cover the gap.
+   */
+  subscribe(
+    target: SubscribeTarget<T>,
+    handler: (event: SubscriptionEvent<T>) => void,
+    options: { since?: string | number } = {},
+  ): Promise<Unsubscribe> {
+    if (!this.realtime) throw new TypeError('This collection has no realtime connection: use client.collection().');
+    return this.realtime().subscribe<T>(this.name, target, handler, options);
   }
 
   /** `$match` (typed filter), `$group`, `$sort`, `$limit`, with your read rule applied first. */

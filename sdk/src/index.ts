@@ -1,6 +1,7 @@
 /**
  * @hearth/sdk — the typed client for Hearth. Parts: transport (requests as data, fetch), errors
- * (the server's error table), session + auth, collections (typed filters), files.
+ * (the server's error table), session + auth, collections (typed filters), files, realtime
+ * (subscriptions, channels with presence; socket.io-client loaded on first use), push.
  */
 export { createClient, HearthClient, type BatchResult, type ClientOptions } from './client.js';
 export {
@@ -72,3 +73,7 @@ export {
   type QueuedWrite,
   type QueueState,
 } from './offline.js';
+export { HearthRealtime, type RealtimeOptions } from './realtime.js';
+export type { IoFactory, IoOptions, SocketLike } from './realtime.socket.js';
+export type { ChangeEvent, SubscribeTarget, SubscriptionEvent, Unsubscribe } from './subscription.js';
+export type { Channel, Member, PresenceEvent } from './channels.js';

@@ -114,14 +114,20 @@ export class SessionManager {
     return this.refreshing;
   }
 
+  /** The access token to send now (refreshed first when it is about to expire), or null. */
+  async freshToken(): Promise<string | null> {
+    await this.ready;
+    if (this.refreshing) await this.refreshing.catch(() => undefined);
+    const before = this.session;
+    if (before && before.expiresAt - this.clock.now() < EARLY_REFRESH_MS) await this.refresh().catch(() => undefined);
+    return this.session?.accessToken ?? this.staticToken;
+  }
+
   /** Sends `req` as the signed-in user (refreshing first when the token is about to expire). */
   async request<T>(req: RequestDescription): Promise<T> {
     await this.ready;
     if (req.auth === false) return this.transport.send<T>(req, null);
-    if (this.refreshing) await this.refreshing.catch(() => undefined);
-    const before = this.session;
-    if (before && before.expiresAt - this.clock.now() < EARLY_REFRESH_MS) await this.refresh().catch(() => undefined);
-    const token = this.session?.accessToken ?? this.staticToken;
+    const token = await this.freshToken();
     try {
       return await this.transport.send<T>(req, token);
     } catch (e) {
