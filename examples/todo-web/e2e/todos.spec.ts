@@ -111,3 +111,29 @@ test('offline: writes wait in the queue, show at once, and reach the server when
   await expect(todoList(second).getByRole('listitem')).toHaveText([/Written on the train/, /Written online/]);
   await expect(second.getByRole('checkbox', { name: 'Done: Written online' })).toBeChecked();
 });
+
+test('realtime: a change in one tab shows in the other without a reload, and not to another user', async ({
+  page,
+  context,
+  browser,
+}) => {
+  await signUp(page, newEmail());
+  const tab = await context.newPage(); // a second tab of the same browser: the same session
+  await tab.goto(APP);
+  await expect(tab.getByText('Signed in as')).toBeVisible();
+  const stranger = await (await browser.newContext()).newPage();
+  await signUp(stranger, newEmail());
+
+  await addTodo(page, 'Seen in both tabs');
+  await expect(todoList(tab).getByRole('listitem')).toHaveText([/Seen in both tabs/]);
+  await tab.getByRole('checkbox', { name: 'Done: Seen in both tabs' }).check();
+  await expect(page.getByRole('checkbox', { name: 'Done: Seen in both tabs' })).toBeChecked();
+  await addTodo(tab, 'From the second tab');
+  await expect(todoList(page).getByRole('listitem')).toHaveText([/From the second tab/, /Seen in both tabs/]);
+  await page.getByRole('button', { name: 'Delete Seen in both tabs' }).click();
+  await expect(todoList(tab).getByRole('listitem')).toHaveText([/From the second tab/]);
+
+  // The other user's page got none of these changes (the read rule applies to realtime too).
+  await expect(todoList(stranger).getByRole('listitem')).toHaveCount(0);
+  await stranger.context().close();
+});

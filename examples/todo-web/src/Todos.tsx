@@ -1,4 +1,4 @@
-import { isHearthError, type QueuedWrite } from '@hearth/sdk';
+import { isHearthError, type QueuedWrite, type SubscriptionEvent } from '@hearth/sdk';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Attachment } from './Attachment';
 import { hearth, queue, queuedTodos, todos, type Todo, type TodoDoc } from './hearth';
@@ -8,8 +8,9 @@ const offline = (e: unknown) => isHearthError(e) && e.status === 0;
 
 /**
  * The signed-in user's todos. Reads come from the server (the owner rule shows each user only
- * their own); writes go through the offline queue and show at once; while offline they wait in
- * localStorage and are sent when the browser is back online.
+ * their own) and stay current through a realtime subscription (a change made in another tab or
+ * on another device shows at once); writes go through the offline queue and show at once; while
+ * offline they wait in localStorage and are sent when the browser is back online.
  */
 export function Todos() {
   const [docs, setDocs] = useState<TodoDoc[]>([]);
@@ -48,6 +49,32 @@ export function Todos() {
       window.removeEventListener('offline', goOffline);
     };
   }, [sync]);
+
+  // Live changes to the todos this user may read (the same owner rule applies per subscriber).
+  useEffect(() => {
+    const onChange = (e: SubscriptionEvent<Todo>) => {
+      if (e.type === 'refetch') return void load(); // the server could not replay what was missed
+      if (e.type === 'error') return setError(e.error.message);
+      const changed = e.document;
+      if (e.type === 'delete' || e.type === 'leave') setDocs((all) => all.filter((d) => d.id !== changed.id));
+      else
+        setDocs((all) =>
+          all.some((d) => d.id === changed.id)
+            ? all.map((d) => (d.id === changed.id ? (changed as TodoDoc) : d))
+            : [changed as TodoDoc, ...all],
+        );
+    };
+    let stop: (() => Promise<void>) | undefined;
+    let unmounted = false;
+    todos.subscribe({}, onChange).then(
+      (unsubscribe) => (unmounted ? void unsubscribe() : (stop = unsubscribe)),
+      (e: unknown) => setError(isHearthError(e) ? e.message : String(e)),
+    );
+    return () => {
+      unmounted = true;
+      void stop?.();
+    };
+  }, [load]);
 
   async function add(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
