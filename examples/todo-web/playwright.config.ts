@@ -11,7 +11,7 @@ export default defineConfig({
   outputDir: '../../.test-tmp/examples/todo-web-results',
   globalSetup: './e2e/global-setup.ts',
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  expect: { timeout: 20_000 },
   workers: 1,
   retries: 0,
   reporter: [['list'], ['json', { outputFile: env.HEARTH_EXAMPLE_REPORT || '../../.test-tmp/examples/todo-web.json' }]],

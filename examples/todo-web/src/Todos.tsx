@@ -27,18 +27,54 @@ export function Todos() {
     }
   }, []);
 
-  /** Sends what is queued, then re-reads; offline, the writes simply stay queued. */
-  const sync = useCallback(async () => {
-    await queue.flush();
-    if (queue.state.pending === 0) await load();
+  // The list: read once, then kept current by a subscription to the todos this user may read
+  // (the owner rule applies per subscriber). Changes made here come back through it too, so
+  // every tab and device shows the same list. After being offline, the SDK resubscribes from the
+  // last change it saw and the server replays what was missed (or says `refetch`).
+  useEffect(() => {
+    const onChange = (e: SubscriptionEvent<Todo>) => {
+      if (e.type === 'refetch') return void load();
+      if (e.type === 'error') return setError(e.error.message);
+      const changed = e.document as TodoDoc;
+      if (e.type === 'delete' || e.type === 'leave') return setDocs((all) => all.filter((d) => d.id !== changed.id));
+      setDocs((all) =>
+        all.some((d) => d.id === changed.id)
+          ? all.map((d) => (d.id === changed.id && changed.version >= d.version ? changed : d))
+          : [changed, ...all],
+      );
+    };
+    let stop: (() => Promise<void>) | undefined;
+    let unmounted = false;
+    /** Subscribes; when the realtime server does not answer, tries again later (and reads then). */
+    const live = async (attempt: number): Promise<void> => {
+      try {
+        const unsubscribe = await todos.subscribe({}, onChange);
+        if (unmounted) return void unsubscribe();
+        stop = unsubscribe;
+        setError(null);
+        if (attempt > 0) await load();
+      } catch (e) {
+        setError(`Live updates paused: ${isHearthError(e) ? e.message : String(e)}`);
+        if (!unmounted) setTimeout(() => void live(attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
+      }
+    };
+    void (async () => {
+      await live(0);
+      await load();
+      await queue.flush(); // what a previous visit left queued
+    })();
+    return () => {
+      unmounted = true;
+      void stop?.();
+    };
   }, [load]);
 
+  // The offline queue: its pending writes are shown, and sent when the browser is back online.
   useEffect(() => {
-    void sync(); // also sends what a previous visit left queued
     const offQueue = queue.onChange(() => setPending([...queue.pending]));
     const goOnline = () => {
       setOnline(true);
-      void sync();
+      void queue.flush();
     };
     const goOffline = () => setOnline(false);
     window.addEventListener('online', goOnline);
@@ -48,53 +84,27 @@ export function Todos() {
       window.removeEventListener('online', goOnline);
       window.removeEventListener('offline', goOffline);
     };
-  }, [sync]);
-
-  // Live changes to the todos this user may read (the same owner rule applies per subscriber).
-  useEffect(() => {
-    const onChange = (e: SubscriptionEvent<Todo>) => {
-      if (e.type === 'refetch') return void load(); // the server could not replay what was missed
-      if (e.type === 'error') return setError(e.error.message);
-      const changed = e.document;
-      if (e.type === 'delete' || e.type === 'leave') setDocs((all) => all.filter((d) => d.id !== changed.id));
-      else
-        setDocs((all) =>
-          all.some((d) => d.id === changed.id)
-            ? all.map((d) => (d.id === changed.id ? (changed as TodoDoc) : d))
-            : [changed as TodoDoc, ...all],
-        );
-    };
-    let stop: (() => Promise<void>) | undefined;
-    let unmounted = false;
-    todos.subscribe({}, onChange).then(
-      (unsubscribe) => (unmounted ? void unsubscribe() : (stop = unsubscribe)),
-      (e: unknown) => setError(isHearthError(e) ? e.message : String(e)),
-    );
-    return () => {
-      unmounted = true;
-      void stop?.();
-    };
-  }, [load]);
+  }, []);
 
   async function add(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (!title.trim()) return;
     setTitle('');
     await queuedTodos.create({ title: title.trim() });
-    await sync();
+    await queue.flush();
   }
 
   async function toggle(doc: TodoDoc) {
     await queuedTodos.update(doc.id, { done: !doc.done }, { ifMatch: doc.version });
     // Shown at once; the server's version goes up by one with the write.
     setDocs((all) => all.map((d) => (d.id === doc.id ? { ...d, done: !d.done, version: d.version + 1 } : d)));
-    await sync();
+    await queue.flush();
   }
 
   async function remove(doc: TodoDoc) {
     await queuedTodos.delete(doc.id);
     setDocs((all) => all.filter((d) => d.id !== doc.id));
-    await sync();
+    await queue.flush();
   }
 
   async function attach(doc: TodoDoc, file: File) {
@@ -102,7 +112,7 @@ export function Todos() {
     try {
       const stored = await hearth.files.upload(file, { name: file.name });
       await queuedTodos.update(doc.id, { attachment: stored.id }, { ifMatch: doc.version });
-      await sync();
+      await queue.flush();
     } catch (e) {
       setError(offline(e) ? 'Attachments need a connection.' : String(e));
     }
