@@ -4,6 +4,7 @@ import { batchRequest, type BatchOp } from './collections.commands.js';
 import { CollectionRef, type Collections, type DefaultsOf, type FieldsOf } from './collections.js';
 import { ChannelRef, type Channel } from './channels.js';
 import { HearthFiles } from './files.js';
+import { HearthPush } from './push.js';
 import { HearthRealtime, type RealtimeOptions } from './realtime.js';
 import { globalFetch, systemClock, type Clock, type FetchLike } from './platform.js';
 import { SessionManager } from './session.js';
@@ -42,6 +43,7 @@ export class HearthClient {
   readonly transport: Transport;
   readonly auth: HearthAuth;
   readonly files: HearthFiles;
+  readonly push: HearthPush;
   private readonly session: SessionManager;
   private readonly options: ClientOptions;
   private realtimeConnection: HearthRealtime | null = null;
@@ -53,15 +55,17 @@ export class HearthClient {
       options.transport ??
       createTransport({ url: options.url, key: options.key, fetch: options.fetch ?? lazyGlobalFetch() });
     const refresh = authRequests(options.app).refresh;
+    const storage = options.storage ?? memoryStorage();
     this.session = new SessionManager(
       this.transport,
-      options.storage ?? memoryStorage(),
+      storage,
       `hearth.${options.app}.session`,
       options.clock ?? systemClock,
       refresh,
     );
     this.auth = new HearthAuth(this.session, this.transport, options.app);
     this.files = new HearthFiles(this.session, this.transport, options.app);
+    this.push = new HearthPush(this.session, storage, `hearth.${options.app}.push.installation`, options.app);
   }
 
   /** Sends any request description as the signed-in user (refreshing the token when needed). */

@@ -1,19 +1,11 @@
 import { HearthError } from './errors.js';
+import type { FileInfo } from './generated/api.js';
 import type { AbortSignalLike, BlobLike } from './platform.js';
 import type { SessionManager } from './session.js';
 import { errorFromResponse, pathSegment as seg, type RequestDescription, type Transport } from './transport.js';
 
-/** A stored file's metadata. */
-export interface FileInfo {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  sha256: string;
-  public: boolean;
-  owner: string | null;
-  createdAt: string;
-}
+/** A stored file's metadata (generated from the server's schema). */
+export type { FileInfo };
 
 export interface UploadProgress {
   loaded: number;

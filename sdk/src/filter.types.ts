@@ -5,14 +5,10 @@
  * `$elemMatch` on arrays).
  */
 
-/** System fields every document carries (read-only). */
-export interface SystemFields {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  owner: string | null;
-  version: number;
-}
+import type { SystemFields } from './generated/api.js';
+
+/** System fields every document carries (read-only; generated from the server's document schema). */
+export type { SystemFields };
 
 export type Doc<T> = T & SystemFields;
 

@@ -73,7 +73,22 @@ export {
   type QueuedWrite,
   type QueueState,
 } from './offline.js';
+export { ReadCache, type Cached, type ReadCacheOptions } from './read-cache.js';
 export { HearthRealtime, type RealtimeOptions } from './realtime.js';
 export type { IoFactory, IoOptions, SocketLike } from './realtime.socket.js';
 export type { ChangeEvent, SubscribeTarget, SubscriptionEvent, Unsubscribe } from './subscription.js';
 export type { Channel, Member, PresenceEvent } from './channels.js';
+export {
+  base64UrlBytes,
+  HearthPush,
+  pushRequests,
+  type Installation,
+  type InstallationFields,
+  type InstallationInput,
+  type InstallationPatch,
+  type PushManagerLike,
+  type PushSubscriptionLike,
+  type TokenRegisterOptions,
+  type WebPushSubscription,
+  type WebRegisterOptions,
+} from './push.js';

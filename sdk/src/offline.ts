@@ -1,7 +1,9 @@
 import { collectionRequests, type WriteOptions } from './collections.commands.js';
 import { HearthError } from './errors.js';
-import type { CreateInput, UpdateInput } from './filter.types.js';
-import type { TokenStorage } from './storage.js';
+import type { Page, TypedFindQuery } from './collections.js';
+import type { CreateInput, Doc, UpdateInput } from './filter.types.js';
+import { findKey, getKey, ReadCache, type Cached, type ReadCacheOptions } from './read-cache.js';
+import { memoryStorage, type TokenStorage } from './storage.js';
 import type { RequestDescription } from './transport.js';
 
 /** A write waiting to be sent. */
@@ -30,6 +32,12 @@ export interface OfflineQueueOptions {
   onConflict?: (write: QueuedWrite, error: HearthError) => void | Promise<void>;
   /** Any other refusal (validation, rules): dropped as well. */
   onRejected?: (write: QueuedWrite, error: HearthError) => void | Promise<void>;
+  /**
+   * Cache the answers of `collection(name).get/find` in `storage` and serve them (`stale: true`)
+   * when the network is down; a queued write drops the cached reads it may change. Default off
+   * (cached documents stay on the device).
+   */
+  cache?: boolean | ReadCacheOptions;
 }
 
 interface Sender {
@@ -53,6 +61,8 @@ export class OfflineQueue {
   private lastError: HearthError | null = null;
   private readonly listeners = new Set<(state: QueueState) => void>();
   private readonly storageKey: string;
+  /** The read cache (`cache: true`), or null. */
+  readonly cache: ReadCache | null;
   readonly ready: Promise<void>;
 
   constructor(
@@ -61,6 +71,14 @@ export class OfflineQueue {
   ) {
     const storageKey = options.key ?? `hearth.${client.app}.queue`;
     this.storageKey = storageKey;
+    this.cache = options.cache
+      ? new ReadCache(
+          options.storage ?? memoryStorage(),
+          `hearth.${client.app}.cache`,
+          () => Date.now(),
+          options.cache === true ? {} : options.cache,
+        )
+      : null;
     this.ready = (async () => {
       try {
         const raw = await options.storage?.getItem(storageKey);
@@ -98,13 +116,23 @@ export class OfflineQueue {
     const write: QueuedWrite = { id: newKey(), request: { ...request, headers }, queuedAt: Date.now() };
     this.items.push(write);
     await this.save();
+    await this.cache?.invalidateFor(request);
     return write;
   }
 
-  /** Queued writes for one collection (same arguments as `CollectionRef`). */
+  /** Queued writes, and cached reads, for one collection (same arguments as `CollectionRef`). */
   collection<T extends object = Record<string, unknown>, D extends keyof T = never>(name: string) {
     const r = collectionRequests(this.client.app, name);
+    const read = async <R>(key: string, req: RequestDescription): Promise<Cached<R>> => {
+      if (this.cache) return this.cache.read(name, key, () => this.client.request<R>(req));
+      return { data: await this.client.request<R>(req), stale: false, cachedAt: Date.now() };
+    };
     return {
+      /** One document: from the server, or (offline) its last answer, `stale: true`. */
+      get: (id: string, query: { fields?: string | readonly string[]; expand?: string | readonly string[] } = {}) =>
+        read<Doc<T>>(getKey(id, query.fields || query.expand ? query : undefined), r.get(id, query)),
+      /** One page: from the server, or (offline) the last answer to the same query, `stale: true`. */
+      find: (query: TypedFindQuery<T> = {}) => read<Page<T>>(findKey(query), r.find(query)),
       create: (data: CreateInput<T, D>) => this.enqueue(r.create(data)),
       update: (id: string, patch: UpdateInput<T>, options: Pick<WriteOptions, 'ifMatch'> = {}) =>
         this.enqueue(r.update(id, patch, options)),

@@ -4,11 +4,17 @@ import type { Doc, Filter } from './filter.types.js';
 /** What `subscribe` watches: a typed filter (as `find`), or one document by id. */
 export type SubscribeTarget<T> = Filter<T> | { id: string };
 
-/** A committed change the subscription concerns (docs/realtime.md, "Subscriptions"). */
+type FullChange = 'create' | 'update' | 'enter';
+type PartialChange = 'delete' | 'leave';
+
+/**
+ * A committed change the subscription concerns (docs/realtime.md, "Subscriptions"): one member
+ * per type, so `switch (e.type)` narrows. `delete` carries the old version; `leave` the new one,
+ * or only `{id}` when you may no longer read the document.
+ */
 export type ChangeEvent<T> =
-  | { type: 'create' | 'update' | 'enter'; document: Doc<T>; at: string }
-  /** `delete`: the old version; `leave`: the new version, or only `{id}` when you may no longer read it. */
-  | { type: 'delete' | 'leave'; document: Partial<Doc<T>> & { id: string }; at: string };
+  | { [K in FullChange]: { type: K; document: Doc<T>; at: string } }[FullChange]
+  | { [K in PartialChange]: { type: K; document: Partial<Doc<T>> & { id: string }; at: string } }[PartialChange];
 
 /**
  * What a subscription handler receives: changes, `refetch` when the server could not replay

@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import request from 'supertest';
 import type { BuiltApp } from '../../src/app.js';
 import type { DocumentStore } from '../../src/ports/index.js';
-import { buildTestApp, openStore, withAdminAndApp } from '../support/harness.js';
+import { buildTestApp, openStore, withAdminAndApp, type HarnessOptions } from '../support/harness.js';
 
 /**
  * A listening Hearth with realtime attached, that can be restarted on the same port and store
@@ -21,14 +21,14 @@ export interface LiveRealtime {
   /** Stops the server (connections dropped), then starts a new one on the same port and store. */
   restart(): Promise<void>;
   /** A client; `sockets` receives the socket it opens (to cut its transport in tests). */
-  client(options?: { sockets?: SocketLike[] }): HearthClient;
+  client(options?: { sockets?: SocketLike[]; emitted?: Array<[string, unknown]> }): HearthClient;
   close(): Promise<void>;
 }
 
-export async function startLiveRealtime(): Promise<LiveRealtime> {
+export async function startLiveRealtime(appOptions: HarnessOptions = {}): Promise<LiveRealtime> {
   const { store, cleanup } = await openStore('sqlite');
   let port = 0;
-  let current = await listen(store, port);
+  let current = await listen(store, port, appOptions);
   port = current.port;
   const ctx = await withAdminAndApp({
     http: request(current.built.app),
@@ -48,7 +48,7 @@ export async function startLiveRealtime(): Promise<LiveRealtime> {
     http: () => request(current.built.app),
     async restart() {
       await current.stop();
-      current = await listen(store, port);
+      current = await listen(store, port, appOptions);
     },
     client(options = {}) {
       const c = createClient({
@@ -59,7 +59,20 @@ export async function startLiveRealtime(): Promise<LiveRealtime> {
           io: (u, o) => {
             const s = io(u, o) as unknown as SocketLike;
             options.sockets?.push(s);
-            return s;
+            const { emitted } = options;
+            if (!emitted) return s;
+            // Records every event the SDK sends (event, payload).
+            return new Proxy(s, {
+              get(target, prop, receiver) {
+                if (prop !== 'timeout') return Reflect.get(target, prop, receiver) as unknown;
+                return (ms: number) => ({
+                  emitWithAck: (event: string, payload: unknown) => {
+                    emitted.push([event, payload]);
+                    return target.timeout(ms).emitWithAck(event, payload);
+                  },
+                });
+              },
+            });
           },
         },
       });
@@ -74,8 +87,8 @@ export async function startLiveRealtime(): Promise<LiveRealtime> {
   };
 }
 
-async function listen(store: DocumentStore, port: number) {
-  const built: BuiltApp = await buildTestApp(store);
+async function listen(store: DocumentStore, port: number, options: HarnessOptions) {
+  const built: BuiltApp = await buildTestApp(store, options);
   const server: Server = createServer(built.app);
   const detach = built.attach(server);
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,92 @@
+// Generated from server/src/errors.ts by server/test/sdk/sdk-types.gen.ts: do not edit.
+// Regenerate: pnpm --filter @hearth/sdk run generate (a test fails while this file is stale).
+
+/** HTTP status per error code. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  validation_failed: 400,
+  invalid_api_key: 401,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  range_not_satisfiable: 416,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The reasons (`details.reason`) each code may carry. */
+export const ERROR_REASONS = {
+  invalid_request: [
+    'invalid_json',
+    'body_not_object',
+    'not_json',
+    'number',
+    'regex_invalid',
+    'regex_too_complex',
+    'file_missing',
+    'file_empty',
+    'too_many_files',
+    'unexpected_field',
+    'multipart_invalid',
+    'thumbnail_size_not_allowed',
+    'token_platform_mismatch',
+  ],
+  validation_failed: [],
+  invalid_api_key: [],
+  unauthorized: [
+    'invalid_token',
+    'invalid_credentials',
+    'invalid_refresh_token',
+    'invalid_link',
+    'invalid_code',
+    'token_required',
+    'token_expired',
+    'session_revoked',
+  ],
+  forbidden: [
+    'signup_disabled',
+    'email_not_verified',
+    'anonymous_disabled',
+    'user_disabled',
+    'reauthentication_required',
+    'scope_missing',
+    'secret_key_required',
+    'rule_denied',
+    'origin_not_allowed',
+    'signed_url_invalid',
+    'signed_url_expired',
+  ],
+  not_found: [],
+  conflict: [
+    'version',
+    'unique',
+    'precondition',
+    'exists',
+    'restricted',
+    'referenced',
+    'too_many_related',
+    'not_anonymous',
+    'in_progress',
+    'idempotency_key_reused',
+    'replay_too_old',
+  ],
+  payload_too_large: [
+    'file_too_large',
+    'quota_exceeded',
+    'headers_too_large',
+    'image_too_large',
+    'message_too_large',
+    'push_payload_too_large',
+  ],
+  unsupported_media_type: ['not_an_image'],
+  range_not_satisfiable: [],
+  rate_limited: ['too_many_subscriptions', 'too_many_messages', 'too_many_connections'],
+  internal: ['auth_settings_invalid', 'files_settings_invalid'],
+  unavailable: [],
+} as const satisfies Record<ErrorCode, readonly string[]>;
