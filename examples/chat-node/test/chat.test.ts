@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinRoom, signInOrUp } from '../chat.mjs';
 import { notifyAway } from '../notify-away.mjs';
 import { setupChat } from '../setup.mjs';
-import { startChatWorld, type ChatWorld } from './world.js';
+import { localPushManager, startChatWorld, type ChatWorld } from './world.js';
 
 /**
  * Two Node clients chat over a channel with presence through the SDK, against a live Hearth; when
@@ -24,7 +24,6 @@ describe('examples/chat-node', () => {
   let w: ChatWorld;
   let ada: HearthClient;
   let bob: HearthClient;
-  let vapidPublicKey: string;
   const adaSaw: string[] = [];
   const bobSaw: string[] = [];
   const room = 'room:lobby';
@@ -33,7 +32,7 @@ describe('examples/chat-node', () => {
   beforeAll(async () => {
     w = await startChatWorld();
     const { url, appId, publicKey, adminToken } = w.world;
-    ({ vapidPublicKey } = await setupChat({ hearthUrl: url, adminToken, app: appId }));
+    await setupChat({ hearthUrl: url, adminToken, app: appId });
     ada = createClient({ url, app: appId, key: publicKey });
     bob = createClient({ url, app: appId, key: publicKey });
     await signInOrUp(ada, 'ada@example.com', 'a long enough password 1');
@@ -56,15 +55,10 @@ describe('examples/chat-node', () => {
   });
 
   it('chats with presence, and pushes a message to a member who has gone away', async () => {
-    // Bob's browser subscribed to Web Push with the app's VAPID key and registered it (in a web
-    // app: `hearth.push.register({ serviceWorkerRegistration })`); here the local push service
-    // hands out the subscription.
-    const subscription = w.web.subscribe(vapidPublicKey);
-    await bob.request({
-      method: 'POST',
-      path: `/v1/apps/${w.world.appId}/push/installations`,
-      body: { platform: 'web', subscription },
-    });
+    // Bob's browser registers for Web Push: `hearth.push.register({ serviceWorkerRegistration })`
+    // subscribes with the app's VAPID key; here the local push service stands in for the browser's.
+    const installation = await bob.push.register({ pushManager: localPushManager(w.web) });
+    expect(installation).toMatchObject({ platform: 'web', userId: bob.auth.user!.id, active: true });
     const pushes: string[] = [];
     const notifier = await notifyAway({
       url: w.world.url,

@@ -1,3 +1,4 @@
+import type { PushManagerLike, PushSubscriptionLike } from '@hearth/sdk';
 import { createPushProviders } from '../../../server/src/engines/push/index.js';
 import { startWorld, type RealtimeWorld } from '../../../server/test/realtime/support.js';
 import { startWebPushServer, type WebPushServer } from '../../../server/test/servers/push/webpush-server.js';
@@ -29,6 +30,31 @@ export async function startChatWorld(): Promise<ChatWorld> {
       await jobs.close();
       await push.close();
       await web.close();
+    },
+  };
+}
+
+/**
+ * A browser's `registration.pushManager` for `hearth.push.register`, backed by the local push
+ * service: `subscribe` gets a subscription bound to the VAPID key the SDK passes.
+ */
+export function localPushManager(web: WebPushServer): PushManagerLike {
+  let current: PushSubscriptionLike | null = null;
+  return {
+    getSubscription: async () => current,
+    subscribe: async ({ applicationServerKey }) => {
+      const key = Buffer.from(applicationServerKey);
+      const sub = web.subscribe(key.toString('base64url'));
+      current = {
+        endpoint: sub.endpoint,
+        options: { applicationServerKey: new Uint8Array(key).buffer },
+        toJSON: () => ({ endpoint: sub.endpoint, keys: sub.keys }),
+        unsubscribe: async () => {
+          current = null;
+          return true;
+        },
+      };
+      return current;
     },
   };
 }
