@@ -138,3 +138,37 @@ test('realtime: a change in one tab shows in the other without a reload, and not
   await expect(todoList(stranger).getByRole('listitem')).toHaveCount(0);
   await stranger.context().close();
 });
+
+test('offline: a change to a todo that another device changed meanwhile is not applied, and the user is told', async ({
+  page,
+  context,
+  browser,
+}) => {
+  const email = newEmail();
+  await signUp(page, email);
+  await addTodo(page, 'Shared between devices');
+  const box = page.getByRole('checkbox', { name: 'Done: Shared between devices' });
+  await expect(box).toBeVisible();
+
+  // The same user on another device.
+  const phone = await (await browser.newContext()).newPage();
+  await phone.goto(APP);
+  await phone.getByLabel('Email').fill(email);
+  await phone.getByLabel('Password').fill(PASSWORD);
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  const phoneBox = phone.getByRole('checkbox', { name: 'Done: Shared between devices' });
+
+  await context.setOffline(true);
+  await box.check(); // queued with the version this page saw
+  await phoneBox.check(); // meanwhile, on the phone: done, then not done again
+  await expect(phoneBox).toBeChecked();
+  await phoneBox.uncheck();
+  await expect(phoneBox).not.toBeChecked();
+  await expect(phone.getByRole('status')).toBeHidden(); // both writes are on the server
+  await phone.context().close();
+
+  await context.setOffline(false);
+  await expect(page.getByRole('alert')).toHaveText(/changed elsewhere while you were offline/);
+  await expect(box).not.toBeChecked(); // the server's version, not the stale offline change
+  await expect(page.getByRole('status')).toBeHidden();
+});

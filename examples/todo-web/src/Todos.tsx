@@ -1,7 +1,7 @@
 import { isHearthError, type QueuedWrite, type SubscriptionEvent } from '@hearth/sdk';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Attachment } from './Attachment';
-import { hearth, queue, queuedTodos, todos, type Todo, type TodoDoc } from './hearth';
+import { hearth, onQueueProblem, queue, queuedTodos, todos, type Todo, type TodoDoc } from './hearth';
 
 /** No answer at all (offline, server unreachable): status 0, code `network`. */
 const offline = (e: unknown) => isHearthError(e) && e.status === 0;
@@ -72,6 +72,16 @@ export function Todos() {
   // The offline queue: its pending writes are shown, and sent when the browser is back online.
   useEffect(() => {
     const offQueue = queue.onChange(() => setPending([...queue.pending]));
+    // A write made offline that meets a newer version (changed on another device meanwhile) is
+    // not applied: say so and show what the server has.
+    const offProblems = onQueueProblem(({ kind, error }) => {
+      setError(
+        kind === 'conflict'
+          ? 'A todo was changed elsewhere while you were offline: your change to it was not applied.'
+          : `A change was refused: ${error.message}`,
+      );
+      void load();
+    });
     const goOnline = () => {
       setOnline(true);
       void queue.flush();
@@ -81,10 +91,11 @@ export function Todos() {
     window.addEventListener('offline', goOffline);
     return () => {
       offQueue();
+      offProblems();
       window.removeEventListener('online', goOnline);
       window.removeEventListener('offline', goOffline);
     };
-  }, []);
+  }, [load]);
 
   async function add(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

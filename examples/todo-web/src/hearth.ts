@@ -1,4 +1,11 @@
-import { createClient, createOfflineQueue, localStorageOrMemory, type Doc } from '@hearth/sdk';
+import {
+  createClient,
+  createOfflineQueue,
+  localStorageOrMemory,
+  type Doc,
+  type HearthError,
+  type QueuedWrite,
+} from '@hearth/sdk';
 
 /** The one client of the app; the session is kept in localStorage, so a reload stays signed in. */
 export const hearth = createClient({
@@ -26,9 +33,22 @@ export const todos = hearth.collection<Todo, 'done'>('todos');
  */
 export const queue = createOfflineQueue(hearth, {
   storage: localStorageOrMemory(),
-  onConflict: (write) => console.warn('changed meanwhile, not applied:', write.request.path),
-  onRejected: (write, error) => console.warn('refused:', write.request.path, error.code),
+  onConflict: (write, error) => report({ kind: 'conflict', write, error }),
+  onRejected: (write, error) => report({ kind: 'rejected', write, error }),
 });
+
+/** A queued write the server refused when it was sent: it is dropped, and the user is told. */
+export interface QueueProblem {
+  kind: 'conflict' | 'rejected';
+  write: QueuedWrite;
+  error: HearthError;
+}
+const problemListeners = new Set<(problem: QueueProblem) => void>();
+const report = (problem: QueueProblem) => problemListeners.forEach((l) => l(problem));
+export function onQueueProblem(listener: (problem: QueueProblem) => void): () => void {
+  problemListeners.add(listener);
+  return () => void problemListeners.delete(listener);
+}
 export const queuedTodos = queue.collection<Todo, 'done'>('todos');
 
 /** A short-lived URL of a file's thumbnail that works in <img src> (the file itself is private). */
