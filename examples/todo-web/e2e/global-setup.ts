@@ -18,7 +18,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const vite = await createServer({
       root,
       configFile: join(root, 'vite.config.ts'),
-      server: { port: await freePort(), strictPort: true },
+      // No HMR: its client reloads the page when its socket drops, which offline tests must not see.
+      server: { port: await freePort(), strictPort: true, hmr: false },
       logLevel: 'warn',
     });
     await vite.listen();

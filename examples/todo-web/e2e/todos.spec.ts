@@ -92,6 +92,7 @@ test('offline: writes wait in the queue, show at once, and reach the server when
   await addTodo(page, 'Written online');
   await expect(page.getByRole('checkbox', { name: 'Done: Written online' })).toBeVisible(); // on the server
 
+  await page.evaluate(() => ((window as { sameLoad?: boolean }).sameLoad = true)); // no reload may hide anything
   await context.setOffline(true);
   await addTodo(page, 'Written on the train');
   await page.getByRole('checkbox', { name: 'Done: Written online' }).check();
@@ -105,6 +106,7 @@ test('offline: writes wait in the queue, show at once, and reach the server when
   await expect(page.getByRole('status')).toBeHidden();
   await expect(todoList(page).getByRole('listitem')).toHaveText([/Written on the train/, /Written online/]);
   await expect(todoList(page).getByText('waiting to sync')).toBeHidden();
+  expect(await page.evaluate(() => (window as { sameLoad?: boolean }).sameLoad)).toBe(true);
 
   // The server has both writes: a fresh tab reads them.
   const second = await context.newPage();
