@@ -44,7 +44,16 @@ export async function joinRoom(hearth, { room, name, print = console.log }) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [email, password] = process.argv.slice(2);
+  if (!email || !password) {
+    console.error('Usage: node chat.mjs <email> <password>');
+    process.exit(1);
+  }
   const env = process.env;
+  const missing = ['HEARTH_APP', 'HEARTH_KEY'].filter((name) => !env[name]);
+  if (missing.length) {
+    console.error(`Set ${missing.join(' and ')} (the app's id and key, from the dashboard).`);
+    process.exit(1);
+  }
   const hearth = createClient({
     url: env.HEARTH_URL ?? 'http://localhost:8080',
     app: env.HEARTH_APP,

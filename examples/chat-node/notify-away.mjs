@@ -30,6 +30,11 @@ export async function notifyAway({ url, app, secretKey, room, log = (_line) => {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const env = process.env;
+  const missing = ['HEARTH_APP', 'HEARTH_SECRET_KEY'].filter((name) => !env[name]);
+  if (missing.length) {
+    console.error(`Set ${missing.join(' and ')} (the app's id and key, from the dashboard).`);
+    process.exit(1);
+  }
   await notifyAway({
     url: env.HEARTH_URL ?? 'http://localhost:8080',
     app: env.HEARTH_APP,
