@@ -19,7 +19,8 @@ export interface PushSubscriptionLike {
 /** `registration.pushManager` (or a stand-in: tests, wrappers). */
 export interface PushManagerLike {
   getSubscription(): Promise<PushSubscriptionLike | null>;
-  subscribe(options: { userVisibleOnly: boolean; applicationServerKey: Uint8Array }): Promise<PushSubscriptionLike>;
+  /** The key is an ArrayBuffer (a BufferSource every browser takes; base64 strings are not universal). */
+  subscribe(options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer }): Promise<PushSubscriptionLike>;
 }
 
 export interface WebRegisterOptions extends InstallationFields {
@@ -92,7 +93,7 @@ export class HearthPush {
       await sub.unsubscribe();
       sub = null;
     }
-    sub ??= await pm.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    sub ??= await pm.subscribe({ userVisibleOnly: true, applicationServerKey: arrayBuffer(key) });
     this.pushManager = pm;
     const json = sub.toJSON();
     const subscription = {
@@ -159,6 +160,12 @@ export function base64UrlBytes(text: string): Uint8Array {
     }
   }
   return out;
+}
+
+function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buf = new ArrayBuffer(bytes.length);
+  new Uint8Array(buf).set(bytes);
+  return buf;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -76,6 +76,8 @@ export async function startLiveHearth(): Promise<LiveHearth> {
     .expect(201);
   const server: Server = h.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
+  // Realtime on the same server, as main.ts has it (the scenario subscribes).
+  const detach = h.modules.realtime.attach!(server);
   const { port } = server.address() as AddressInfo;
   return {
     h,
@@ -85,13 +87,18 @@ export async function startLiveHearth(): Promise<LiveHearth> {
     secretKey: ctx.secretKey,
     adminToken: ctx.adminToken,
     close: async () => {
+      await detach();
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await h.close();
     },
   };
 }
 
-/** The same script for every runtime: sign up, create (leaving out the defaulted field), find, typed error. */
+/**
+ * The same script for every runtime: sign up, create (leaving out the defaulted field), find,
+ * typed error, and a realtime subscription that sees the next create (socket.io-client loaded lazily).
+ */
 export function scenarioSource(): string {
   return `
     const email = 'user-' + Math.random().toString(36).slice(2) + '@example.com';
@@ -102,6 +109,12 @@ export function scenarioSource(): string {
     const page = await todos.find({ filter: { done: false }, sort: '-createdAt' });
     let error = null;
     try { await todos.get('nope'); } catch (e) { error = { isHearthError: e instanceof HearthError, status: e.status, code: e.code, requestId: typeof e.requestId }; }
-    result = { email: user.email, done: todo.done, version: todo.version, found: page.items.length, error };
+    const seen = [];
+    const unsubscribe = await todos.subscribe({ done: false }, (e) => seen.push(e.type + ':' + (e.document && e.document.title)));
+    await todos.create({ title: 'Live' });
+    for (let i = 0; i < 400 && !seen.length; i++) await new Promise((r) => setTimeout(r, 25));
+    await unsubscribe();
+    hearth.realtime.close();
+    result = { email: user.email, done: todo.done, version: todo.version, found: page.items.length, error, live: seen[0] };
   `;
 }

@@ -31,6 +31,7 @@ const EXPECTED = {
   version: 1,
   found: 1,
   error: { isHearthError: true, status: 404, code: 'not_found', requestId: 'string' },
+  live: 'create:Live',
 };
 
 const BROWSER_UPLOAD = `window.upload = async (env) => {
@@ -112,6 +113,12 @@ export async function run(): Promise<boolean> {
   await todos.update(t.id, { $push: { tags: 'home' } }, { ifMatch: t.version });
   // @ts-expect-error unknown field
   await todos.find({ filter: { titel: 'x' } });
+  const stop = await todos.subscribe({ done: false }, (e) => {
+    if (e.type === 'create') void e.document.title;
+  });
+  await stop();
+  await hearth.channel<{ text: string }>('room:1').publish({ text: 'hi' });
+  await hearth.push.registerToken({ platform: 'ios', token: 'ab' });
   return t.done;
 }
 `;
@@ -136,6 +143,33 @@ export async function run(): Promise<boolean> {
     );
     execFileSync(serverBin('tsc'), ['-p', '.'], { cwd: consumer.dir, encoding: 'utf8' });
   }, 60_000);
+
+  it('leaves socket.io-client out of what an app without realtime loads (its own lazy chunk)', async () => {
+    const entry = join(consumer.dir, 'rest-only.mjs');
+    writeFileSync(
+      entry,
+      `import { createClient } from '@hearth/sdk';\nexport const list = () => createClient({ url: 'http://x', app: 'a', key: 'pk' }).collection('todos').find();`,
+    );
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      platform: 'browser',
+      format: 'esm',
+      outdir: join(consumer.dir, 'split'),
+      write: false,
+      absWorkingDir: consumer.dir,
+      logLevel: 'silent',
+      metafile: true,
+    });
+    const main = out.outputFiles.find((f) => f.path.endsWith('rest-only.js'))!;
+    const inputs = (file: string) => Object.keys(out.metafile.outputs[file]?.inputs ?? {});
+    const mainKey = Object.keys(out.metafile.outputs).find((k) => k.endsWith('rest-only.js'))!;
+    expect(inputs(mainKey).filter((i) => /socket\.io|engine\.io/.test(i))).toEqual([]);
+    expect(main.text).toMatch(/import\(["']\.\/[^"']+\.js["']\)/);
+    const lazy = Object.keys(out.metafile.outputs).filter((k) => inputs(k).some((i) => i.includes('socket.io-client')));
+    expect(lazy).toHaveLength(1);
+  });
 
   it('runs as a browser bundle in Chromium (no Node-only imports)', async () => {
     const entry = join(consumer.dir, 'browser.mjs');

@@ -31,7 +31,7 @@ describe('SDK push', () => {
 
   /** A PushManager as a browser has one, backed by the local push service. */
   const pushManager = () => {
-    const calls: Array<{ userVisibleOnly: boolean; applicationServerKey: Uint8Array }> = [];
+    const calls: Array<{ userVisibleOnly: boolean; applicationServerKey: ArrayBuffer }> = [];
     let current: PushSubscriptionLike | null = null;
     const pm: PushManagerLike = {
       getSubscription: async () => current,
@@ -41,7 +41,7 @@ describe('SDK push', () => {
         const sub = servers.web.subscribe(key.toString('base64url'));
         current = {
           endpoint: sub.endpoint,
-          options: { applicationServerKey: new Uint8Array(key).buffer },
+          options: { applicationServerKey: options.applicationServerKey },
           toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }) as never,
           unsubscribe: async () => {
             current = null;
@@ -86,7 +86,7 @@ describe('SDK push', () => {
   it('web: a subscription bound to another key is replaced', async () => {
     const hearth = createClient({ url, app: w.appId, key: w.publicKey });
     const { pm, calls, current } = pushManager();
-    await pm.subscribe({ userVisibleOnly: true, applicationServerKey: new Uint8Array(65).fill(4) });
+    await pm.subscribe({ userVisibleOnly: true, applicationServerKey: new Uint8Array(65).fill(4).buffer });
     const stale = current()!;
     const inst = await hearth.push.register({ pushManager: pm });
     expect(calls).toHaveLength(2);

@@ -103,6 +103,7 @@ async function listen(store: DocumentStore, port: number, options: HarnessOption
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await built.settle();
+      await built.modules.jobs.services.queue.close();
     },
   };
 }
