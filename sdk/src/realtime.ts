@@ -12,6 +12,14 @@ export interface RealtimeOptions {
   timeoutMs?: number;
 }
 
+/** Timers without the DOM or Node types (every runtime has these). */
+const timers = globalThis as unknown as {
+  setTimeout(fn: () => void, ms: number): { unref?(): void } | number;
+  clearTimeout(id: unknown): void;
+};
+/** Refresh the access token this long before it expires while the socket is open. */
+const REFRESH_BEFORE_MS = 60_000;
+
 interface WireError {
   code?: string;
   message?: string;
@@ -35,6 +43,8 @@ export class HearthRealtime {
   /** The token the connection acts with (sent at the handshake or with `auth`). */
   private socketToken: string | null = null;
   private socketUser: string | null = null;
+  private everConnected = false;
+  private refreshTimer: unknown = null;
   private readonly subs = new Set<LiveSubscription>();
   private readonly byServerId = new Map<string, LiveSubscription>();
   /** Changes that arrived before their subscription's ack was handled (replay right after it). */
@@ -65,6 +75,8 @@ export class HearthRealtime {
     const socket = this.socket;
     this.socket = null;
     this.opening = null;
+    if (this.refreshTimer !== null) timers.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     for (const sub of this.subs) sub.close();
     this.subs.clear();
     this.byServerId.clear();
@@ -118,8 +130,10 @@ export class HearthRealtime {
       };
       const onError = (err: Error & { data?: WireError }) => {
         done();
-        // Refused by the server (bad key, …) or unreachable: this call fails; the next one retries.
-        if (this.socket === s) {
+        // Refused by the server (bad key, …) or unreachable: this call fails. A new socket is
+        // dropped (the next call starts over); one that was connected before keeps reconnecting
+        // for the subscriptions it holds.
+        if (this.socket === s && !this.everConnected) {
           this.socket = null;
           s.disconnect();
         }
@@ -135,24 +149,34 @@ export class HearthRealtime {
   }
 
   private wire(socket: SocketLike): void {
-    socket.on('connect', () => void this.restore(socket));
-    socket.on('disconnect', () => {
+    socket.on('connect', () => {
+      this.everConnected = true;
+      this.scheduleRefresh();
+      void this.restore(socket);
+    });
+    socket.on('disconnect', (reason: string) => {
       // The server dropped this connection's subscriptions and channel memberships.
-      for (const sub of this.subs) sub.serverId = null;
-      this.byServerId.clear();
-      this.early.clear();
-      for (const ch of this.channels.values()) ch.onDisconnected();
+      this.lostServerState();
+      // socket.io reconnects by itself, except after a server-side disconnect (a revoked key, a
+      // deleted app): one attempt, whose refusal reaches the subscriptions as an error.
+      if (reason === 'io server disconnect' && this.socket === socket) socket.connect();
     });
     socket.on('connect_error', (err: Error & { data?: WireError }) => {
-      // An expired token at a reconnect: refresh, then reconnect once with the new one.
-      if (err.data?.code !== 'unauthorized' || this.socket !== socket || this.opening) return;
+      if (!err.data || this.socket !== socket || this.opening) return;
+      if (err.data.code !== 'unauthorized') return this.failAll(wireError(err.data));
+      // An expired token at a reconnect: refresh, then one new handshake if the token changed
+      // (or the refusal signed us out); the same token again would only be refused again.
       const stale = this.socketToken;
-      void this.deps.session.refresh().then(
-        () => {
-          if (this.socket === socket && this.deps.session.current?.accessToken !== stale) socket.connect();
-        },
-        () => this.socket === socket && socket.connect(),
-      );
+      const refused = wireError(err.data);
+      void this.deps.session
+        .refresh()
+        .catch(() => undefined)
+        .then(() => this.deps.session.freshToken())
+        .then((next) => {
+          if (this.socket !== socket) return;
+          if (next !== stale) socket.connect();
+          else this.failAll(refused);
+        });
     });
     socket.on('change', (change: WireChange) => {
       const sub = this.byServerId.get(change.subscription);
@@ -169,12 +193,16 @@ export class HearthRealtime {
       if (sub) sub.serverId = null;
     });
     socket.on('session', ({ error }: { state: 'expired' | 'revoked'; error: WireError }) => {
-      // The user's token expired (or was revoked): refresh and restore; a refused refresh signs
-      // out, and the sign-out reconnects with the key alone.
+      // Its subscriptions (`ended` came first) and channels as that user stopped.
+      for (const ch of this.channels.values()) ch.onDisconnected();
+      if (error?.code === 'invalid_api_key') return this.failAll(wireError(error));
+      // The user's token expired (or was revoked): refresh and restore. A refused refresh signs
+      // out, and the sign-out reconnects with the key alone; anything else stops them.
+      const hadSession = this.deps.session.current !== null;
       void this.deps.session.refresh().then(
         () => this.reauth(socket),
         () => {
-          if (!this.deps.session.current) return;
+          if (hadSession && !this.deps.session.current) return;
           for (const sub of this.subs) if (!sub.serverId) this.drop(sub, wireError(error));
         },
       );
@@ -185,7 +213,28 @@ export class HearthRealtime {
     socket.on('presence', (p: WirePresence) => this.channels.get(p.channel)?.onPresence(p));
   }
 
+  /**
+   * An open socket keeps its user's token fresh by itself (a refresh a minute before expiry, sent
+   * as `auth`), so the server never ends its subscriptions for an app that makes no requests.
+   */
+  private scheduleRefresh(): void {
+    if (this.refreshTimer !== null) timers.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    const current = this.deps.session.current;
+    if (!current || !this.socket) return;
+    const delay = Math.min(2 ** 31 - 1, Math.max(1_000, current.expiresAt - this.deps.clock.now() - REFRESH_BEFORE_MS));
+    const timer = timers.setTimeout(() => {
+      this.refreshTimer = null;
+      if (this.socket?.connected && this.deps.session.current === current)
+        void this.deps.session.refresh().catch(() => {});
+    }, delay);
+    // Never what keeps a Node process alive.
+    if (typeof timer === 'object') timer.unref?.();
+    this.refreshTimer = timer;
+  }
+
   private async onSessionChange(userId: string | null, event: string): Promise<void> {
+    this.scheduleRefresh();
     const socket = this.socket;
     if (!socket?.connected) return;
     if (event === 'TOKEN_REFRESHED' && userId === this.socketUser) return this.reauth(socket);
@@ -215,6 +264,18 @@ export class HearthRealtime {
       if (!sub.serverId && !sub.pending) work.push(this.subscribeOn(socket, sub).catch(() => {}));
     for (const ch of this.channels.values()) if (ch.wanted && !ch.joined) work.push(ch.rejoin().catch(() => {}));
     await Promise.all(work);
+  }
+
+  private lostServerState(): void {
+    for (const sub of this.subs) sub.serverId = null;
+    this.byServerId.clear();
+    this.early.clear();
+    for (const ch of this.channels.values()) ch.onDisconnected();
+  }
+
+  /** The connection cannot be restored (a refused handshake): every subscription ends with `error`. */
+  private failAll(error: HearthError): void {
+    for (const sub of [...this.subs]) if (!sub.pending) this.drop(sub, error);
   }
 
   private drop(sub: LiveSubscription, error: HearthError): void {

@@ -42,6 +42,8 @@ describe('SDK realtime and the session', () => {
     const events: SubscriptionEvent<Note>[] = [];
     await hearth.collection<Note>('members').subscribe({}, (e) => events.push(e));
     expect(emitted.filter(([e]) => e === 'auth')).toEqual([]);
+    // Tokens are made to the second: a refresh in the same second as the sign-in is the same token.
+    await new Promise((r) => setTimeout(r, 1_100));
     await hearth.auth.refresh();
     await until('auth sent', () => emitted.some(([e]) => e === 'auth'));
     const [, payload] = emitted.find(([e]) => e === 'auth')!;
@@ -78,4 +80,49 @@ describe('SDK realtime and the session', () => {
     await other.collection<Note>('open').create({ text: 'still open' });
     await until('open change', () => open.some((e) => e.type === 'create'), 15_000);
   }, 40_000);
+
+  it('a revoked key: every subscription ends with invalid_api_key', async () => {
+    const created = await live
+      .http()
+      .post(`/v1/admin/apps/${live.appId}/keys`)
+      .set(live.admin)
+      .send({ kind: 'public', name: 'to revoke' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const hearth = live.client({ key: created.body.key as string });
+    const events: SubscriptionEvent<Note>[] = [];
+    await hearth.collection<Note>('open').subscribe({}, (e) => events.push(e));
+    await live.http().delete(`/v1/admin/apps/${live.appId}/keys/${created.body.id}`).set(live.admin).expect(200);
+    await until('ended', () => events.some((e) => e.type === 'error'), 15_000);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'invalid_api_key', status: 401 } });
+  }, 30_000);
+
+  it('refreshes by itself a minute before the access token expires, and sends it to the socket', async () => {
+    await live
+      .http()
+      .patch(`/v1/admin/apps/${live.appId}/auth/settings`)
+      .set(live.admin)
+      .send({ accessTokenTtl: 60 })
+      .expect(200);
+    try {
+      const emitted: Array<[string, unknown]> = [];
+      const hearth = live.client({ emitted });
+      await hearth.auth.signInAnonymously();
+      const refreshed: string[] = [];
+      hearth.auth.onChange((_u, event) => void refreshed.push(event));
+      await hearth.collection<Note>('open').subscribe({}, () => {});
+      // A 60 s token: the socket's timer refreshes after 1 s (no request made by the app).
+      await until(
+        'refreshed and sent',
+        () => refreshed.includes('TOKEN_REFRESHED') && emitted.some(([e]) => e === 'auth'),
+        10_000,
+      );
+    } finally {
+      await live
+        .http()
+        .patch(`/v1/admin/apps/${live.appId}/auth/settings`)
+        .set(live.admin)
+        .send({ accessTokenTtl: 900 })
+        .expect(200);
+    }
+  }, 20_000);
 });

@@ -21,7 +21,7 @@ export interface LiveRealtime {
   /** Stops the server (connections dropped), then starts a new one on the same port and store. */
   restart(): Promise<void>;
   /** A client; `sockets` receives the socket it opens (to cut its transport in tests). */
-  client(options?: { sockets?: SocketLike[]; emitted?: Array<[string, unknown]> }): HearthClient;
+  client(options?: { sockets?: SocketLike[]; emitted?: Array<[string, unknown]>; key?: string }): HearthClient;
   close(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function startLiveRealtime(appOptions: HarnessOptions = {}): Promis
       const c = createClient({
         url,
         app: ctx.appId,
-        key: ctx.publicKey,
+        key: options.key ?? ctx.publicKey,
         realtime: {
           io: (u, o) => {
             const s = io(u, o) as unknown as SocketLike;
