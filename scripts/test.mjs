@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testPrerequisiteProblems } from './system-packages.mjs';
+import { runExampleTests } from './test-examples.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -69,6 +70,9 @@ const e2eOk = step('browser tests (dashboard, Playwright)', 'pnpm', ['exec', 'pl
 });
 const e2e = existsSync(e2eReport) ? JSON.parse(readFileSync(e2eReport, 'utf8')).stats : null;
 
+// The example apps' end-to-end tests (examples/*, each against a live built Hearth).
+const examples = runExampleTests(step, root);
+
 let summary = 'tests: 0 passed, 1 failed, 0 skipped';
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
@@ -86,5 +90,10 @@ if (e2e || !e2eOk || !unitOk) {
   const ef = (e2e?.unexpected ?? 0) + (e2e?.flaky ?? 0) + (e2eOk || e2e?.unexpected ? 0 : 1) + (unitOk ? 0 : 1);
   summary = `tests: ${p + (e2e?.expected ?? 0)} passed, ${f + ef} failed, ${s + (e2e?.skipped ?? 0)} skipped`;
 }
+{
+  const m = /tests: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(summary);
+  const [p, f, s] = m ? m.slice(1).map(Number) : [0, 1, 0];
+  summary = `tests: ${p + examples.passed} passed, ${f + examples.failed} failed, ${s + examples.skipped} skipped`;
+}
 process.stdout.write(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)}s\n${summary}\n`);
-process.exit(ok && unitOk && e2eOk ? 0 : 1);
+process.exit(ok && unitOk && e2eOk && examples.ok ? 0 : 1);
