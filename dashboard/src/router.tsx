@@ -42,7 +42,6 @@ export const router = createBrowserRouter(
             { path: 'apps/:appId/webhooks/:webhookId', element: page(() => import('./pages/WebhookDetail')) },
             { path: 'apps/:appId/schedules', element: page(() => import('./pages/Schedules')) },
             { path: 'apps/:appId/realtime', element: page(() => import('./pages/Realtime')) },
-            { path: 'apps/:appId/:pending', element: page(() => import('./pages/Pending')) },
             { path: 'apps/:appId/jobs', element: <Navigate to="/jobs" replace /> },
             { path: 'jobs', element: page(() => import('./pages/Jobs')) },
             { path: 'jobs/:queue/:jobId', element: page(() => import('./pages/JobDetail')) },

@@ -20,7 +20,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { session } from '../api/client';
 import { useApps } from '../api/queries';
-import { APP_PAGES, PENDING_PAGES, SERVER_PAGES } from './nav';
+import { APP_PAGES, SERVER_PAGES } from './nav';
 import { useSession } from './RequireAdmin';
 
 /** The app shell: header (brand, app switcher, engine status, theme, account), navbar, page. */
@@ -78,21 +78,6 @@ export function Shell() {
                   />
                 );
               })}
-              <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="md" pb={4}>
-                Coming with their servers
-              </Text>
-              {PENDING_PAGES.map((p) => (
-                <NavLink
-                  key={p.label}
-                  component={Link}
-                  to={`/apps/${appId}/${p.to}`}
-                  label={p.label}
-                  leftSection={<p.icon size={18} aria-hidden />}
-                  active={loc.pathname === `/apps/${appId}/${p.to}`}
-                  onClick={close}
-                  c="dimmed"
-                />
-              ))}
             </>
           )}
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="md" pb={4}>

@@ -18,7 +18,7 @@ import {
   IconStack2,
 } from '@tabler/icons-react';
 
-/** The navbar's sections: per-app pages, pages whose server part is still being built, server-wide pages. */
+/** The navbar's sections: per-app pages and server-wide pages. */
 export const APP_PAGES = [
   { to: '', label: 'Overview', icon: IconGauge },
   { to: 'collections', label: 'Collections & data', icon: IconDatabase },
@@ -33,8 +33,6 @@ export const APP_PAGES = [
   { to: 'realtime', label: 'Realtime', icon: IconBolt },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
-
-export const PENDING_PAGES: { to: string; label: string; icon: typeof IconBell }[] = [];
 
 export const SERVER_PAGES = [
   { to: '/apps', label: 'Apps', icon: IconApps },
