@@ -201,7 +201,7 @@ test('admin main path', async ({ page, request }, info) => {
     await checkPage(page, info, 'users');
   });
 
-  await test.step('settings, mail outbox, placeholders', async () => {
+  await test.step('settings, mail outbox, an empty webhooks page', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await expect(page.getByText('Password policy').first()).toBeVisible();
     await checkPage(page, info, 'settings');
