@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { isError } from '../../errors.js';
 import type { IndexSpec, StoredDocument } from '../../ports/document-store.js';
 import { readArchive, type ArchiveEntry } from './archive-read.js';
 import type { BackupDeps } from './backups.deps.js';
@@ -144,7 +145,13 @@ export async function restoreArchive(options: {
     await deps.webhooks.services.schedules.resync(appId);
     options.progress({ phase: 'done', done });
     return { appId, publicKey: created.keys.public, counts: end, unreadableSecrets: unreadable, manifest };
-  } catch (e) {
+  } catch (caught) {
+    // The store's invalid_request (a malformed document, index or schema in the archive) is the archive's fault.
+    const reason = isError(caught, 'invalid_request') ? caught.details?.reason : undefined;
+    const e =
+      isError(caught, 'invalid_request') && reason !== 'backup_invalid' && reason !== 'backup_format_newer'
+        ? backupInvalid('The archive holds a record this server cannot store (malformed document, index or schema).')
+        : caught;
     if (appId) {
       await deps.apps.services.apps.remove(appId, { adminId: options.adminId }).catch((err: unknown) => {
         deps.logger.error({ err, appId }, 'backups: removing a failed restore’s app failed');
