@@ -61,10 +61,10 @@ describe('restores refuse bad archives (sqlite)', () => {
     const res = await upload(body).expect(202);
     const done = await restored(w, res.body.id as string);
     expect(done.status).toBe('failed');
-    expect(done.error.reason).toBe(reason);
+    expect(done.error!.reason).toBe(reason);
     expect(done.appId).toBeNull();
     expect(await appCount()).toBe(before);
-    return done.error.message as string;
+    return done.error!.message;
   };
 
   beforeAll(async () => {
@@ -76,7 +76,7 @@ describe('restores refuse bad archives (sqlite)', () => {
     const res = await upload(await archive([...head, { name: 'end.json', body: end() }])).expect(202);
     const done = await restored(w, res.body.id as string);
     expect(done.error).toBeNull();
-    expect(await w.h.store.forApp(done.appId as string).get('notes', 'n1')).toMatchObject({ version: 3, text: 'hi' });
+    expect(await w.h.store.forApp(done.appId!).get('notes', 'n1')).toMatchObject({ version: 3, text: 'hi' });
   });
 
   it('a newer format version is refused at once, saying which versions this server reads', async () => {

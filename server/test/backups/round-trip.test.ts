@@ -19,7 +19,7 @@ describe.each(ENGINES)('backups round trip on %s', (engine: EngineName) => {
 
     const made = await backup(w);
     expect(made).toMatchObject({ appId: w.appId, trigger: 'manual', formatVersion: 1 });
-    expect((made.counts as { files: { count: number } }).files.count).toBe(2);
+    expect((made.counts!).files.count).toBe(2);
     const listed = await w.h.http.get(`/v1/admin/backups?appId=${w.appId}`).set(w.admin).expect(200);
     expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([made.id]);
 
@@ -31,8 +31,8 @@ describe.each(ENGINES)('backups round trip on %s', (engine: EngineName) => {
     const done = await restored(w, started.body.id as string);
     expect(done.error).toBeNull();
     expect(done.status).toBe('completed');
-    expect(done.result.unreadableSecrets).toEqual({ pushCredentials: [], webhooks: [] });
-    const newId = done.appId as string;
+    expect(done.result!.unreadableSecrets).toEqual({ pushCredentials: [], webhooks: [] });
+    const newId = done.appId!;
     expect(newId).not.toBe(w.appId);
     const app = await w.h.http.get(`/v1/admin/apps/${newId}`).set(w.admin).expect(200);
     expect(app.body.name).toBe('Todos again');
@@ -42,18 +42,18 @@ describe.each(ENGINES)('backups round trip on %s', (engine: EngineName) => {
     // Password sign-in works in the restored app; the old app's tokens do not open it.
     const login = await w.h.http
       .post(`/v1/apps/${newId}/auth/login`)
-      .set('X-Hearth-Key', done.result.publicKey as string)
+      .set('X-Hearth-Key', done.result!.publicKey)
       .send({ email: 'ann@example.com', password: PASSWORD })
       .expect(200);
     const todos = await w.h.http
       .get(`/v1/apps/${newId}/collections/todos/documents`)
-      .set('X-Hearth-Key', done.result.publicKey as string)
+      .set('X-Hearth-Key', done.result!.publicKey)
       .set('Authorization', `Bearer ${login.body.accessToken as string}`)
       .expect(200);
     expect(todos.body.items).toHaveLength(3);
     await w.h.http
       .post(`/v1/apps/${newId}/auth/login`)
-      .set('X-Hearth-Key', done.result.publicKey as string)
+      .set('X-Hearth-Key', done.result!.publicKey)
       .send({ email: 'ann@example.com', password: 'not the password' })
       .expect(401);
     // The restored schedule is registered with the queue again.
@@ -92,12 +92,12 @@ describe('backups across engines', () => {
       .expect(202);
     const done = await restored(to, started.body.id as string);
     expect(done.error).toBeNull();
-    expect(done.result.sourceAppId).toBe(from.appId);
-    const newId = done.appId as string;
+    expect(done.result!.sourceAppId).toBe(from.appId);
+    const newId = done.appId!;
     expectSameApp(await snapshot(to, newId), original);
     await to.h.http
       .post(`/v1/apps/${newId}/auth/login`)
-      .set('X-Hearth-Key', done.result.publicKey as string)
+      .set('X-Hearth-Key', done.result!.publicKey)
       .send({ email: 'bob@example.com', password: PASSWORD })
       .expect(200);
   }, 240_000);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupView } from '../../src/modules/backups/backups.schema.js';
 import { waitFor, world, type World } from './support.js';
 
 /** Scheduled backups: one schedule per app, validated; each scheduled backup prunes to `keep`. */
@@ -46,16 +47,17 @@ describe('scheduled backups (sqlite)', () => {
       );
     }
     const list = await waitFor(
-      async () => (await w.h.http.get(`/v1/admin/backups?appId=${w.appId}`).set(w.admin).expect(200)).body.items,
-      (items: Array<{ status: string }>) => items.every((b) => b.status === 'completed'),
+      async () =>
+        (await w.h.http.get(`/v1/admin/backups?appId=${w.appId}`).set(w.admin).expect(200)).body.items as BackupView[],
+      (items: BackupView[]) => items.every((b) => b.status === 'completed'),
     );
-    const scheduled = list.filter((b: { trigger: string }) => b.trigger === 'scheduled');
+    const scheduled = list.filter((b) => b.trigger === 'scheduled');
     expect(scheduled).toHaveLength(2);
-    expect(list.map((b: { id: string }) => b.id)).toContain(manual.body.id);
+    expect(list.map((b) => b.id)).toContain(manual.body.id);
     // The pruned archive is gone from the file store too.
     const keys: string[] = [];
     for await (const o of w.h.modules.files.services.files.store.list('_backups/')) keys.push(o.key);
-    expect(keys.sort()).toEqual(list.map((b: { id: string }) => `_backups/${b.id}.tar.gz`).sort());
+    expect(keys.sort()).toEqual(list.map((b) => `_backups/${b.id}.tar.gz`).sort());
   }, 120_000);
 
   it('deleting the app drops its schedule but keeps its backups', async () => {

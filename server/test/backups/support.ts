@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { CredentialBox } from '../../src/modules/push/index.js';
 import { WebhookSecretBox } from '../../src/modules/webhooks/index.js';
+import type { BackupView, RestoreView } from '../../src/modules/backups/backups.schema.js';
 import type { StoredDocument } from '../../src/ports/document-store.js';
 import { readAllArray } from '../../src/ports/read-all.js';
 import { LOOPBACK_ONLY } from '../webhooks/support.js';
@@ -173,11 +174,12 @@ export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean
 }
 
 /** Starts a backup and waits until it has completed; returns its view. */
-export async function backup(w: World): Promise<Record<string, unknown>> {
+export async function backup(w: World): Promise<BackupView> {
   const started = await w.h.http.post(`/v1/admin/apps/${w.appId}/backups`).set(w.admin).expect(202);
   const view = await waitFor(
-    async () => (await w.h.http.get(`/v1/admin/backups/${started.body.id}`).set(w.admin).expect(200)).body,
-    (b: { status: string }) => b.status === 'completed' || b.status === 'failed',
+    async () =>
+      (await w.h.http.get(`/v1/admin/backups/${started.body.id}`).set(w.admin).expect(200)).body as BackupView,
+    (b) => b.status === 'completed' || b.status === 'failed',
   );
   expect(view.error).toBeNull();
   expect(view.status).toBe('completed');
@@ -200,10 +202,10 @@ export async function download(w: World, backupId: string): Promise<Buffer> {
 }
 
 /** Waits for a restore to finish; returns its view. */
-export async function restored(w: Pick<World, 'h' | 'admin'>, restoreId: string): Promise<Record<string, any>> {
+export async function restored(w: Pick<World, 'h' | 'admin'>, restoreId: string): Promise<RestoreView> {
   return waitFor(
     async () => (await w.h.http.get(`/v1/admin/restores/${restoreId}`).set(w.admin).expect(200)).body,
-    (r: { status: string }) => r.status === 'completed' || r.status === 'failed',
+    (r: RestoreView) => r.status === 'completed' || r.status === 'failed',
   );
 }
 
