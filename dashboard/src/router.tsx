@@ -36,6 +36,7 @@ export const router = createBrowserRouter(
             { path: 'apps/:appId/users/:userId', element: page(() => import('./pages/UserDetail')) },
             { path: 'apps/:appId/files', element: page(() => import('./pages/Files')) },
             { path: 'apps/:appId/mail', element: page(() => import('./pages/Outbox')) },
+            { path: 'apps/:appId/backups', element: page(() => import('./pages/Backups')) },
             { path: 'apps/:appId/:pending', element: page(() => import('./pages/Pending')) },
             { path: 'admins', element: page(() => import('./pages/Admins')) },
             { path: 'audit', element: page(() => import('./pages/Audit')) },

@@ -15,6 +15,7 @@ import {
   IconWebhook,
   IconApps,
   IconClockPlay,
+  IconArchive,
 } from '@tabler/icons-react';
 
 /** The navbar's sections: per-app pages, pages whose server part is still being built, server-wide pages. */
@@ -26,6 +27,7 @@ export const APP_PAGES = [
   { to: 'files', label: 'Files', icon: IconFiles },
   { to: 'keys', label: 'API keys', icon: IconKey },
   { to: 'mail', label: 'Mail outbox', icon: IconMail },
+  { to: 'backups', label: 'Backups', icon: IconArchive },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 
