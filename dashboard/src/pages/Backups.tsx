@@ -55,7 +55,7 @@ interface Schedule {
 }
 
 const running = (s: Backup['status']) => s === 'queued' || s === 'running';
-const STATUS_COLOR = { queued: 'gray', running: 'blue', completed: 'green', failed: 'red' } as const;
+const STATUS_COLOR = { queued: 'gray', running: 'blue', completed: 'teal', failed: 'red' } as const;
 
 function JobProgress({ progress, label }: { progress: Progressed | null; label: string }) {
   const pct = progress?.total ? Math.min(100, (progress.done / Math.max(1, progress.total)) * 100) : 100;
@@ -312,9 +312,7 @@ export default function Backups() {
                     {running(b.status) ? (
                       <JobProgress progress={b.progress} label="Backup progress" />
                     ) : (
-                      <Badge color={STATUS_COLOR[b.status]} variant="light">
-                        {b.status}
-                      </Badge>
+                      <Badge color={STATUS_COLOR[b.status]}>{b.status}</Badge>
                     )}
                     {b.error && (
                       <Text size="xs" c="red.8">
