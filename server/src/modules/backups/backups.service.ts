@@ -31,7 +31,25 @@ const safeMessage = (e: unknown, fallback: string) =>
  * service makes the records, queues the jobs, and is what the jobs call to do the work.
  */
 export class BackupsService {
+  /** Jobs this process queued for a request and that have not ended yet (see `settle`). */
+  private readonly pending = new Map<string, string>();
+
   constructor(private readonly d: BackupDeps) {}
+
+  /**
+   * Waits (at most `maxMs`) until the backups and restores this process queued have ended: the
+   * work a 202 answer started finishes before shutdown, and a test sees its results at once.
+   */
+  async settle(maxMs = 60_000): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (this.pending.size > 0 && Date.now() < until) {
+      for (const [id, queue] of [...this.pending]) {
+        const job = await this.d.jobs.get(queue, id).catch(() => null);
+        if (!job || job.state === 'completed' || job.state === 'failed') this.pending.delete(id);
+      }
+      if (this.pending.size > 0) await new Promise((r) => setTimeout(r, 25));
+    }
+  }
 
   // ---- backups ---------------------------------------------------------------------------------
 
@@ -43,6 +61,7 @@ export class BackupsService {
       data: this.newRecord({ appId, appName: app.name, trigger: 'manual', createdBy: meta.adminId ?? null }),
     });
     await this.d.types.enqueue(appId, BACKUP_JOB, { backupId: id, trigger: 'manual' }, { jobId: id });
+    this.pending.set(id, BACKUP_JOB);
     await this.record(meta, 'backup.create', { type: 'app', id: appId }, { backupId: id });
     return this.get(id);
   }
@@ -229,6 +248,7 @@ export class BackupsService {
       },
     });
     await this.d.types.enqueue('_system', RESTORE_JOB, { restoreId: id }, { jobId: id });
+    this.pending.set(id, RESTORE_JOB);
     await this.record(meta, 'backup.restore', { type: 'restore', id }, { backupId: input.backupId ?? 'upload' });
     return this.restore(id);
   }

@@ -81,5 +81,6 @@ export function createBackupsModule(deps: {
     services: { backups, schedules },
     rawBodyPaths: [UPLOAD_PATH],
     routes: backupRoutes({ backups, schedules, requireAdmin: deps.guards.requireAdmin }),
+    settle: () => backups.settle(),
   };
 }
