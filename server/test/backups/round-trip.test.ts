@@ -19,7 +19,7 @@ describe.each(ENGINES)('backups round trip on %s', (engine: EngineName) => {
 
     const made = await backup(w);
     expect(made).toMatchObject({ appId: w.appId, trigger: 'manual', formatVersion: 1 });
-    expect((made.counts!).files.count).toBe(2);
+    expect(made.counts!.files.count).toBe(2);
     const listed = await w.h.http.get(`/v1/admin/backups?appId=${w.appId}`).set(w.admin).expect(200);
     expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([made.id]);
 
