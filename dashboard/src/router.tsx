@@ -45,6 +45,7 @@ export const router = createBrowserRouter(
             { path: 'apps/:appId/jobs', element: <Navigate to="/jobs" replace /> },
             { path: 'jobs', element: page(() => import('./pages/Jobs')) },
             { path: 'jobs/:queue/:jobId', element: page(() => import('./pages/JobDetail')) },
+            { path: 'apps/:appId/backups', element: page(() => import('./pages/Backups')) },
             { path: 'admins', element: page(() => import('./pages/Admins')) },
             { path: 'audit', element: page(() => import('./pages/Audit')) },
             { path: 'api', element: page(() => import('./pages/ApiExplorer')) },

@@ -16,6 +16,7 @@ import { createAdminModule, type AdminModule } from './modules/admin/index.js';
 import { createAppsModule, type AppsModule } from './modules/apps/index.js';
 import { createAuditLog, createAuditModule, type AuditModule } from './modules/audit/index.js';
 import { createAuthModule, type AuthModule } from './modules/auth/index.js';
+import { createBackupsModule, type BackupsModule } from './modules/backups/index.js';
 import {
   createCollectionsModule,
   type CollectionsModule,
@@ -88,6 +89,7 @@ export interface Modules {
   jobs: JobsModule;
   webhooks: WebhooksModule;
   push: PushModule;
+  backups: BackupsModule;
 }
 
 export interface BuiltApp {
@@ -222,6 +224,23 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     now,
     ...(options.pushFanout ? { fanout: options.pushFanout } : {}),
   });
+  const backups = createBackupsModule({
+    store,
+    files: ports.files,
+    jobs: jobs.services.queue,
+    jobTypes: jobs.services.types,
+    apps,
+    collections,
+    realtime,
+    webhooks,
+    guards: admin.guards,
+    audit: auditLog,
+    secret: options.secret,
+    previousSecrets: options.pushPreviousSecrets,
+    version: options.version,
+    logger,
+    now,
+  });
   const system = createSystemModule({
     readiness: ports.readiness,
     metrics: metrics?.registry ?? null,
@@ -242,7 +261,20 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     now,
   });
   // Mount order: app access (apps) runs before the user token (auth) on app routes.
-  const list: HearthModule[] = [system, admin, audit, apps, collections, auth, files, jobs, webhooks, push, realtime];
+  const list: HearthModule[] = [
+    system,
+    admin,
+    audit,
+    apps,
+    collections,
+    auth,
+    files,
+    jobs,
+    webhooks,
+    push,
+    realtime,
+    backups,
+  ];
   list.push(stats);
   for (const m of list) await m.init?.();
 
@@ -281,7 +313,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
 
   return {
     app,
-    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks, push, realtime },
+    modules: { audit, admin, apps, collections, auth, files, jobs, webhooks, push, realtime, backups },
     openapi,
     settle: async () => {
       await Promise.all(list.map((m) => m.settle?.()));

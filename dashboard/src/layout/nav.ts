@@ -16,6 +16,7 @@ import {
   IconApps,
   IconClockPlay,
   IconStack2,
+  IconArchive,
 } from '@tabler/icons-react';
 
 /** The navbar's sections: per-app pages and server-wide pages. */
@@ -31,6 +32,7 @@ export const APP_PAGES = [
   { to: 'webhooks', label: 'Webhooks', icon: IconWebhook },
   { to: 'schedules', label: 'Schedules', icon: IconClockPlay },
   { to: 'realtime', label: 'Realtime', icon: IconBolt },
+  { to: 'backups', label: 'Backups', icon: IconArchive },
   { to: 'settings', label: 'Settings', icon: IconSettings },
 ];
 

@@ -206,6 +206,8 @@ export type components = {
           reason?:
             | 'anonymous_disabled'
             | 'auth_settings_invalid'
+            | 'backup_format_newer'
+            | 'backup_invalid'
             | 'body_not_object'
             | 'email_not_verified'
             | 'exists'

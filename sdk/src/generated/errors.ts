@@ -36,6 +36,8 @@ export const ERROR_REASONS = {
     'multipart_invalid',
     'thumbnail_size_not_allowed',
     'token_platform_mismatch',
+    'backup_format_newer',
+    'backup_invalid',
   ],
   validation_failed: [],
   invalid_api_key: [],

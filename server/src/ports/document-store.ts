@@ -182,6 +182,24 @@ export interface AppStore {
    */
   batch(ops: BatchOp[], options?: { require?: BatchRequirement[] }): Promise<StoredDocument[]>;
 
+  /**
+   * The names of this app's collections (engine level, `_`-prefixed ones included), ascending:
+   * every collection that holds a document or an index. A dropped collection is not listed; one
+   * emptied by deletes and without indexes may or may not be. For backups.
+   */
+  listCollections(): Promise<string[]>;
+
+  /**
+   * Restore only (modules/backups; no public route reaches it): inserts the documents exactly as
+   * given, keeping `id`, `createdAt`, `updatedAt`, `owner` and `version`. Each document must be a
+   * well-formed stored document (ID_PATTERN id, ISO timestamps, version a positive integer, owner
+   * a string or null, no forbidden top-level name), else `invalid_request` before anything is
+   * written. An id already present, or a unique clash, is a `conflict`; documents of the same
+   * call before the clashing one may then be stored (restores write into a new, empty app and
+   * remove it when they fail).
+   */
+  importDocuments(collection: string, docs: StoredDocument[]): Promise<void>;
+
   /** Delete a collection's documents and indexes. */
   dropCollection(collection: string): Promise<void>;
   /** Delete every collection of this app. */

@@ -28,6 +28,8 @@ const OPERATIONS = [
   'dropIndex',
   'listIndexes',
   'batch',
+  'listCollections',
+  'importDocuments',
   'dropCollection',
   'dropApp',
   'ping',
@@ -131,6 +133,12 @@ class InstrumentedAppStore implements AppStore {
   }
   batch(...args: Parameters<AppStore['batch']>) {
     return timed(this.watches.batch, () => this.inner.batch(...args));
+  }
+  listCollections() {
+    return timed(this.watches.listCollections, () => this.inner.listCollections());
+  }
+  importDocuments(...args: Parameters<AppStore['importDocuments']>) {
+    return timed(this.watches.importDocuments, () => this.inner.importDocuments(...args));
   }
   dropCollection(...args: Parameters<AppStore['dropCollection']>) {
     return timed(this.watches.dropCollection, () => this.inner.dropCollection(...args));

@@ -240,6 +240,11 @@ export class StoreRecorder {
           },
         );
       },
+      listCollections: () => run([], Promise.resolve(), () => app.listCollections()),
+      importDocuments: (c, docs) =>
+        run([c], this.images(appId, 'importDocuments', [{ collection: c, whole: true }]), () =>
+          app.importDocuments(c, docs),
+        ),
       dropApp: () => {
         const targets = [...(this.collections.get(appId) ?? [])].map((collection) => ({ collection, whole: true }));
         return run([], this.images(appId, 'dropApp', targets), () => app.dropApp());

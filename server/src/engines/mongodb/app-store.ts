@@ -17,7 +17,14 @@ import type {
   WriteOptions,
 } from '../../ports/document-store.js';
 import { pushdownPrefix, runStagesAsync } from '../shared/aggregate.js';
-import { applyUpdate, newDocument, normaliseSort, project, replacedDocument } from '../shared/documents.js';
+import {
+  applyUpdate,
+  importedDocument,
+  newDocument,
+  normaliseSort,
+  project,
+  replacedDocument,
+} from '../shared/documents.js';
 import {
   assertCollectionName,
   assertExpectedVersion,
@@ -294,6 +301,31 @@ export class MongoAppStore implements AppStore, BatchTarget {
 
   async listIndexes(collection: string): Promise<IndexSpec[]> {
     return this.indexes.list(collection);
+  }
+
+  // ---- backups ------------------------------------------------------------------------------
+
+  async listCollections(): Promise<string[]> {
+    return guarded(async () => {
+      const entries = new Map((await this.catalog.entriesOf(this.appId)).map((e) => [e.collection, e]));
+      const names = new Set([...entries.keys(), ...(await this.catalog.listAppCollections(this.appId))]);
+      const held: string[] = [];
+      for (const name of names) {
+        const entry = entries.get(name);
+        const indexed = !!entry && (Object.keys(entry.indexes ?? {}).length > 0 || !!entry.text);
+        // A dropped collection on a server without native drops keeps its (empty) catalog entry.
+        if (indexed || (await (await this.collectionOf(name)).findOne({}, { projection: { _id: 1 } }))) held.push(name);
+      }
+      return held.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    });
+  }
+
+  async importDocuments(collection: string, docs: StoredDocument[]): Promise<void> {
+    assertCollectionName(collection);
+    const checked = docs.map(importedDocument);
+    await guarded(async () => {
+      for (const doc of checked) await this.insert({ collection, doc });
+    });
   }
 
   // ---- drops ----------------------------------------------------------------------------------

@@ -51,6 +51,32 @@ export function newDocument(input: CreateInput, now: string): StoredDocument {
   return { ...cloneJson(input.data), id, createdAt: now, updatedAt: now, owner: input.owner ?? null, version: 1 };
 }
 
+/**
+ * A stored document taken as it is (restores, `importDocuments`): the system fields must be well
+ * formed and the data must pass the same checks as a create. Returns a copy.
+ */
+export function importedDocument(doc: StoredDocument): StoredDocument {
+  if (!isPlainObject(doc)) throw invalidRequest('A document must be an object.');
+  const { id, createdAt, updatedAt, owner, version, ...data } = doc;
+  assertNewId(id);
+  for (const [name, at] of [
+    ['createdAt', createdAt],
+    ['updatedAt', updatedAt],
+  ] as const) {
+    if (typeof at !== 'string' || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) {
+      throw invalidRequest(`The field "${name}" must be an ISO-8601 time.`, { field: name, id });
+    }
+  }
+  if (owner !== null && typeof owner !== 'string') throw invalidRequest('The owner must be a string or null.', { id });
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw invalidRequest('The version must be a positive integer.', { id });
+  }
+  checkData(data as DocumentData);
+  return { ...cloneJson(data), id, createdAt, updatedAt, owner, version };
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
 export function replacedDocument(stored: StoredDocument, data: DocumentData, now: string): StoredDocument {
   checkData(data);
   return {

@@ -15,7 +15,14 @@ import type {
   WriteOptions,
 } from '../../ports/document-store.js';
 import { pushdownPrefix, runStages } from '../shared/aggregate.js';
-import { applyUpdate, newDocument, normaliseSort, project, replacedDocument } from '../shared/documents.js';
+import {
+  applyUpdate,
+  importedDocument,
+  newDocument,
+  normaliseSort,
+  project,
+  replacedDocument,
+} from '../shared/documents.js';
 import {
   assertCollectionName,
   assertExpectedVersion,
@@ -242,6 +249,33 @@ export class SqliteAppStore implements AppStore, BatchTarget {
     return this.indexes.list(collection);
   }
 
+  // ---- backups ----
+
+  async listCollections(): Promise<string[]> {
+    return this.s.read(() => {
+      const names: string[] = [];
+      for (const { name, tid } of this.s.catalog.collectionsOf(this.appId)) {
+        const info = this.s.catalog.find(this.appId, name);
+        if (!info) continue;
+        const held =
+          info.text !== null ||
+          this.s.catalog.indexes(info).length > 0 ||
+          this.s.statement(`SELECT 1 FROM c${tid} LIMIT 1`).get() !== undefined;
+        if (held) names.push(name);
+      }
+      return names.sort(byCodeUnit);
+    });
+  }
+
+  async importDocuments(collection: string, docs: StoredDocument[]): Promise<void> {
+    assertCollectionName(collection);
+    const checked = docs.map(importedDocument);
+    if (checked.length === 0) return;
+    this.s.write(() => {
+      for (const doc of checked) this.insert(collection, doc);
+    });
+  }
+
   // ---- drops ----
 
   async dropCollection(collection: string): Promise<void> {
@@ -310,3 +344,5 @@ export class SqliteAppStore implements AppStore, BatchTarget {
       Row | undefined;
   }
 }
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -29,6 +29,7 @@ import { SchemasService } from './schemas.service.js';
  */
 export type { DocumentEvent, DocumentEvents } from './events.js';
 export type { CollectionRegistry } from './registry.js';
+export { SCHEMAS, schemaDocId } from './registry.js';
 export type { Caller } from './access.js';
 export type { DataLimitSettings } from './data-limits.js';
 export type { RuleUser } from './rules.compile.js';

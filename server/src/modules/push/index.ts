@@ -25,6 +25,7 @@ import { pushRoutes } from './push.routes.js';
  */
 export type { InstallationView, MessageView } from './push.schema.js';
 export type { PushJob } from './fanout.js';
+export { CredentialBox } from './credentials.box.js';
 export type { PushEvent, PushEvents } from './push.events.js';
 
 export interface PushFanoutSettings {

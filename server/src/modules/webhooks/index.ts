@@ -36,6 +36,7 @@ import { WebhooksService } from './webhooks.service.js';
 export type { DeliverySettings } from './webhook-delivery.job.js';
 export { WEBHOOK_QUEUE } from './webhook-delivery.job.js';
 export { SCHEDULE_QUEUE } from './schedules.service.js';
+export { WebhookSecretBox } from './webhook-secrets.js';
 export { WEBHOOK_CALL_JOB, type WebhookCallPayloadV1 } from './webhook-call.job.js';
 
 export interface WebhooksModule extends HearthModule {

@@ -160,6 +160,11 @@ export class SchedulesService {
     return s;
   }
 
+  /** Registers every schedule of the app with the queue again (a restore wrote them into a new app). */
+  async resync(appId: string): Promise<void> {
+    for (const s of await this.list(appId)) await this.sync(appId, s);
+  }
+
   /** Removes the repeatable jobs of every schedule of an app (the app is being deleted). */
   async removeApp(appId: string): Promise<void> {
     for (const s of await this.list(appId))
