@@ -196,8 +196,17 @@ export class WebhooksService {
 
   /** Enabled webhooks of an app (cached; see the class comment). */
   async active(appId: string): Promise<StoredWebhook[]> {
+    return this.activeCached(appId);
+  }
+
+  /** `active`, answered synchronously while the cache is fresh (the write path's outbox check). */
+  activeCached(appId: string): StoredWebhook[] | Promise<StoredWebhook[]> {
     const cached = this.cache.get(appId);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.hooks;
+    return this.load(appId);
+  }
+
+  private async load(appId: string): Promise<StoredWebhook[]> {
     const docs = await readAllArray(this.app(appId), WEBHOOKS, { filter: where.eq('enabled', true), max: 1000 });
     const hooks = docs.map(fromDoc);
     this.cache.set(appId, { hooks, at: Date.now() });

@@ -1,0 +1,87 @@
+import { newId } from '../../lib/ids.js';
+import type { BatchOp, StoredDocument } from '../../ports/document-store.js';
+import type { PreparedWrite } from './documents.commit.js';
+import type { DocumentEventType } from './events.js';
+
+/**
+ * A transactional outbox for document events, filled by another module (webhooks registers one
+ * with `useOutbox`): for each event a write will emit, `wants` says whether it needs a durable
+ * record (answered synchronously from a cache on the hot path), and `record` gives the op that
+ * writes it, committed in the same batch as the write itself. The event is then emitted with
+ * `eventId` = the record's id, so its consumer can finish it (and a sweeper can find the records
+ * of a process that died between the commit and that consumer).
+ */
+export interface OutboxEvent {
+  id: string;
+  type: DocumentEventType;
+  collection: string;
+  docId: string;
+  before: Readonly<StoredDocument> | null;
+  cause?: { collection: string; id: string };
+}
+
+export interface WriteOutbox {
+  wants(appId: string, type: DocumentEventType, collection: string): boolean | Promise<boolean>;
+  record(appId: string, event: OutboxEvent): BatchOp;
+}
+
+export interface OutboxPlan {
+  prepared: PreparedWrite[];
+  /** Outbox ops, committed after the writes' ops. */
+  ops: BatchOp[];
+  /** The event id of each event in emission order (main, then cascades), or undefined. */
+  ids: Array<string | undefined>;
+}
+
+const typeOf = (kind: PreparedWrite['kind']): DocumentEventType =>
+  kind === 'create' ? 'documents.create' : kind === 'delete' ? 'documents.delete' : 'documents.update';
+
+/** Null when no event of these writes wants a record (the common case: nothing changes). */
+export async function planOutbox(
+  outbox: WriteOutbox,
+  appId: string,
+  prepared: PreparedWrite[],
+): Promise<OutboxPlan | null> {
+  const ids: Array<string | undefined> = [];
+  const ops: BatchOp[] = [];
+  const out: PreparedWrite[] = [];
+  const want = async (type: DocumentEventType, collection: string) => {
+    const w = outbox.wants(appId, type, collection);
+    return w instanceof Promise ? await w : w;
+  };
+  for (const p of prepared) {
+    if (p.ops.length === 0) {
+      out.push(p);
+      continue;
+    }
+    const type = typeOf(p.kind);
+    let main = p.ops[0]!;
+    if (await want(type, p.col.name)) {
+      // a create's id is chosen here, so the record can name the document before it exists
+      if (main.op === 'create' && main.id === undefined) main = { ...main, id: newId() };
+      const docId = main.op === 'create' ? main.id! : main.id;
+      const id = newId();
+      ops.push(outbox.record(appId, { id, type, collection: p.col.name, docId, before: p.before }));
+      ids.push(id);
+    } else ids.push(undefined);
+    const cause = { collection: p.col.name, id: p.before?.id ?? '' };
+    for (const effect of p.effects) {
+      const effectType = effect.type === 'delete' ? 'documents.delete' : 'documents.update';
+      if (await want(effectType, effect.collection)) {
+        const id = newId();
+        const event = {
+          id,
+          type: effectType,
+          collection: effect.collection,
+          docId: effect.before.id,
+          before: effect.before,
+          cause,
+        } as const;
+        ops.push(outbox.record(appId, event));
+        ids.push(id);
+      } else ids.push(undefined);
+    }
+    out.push(main === p.ops[0] ? p : { ...p, ops: [main, ...p.ops.slice(1)] });
+  }
+  return ops.length > 0 ? { prepared: out, ops, ids } : null;
+}
