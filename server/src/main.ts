@@ -125,6 +125,7 @@ async function main(): Promise<void> {
         .filter(Boolean),
     },
     pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
+    webhookDelivery: { keepPerWebhook: config.WEBHOOK_DELIVERIES_KEEP, keepDays: config.WEBHOOK_DELIVERIES_KEEP_DAYS },
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {
