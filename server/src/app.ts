@@ -205,6 +205,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   jobs.services.types.register(webhooks.services.callJob);
   const push = createPushModule({
     store,
+    outbound: options.outbound ?? DENY_PRIVATE,
     jobs: ports.jobs,
     providers: ports.push,
     apps,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { OutboundPolicy, Resolve } from '../../lib/outbound/policy.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { PushPlatform, PushProviders } from '../../ports/push-provider.js';
@@ -63,6 +64,10 @@ export function createPushModule(deps: {
   logger: Logger;
   now: () => Date;
   fanout?: PushFanoutSettings;
+  /** Which addresses Web Push endpoints may point at (the webhooks' SSRF policy). */
+  outbound?: OutboundPolicy;
+  /** The resolver of the registration-time endpoint check (tests). */
+  resolve?: Resolve;
 }): PushModule {
   const { store, now } = deps;
   const events = new PushEvents((err: unknown, event: PushEvent) =>
@@ -77,7 +82,11 @@ export function createPushModule(deps: {
     delivery: counters.delivery,
   };
   const credentials = new PushCredentials({ store, box: new CredentialBox(deps.secret, deps.previousSecrets), now });
-  const installations = new InstallationsService({ store });
+  const installations = new InstallationsService({
+    store,
+    ...(deps.outbound ? { policy: deps.outbound } : {}),
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+  });
   const messages = new MessagesService({ store, jobs: deps.jobs, metrics, now });
   const settings = deps.fanout ?? {};
   const fanout = new Fanout({
