@@ -206,6 +206,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const push = createPushModule({
     store,
     outbound: options.outbound ?? DENY_PRIVATE,
+    auth,
     jobs: ports.jobs,
     providers: ports.push,
     apps,

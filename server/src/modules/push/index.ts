@@ -12,7 +12,9 @@ import { adminPushRoutes } from './admin.routes.js';
 import { CredentialBox } from './credentials.box.js';
 import { PushCredentials } from './credentials.service.js';
 import { Fanout, type PushJob } from './fanout.js';
+import { InstallationLinker } from './installation-link.js';
 import { InstallationsService } from './installations.service.js';
+import type { AuthModule } from './push.deps.js';
 import { MessagesService, PUSH_QUEUE } from './messages.service.js';
 import { PushEvents, type PushEvent } from './push.events.js';
 import { pushMetrics, type PushMetrics } from './push.metrics.js';
@@ -45,6 +47,7 @@ export interface PushModule extends HearthModule {
     credentials: PushCredentials;
     messages: MessagesService;
     fanout: Fanout;
+    linker: InstallationLinker;
   };
   /** push.message.<state> when a message changes state. */
   events: PushEvents;
@@ -68,6 +71,8 @@ export function createPushModule(deps: {
   outbound?: OutboundPolicy;
   /** The resolver of the registration-time endpoint check (tests). */
   resolve?: Resolve;
+  /** Sign-ins and sign-outs link and unlink the device's installation (installation-link.ts). */
+  auth?: Pick<AuthModule, 'sessionEvents'>;
 }): PushModule {
   const { store, now } = deps;
   const events = new PushEvents((err: unknown, event: PushEvent) =>
@@ -103,9 +108,11 @@ export function createPushModule(deps: {
     maxRetries: settings.maxRetries ?? 5,
   });
   deps.apps.onRemove((appId) => credentials.forget(appId));
+  const linker = new InstallationLinker({ store, logger: deps.logger });
+  if (deps.auth) linker.attach(deps.auth.sessionEvents);
   return {
     name: 'push',
-    services: { installations, credentials, messages, fanout },
+    services: { installations, credentials, messages, fanout, linker },
     events,
     routes: [
       ...pushRoutes({ installations, messages, credentials }),
@@ -121,5 +128,6 @@ export function createPushModule(deps: {
     init: async () => {
       deps.jobs.process<PushJob>(PUSH_QUEUE, { concurrency: settings.workers ?? 4 }, fanout.handle);
     },
+    settle: () => linker.settle(),
   };
 }
