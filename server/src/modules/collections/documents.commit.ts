@@ -59,7 +59,8 @@ export async function commitWrites(
   writes: PreparedWrite[],
 ): Promise<StoredDocument[]> {
   // --- outbox (webhooks): durable event records in the write's own batch, only when wanted
-  const plan = deps.outbox ? await planOutbox(deps.outbox, caller.appId, writes) : null;
+  const planned = deps.outbox ? planOutbox(deps.outbox, caller.appId, writes) : null;
+  const plan = planned instanceof Promise ? await planned : planned;
   const prepared = plan?.prepared ?? writes;
   const eventIds = plan?.ids ?? [];
   let nth = 0;

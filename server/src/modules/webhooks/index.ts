@@ -105,7 +105,7 @@ export function createWebhooksModule(deps: {
     now,
   });
   const registry = deps.collections.services.registry;
-  const outbox = new WebhookOutbox({ store, active: (appId) => webhooks.activeCached(appId) });
+  const outbox = new WebhookOutbox({ store, active: (appId) => webhooks.activeForWrite(appId) });
   deps.collections.useOutbox(outbox);
   const dispatcher = new WebhookDispatcher({
     webhooks,

@@ -9,8 +9,8 @@ import type { StoredWebhook } from './webhooks.service.js';
  * The webhooks' transactional outbox (`_webhook_outbox`, in the app's store). A document write
  * whose event matches an enabled webhook of its app commits one record per such event in the
  * same batch as the write (collections' outbox.ts); the decision reads the process's cached
- * webhook list, synchronously when it is fresh, so a write with no matching webhook costs
- * nothing more. After the commit the dispatcher records the event's deliveries (delivery ids
+ * webhook list synchronously (`activeForWrite`: a stale list is used while it reloads), so a
+ * write with no matching webhook costs nothing more. After the commit the dispatcher records the event's deliveries (delivery ids
  * derived from the event id, so doing it twice is harmless) and deletes the record. A record
  * still there after `outboxLeaseMs` belongs to a process that died in between: the maintenance
  * sweep (maintenance.ts) rebuilds its event and drains it the same way. A recovered event
