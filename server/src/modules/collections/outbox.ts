@@ -1,6 +1,5 @@
 import { newId } from '../../lib/ids.js';
 import type { BatchOp, StoredDocument } from '../../ports/document-store.js';
-import type { PreparedWrite } from './documents.commit.js';
 import type { DocumentEventType } from './events.js';
 
 /**
@@ -25,26 +24,35 @@ export interface WriteOutbox {
   record(appId: string, event: OutboxEvent): BatchOp;
 }
 
-export interface OutboxPlan {
-  prepared: PreparedWrite[];
+/** What the plan needs of a prepared write (documents.commit.ts PreparedWrite). */
+interface OutboxWrite {
+  kind: 'create' | 'update' | 'replace' | 'delete';
+  col: { name: string };
+  before: Readonly<StoredDocument> | null;
+  ops: BatchOp[];
+  effects: ReadonlyArray<{ type: 'delete' | 'update'; collection: string; before: StoredDocument }>;
+}
+
+export interface OutboxPlan<W extends OutboxWrite> {
+  prepared: W[];
   /** Outbox ops, committed after the writes' ops. */
   ops: BatchOp[];
   /** The event id of each event in emission order (main, then cascades), or undefined. */
   ids: Array<string | undefined>;
 }
 
-const typeOf = (kind: PreparedWrite['kind']): DocumentEventType =>
+const typeOf = (kind: OutboxWrite['kind']): DocumentEventType =>
   kind === 'create' ? 'documents.create' : kind === 'delete' ? 'documents.delete' : 'documents.update';
 
 /**
  * Null when no event of these writes wants a record (the common case: nothing changes). Answered
  * synchronously when every `wants` is (a fresh cache), so a write pays no extra await.
  */
-export function planOutbox(
+export function planOutbox<W extends OutboxWrite>(
   outbox: WriteOutbox,
   appId: string,
-  prepared: PreparedWrite[],
-): OutboxPlan | null | Promise<OutboxPlan | null> {
+  prepared: W[],
+): OutboxPlan<W> | null | Promise<OutboxPlan<W> | null> {
   const answers: Array<boolean | Promise<boolean>> = [];
   for (const p of prepared) {
     if (p.ops.length === 0) continue;
@@ -59,16 +67,16 @@ export function planOutbox(
   return buildPlan(outbox, appId, prepared, answers as boolean[]);
 }
 
-function buildPlan(
+function buildPlan<W extends OutboxWrite>(
   outbox: WriteOutbox,
   appId: string,
-  prepared: PreparedWrite[],
+  prepared: W[],
   wanted: boolean[],
-): OutboxPlan | null {
+): OutboxPlan<W> | null {
   if (!wanted.includes(true)) return null;
   const ids: Array<string | undefined> = [];
   const ops: BatchOp[] = [];
-  const out: PreparedWrite[] = [];
+  const out: W[] = [];
   let n = 0;
   for (const p of prepared) {
     if (p.ops.length === 0) {
