@@ -108,7 +108,7 @@ export class DeliveryLog {
 
   /** `pending` deliveries not updated since `before` (ISO time): candidates for the sweep. */
   async stuckPending(appId: string, before: string, limit: number): Promise<StoredDelivery[]> {
-    await this.ensureIndexed(appId);
+    // no ensureIndex here: a sweep never changes an app's indexes (they come with its first delivery)
     const page = await this.app(appId).find(DELIVERIES, {
       filter: where.and(where.eq('status', 'pending'), where.lt('updatedAt', before)),
       sort: [{ path: 'updatedAt', dir: 1 }],

@@ -72,10 +72,13 @@ export class WebhookMaintenance {
     return total;
   }
 
+  /** An app without webhooks has no deliveries to look at: only its outbox is (read, never written). */
   async sweepApp(appId: string): Promise<SweepResult> {
     const recovered = await this.drainOutbox(appId);
+    const hooks = await this.deps.webhooks.list(appId);
+    if (hooks.length === 0) return { recovered, requeued: 0, failed: 0, trimmed: 0 };
     const { requeued, failed } = await this.sweepPending(appId);
-    const trimmed = await this.trim(appId);
+    const trimmed = await this.trim(appId, hooks);
     return { recovered, requeued, failed, trimmed };
   }
 
@@ -113,13 +116,13 @@ export class WebhookMaintenance {
     return { requeued, failed };
   }
 
-  async trim(appId: string): Promise<number> {
+  async trim(appId: string, hooks: Array<{ id: string }>): Promise<number> {
     const { keepDays, keepPerWebhook } = this.deps.settings;
     if (keepDays <= 0 && keepPerWebhook <= 0) return 0;
     const app = this.deps.store.forApp(appId);
     const byAge = keepDays > 0 ? this.ago(keepDays * 86_400_000) : null;
     let trimmed = 0;
-    for (const hook of await this.deps.webhooks.list(appId)) {
+    for (const hook of hooks) {
       const finished = where.and(where.eq('webhookId', hook.id), where.in('status', ['succeeded', 'failed']));
       let cutoff = byAge;
       if (keepPerWebhook > 0 && (await app.count(DELIVERIES, { filter: finished })) > keepPerWebhook) {
