@@ -112,6 +112,20 @@ describe.each(ENGINES)('installations follow sign-ins on %s', (engine) => {
     expect(await ownerOf(second)).toBe(gus.userId);
   });
 
+  it('a browser may send the header (CORS preflight)', async () => {
+    await w
+      .admin(w.h.http.patch(`/v1/admin/apps/${w.appId}`))
+      .send({ settings: { corsOrigins: ['https://web.example.com'] } })
+      .expect(200);
+    const pre = await w.h.http
+      .options(auth('login'))
+      .set('Origin', 'https://web.example.com')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'x-hearth-key, x-hearth-installation')
+      .expect(204);
+    expect(pre.headers['access-control-allow-headers']).toMatch(/\bX-Hearth-Installation\b/);
+  });
+
   it('ignores a header that is not an id, an unknown installation, and a sign-in without the header', async () => {
     const id = await register();
     await signUp(`hal-${engine}@example.com`);
