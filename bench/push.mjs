@@ -49,7 +49,7 @@ const providers = createPushProviders({
   fcmTokenUrl: fcm.tokenUrl,
   apnsUrl: apns.url,
   ca: fcm.ca, // the three servers share one self-signed certificate
-  allowPrivateEndpoints: true,
+  outbound: { allowPrivate: false, allowCidrs: ['127.0.0.0/8'] },
 });
 const note = { title: 'Benchmark', body: 'Hello from Hearth', data: { n: 1 }, ttlSeconds: 3600, priority: 'high' };
 const vapid = { ...webPush.generateVAPIDKeys(), subject: 'mailto:bench@example.com' };

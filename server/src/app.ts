@@ -212,6 +212,8 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   jobs.services.types.register(webhooks.services.callJob);
   const push = createPushModule({
     store,
+    outbound: options.outbound ?? DENY_PRIVATE,
+    auth,
     jobs: ports.jobs,
     providers: ports.push,
     apps,

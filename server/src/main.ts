@@ -56,6 +56,14 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Which addresses outbound requests (webhooks, schedules, Web Push endpoints) may reach.
+  const outbound = {
+    allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+    allowCidrs: (config.OUTBOUND_ALLOW_CIDRS ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  };
   const ports = await composeEngines({
     dataDir,
     mongodbUrl: config.MONGODB_URL,
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
       fcmTokenUrl: config.PUSH_FCM_TOKEN_URL,
       apnsUrl: config.PUSH_APNS_URL,
       ca: config.PUSH_CA_FILE ? readCaFile(resolve(cwd, config.PUSH_CA_FILE)) : undefined,
+      outbound, // Web Push endpoints are client-supplied URLs: the webhooks' SSRF policy
     },
     logger,
   });
@@ -117,14 +126,9 @@ async function main(): Promise<void> {
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
     realtime: { sessionCheckMs: config.REALTIME_SESSION_CHECK_MS, presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS },
-    outbound: {
-      allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
-      allowCidrs: (config.OUTBOUND_ALLOW_CIDRS ?? '')
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean),
-    },
+    outbound,
     pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
+    webhookDelivery: { keepPerWebhook: config.WEBHOOK_DELIVERIES_KEEP, keepDays: config.WEBHOOK_DELIVERIES_KEEP_DAYS },
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

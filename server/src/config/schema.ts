@@ -270,6 +270,16 @@ export const CONFIG_VARIABLES = {
       .optional(),
     help: 'Addresses or CIDR ranges webhooks and schedules may reach whatever their class, e.g. 10.1.0.0/16 for one internal network (comma-separated).',
   },
+  WEBHOOK_DELIVERIES_KEEP: {
+    schema: count.default(1000),
+    help: 'Finished webhook deliveries kept in the log per webhook (older ones are trimmed by the maintenance sweep; 0: no limit).',
+    default: '1000',
+  },
+  WEBHOOK_DELIVERIES_KEEP_DAYS: {
+    schema: count.default(30),
+    help: 'Days finished webhook deliveries are kept in the log (0: no limit).',
+    default: '30',
+  },
 } as const;
 
 type Vars = typeof CONFIG_VARIABLES;

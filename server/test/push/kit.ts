@@ -13,6 +13,7 @@ import {
   type Harness,
   type HarnessOptions,
 } from '../support/harness.js';
+import { LOOPBACK_ONLY } from '../webhooks/support.js';
 import { apnsKey, serviceAccount } from './keys.js';
 
 /**
@@ -72,9 +73,9 @@ export async function pushWorld(
     fcmTokenUrl: servers.fcm.tokenUrl,
     apnsUrl: servers.apns.url,
     ca: servers.fcm.ca,
-    allowPrivateEndpoints: true,
+    outbound: LOOPBACK_ONLY,
   });
-  const h = await startHarness(engine, { jobs, push, ...options });
+  const h = await startHarness(engine, { jobs, push, outbound: LOOPBACK_ONLY, ...options });
   const { adminToken, appId, publicKey, secretKey } = await withAdminAndApp(h);
   const admin = (r: import('supertest').Test) => r.set('Authorization', `Bearer ${adminToken}`);
   const base = `/v1/admin/apps/${appId}/push/credentials`;

@@ -37,7 +37,7 @@ beforeAll(async () => {
     fcmTokenUrl: fcm.tokenUrl,
     apnsUrl: apnsServer.url,
     ca: fcm.ca,
-    allowPrivateEndpoints: true,
+    outbound: { allowPrivate: false, allowCidrs: ['127.0.0.0/8'] },
     now,
   });
 });

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
 /**
@@ -11,9 +12,15 @@ export interface HttpsReply {
   body: string;
 }
 
-export function pushAgent(options: { ca?: string | undefined; maxSockets?: number }): https.Agent {
+export function pushAgent(options: {
+  ca?: string | undefined;
+  maxSockets?: number;
+  /** A checked lookup (lib/outbound) for connections to client-supplied hosts (Web Push). */
+  lookup?: LookupFunction;
+}): https.Agent {
   return new https.Agent({
     keepAlive: true,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
     maxSockets: options.maxSockets ?? 64,
     // One parsed context for every connection (a `ca` list would be parsed again on each one).
     ...(options.ca ? { secureContext: secureContextWith(options.ca) } : {}),

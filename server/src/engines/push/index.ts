@@ -1,3 +1,5 @@
+import { DENY_PRIVATE, type OutboundPolicy } from '../../lib/outbound/policy.js';
+import type { LookupAll } from '../../lib/outbound/request.js';
 import type { PushProviders } from '../../ports/push-provider.js';
 import { createApnsProvider } from './apns.js';
 import { createFcmProvider } from './fcm.js';
@@ -15,8 +17,10 @@ export interface PushSettings {
   apnsUrl?: string | undefined;
   /** An extra CA (PEM) the push clients trust besides the system roots. */
   ca?: string | undefined;
-  /** Web Push endpoints on loopback/private addresses (tests only). */
-  allowPrivateEndpoints?: boolean;
+  /** Which addresses Web Push endpoints may reach (OUTBOUND_ALLOW_*; default: public only). */
+  outbound?: OutboundPolicy;
+  /** The resolver behind Web Push's connect-time address check (tests). */
+  resolveAll?: LookupAll;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -46,7 +50,8 @@ export function createPushProviders(settings: PushSettings = {}): PushProviders 
   const web = createWebPushProvider({
     ca: settings.ca,
     timeoutMs,
-    allowPrivateEndpoints: settings.allowPrivateEndpoints ?? false,
+    policy: settings.outbound ?? DENY_PRIVATE,
+    ...(settings.resolveAll ? { resolveAll: settings.resolveAll } : {}),
     now,
   });
   return {

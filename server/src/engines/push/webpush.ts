@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import webPush from 'web-push';
+import { checkUrlSyntax, OutboundRefused, type OutboundPolicy } from '../../lib/outbound/policy.js';
+import { checkedLookup, type LookupAll } from '../../lib/outbound/request.js';
 import {
   retryAfterMs,
   type DeliveryOutcome,
@@ -16,14 +17,20 @@ import { pushAgent } from './https.js';
  * Web Push (RFC 8030 delivery, RFC 8291 aes128gcm encryption, RFC 8292 VAPID) through the
  * `web-push` library: `TTL`, `Urgency` (high / normal) and `Topic` (the collapse id, made a
  * 32-character base64url value when it is not one). The payload is the notification as JSON for
- * the service worker. Endpoints come from browsers, so only https is sent to, and endpoints on
- * loopback or private addresses are refused unless `allowPrivateEndpoints` (tests).
+ * the service worker. Endpoints come from browsers, so only https is sent to, under the same
+ * SSRF policy as webhooks (lib/outbound: OUTBOUND_ALLOW_PRIVATE / OUTBOUND_ALLOW_CIDRS): an
+ * endpoint whose host is, or resolves at connect time to, a private, loopback, link-local or
+ * metadata address is refused (`invalid-token`, `endpoint_not_allowed`: the installation is
+ * deactivated) and nothing is sent; the socket only ever gets checked addresses (DNS rebinding).
  * Outcomes: 201/200/202 sent; 404/410 invalid-token; 429/5xx retry-after; others failed.
  */
 export interface WebPushSettings {
   ca?: string | undefined;
   timeoutMs: number;
-  allowPrivateEndpoints: boolean;
+  /** Which addresses endpoints may reach (the outbound policy). */
+  policy: OutboundPolicy;
+  /** The resolver behind the connect-time check (default: the system's; tests). */
+  resolveAll?: LookupAll;
   now: () => number;
 }
 
@@ -46,27 +53,12 @@ export function webPushTopic(collapseId: string): string {
     : createHash('sha256').update(collapseId).digest('base64url').slice(0, 32);
 }
 
-function privateHost(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number];
-    return (
-      a === 10 ||
-      a === 127 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b < 32) ||
-      (a === 192 && b === 168)
-    );
-  }
-  if (isIP(host) === 6)
-    return host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host) || host.startsWith('::ffff:');
-  return false;
-}
-
 export function createWebPushProvider(settings: WebPushSettings): PushProvider<VapidCredentials, WebPushSubscription> {
-  const agent = pushAgent({ ca: settings.ca, maxSockets: 64 });
+  const agent = pushAgent({
+    ca: settings.ca,
+    maxSockets: 64,
+    lookup: checkedLookup(settings.policy, settings.resolveAll),
+  });
   // One VAPID JWT per (app, push service origin, key) for 12 hours, not one signature per send.
   const vapid = new Map<string, { authorization: string; expires: number }>();
   const authorization = (appId: string, origin: string, c: VapidCredentials): string => {
@@ -85,13 +77,12 @@ export function createWebPushProvider(settings: WebPushSettings): PushProvider<V
     async send(input: SendInput<VapidCredentials, WebPushSubscription>): Promise<DeliveryOutcome> {
       let url: URL;
       try {
-        url = new URL(input.target.endpoint);
-      } catch {
-        return { outcome: 'invalid-token', reason: 'endpoint_invalid' };
+        url = checkUrlSyntax(input.target.endpoint, settings.policy);
+      } catch (e) {
+        const invalid = e instanceof OutboundRefused && e.problem === 'invalid_url';
+        return { outcome: 'invalid-token', reason: invalid ? 'endpoint_invalid' : 'endpoint_not_allowed' };
       }
-      if (url.protocol !== 'https:' || (!settings.allowPrivateEndpoints && privateHost(url))) {
-        return { outcome: 'invalid-token', reason: 'endpoint_not_allowed' };
-      }
+      if (url.protocol !== 'https:') return { outcome: 'invalid-token', reason: 'endpoint_not_allowed' };
       const n = input.notification;
       let auth: string;
       try {
@@ -111,6 +102,8 @@ export function createWebPushProvider(settings: WebPushSettings): PushProvider<V
         });
         return { outcome: 'sent' };
       } catch (err) {
+        // the connect-time lookup found only refused addresses (the name points elsewhere now)
+        if (err instanceof OutboundRefused) return { outcome: 'invalid-token', reason: 'endpoint_not_allowed' };
         const e = err as { statusCode?: number; headers?: Record<string, string> };
         const status = e.statusCode;
         if (!status) return { outcome: 'retry-after', afterMs: 5000, reason: 'unreachable' };

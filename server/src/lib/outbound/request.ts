@@ -44,7 +44,7 @@ export class OutboundFailure extends Error {
   }
 }
 
-type LookupAll = (
+export type LookupAll = (
   host: string,
   options: { all: true },
   callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,

@@ -44,7 +44,7 @@ export function appAccess(deps: {
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
       res.setHeader(
         'Access-Control-Allow-Headers',
-        'Authorization, Content-Type, X-Hearth-Key, If-Match, Idempotency-Key, X-Request-Id, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Defer-Length, Upload-Concat, X-HTTP-Method-Override',
+        'Authorization, Content-Type, X-Hearth-Key, X-Hearth-Installation, If-Match, Idempotency-Key, X-Request-Id, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Defer-Length, Upload-Concat, X-HTTP-Method-Override',
       );
       res.setHeader('Access-Control-Max-Age', '600');
       return res.status(204).end();

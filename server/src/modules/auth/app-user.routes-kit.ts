@@ -5,6 +5,7 @@ import { idParam } from '../../http/schemas.js';
 import type { AuthSettingsService } from './auth.settings.js';
 import type { AuthContext, SignedIn } from './auth.types.js';
 import type { AuthRateLimits } from './rate-limits.js';
+import { installationIdOf } from './session-events.js';
 
 /**
  * What the app-user routes under /v1/apps/{appId}/auth share: the plain values a request hands to
@@ -22,6 +23,7 @@ export function clientContext(req: Request, app: { id: string; name: string }): 
     ip: req.ip ?? 'unknown',
     userAgent: req.get('user-agent') ?? null,
     requestId: req.ctx.requestId,
+    installationId: installationIdOf(req),
   };
 }
 

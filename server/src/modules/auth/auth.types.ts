@@ -26,6 +26,8 @@ export interface AuthContext {
   ip: string;
   userAgent: string | null;
   requestId?: string;
+  /** The device's push installation (X-Hearth-Installation), for session events (session-events.ts). */
+  installationId?: string | null;
 }
 
 /** The caller of /auth/me and friends: a verified access token's user and session. */

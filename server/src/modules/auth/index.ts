@@ -38,6 +38,7 @@ import { signingKeyRoutes } from './signing-keys.routes.js';
 import { SigningKeys } from './signing-keys.js';
 import { createUserAuth } from './user-auth.js';
 import { UserEvents } from './user-events.js';
+import { SessionEvents } from './session-events.js';
 import { userRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
@@ -49,6 +50,7 @@ import { UsersService } from './users.service.js';
  */
 export type { AppUser } from './access-tokens.js';
 export type { UserEvent, UserEvents } from './user-events.js';
+export { INSTALLATION_HEADER, type SessionEvent, type SessionEvents } from './session-events.js';
 
 export interface AuthModule extends HearthModule {
   services: {
@@ -67,6 +69,8 @@ export interface AuthModule extends HearthModule {
   };
   /** users.create / users.update / users.delete, after commit (webhooks, realtime). */
   events: UserEvents;
+  /** session.start / refresh / end, with the request's push installation id (session-events.ts). */
+  sessionEvents: SessionEvents;
   /** The user behind an access token of this app, or null (for realtime handshakes). */
   verifyToken(appId: string, token: string): Promise<AppUser | null>;
   /** Deletes expired one-time tokens and old sessions of an app (also done in the background). */
@@ -110,12 +114,16 @@ export function createAuthModule(deps: {
   const events = new UserEvents((err, event) => logger.error({ err, type: event.type }, 'user event listener failed'));
   const users = new UsersRepo({ store, changed, events });
   const mail = new AuthMail({ mailer: deps.mailer, oneTime, limits, publicUrl: deps.publicUrl, logger });
-  const issuer = new SessionIssuer({ users, sessions, oneTime, now });
+  // Session events (push links installations on sign-in): session-events.ts.
+  const sessionEvents = new SessionEvents((err, event) =>
+    logger.error({ err, type: event.type }, 'session event listener failed'),
+  );
+  const issuer = new SessionIssuer({ users, sessions, oneTime, now, sessionEvents });
   const provenEmails = new ProvenEmails({ users, sessions, oneTime, logger, now });
 
   const parts: AuthParts = { users, settings, sessions, oneTime, limits, now };
   const services = {
-    signIn: new SignInService({ ...parts, mail, issuer }),
+    signIn: new SignInService({ ...parts, mail, issuer, sessionEvents }),
     mailLinks: new MailLinksService({ ...parts, mail, issuer, provenEmails }),
     mfa: new MfaService({ ...parts, box: new SecretBox(deps.secret), issuer }),
     profile: new ProfileService(parts),
@@ -161,6 +169,7 @@ export function createAuthModule(deps: {
     name: 'auth',
     services: { ...services, users: usersService, settings, keys, sessions, limits, oidc },
     events,
+    sessionEvents,
     verifyToken: (appId, token) => tokens.verify(appId, token),
     sweep: async (appId) => ({ tokens: await oneTime.sweep(appId), sessions: await sessions.sweep(appId) }),
     settle,

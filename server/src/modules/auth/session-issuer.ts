@@ -2,6 +2,7 @@ import type { StoredDocument } from '../../ports/document-store.js';
 import type { AuthSettings } from './auth.settings.js';
 import type { AuthContext, AuthParts, MfaChallenge, SignIn } from './auth.types.js';
 import { mfaOf } from './mfa.js';
+import type { SessionEvents } from './session-events.js';
 import { toUserView } from './users.repo.js';
 
 /** How long an MFA challenge (the token between the first and the second factor) lives. */
@@ -14,7 +15,9 @@ const IMPERSONATION_MAX_SECONDS = 3600;
  * mail links, MFA, OAuth and impersonation all finish here, so a session is always started alike.
  */
 export class SessionIssuer {
-  constructor(private readonly d: Pick<AuthParts, 'users' | 'sessions' | 'oneTime' | 'now'>) {}
+  constructor(
+    private readonly d: Pick<AuthParts, 'users' | 'sessions' | 'oneTime' | 'now'> & { sessionEvents?: SessionEvents },
+  ) {}
 
   /** After a first factor: a session, or an MFA challenge when the user enrolled TOTP. */
   async finishFirstFactor(
@@ -42,6 +45,12 @@ export class SessionIssuer {
       client: ctx,
       amr,
       ttl: { access: s.accessTokenTtl, refresh: s.refreshTokenTtl },
+    });
+    this.d.sessionEvents?.emit({
+      type: 'session.start',
+      appId: ctx.appId,
+      userId: doc.id,
+      installationId: ctx.installationId ?? null,
     });
     return { user: toUserView(updated), ...tokens };
   }

@@ -8,6 +8,7 @@ import { assertPasswordPolicy } from './password-policy.js';
 import { checkProfile, defaultProfile } from './profile-fields.js';
 import type { SessionIssuer } from './session-issuer.js';
 import { emailTaken, normaliseEmail, toUserView } from './users.repo.js';
+import type { SessionEvents } from './session-events.js';
 
 /**
  * Getting in: sign-up and login with email and password, anonymous sign-in and its upgrade to an
@@ -15,7 +16,9 @@ import { emailTaken, normaliseEmail, toUserView } from './users.repo.js';
  * the same way, after the same work.
  */
 export class SignInService {
-  constructor(private readonly d: AuthParts & { mail: AuthMail; issuer: SessionIssuer }) {}
+  constructor(
+    private readonly d: AuthParts & { mail: AuthMail; issuer: SessionIssuer; sessionEvents?: SessionEvents },
+  ) {}
 
   async signup(
     ctx: AuthContext,
@@ -120,10 +123,14 @@ export class SignInService {
       s.accessTokenTtl,
     );
     const { userId: _u, sessionId: _s, ...issued } = tokens;
+    const installationId = ctx.installationId ?? null;
+    this.d.sessionEvents?.emit({ type: 'session.refresh', appId: ctx.appId, userId: current!.id, installationId });
     return { user: toUserView(current!), ...issued };
   }
 
   async logout(ctx: AuthContext, who: SignedIn): Promise<void> {
     await this.d.sessions.revoke(ctx.appId, who.sessionId, 'logout');
+    const installationId = ctx.installationId ?? null;
+    this.d.sessionEvents?.emit({ type: 'session.end', appId: ctx.appId, userId: who.userId, installationId });
   }
 }

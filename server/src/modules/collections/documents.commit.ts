@@ -4,6 +4,7 @@ import type { AppStore, BatchOp, BatchRequirement, DocumentData, StoredDocument 
 import type { Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import type { DocumentEvents } from './events.js';
+import { planOutbox, type WriteOutbox } from './outbox.js';
 import type { CascadeEffect } from './relations.js';
 
 /**
@@ -53,11 +54,22 @@ export const isLostRace = (e: unknown): boolean =>
  * result (the created/updated document, or the deleted one; the stored one for a no-op).
  */
 export async function commitWrites(
-  deps: { store: AppStore; events: DocumentEvents },
+  deps: { store: AppStore; events: DocumentEvents; outbox?: WriteOutbox | null },
   caller: Caller,
-  prepared: PreparedWrite[],
+  writes: PreparedWrite[],
 ): Promise<StoredDocument[]> {
-  const ops = prepared.flatMap((p) => p.ops);
+  // --- outbox (webhooks): durable event records in the write's own batch, only when wanted
+  const planned = deps.outbox ? planOutbox(deps.outbox, caller.appId, writes) : null;
+  const plan = planned instanceof Promise ? await planned : planned;
+  const prepared = plan?.prepared ?? writes;
+  const eventIds = plan?.ids ?? [];
+  let nth = 0;
+  const eventId = () => {
+    const id = eventIds[nth++];
+    return id !== undefined ? { eventId: id } : {};
+  };
+  // ---
+  const ops = [...prepared.flatMap((p) => p.ops), ...(plan?.ops ?? [])];
   const requires = prepared.flatMap((p) => (p.ops.length > 0 ? (p.requires ?? []) : []));
   let results: StoredDocument[];
   try {
@@ -76,7 +88,7 @@ export async function commitWrites(
     }
     const main = results[i++]!;
     out.push(main);
-    emitWrite(deps.events, caller.appId, p, main);
+    emitWrite(deps.events, caller.appId, p, main, eventId());
     const cause = { collection: p.col.name, id: p.before?.id ?? main.id };
     for (const effect of p.effects) {
       const after = results[i++]!;
@@ -87,14 +99,21 @@ export async function commitWrites(
           ? { type: 'documents.delete', before: effect.before, after: null }
           : { type: 'documents.update', before: effect.before, after }),
         cause,
+        ...eventId(),
       });
     }
   }
   return out;
 }
 
-function emitWrite(events: DocumentEvents, appId: string, p: PreparedWrite, main: StoredDocument): void {
-  const base = { appId, collection: p.col.name };
+function emitWrite(
+  events: DocumentEvents,
+  appId: string,
+  p: PreparedWrite,
+  main: StoredDocument,
+  id: { eventId?: string },
+): void {
+  const base = { appId, collection: p.col.name, ...id };
   if (p.kind === 'create') events.emit({ ...base, type: 'documents.create', before: null, after: main });
   else if (p.kind === 'delete') events.emit({ ...base, type: 'documents.delete', before: p.before, after: null });
   else events.emit({ ...base, type: 'documents.update', before: p.before, after: main });

@@ -22,6 +22,7 @@ import { assertRelationTargets, planDelete, relationRequirements, type TargetRul
 import { updateRuleData } from './rule-data.js';
 import { applyPatch, checkOwner, isEmptyPatch, parsePatch, touchedFields } from './update.apply.js';
 import { setOwn, validateDocument, validateTouched, validationFailed } from './validate.js';
+import type { WriteOutbox } from './outbox.js';
 
 /**
  * Writing documents: create, patch (PATCH), replace (PUT), delete. Each write is *prepared*
@@ -116,6 +117,9 @@ function validateWithOwner(col: CompiledCollection, taken: TakenOwner): Document
 
 export class DocumentsWriter {
   constructor(private readonly deps: WriteDeps) {}
+
+  /** The webhooks module's outbox (outbox.ts), registered through the module's `useOutbox`. */
+  outbox: WriteOutbox | null = null;
 
   private app(caller: Caller): AppStore {
     return this.deps.store.forApp(caller.appId);
@@ -315,7 +319,7 @@ export class DocumentsWriter {
 
   /** Commits prepared writes all-or-nothing and emits their events (see documents.commit.ts). */
   commit(caller: Caller, prepared: PreparedWrite[]): Promise<StoredDocument[]> {
-    return commitWrites({ store: this.app(caller), events: this.deps.events }, caller, prepared);
+    return commitWrites({ store: this.app(caller), events: this.deps.events, outbox: this.outbox }, caller, prepared);
   }
 
   /** Prepares and commits one write, preparing it again after a lost race when it is `retryable`. */

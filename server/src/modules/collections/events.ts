@@ -23,6 +23,8 @@ export interface DocumentEvent {
   at: string;
   /** Set when the event was caused by a cascade (relation onDelete) of another delete. */
   cause?: { collection: string; id: string };
+  /** Set when the write committed an outbox record for this event (outbox.ts): its id. */
+  eventId?: string;
 }
 
 export type DocumentListener = (event: DocumentEvent) => void;

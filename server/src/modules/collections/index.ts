@@ -14,6 +14,7 @@ import { documentRoutes } from './documents.routes.js';
 import { DocumentsWriter } from './documents.write.js';
 import { DocumentEvents, type DocumentEvent } from './events.js';
 import { FileFields, type FileReferences } from './file-fields.js';
+import type { WriteOutbox } from './outbox.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
 import { playgroundRoutes } from './playground.routes.js';
@@ -34,6 +35,7 @@ export type { Caller } from './access.js';
 export type { DataLimitSettings } from './data-limits.js';
 export type { RuleUser } from './rules.compile.js';
 export type { FileReferences } from './file-fields.js';
+export type { OutboxEvent, WriteOutbox } from './outbox.js';
 // Field definitions and validation, reused by auth for the app's custom user fields.
 export { fieldDef } from './collection.schema.js';
 export { validateTouched, type FieldErrors } from './validate.js';
@@ -59,6 +61,8 @@ export interface CollectionsModule extends HearthModule {
   events: DocumentEvents;
   /** The files module registers how `file` fields are checked and cascaded (file-fields.ts). */
   useFiles(refs: FileReferences): void;
+  /** The webhooks module registers its transactional outbox for document events (outbox.ts). */
+  useOutbox(outbox: WriteOutbox): void;
 }
 
 export function createCollectionsModule(deps: {
@@ -102,6 +106,9 @@ export function createCollectionsModule(deps: {
     services: { registry, schemas, reader, writer, batch, aggregate, idempotency },
     events,
     useFiles: (refs) => fileFields.use(refs),
+    useOutbox: (outbox) => {
+      writer.outbox = outbox;
+    },
     routes: [
       ...schemaRoutes({ schemas, apps: deps.apps.services.apps, auth: deps.guards }),
       ...playgroundRoutes({ reader, registry, now: deps.now, apps: deps.apps.services.apps, auth: deps.guards }),

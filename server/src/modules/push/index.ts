@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { OutboundPolicy, Resolve } from '../../lib/outbound/policy.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { PushPlatform, PushProviders } from '../../ports/push-provider.js';
@@ -11,7 +12,9 @@ import { adminPushRoutes } from './admin.routes.js';
 import { CredentialBox } from './credentials.box.js';
 import { PushCredentials } from './credentials.service.js';
 import { Fanout, type PushJob } from './fanout.js';
+import { InstallationLinker } from './installation-link.js';
 import { InstallationsService } from './installations.service.js';
+import type { AuthModule } from './push.deps.js';
 import { MessagesService, PUSH_QUEUE } from './messages.service.js';
 import { PushEvents, type PushEvent } from './push.events.js';
 import { pushMetrics, type PushMetrics } from './push.metrics.js';
@@ -45,6 +48,7 @@ export interface PushModule extends HearthModule {
     credentials: PushCredentials;
     messages: MessagesService;
     fanout: Fanout;
+    linker: InstallationLinker;
   };
   /** push.message.<state> when a message changes state. */
   events: PushEvents;
@@ -64,6 +68,12 @@ export function createPushModule(deps: {
   logger: Logger;
   now: () => Date;
   fanout?: PushFanoutSettings;
+  /** Which addresses Web Push endpoints may point at (the webhooks' SSRF policy). */
+  outbound?: OutboundPolicy;
+  /** The resolver of the registration-time endpoint check (tests). */
+  resolve?: Resolve;
+  /** Sign-ins and sign-outs link and unlink the device's installation (installation-link.ts). */
+  auth?: Pick<AuthModule, 'sessionEvents'>;
 }): PushModule {
   const { store, now } = deps;
   const events = new PushEvents((err: unknown, event: PushEvent) =>
@@ -78,7 +88,11 @@ export function createPushModule(deps: {
     delivery: counters.delivery,
   };
   const credentials = new PushCredentials({ store, box: new CredentialBox(deps.secret, deps.previousSecrets), now });
-  const installations = new InstallationsService({ store });
+  const installations = new InstallationsService({
+    store,
+    ...(deps.outbound ? { policy: deps.outbound } : {}),
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+  });
   const messages = new MessagesService({ store, jobs: deps.jobs, metrics, now });
   const settings = deps.fanout ?? {};
   const fanout = new Fanout({
@@ -95,9 +109,11 @@ export function createPushModule(deps: {
     maxRetries: settings.maxRetries ?? 5,
   });
   deps.apps.onRemove((appId) => credentials.forget(appId));
+  const linker = new InstallationLinker({ store, logger: deps.logger });
+  if (deps.auth) linker.attach(deps.auth.sessionEvents);
   return {
     name: 'push',
-    services: { installations, credentials, messages, fanout },
+    services: { installations, credentials, messages, fanout, linker },
     events,
     routes: [
       ...pushRoutes({ installations, messages, credentials }),
@@ -114,5 +130,6 @@ export function createPushModule(deps: {
     init: async () => {
       deps.jobs.process<PushJob>(PUSH_QUEUE, { concurrency: settings.workers ?? 4 }, fanout.handle);
     },
+    settle: () => linker.settle(),
   };
 }

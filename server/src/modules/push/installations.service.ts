@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { HearthError, errors, isError, reasonError } from '../../errors.js';
 import { where } from '../../lib/filter/build.js';
+import {
+  checkUrl,
+  DENY_PRIVATE,
+  OutboundRefused,
+  type OutboundPolicy,
+  type Resolve,
+} from '../../lib/outbound/policy.js';
 import type { JsonValue } from '../../lib/filter/types.js';
 import type { DocumentData, DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { InstallationInput, InstallationPatch, InstallationView } from './push.schema.js';
@@ -74,8 +81,30 @@ function fields(input: Partial<InstallationInput>): DocumentData {
   return out;
 }
 
+/**
+ * A Web Push endpoint is a URL the server will POST to, supplied by a client: it is checked like
+ * a webhook URL (lib/outbound: private, loopback, link-local and metadata addresses refused,
+ * unless OUTBOUND_ALLOW_PRIVATE / OUTBOUND_ALLOW_CIDRS allow them; the host's current DNS
+ * answers included) at registration, and again at connect time by the provider.
+ */
+async function requireAllowedEndpoint(endpoint: string, policy: OutboundPolicy, resolve?: Resolve): Promise<void> {
+  try {
+    const url = await checkUrl(endpoint, policy, resolve);
+    if (url.protocol !== 'https:') throw new OutboundRefused('scheme_not_allowed', 'must be an https URL');
+  } catch (e) {
+    if (!(e instanceof OutboundRefused)) throw e;
+    throw new HearthError('validation_failed', 'One or more fields are invalid.', {
+      fields: { 'subscription.endpoint': `${e.message} (push endpoints are checked against the SSRF policy)` },
+    });
+  }
+}
+
 export class InstallationsService {
-  constructor(private readonly options: { store: DocumentStore }) {}
+  constructor(private readonly options: { store: DocumentStore; policy?: OutboundPolicy; resolve?: Resolve }) {}
+
+  private async checkEndpoint(sub: InstallationInput['subscription'] | undefined): Promise<void> {
+    if (sub) await requireAllowedEndpoint(sub.endpoint, this.options.policy ?? DENY_PRIVATE, this.options.resolve);
+  }
 
   async init(appId: string): Promise<void> {
     const store = this.options.store.forApp(appId);
@@ -105,6 +134,7 @@ export class InstallationsService {
   /** Creates (201) or, for a token already registered, updates (200) the installation. */
   async register(caller: PushCaller, input: InstallationInput): Promise<{ created: boolean; view: InstallationView }> {
     checkTarget(input.platform, input.token, input.subscription);
+    await this.checkEndpoint(input.subscription);
     await this.ensure(caller.appId);
     const store = this.options.store.forApp(caller.appId);
     const hash = tokenHash(input.platform, input.token ?? input.subscription!.endpoint);
@@ -150,6 +180,7 @@ export class InstallationsService {
     const set: DocumentData = fields(patch);
     if (patch.token !== undefined || patch.subscription !== undefined) {
       checkTarget(String(doc.platform), patch.token, patch.subscription);
+      await this.checkEndpoint(patch.subscription);
       set.token = patch.token ?? null;
       set.subscription = (patch.subscription as unknown as JsonValue) ?? null;
       set.tokenHash = tokenHash(String(doc.platform), patch.token ?? patch.subscription!.endpoint);

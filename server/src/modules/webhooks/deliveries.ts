@@ -29,6 +29,8 @@ export interface StoredDelivery {
   request: DeliveryView['request'];
   response: DeliveryView['response'];
   attemptLog: AttemptView[];
+  /** Times the maintenance sweep re-enqueued it while `pending` (maintenance.ts). */
+  sweeps: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,13 +49,14 @@ function fromDoc(doc: StoredDocument): StoredDelivery {
     request: (doc.request as StoredDelivery['request']) ?? { headers: {}, body: '', truncated: false },
     response: (doc.response as StoredDelivery['response']) ?? null,
     attemptLog: (doc.attemptLog as AttemptView[]) ?? [],
+    sweeps: Number(doc.sweeps ?? 0),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
 }
 
 export function toDeliveryView(d: StoredDelivery): DeliveryView {
-  const { body: _body, ...rest } = d;
+  const { body: _body, sweeps: _sweeps, ...rest } = d;
   return rest;
 }
 
@@ -93,6 +96,36 @@ export class DeliveryLog {
         { path: 'createdAt', dir: -1 },
       ],
     });
+    await this.app(appId).ensureIndex(DELIVERIES, {
+      kind: 'regular',
+      name: 'by_status',
+      fields: [
+        { path: 'status', dir: 1 },
+        { path: 'updatedAt', dir: 1 },
+      ],
+    });
+  }
+
+  /** `pending` deliveries not updated since `before` (ISO time): candidates for the sweep. */
+  async stuckPending(appId: string, before: string, limit: number): Promise<StoredDelivery[]> {
+    // no ensureIndex here: a sweep never changes an app's indexes (they come with its first delivery)
+    const page = await this.app(appId).find(DELIVERIES, {
+      filter: where.and(where.eq('status', 'pending'), where.lt('updatedAt', before)),
+      sort: [{ path: 'updatedAt', dir: 1 }],
+      limit,
+    });
+    return page.items.map(fromDoc);
+  }
+
+  /** The sweep re-enqueued it (counted, and its lease starts again). */
+  async markSwept(appId: string, d: StoredDelivery): Promise<void> {
+    await this.app(appId).update(DELIVERIES, d.id, { set: { sweeps: d.sweeps + 1 } });
+  }
+
+  private async ensureIndexed(appId: string): Promise<void> {
+    if (this.indexed.has(appId)) return;
+    await this.init(appId);
+    this.indexed.add(appId);
   }
 
   async create(
@@ -107,10 +140,7 @@ export class DeliveryLog {
       redeliveryOf?: string | null;
     },
   ): Promise<StoredDelivery> {
-    if (!this.indexed.has(appId)) {
-      await this.init(appId);
-      this.indexed.add(appId);
-    }
+    await this.ensureIndexed(appId);
     const doc = await this.app(appId).create(DELIVERIES, {
       id: input.id ?? newId(),
       data: {

@@ -12,6 +12,8 @@ import type { FilesModule } from '../files/index.js';
 import type { JobType, JobTypes } from '../jobs/index.js';
 import type { HearthModule } from '../module.js';
 import { DeliveryLog } from './deliveries.js';
+import { WebhookMaintenance } from './maintenance.js';
+import { WebhookOutbox } from './outbox.js';
 import { ScheduleFireJob } from './schedule-fire.job.js';
 import { scheduleRoutes } from './schedules.routes.js';
 import { SchedulesService } from './schedules.service.js';
@@ -35,6 +37,7 @@ import { WebhooksService } from './webhooks.service.js';
  */
 export type { DeliverySettings } from './webhook-delivery.job.js';
 export { WEBHOOK_QUEUE } from './webhook-delivery.job.js';
+export { MAINTENANCE_QUEUE } from './maintenance.js';
 export { SCHEDULE_QUEUE } from './schedules.service.js';
 export { WebhookSecretBox } from './webhook-secrets.js';
 export { WEBHOOK_CALL_JOB, type WebhookCallPayloadV1 } from './webhook-call.job.js';
@@ -47,6 +50,8 @@ export interface WebhooksModule extends HearthModule {
     schedules: SchedulesService;
     delivery: WebhookDeliveryJob;
     fire: ScheduleFireJob;
+    outbox: WebhookOutbox;
+    maintenance: WebhookMaintenance;
     /** The `webhooks.call` job type, for the jobs module's registry (POST /v1/apps/{app}/jobs). */
     callJob: JobType<WebhookCallPayloadV1>;
   };
@@ -58,7 +63,7 @@ export function createWebhooksModule(deps: {
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   guards: Pick<AdminAuth, 'requireAdmin'>;
   audit: AuditLog;
-  collections: Pick<CollectionsModule, 'services' | 'events'>;
+  collections: Pick<CollectionsModule, 'services' | 'events' | 'useOutbox'>;
   auth: Pick<AuthModule, 'events'>;
   files: Pick<FilesModule, 'events'>;
   /** The jobs module's registry: schedules may queue a job of a type apps may queue. */
@@ -89,26 +94,43 @@ export function createWebhooksModule(deps: {
     now,
   });
   const log = new DeliveryLog({ store });
+  const settings = { ...DEFAULT_DELIVERY_SETTINGS, ...deps.delivery };
   const delivery = new WebhookDeliveryJob({
     jobs,
     webhooks,
     log,
     audit: deps.audit,
-    settings: { ...DEFAULT_DELIVERY_SETTINGS, ...deps.delivery },
+    settings,
     count: outcomeCounter(deps.metrics),
     logger,
     now,
   });
   const registry = deps.collections.services.registry;
+  const outbox = new WebhookOutbox({ store, active: (appId) => webhooks.activeForWrite(appId) });
+  deps.collections.useOutbox(outbox);
   const dispatcher = new WebhookDispatcher({
     webhooks,
     log,
     delivery,
+    outbox,
     hiddenOf: async (appId, collection) => (await registry.get(appId, collection))?.hidden ?? null,
     toClient: (col, doc) => toClientDocument(col, doc, { privileged: false }),
     logger,
   });
   dispatcher.attach({ documents: deps.collections.events, users: deps.auth.events, files: deps.files.events });
+  const maintenance = new WebhookMaintenance({
+    store,
+    jobs,
+    webhooks,
+    log,
+    outbox,
+    dispatcher,
+    delivery,
+    settings,
+    appIds: () => appIdsOf(deps.apps),
+    logger,
+    now,
+  });
   const schedules = new SchedulesService({ store, jobs, minIntervalMs: deps.scheduleMinIntervalMs ?? 60_000, now });
   const fire = new ScheduleFireJob({
     jobs,
@@ -134,6 +156,8 @@ export function createWebhooksModule(deps: {
       schedules,
       delivery,
       fire,
+      outbox,
+      maintenance,
       callJob: webhookCallJobType({ webhooks, log, delivery, now }),
     },
     routes: [
@@ -143,9 +167,19 @@ export function createWebhooksModule(deps: {
     init: async () => {
       delivery.start(deps.concurrency ?? 16);
       fire.start(2);
+      await maintenance.start();
     },
     settle: () => dispatcher.settle(),
   };
+}
+
+async function* appIdsOf(apps: Pick<AppsModule, 'services'>): AsyncIterable<string> {
+  let after: string | undefined;
+  do {
+    const page = await apps.services.apps.list({ limit: 100, ...(after ? { after } : {}) });
+    for (const app of page.items) yield app.id;
+    after = page.next ?? undefined;
+  } while (after);
 }
 
 function outcomeCounter(registry: Registry | null): OutcomeCounter {

@@ -44,6 +44,16 @@ export interface DeliverySettings {
   retryMaxDelayMs: number;
   retryWindowMs: number;
   disableAfterMs: number;
+  /** The maintenance sweep's cron (maintenance.ts). */
+  sweepCron: string;
+  /** An outbox record older than this is drained by the sweep (its writer died). */
+  outboxLeaseMs: number;
+  /** A `pending` delivery untouched for this long is re-enqueued by the sweep. */
+  pendingLeaseMs: number;
+  /** Finished deliveries kept per webhook (WEBHOOK_DELIVERIES_KEEP; 0: no limit). */
+  keepPerWebhook: number;
+  /** Days finished deliveries are kept (WEBHOOK_DELIVERIES_KEEP_DAYS; 0: no limit). */
+  keepDays: number;
 }
 
 export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
@@ -52,6 +62,11 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
   retryMaxDelayMs: 3_600_000,
   retryWindowMs: 24 * 3_600_000,
   disableAfterMs: 24 * 3_600_000,
+  sweepCron: '*/30 * * * * *',
+  outboxLeaseMs: 30_000,
+  pendingLeaseMs: 10 * 60_000,
+  keepPerWebhook: 1000,
+  keepDays: 30,
 };
 
 export function parseDeliveryPayload(data: unknown): WebhookDeliveryPayloadV1 | null {
@@ -99,10 +114,12 @@ export class WebhookDeliveryJob {
     d: Pick<StoredDelivery, 'id' | 'webhookId'>,
     attempt: number,
     delayMs = 0,
+    /** A new job for an attempt whose job was lost (the maintenance sweep: `-s<n>`). */
+    jobIdSuffix = '',
   ): Promise<void> {
     const payload: WebhookDeliveryPayloadV1 = { v: 1, appId, webhookId: d.webhookId, deliveryId: d.id, attempt };
     await this.deps.jobs.add(WEBHOOK_QUEUE, payload, {
-      jobId: `wh-${d.id}-${attempt}`,
+      jobId: `wh-${d.id}-${attempt}${jobIdSuffix}`,
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
       ...(delayMs > 0 ? { delay: delayMs } : {}),

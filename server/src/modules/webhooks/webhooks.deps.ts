@@ -5,3 +5,4 @@
 export type { DocumentEvent, DocumentEvents, CollectionsModule } from '../collections/index.js';
 export type { UserEvent as UserEventOf, UserEvents } from '../auth/index.js';
 export type { FileEvent as FileEventOf, FileEvents } from '../files/index.js';
+export type { OutboxEvent, WriteOutbox } from '../collections/index.js';

@@ -84,6 +84,7 @@ async function requireAllowedUrl(url: string, policy: OutboundPolicy, resolve?: 
 
 export class WebhooksService {
   private readonly cache = new Map<string, { hooks: StoredWebhook[]; at: number }>();
+  private readonly reloading = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -196,8 +197,34 @@ export class WebhooksService {
 
   /** Enabled webhooks of an app (cached; see the class comment). */
   async active(appId: string): Promise<StoredWebhook[]> {
+    return this.activeCached(appId);
+  }
+
+  /** `active`, answered synchronously while the cache is fresh. */
+  activeCached(appId: string): StoredWebhook[] | Promise<StoredWebhook[]> {
     const cached = this.cache.get(appId);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.hooks;
+    return this.load(appId);
+  }
+
+  /**
+   * For the write path's outbox check: the cached list at once, even when it is stale (then it is
+   * reloaded in the background, once), so a write waits for a read only when this process has
+   * no list of the app at all (its first write, or right after a change made here).
+   */
+  activeForWrite(appId: string): StoredWebhook[] | Promise<StoredWebhook[]> {
+    const cached = this.cache.get(appId);
+    if (!cached) return this.load(appId);
+    if (Date.now() - cached.at >= CACHE_MS && !this.reloading.has(appId)) {
+      this.reloading.add(appId);
+      void this.load(appId)
+        .catch(() => undefined)
+        .finally(() => this.reloading.delete(appId));
+    }
+    return cached.hooks;
+  }
+
+  private async load(appId: string): Promise<StoredWebhook[]> {
     const docs = await readAllArray(this.app(appId), WEBHOOKS, { filter: where.eq('enabled', true), max: 1000 });
     const hooks = docs.map(fromDoc);
     this.cache.set(appId, { hooks, at: Date.now() });

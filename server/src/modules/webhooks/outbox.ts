@@ -1,0 +1,104 @@
+import { isError } from '../../errors.js';
+import { where } from '../../lib/filter/build.js';
+import type { DocumentData, DocumentStore, StoredDocument } from '../../ports/document-store.js';
+import { patternMatches } from './event-payloads.js';
+import type { DocumentEvent, OutboxEvent, WriteOutbox } from './webhooks.deps.js';
+import type { StoredWebhook } from './webhooks.service.js';
+
+/**
+ * The webhooks' transactional outbox (`_webhook_outbox`, in the app's store). A document write
+ * whose event matches an enabled webhook of its app commits one record per such event in the
+ * same batch as the write (collections' outbox.ts); the decision reads the process's cached
+ * webhook list synchronously (`activeForWrite`: a stale list is used while it reloads), so a
+ * write with no matching webhook costs nothing more. After the commit the dispatcher records the event's deliveries (delivery ids
+ * derived from the event id, so doing it twice is harmless) and deletes the record. A record
+ * still there after `outboxLeaseMs` belongs to a process that died in between: the maintenance
+ * sweep (maintenance.ts) rebuilds its event and drains it the same way. A recovered event
+ * carries the document as it is when recovered (null when deleted since); `previous` is the
+ * stored one from before the write.
+ */
+export const OUTBOX = '_webhook_outbox';
+
+export interface OutboxRecord {
+  id: string;
+  type: DocumentEvent['type'];
+  collection: string;
+  docId: string;
+  before: StoredDocument | null;
+  cause: { collection: string; id: string } | null;
+  createdAt: string;
+}
+
+function fromDoc(doc: StoredDocument): OutboxRecord {
+  return {
+    id: doc.id,
+    type: doc.type as OutboxRecord['type'],
+    collection: String(doc.collection),
+    docId: String(doc.docId),
+    before: (doc.before as unknown as StoredDocument | null) ?? null,
+    cause: (doc.cause as OutboxRecord['cause']) ?? null,
+    createdAt: doc.createdAt,
+  };
+}
+
+export class WebhookOutbox implements WriteOutbox {
+  constructor(
+    private readonly deps: {
+      store: DocumentStore;
+      active: (appId: string) => StoredWebhook[] | Promise<StoredWebhook[]>;
+    },
+  ) {}
+
+  wants(appId: string, type: DocumentEvent['type'], collection: string): boolean | Promise<boolean> {
+    const match = (hooks: StoredWebhook[]) =>
+      hooks.some((h) => h.events.some((p) => patternMatches(p, { type, collection })));
+    const hooks = this.deps.active(appId);
+    return hooks instanceof Promise ? hooks.then(match) : match(hooks);
+  }
+
+  record(_appId: string, event: OutboxEvent) {
+    const data: DocumentData = {
+      type: event.type,
+      collection: event.collection,
+      docId: event.docId,
+      before: (event.before ?? null) as unknown as DocumentData[string],
+      cause: event.cause ? { ...event.cause } : null,
+    };
+    return { op: 'create' as const, collection: OUTBOX, id: event.id, data };
+  }
+
+  /** The event's deliveries are recorded: its record goes. */
+  async done(appId: string, id: string): Promise<void> {
+    await this.deps.store
+      .forApp(appId)
+      .delete(OUTBOX, id)
+      .catch((e: unknown) => {
+        if (!isError(e, 'not_found')) throw e;
+      });
+  }
+
+  /** Records older than `before` (ISO time): their writer died before draining them. */
+  async stale(appId: string, before: string, limit: number): Promise<OutboxRecord[]> {
+    const page = await this.deps.store.forApp(appId).find(OUTBOX, {
+      filter: where.lt('createdAt', before),
+      sort: [{ path: 'createdAt', dir: 1 }],
+      limit,
+    });
+    return page.items.map(fromDoc);
+  }
+
+  /** The document event a record stands for, rebuilt from it and the document's current state. */
+  async eventOf(appId: string, r: OutboxRecord): Promise<DocumentEvent> {
+    const after = r.type === 'documents.delete' ? null : await this.deps.store.forApp(appId).get(r.collection, r.docId);
+    return {
+      type: r.type,
+      appId,
+      collection: r.collection,
+      before: r.before,
+      after,
+      at: r.createdAt,
+      ...(r.cause ? { cause: r.cause } : {}),
+      eventId: r.id,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Child process of outbox-crash.test.ts: opens the store (`sqlite <file>` or `mongodb <url>
+ * <db>`) and the embedded queue (`<queue file>`), builds the app, and creates one todo through
+ * the API with the secret key. A document listener registered after the webhooks module's
+ * SIGKILLs this process synchronously when the write's event is emitted: the write committed,
+ * its webhook delivery was not recorded yet. Prints `ready` before the write.
+ */
+import request from 'supertest';
+import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
+import type { DocumentStore } from '../../src/ports/document-store.js';
+import { buildTestApp } from '../support/harness.js';
+import { LOOPBACK_ONLY } from './support.js';
+
+const [engine, target, db, queueFile, appId, secretKey] = process.argv.slice(2) as string[];
+let store: DocumentStore;
+if (engine === 'sqlite') {
+  const { openSqliteStore } = await import('../../src/engines/sqlite/index.js');
+  store = openSqliteStore({ file: target! });
+} else {
+  const { connectMongoStore } = await import('../../src/engines/mongodb/index.js');
+  store = await connectMongoStore({ url: target!, dbName: db! });
+}
+const jobs = createSqliteQueue({ file: queueFile! });
+const built = await buildTestApp(store, { jobs, outbound: LOOPBACK_ONLY });
+built.modules.collections.events.on('*', (event) => {
+  process.stdout.write(`committed ${event.after?.id ?? ''} ${event.eventId ?? ''}\n`);
+  process.kill(process.pid, 'SIGKILL');
+});
+process.stdout.write('ready\n');
+await request(built.app)
+  .post(`/v1/apps/${appId}/collections/todos/documents`)
+  .set('X-Hearth-Key', secretKey!)
+  .send({ title: 'survives the crash', secretNote: 'never sent' });
+process.stdout.write('not killed\n');
