@@ -6,7 +6,7 @@ import type { AppUser } from '../auth/index.js';
 import type { CollectionRegistry } from '../collections/index.js';
 import type { VerifyAdmin } from './admin-session.js';
 import type { ChannelRulesService } from './channels.js';
-import type { Change, Fanout } from './fanout.js';
+import type { Fanout, Outgoing } from './fanout.js';
 import type { Presence } from './presence.js';
 import type { SocketState } from './session.js';
 import type { RealtimeMetrics, RealtimeSettings } from './settings.js';
@@ -36,5 +36,6 @@ export interface RealtimeHost {
   readonly fanout: Fanout;
   readonly presence: Presence | null;
   readonly sockets: Map<string, { socket: Socket; state: SocketState }>;
-  deliver(sub: Subscription, change: Change): void;
+  deliver(sub: Subscription, out: Outgoing): boolean;
+  countDelivered(appId: string, n: number): void;
 }

@@ -6,7 +6,7 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
-import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
+import { Fanout, toWireEvent, type Change, type Outgoing, type WireEvent } from './fanout.js';
 import { memberKey, Presence } from './presence.js';
 import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
 import { authenticate, authenticateAdmin, type SocketState } from './session.js';
@@ -47,7 +47,8 @@ export class RealtimeServer implements RealtimeHost {
       registry: deps.registry,
       now: deps.now,
       replay: { windowMs: settings.replayWindowMs, maxEvents: settings.replayMaxEvents },
-      deliver: (sub, change) => this.deliver(sub, change),
+      deliver: (sub, out) => this.deliver(sub, out),
+      delivered: (appId, n) => this.countDelivered(appId, n),
       onError: (err) => deps.logger.error({ err }, 'realtime: handling a document event failed'),
     });
     this.presence = deps.pubsub
@@ -255,22 +256,31 @@ export class RealtimeServer implements RealtimeHost {
     };
   }
 
-  /** One change to one subscriber, unless the client stopped reading (then it is disconnected). */
-  deliver(sub: Subscription, change: Change): void {
+  /**
+   * One change to one subscriber, unless the client stopped reading (then it is disconnected).
+   * The socket.io EVENT packet (protocol v5: `2<namespace>,<json>`) is built once per distinct
+   * change and, for WebSocket clients, framed once too: every socket gets the same bytes.
+   */
+  deliver(sub: Subscription, out: Outgoing): boolean {
     const entry = this.sockets.get(sub.socketId);
-    if (!entry) return;
+    if (!entry) return false;
     const { socket } = entry;
     if (bufferedPackets(socket) > this.deps.settings.maxBufferedPackets) {
       this.dropSlow(socket);
-      return;
+      return false;
     }
-    // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
-    // document shared by many subscribers is serialised once, not once per socket.emit.
-    socket.conn.write(
-      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
-    );
-    this.deps.metrics.delivered();
-    this.activity.delivered(sub.appId);
+    let enc = out.encoded as Encoded | undefined;
+    if (!enc) out.encoded = enc = encode(socket.nsp.name, out.change);
+    if (enc.options.wsPreEncodedFrame === undefined) enc.options.wsPreEncodedFrame = wsFrame(socket, enc.text);
+    socket.conn.write(enc.text, enc.options);
+    return true;
+  }
+
+  /** Counts changes sent (metrics, stats): once per chunk of a fan-out, not per subscriber. */
+  countDelivered(appId: string, n: number): void {
+    if (n === 0) return;
+    this.deps.metrics.delivered(n);
+    this.activity.delivered(appId, n);
   }
 
   dropSlow(socket: Socket): void {
@@ -344,10 +354,40 @@ function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
 }
 
+interface Encoded {
+  text: string;
+  options: { compress?: boolean; wsPreEncodedFrame?: unknown };
+}
+
 const serialised = new WeakMap<object, string>();
 /** JSON of a document view; views are shared by the subscribers of one event (fanout.ts). */
 function jsonOf(doc: Record<string, unknown>): string {
   let json = serialised.get(doc);
   if (json === undefined) serialised.set(doc, (json = JSON.stringify(doc)));
   return json;
+}
+
+function encode(nsp: string, change: Change): Encoded {
+  return {
+    text: `2${nsp},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
+    options: {},
+  };
+}
+
+type FrameFn = (data: Buffer, options: Record<string, unknown>) => Buffer[];
+let frameFn: FrameFn | null = null;
+/**
+ * The WebSocket frame of an engine.io message (`4` + packet), computed once and sent as is by
+ * engine.io's WebSocket transport to every socket (`wsPreEncodedFrame`, what socket.io's own
+ * broadcasts do). ws's `Sender.frame` is taken from a live WebSocket connection's sender; without
+ * one (long polling) there is no frame and engine.io encodes per socket as usual.
+ */
+function wsFrame(socket: Socket, text: string): Buffer[] | undefined {
+  if (!frameFn) {
+    const transport = (socket.conn as unknown as { transport?: { socket?: { _sender?: object } } }).transport;
+    const sender = transport?.socket?._sender?.constructor as { frame?: FrameFn } | undefined;
+    if (typeof sender?.frame !== 'function') return undefined;
+    frameFn = sender.frame.bind(sender);
+  }
+  return frameFn(Buffer.from(`4${text}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
