@@ -254,6 +254,7 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
     for (const sub of [...state.subs.values()]) removeSub(rt, state, sub);
     leaveAllChannels(rt, state);
     rt.sockets.delete(socket.id);
+    if (state.leased) rt.limit.release(state.appId);
   });
 }
 

@@ -6,9 +6,11 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
-import { Fanout, toWireEvent, type Change, type Outgoing, type WireEvent } from './fanout.js';
+import { Fanout, toWireEvent, type Outgoing, type WireEvent } from './fanout.js';
+import { encode, wsFrame, type Encoded } from './packets.js';
 import { memberKey, Presence } from './presence.js';
-import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
+import { ConnectionLimit } from './connection-limit.js';
+import { connectError, toWire } from './realtime.errors.js';
 import { authenticate, authenticateAdmin, type SocketState } from './session.js';
 import { AppActivity, ClusterStats, combine, type AppStats, type LocalSnapshot } from './stats.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
@@ -35,6 +37,7 @@ export class RealtimeServer implements RealtimeHost {
   readonly startedAt = new Date().toISOString();
   readonly activity = new AppActivity();
   private readonly clusterStats: ClusterStats | null;
+  readonly limit: ConnectionLimit;
   private io: Server | null = null;
   private docsSub: { stop(): Promise<void> } | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
@@ -64,6 +67,20 @@ export class RealtimeServer implements RealtimeHost {
           onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
         })
       : null;
+    this.limit = new ConnectionLimit({
+      leases: deps.leases,
+      holder: this.replicaId,
+      max: settings.maxConnectionsPerApp,
+      leaseMs: settings.presenceTimeoutMs,
+      localCount: (appId) => this.namespace(appId)?.sockets.size ?? 0,
+      leasedCounts: () => {
+        const counts = new Map<string, number>();
+        for (const { state } of this.sockets.values())
+          if (state.leased) counts.set(state.appId, (counts.get(state.appId) ?? 0) + 1);
+        return counts;
+      },
+      logger: deps.logger,
+    });
     this.clusterStats =
       deps.pubsub && this.presence
         ? new ClusterStats({
@@ -93,6 +110,7 @@ export class RealtimeServer implements RealtimeHost {
     }
     await this.presence?.start();
     await this.clusterStats?.start();
+    this.limit.start();
   }
 
   /** The app's realtime numbers: every replica's summed with a bus, else this server's. */
@@ -105,7 +123,7 @@ export class RealtimeServer implements RealtimeHost {
       at: new Date().toISOString(),
       scope: collected.cluster ? 'cluster' : 'replica',
       missingReplicas: collected.missing,
-      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: 'replica' },
+      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: this.limit.scope },
       snapshots: collected.snapshots,
     });
   }
@@ -196,6 +214,7 @@ export class RealtimeServer implements RealtimeHost {
       if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
       await this.clusterStats?.stop();
+      await this.limit.stop();
       await this.docsSub?.stop();
       io.disconnectSockets(true);
       io.engine.close();
@@ -226,7 +245,15 @@ export class RealtimeServer implements RealtimeHost {
       // An admin (dashboard) connection: like the admin REST API, no app key, no app CORS origins,
       // and not counted against the app's connection limit (an admin must see a full app).
       const session = await authenticateAdmin(this.deps.verifyAdmin, auth.adminToken, Date.now());
-      return { ...base, key: null, rawKey: null, user: null, admin: session.admin, ...expiring(session) };
+      return {
+        ...base,
+        key: null,
+        rawKey: null,
+        user: null,
+        admin: session.admin,
+        leased: false,
+        ...expiring(session),
+      };
     }
     const origin = socket.handshake.headers.origin;
     const allowed = app.settings.corsOrigins;
@@ -238,20 +265,19 @@ export class RealtimeServer implements RealtimeHost {
     if (!key || key.appId !== appId) {
       throw new HearthError('invalid_api_key', "The handshake needs auth.key: this app's public or secret key.");
     }
-    // The namespace's size includes sockets still in their handshake only once accepted.
-    if (socket.nsp.sockets.size >= this.deps.settings.maxConnectionsPerApp) {
-      throw realtimeErrors.tooManyConnections(this.deps.settings.maxConnectionsPerApp);
-    }
     const session =
       auth.token === undefined || auth.token === null
         ? null
         : await authenticate(this.deps.verifyToken, appId, auth.token, Date.now());
+    // Last, so nothing refuses the handshake after a unit was taken.
+    const leased = await this.limit.admit(appId);
     return {
       ...base,
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
       rawKey: raw!,
       user: session?.user ?? null,
       admin: null,
+      leased,
       ...expiring(session),
     };
   }
@@ -352,42 +378,4 @@ function expiring(session: { token: string; expiresAt: number | null } | null) {
 /** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */
 function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
-}
-
-interface Encoded {
-  text: string;
-  options: { compress?: boolean; wsPreEncodedFrame?: unknown };
-}
-
-const serialised = new WeakMap<object, string>();
-/** JSON of a document view; views are shared by the subscribers of one event (fanout.ts). */
-function jsonOf(doc: Record<string, unknown>): string {
-  let json = serialised.get(doc);
-  if (json === undefined) serialised.set(doc, (json = JSON.stringify(doc)));
-  return json;
-}
-
-function encode(nsp: string, change: Change): Encoded {
-  return {
-    text: `2${nsp},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
-    options: {},
-  };
-}
-
-type FrameFn = (data: Buffer, options: Record<string, unknown>) => Buffer[];
-let frameFn: FrameFn | null = null;
-/**
- * The WebSocket frame of an engine.io message (`4` + packet), computed once and sent as is by
- * engine.io's WebSocket transport to every socket (`wsPreEncodedFrame`, what socket.io's own
- * broadcasts do). ws's `Sender.frame` is taken from a live WebSocket connection's sender; without
- * one (long polling) there is no frame and engine.io encodes per socket as usual.
- */
-function wsFrame(socket: Socket, text: string): Buffer[] | undefined {
-  if (!frameFn) {
-    const transport = (socket.conn as unknown as { transport?: { socket?: { _sender?: object } } }).transport;
-    const sender = transport?.socket?._sender?.constructor as { frame?: FrameFn } | undefined;
-    if (typeof sender?.frame !== 'function') return undefined;
-    frameFn = sender.frame.bind(sender);
-  }
-  return frameFn(Buffer.from(`4${text}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
