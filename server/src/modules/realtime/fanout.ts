@@ -177,7 +177,7 @@ export function outgoingFor(sub: Subscription, scope: EventScope): Outgoing | nu
   return scope.out(sub, 'leave', readable ? scope.view(sub.caller, after, AFTER) : { id: after.id });
 }
 
-/** Deliveries between two yields to the event loop (so it serves I/O during a large fan-out). */
+/** Subscribers handled between two yields to the event loop (so it serves I/O during a large fan-out). */
 export const FANOUT_CHUNK = 500;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
