@@ -40,5 +40,7 @@ export function wsFrame(socket: Socket, text: string): Buffer[] | undefined {
     if (typeof sender?.frame !== 'function') return undefined;
     frameFn = sender.frame.bind(sender);
   }
-  return frameFn(Buffer.from(`4${text}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  // One buffer (header and payload together): each socket then gets one plain write, not a corked pair.
+  const parts = frameFn(Buffer.from(`4${text}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  return parts.length === 1 ? parts : [Buffer.concat(parts)];
 }
