@@ -162,6 +162,7 @@ try {
 
     // Fan-out latency: writes one after the other, each waited for at every subscriber.
     const latencies = [];
+    const latencyCpu0 = server.cpuSeconds();
     for (let i = 0; i < WRITES; i++) {
       let got = 0;
       const done = new Promise((resolve) => {
@@ -174,6 +175,9 @@ try {
       await done;
     }
     latencies.sort((a, b) => a - b);
+    // Server CPU per write (the HTTP write and its whole fan-out): unlike wall-clock latency, this
+    // barely depends on how busy the machine is (/proc counts only the server's own CPU time).
+    const serverCpuMsPerWrite = ((server.cpuSeconds() - latencyCpu0) * 1000) / WRITES;
 
     // Sustained: many writes, 8 in flight.
     let delivered = 0;
@@ -206,6 +210,7 @@ try {
       p50: pct(latencies, 50),
       p99: pct(latencies, 99),
       max: latencies.at(-1),
+      serverCpuMsPerWrite,
       sustainedDeliveries: delivered,
       deliveriesPerSecond: delivered / seconds,
       rssPerConnectionKb: rssPerConnKb,
@@ -232,12 +237,12 @@ if (JSON_OUT) {
   for (const r of results) console.log(JSON.stringify(r));
 } else {
   console.log(
-    '\n| subscribers | fan-out p50 ms | p99 ms | max ms | sustained deliveries/s | per server CPU-second | server RSS per connection | load |',
+    '\n| subscribers | fan-out p50 ms | p99 ms | max ms | server CPU ms per write | sustained deliveries/s | per server CPU-second | server RSS per connection | load |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.subscribers} | ${r.p50} | ${r.p99} | ${r.max} | ${Math.round(r.deliveriesPerSecond)} | ${Math.round(r.deliveriesPerServerCpuSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
+      `| ${r.subscribers} | ${r.p50} | ${r.p99} | ${r.max} | ${r.serverCpuMsPerWrite.toFixed(0)} | ${Math.round(r.deliveriesPerSecond)} | ${Math.round(r.deliveriesPerServerCpuSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
     );
   }
   console.log('\nClients run in the benchmark process on the same machine as the server (see bench/README.md).');

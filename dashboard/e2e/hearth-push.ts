@@ -29,6 +29,8 @@ export async function startPushHearth(ca: string): Promise<PushHearth> {
     dist('migrations/index.js'),
     import('node:http'),
   ]);
+  // The local receiver listens on 127.0.0.1: allow private endpoints, as OUTBOUND_ALLOW_PRIVATE does.
+  const outbound = { allowPrivate: true, allowCidrs: [] };
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-e2e-push-'));
   const logger = pino({ level: 'warn' });
   const ports = await composeEngines({
@@ -36,7 +38,7 @@ export async function startPushHearth(ca: string): Promise<PushHearth> {
     mongodbDb: 'hearth',
     mailFrom: 'Hearth <no-reply@localhost>',
     logger,
-    push: { ca, allowPrivateEndpoints: true },
+    push: { ca, outbound },
   });
   await runMigrations({ store: ports.store, logger, migrations: MIGRATIONS });
   const server: Server = http.createServer();
@@ -49,6 +51,7 @@ export async function startPushHearth(ca: string): Promise<PushHearth> {
     version: 'e2e',
     publicUrl: url,
     dashboardDir: join(ROOT, 'dashboard', 'dist'),
+    outbound,
   });
   server.on('request', built.app);
   const detach = built.attach(server);

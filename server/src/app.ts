@@ -180,6 +180,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     store,
     pubsub: ports.pubsub,
     socketAdapter: ports.socketAdapter,
+    leases: ports.leases,
     apps,
     auth,
     collections,

@@ -125,7 +125,11 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     dataRateLimits: { perIpPerMinute: config.DATA_RATE_LIMIT, perAppPerMinute: config.DATA_RATE_LIMIT_APP },
     dashboardDir,
-    realtime: { sessionCheckMs: config.REALTIME_SESSION_CHECK_MS, presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS },
+    realtime: {
+      sessionCheckMs: config.REALTIME_SESSION_CHECK_MS,
+      presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS,
+      maxConnectionsPerApp: config.REALTIME_MAX_CONNECTIONS,
+    },
     outbound,
     pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
     webhookDelivery: { keepPerWebhook: config.WEBHOOK_DELIVERIES_KEEP, keepDays: config.WEBHOOK_DELIVERIES_KEEP_DAYS },

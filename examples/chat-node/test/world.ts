@@ -20,8 +20,10 @@ export interface ChatWorld {
 export async function startChatWorld(): Promise<ChatWorld> {
   const web = await startWebPushServer();
   const jobs = tempJobQueue({ idlePollMs: 50 });
-  const push = createPushProviders({ ca: web.ca, allowPrivateEndpoints: true });
-  const world = await startWorld('sqlite', { jobs, push });
+  // The local receiver listens on 127.0.0.1: allow private endpoints, as OUTBOUND_ALLOW_PRIVATE does.
+  const outbound = { allowPrivate: true, allowCidrs: [] };
+  const push = createPushProviders({ ca: web.ca, outbound });
+  const world = await startWorld('sqlite', { jobs, push, outbound });
   return {
     world,
     web,

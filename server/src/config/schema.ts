@@ -138,6 +138,11 @@ export const CONFIG_VARIABLES = {
     help: 'How often realtime connections re-check their user session: a revoked session or disabled user stops its subscriptions within this time (expired tokens stop at once).',
     default: '30000',
   },
+  REALTIME_MAX_CONNECTIONS: {
+    schema: duration.default(10_000),
+    help: 'Realtime connections one app may hold, across every replica with REDIS_URL (a dead replica stops counting after PRESENCE_TIMEOUT_MS).',
+    default: '10000',
+  },
   PRESENCE_TIMEOUT_MS: {
     schema: duration.default(15_000),
     help: 'Presence members of a replica that stopped answering (crashed) are dropped after this long; replicas send a heartbeat every third of it.',

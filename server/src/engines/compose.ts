@@ -10,6 +10,8 @@ import { createOutboxMailer } from './mail/outbox.js';
 import { createSmtpMailer } from './mail/smtp.js';
 import { memoryLimiters } from './memory/limiters.js';
 import { createMemoryPubSub } from './memory/pubsub.js';
+import { createMemoryLeasedCounters } from './memory/leased-counters.js';
+import type { LeasedCounters } from '../ports/leased-counters.js';
 import type { PubSub, SocketAdapter } from '../ports/pubsub.js';
 import type { PushSettings } from './push/index.js';
 import type { RedisClient } from './redis/index.js';
@@ -54,6 +56,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
   let limits = memoryLimiters;
   let pubsub: PubSub = createMemoryPubSub();
   let socketAdapter: SocketAdapter | undefined;
+  let leases: LeasedCounters = createMemoryLeasedCounters();
   let redisClient: RedisClient | undefined;
   if (settings.redisUrl) {
     const { connectRedis, closeRedis, redactUrl, redisReadiness } = await import('./redis/index.js');
@@ -74,6 +77,9 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     const { createRedisPubSub } = await import('./redis/pubsub.js');
     const { createRedisSocketAdapter } = await import('./redis/socket-adapter.js');
     pubsub = createRedisPubSub({ redis: client });
+    // Realtime's connection limit per app counts every replica's connections (leases expire with a dead replica).
+    const { createRedisLeasedCounters } = await import('./redis/leased-counters.js');
+    leases = createRedisLeasedCounters({ redis: client });
     const adapter = await createRedisSocketAdapter({ redis: client });
     socketAdapter = adapter.adapter;
     closers.unshift(
@@ -96,6 +102,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
     limits,
     pubsub,
     socketAdapter,
+    leases,
     jobs,
     push,
     readiness,
@@ -105,6 +112,7 @@ export async function composeEngines(settings: EngineSettings): Promise<Ports> {
       files: files.engine,
       limits: settings.redisUrl ? 'redis' : 'memory',
       pubsub: pubsub.engine,
+      leases: leases.engine,
       jobs: jobs.engine,
       push: 'fcm+apns+webpush',
     },

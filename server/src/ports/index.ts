@@ -4,6 +4,7 @@ import type { JobQueue } from './job-queue.js';
 import type { Mailer } from './mail.js';
 import type { PubSub, SocketAdapter } from './pubsub.js';
 import type { LimiterFactory } from './rate-limits.js';
+import type { LeasedCounters } from './leased-counters.js';
 import type { ReadinessCheck } from './readiness.js';
 import type { PushProviders } from './push-provider.js';
 
@@ -26,6 +27,8 @@ export interface Ports {
   pubsub?: PubSub | undefined;
   /** socket.io's adapter across replicas (`@socket.io/redis-adapter` with REDIS_URL); absent: in process. */
   socketAdapter?: SocketAdapter | undefined;
+  /** Counts shared by every replica under leases (realtime connections per app): Redis with REDIS_URL, else in process. */
+  leases?: LeasedCounters | undefined;
   /** Push providers (FCM, APNs, Web Push), with endpoints from the configuration. */
   push: PushProviders;
   /** What /readyz checks: one entry per engine that can be down. */
@@ -42,5 +45,6 @@ export type { JobQueue } from './job-queue.js';
 export type { Mailer } from './mail.js';
 export type { PubSub, PubSubSubscription, SocketAdapter } from './pubsub.js';
 export type { LimiterFactory } from './rate-limits.js';
+export type { LeasedCounters } from './leased-counters.js';
 export type { ReadinessCheck } from './readiness.js';
 export type { PushProviders } from './push-provider.js';

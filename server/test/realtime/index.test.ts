@@ -7,7 +7,8 @@ import { equalityTerm, SubscriptionIndex, type Subscription } from '../../src/mo
 const caller = { appId: 'a', privileged: false, user: null, scopes: [], principal: 'key:k' };
 let n = 0;
 const sub = (filter: unknown, extra: Partial<Subscription> = {}): Subscription => ({
-  id: `s${n++}`,
+  id: `s${n}`,
+  query: `s${n++}`,
   appId: 'a',
   collection: 'c',
   filter: filter === null ? null : parseFilter(filter),

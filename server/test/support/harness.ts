@@ -14,6 +14,8 @@ import { createOutboxMailer } from '../../src/engines/mail/outbox.js';
 import { memoryLimiters } from '../../src/engines/memory/limiters.js';
 import { createMemoryPubSub } from '../../src/engines/memory/pubsub.js';
 import { createRedisPubSub } from '../../src/engines/redis/pubsub.js';
+import { createMemoryLeasedCounters } from '../../src/engines/memory/leased-counters.js';
+import { createRedisLeasedCounters } from '../../src/engines/redis/leased-counters.js';
 import { redisReadiness } from '../../src/engines/redis/index.js';
 import { createLimiterFactory } from '../../src/engines/redis/limiters.js';
 import { newId } from '../../src/lib/ids.js';
@@ -85,6 +87,7 @@ export function testPorts(
     files,
     limits: redis ? createLimiterFactory({ redis, logger }) : memoryLimiters,
     pubsub,
+    leases: redis ? createRedisLeasedCounters({ redis }) : createMemoryLeasedCounters(),
     jobs,
     push: options.push ?? createPushProviders(),
     readiness: [

@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import { z } from 'zod';
 import { HearthError, invalidRequest } from '../../errors.js';
 import { collectPaths, parseFilter } from '../../lib/filter/parse.js';
-import { randomToken } from '../../lib/ids.js';
 import {
   assertTextAllowed,
   assertVisiblePaths,
@@ -57,6 +57,19 @@ function sinceMs(since: string | number): number {
   const ms = typeof since === 'number' ? since : Date.parse(since);
   if (!Number.isFinite(ms)) throw invalidRequest('since must be an ISO-8601 time or milliseconds since the epoch.');
   return ms;
+}
+
+/** A query's key: equal queries (collection, filter as sent, id) have equal keys on every connection. */
+function queryKey(collection: string, filter: unknown, id: string | undefined): string {
+  const digest = createHash('sha256').update(JSON.stringify([collection, filter ?? null, id ?? null]));
+  return `s_${digest.digest('base64url').slice(0, 16)}`;
+}
+
+/** The query's key, or with `.2`, `.3`… when this connection already holds the same query. */
+function uniqueId(state: SocketState, query: string): string {
+  let id = query;
+  for (let n = 2; state.subs.has(id); n++) id = `${query}.${n}`;
+  return id;
 }
 
 export function handleConnection(rt: RealtimeHost, socket: Socket, state: SocketState): void {
@@ -131,8 +144,10 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
       const since = body.since !== undefined ? sinceMs(body.since) : null;
       if (!socket.connected) throw new HearthError('not_found', 'The connection closed.');
       // From here on, synchronously: live in the index, then what the buffer holds since `since`.
+      const query = queryKey(body.collection, body.filter, body.id);
       const sub: Subscription = {
-        id: `s_${randomToken(12)}`,
+        id: uniqueId(state, query),
+        query,
         appId: state.appId,
         collection: col ? col.name : ALL_COLLECTIONS,
         filter: filter && filter.op !== 'all' ? filter : null,
@@ -159,7 +174,9 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
       pendingReplay.delete(id);
       const sub = state.subs.get(id);
       if (!Array.isArray(replay) || !sub) return;
-      for (const change of replay) rt.deliver(sub, change);
+      let sent = 0;
+      for (const change of replay) if (rt.deliver(sub, change)) sent++;
+      rt.countDelivered(state.appId, sent);
     },
   );
 
@@ -237,6 +254,7 @@ export function handleConnection(rt: RealtimeHost, socket: Socket, state: Socket
     for (const sub of [...state.subs.values()]) removeSub(rt, state, sub);
     leaveAllChannels(rt, state);
     rt.sockets.delete(socket.id);
+    if (state.leased) rt.limit.release(state.appId);
   });
 }
 

@@ -54,74 +54,132 @@ interface Buffered {
   atMs: number;
 }
 
-/** Rule evaluations and document views of one event, shared by its subscribers. */
+/**
+ * One change as it goes out: shared by every subscriber that gets the same bytes (same
+ * subscription id, type and document view), so it is encoded once (server.ts caches the
+ * encoding on it).
+ */
+export interface Outgoing {
+  readonly change: Change;
+  encoded?: unknown;
+}
+
+const principals = new WeakMap<Caller, string>();
+/** Callers with the same identity for rules share evaluations (cached per caller object). */
+function principalKey(caller: Caller): string {
+  let key = principals.get(caller);
+  if (key === undefined) {
+    const u = caller.user;
+    key = caller.privileged ? 'p' : u ? `u${u.id}\u0000${u.anonymous}\u0000${[...u.roles].sort().join('\u0000')}` : 'n';
+    principals.set(caller, key);
+  }
+  return key;
+}
+
+const BEFORE = 0;
+const AFTER = 1;
+type Which = typeof BEFORE | typeof AFTER;
+
+/**
+ * Rule evaluations, filter outcomes, document views and outgoing changes of one event, shared by
+ * its subscribers: per distinct caller identity, per distinct query, per distinct view.
+ */
 class EventScope {
-  private readonly visible = new Map<string, boolean>();
-  private readonly views = new Map<string, Record<string, unknown>>();
+  /** principal → [get before, get after, list+get before, list+get after]. */
+  private readonly visible = new Map<string, Array<boolean | undefined>>();
+  /** query key → [matches before, matches after]. */
+  private readonly matched = new Map<string, Array<boolean | undefined>>();
+  private readonly views: Array<Record<string, unknown> | undefined> = [];
+  /** view → type → subscription id → the change. */
+  private readonly outgoing = new Map<object, Map<ChangeType, Map<string, Outgoing>>>();
+  readonly matchOptions: { textFields: CompiledCollection['searchable'] };
   constructor(
     readonly col: CompiledCollection,
     readonly event: WireEvent,
     private readonly now: Date,
-  ) {}
+  ) {
+    this.matchOptions = { textFields: col.searchable };
+  }
 
-  canRead(caller: Caller, doc: StoredDocument, which: 'before' | 'after', query: boolean): boolean {
-    const key = `${principalKey(caller)}\u0000${which}\u0000${query}`;
-    let v = this.visible.get(key);
+  canRead(caller: Caller, doc: StoredDocument, which: Which, query: boolean): boolean {
+    const key = principalKey(caller);
+    let row = this.visible.get(key);
+    if (!row) this.visible.set(key, (row = [undefined, undefined, undefined, undefined]));
+    const i = (query ? 2 : 0) + which;
+    let v = row[i];
     if (v === undefined) {
       // Nobody gets a document they could not GET; a query subscription also needs the list rule.
       v =
         visibleTo(caller, this.col, doc, this.now, 'get') &&
         (!query || visibleTo(caller, this.col, doc, this.now, 'list'));
-      this.visible.set(key, v);
+      row[i] = v;
     }
     return v;
   }
 
-  view(caller: Caller, doc: StoredDocument, which: 'before' | 'after'): Record<string, unknown> {
-    const key = `${caller.privileged}\u0000${which}`;
-    let v = this.views.get(key);
-    if (!v) this.views.set(key, (v = toClientDocument(this.col, doc, { privileged: caller.privileged })));
+  /** The subscription's filter on one version, evaluated once per distinct query. */
+  filterMatches(sub: Subscription, doc: StoredDocument, which: Which): boolean {
+    if (sub.filter === null) return true;
+    let row = this.matched.get(sub.query);
+    if (!row) this.matched.set(sub.query, (row = [undefined, undefined]));
+    let v = row[which];
+    if (v === undefined) row[which] = v = matches(sub.filter, doc, this.matchOptions);
     return v;
+  }
+
+  view(caller: Caller, doc: StoredDocument, which: Which): Record<string, unknown> {
+    const i = (caller.privileged ? 2 : 0) + which;
+    let v = this.views[i];
+    if (!v) this.views[i] = v = toClientDocument(this.col, doc, { privileged: caller.privileged });
+    return v;
+  }
+
+  out(sub: Subscription, type: ChangeType, document: Record<string, unknown>): Outgoing {
+    let byType = this.outgoing.get(document);
+    if (!byType) this.outgoing.set(document, (byType = new Map()));
+    let bySub = byType.get(type);
+    if (!bySub) byType.set(type, (bySub = new Map()));
+    let o = bySub.get(sub.id);
+    if (!o) {
+      const change = { subscription: sub.id, collection: this.event.collection, type, document, at: this.event.at };
+      bySub.set(sub.id, (o = { change }));
+    }
+    return o;
   }
 }
 
-/** Callers with the same identity for rules share evaluations. */
-function principalKey(caller: Caller): string {
-  if (caller.privileged) return 'p';
-  const u = caller.user;
-  return u ? `u${u.id}\u0000${u.anonymous}\u0000${[...u.roles].sort().join('\u0000')}` : 'n';
-}
-
-export function changeFor(sub: Subscription, scope: EventScope): Change | null {
-  const { event, col } = scope;
-  const query = sub.docId === null;
-  const test = (doc: StoredDocument | null, which: 'before' | 'after'): boolean =>
+function inVersion(sub: Subscription, scope: EventScope, doc: StoredDocument | null, which: Which): boolean {
+  return (
     doc !== null &&
     (sub.docId === null || doc.id === sub.docId) &&
-    (sub.filter === null || matches(sub.filter, doc, { textFields: col.searchable })) &&
-    scope.canRead(sub.caller, doc, which, query);
-  const inBefore = test(event.before, 'before');
-  const inAfter = test(event.after, 'after');
-  const change = (type: ChangeType, document: Record<string, unknown>): Change => ({
-    subscription: sub.id,
-    collection: event.collection,
-    type,
-    document,
-    at: event.at,
-  });
-  if (inBefore && inAfter) return change('update', scope.view(sub.caller, event.after!, 'after'));
+    scope.filterMatches(sub, doc, which) &&
+    scope.canRead(sub.caller, doc, which, sub.docId === null)
+  );
+}
+
+/** What `sub` gets of the scope's event, or null. */
+export function outgoingFor(sub: Subscription, scope: EventScope): Outgoing | null {
+  const { event } = scope;
+  const inBefore = inVersion(sub, scope, event.before, BEFORE);
+  const inAfter = inVersion(sub, scope, event.after, AFTER);
+  if (inBefore && inAfter) return scope.out(sub, 'update', scope.view(sub.caller, event.after!, AFTER));
   if (inAfter)
-    return change(
+    return scope.out(
+      sub,
       event.type === 'documents.create' ? 'create' : 'enter',
-      scope.view(sub.caller, event.after!, 'after'),
+      scope.view(sub.caller, event.after!, AFTER),
     );
   if (!inBefore) return null;
-  if (event.type === 'documents.delete') return change('delete', scope.view(sub.caller, event.before!, 'before'));
+  if (event.type === 'documents.delete') return scope.out(sub, 'delete', scope.view(sub.caller, event.before!, BEFORE));
   // Left the filter or the rule: the new version only if the subscriber may still read it.
   const after = event.after!;
-  const readable = scope.canRead(sub.caller, after, 'after', query);
-  return change('leave', readable ? scope.view(sub.caller, after, 'after') : { id: after.id });
+  const readable = scope.canRead(sub.caller, after, AFTER, sub.docId === null);
+  return scope.out(sub, 'leave', readable ? scope.view(sub.caller, after, AFTER) : { id: after.id });
 }
+
+/** Subscribers handled between two yields to the event loop (so it serves I/O during a large fan-out). */
+export const FANOUT_CHUNK = 500;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Fanout {
   private readonly buffers = new Map<string, { items: Buffered[]; floor: number }>();
@@ -134,7 +192,10 @@ export class Fanout {
       registry: CollectionRegistry;
       now: () => Date;
       replay: ReplaySettings;
-      deliver: (sub: Subscription, change: Change) => void;
+      /** Sends one change; false when it was not sent (the connection is gone or dropped). */
+      deliver: (sub: Subscription, out: Outgoing) => boolean;
+      /** After each chunk: how many changes of the app went out. */
+      delivered: (appId: string, count: number) => void;
       onError: (err: unknown) => void;
     },
   ) {
@@ -159,11 +220,20 @@ export class Fanout {
     const col = await this.deps.registry.get(event.appId, event.collection);
     if (!col) return;
     const scope = new EventScope(col, event, this.deps.now());
+    let sent = 0;
+    let inChunk = 0;
     for (const sub of candidates) {
       if (!sub.active) continue;
-      const change = changeFor(sub, scope);
-      if (change) this.deps.deliver(sub, change);
+      const out = outgoingFor(sub, scope);
+      if (out && this.deps.deliver(sub, out)) sent++;
+      if (++inChunk === FANOUT_CHUNK) {
+        inChunk = 0;
+        this.deps.delivered(event.appId, sent);
+        sent = 0;
+        await yieldToLoop();
+      }
     }
+    if (sent > 0) this.deps.delivered(event.appId, sent);
   }
 
   /** Drops what is older than the window from every app's buffer (apps without new events too). */
@@ -190,15 +260,15 @@ export class Fanout {
    * The changes `sub` missed since `sinceMs` (inclusive: the last change seen may come again), from this replica's buffer; 'too_old'
    * when the buffer does not reach back that far (this replica started later, or evicted them).
    */
-  replay(sub: Subscription, col: CompiledCollection, sinceMs: number): Change[] | 'too_old' {
+  replay(sub: Subscription, col: CompiledCollection, sinceMs: number): Outgoing[] | 'too_old' {
     const buf = this.buffers.get(sub.appId);
     const floor = buf?.floor ?? this.startedAt;
     if (sinceMs <= floor) return 'too_old';
-    const out: Change[] = [];
+    const out: Outgoing[] = [];
     const now = this.deps.now();
     for (const { event, atMs } of buf?.items ?? []) {
       if (atMs < sinceMs || event.collection !== sub.collection) continue;
-      const change = changeFor(sub, new EventScope(col, event, now));
+      const change = outgoingFor(sub, new EventScope(col, event, now));
       if (change) out.push(change);
     }
     return out;

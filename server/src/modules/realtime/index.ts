@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { SYSTEM_APP, type DocumentStore } from '../../ports/document-store.js';
+import type { LeasedCounters } from '../../ports/leased-counters.js';
 import type { PubSub, SocketAdapter } from '../../ports/pubsub.js';
 import type { AdminAuth } from '../admin/index.js';
 import type { AppsModule } from '../apps/index.js';
@@ -32,6 +33,7 @@ export function createRealtimeModule(deps: {
   store: DocumentStore;
   pubsub?: PubSub | undefined;
   socketAdapter?: SocketAdapter | undefined;
+  leases?: LeasedCounters | undefined;
   apps: Pick<AppsModule, 'services' | 'onRemove'>;
   auth: Pick<AuthModule, 'verifyToken'>;
   collections: Pick<CollectionsModule, 'services' | 'events'>;
@@ -57,6 +59,7 @@ export function createRealtimeModule(deps: {
     channels,
     pubsub: deps.pubsub,
     socketAdapter: deps.socketAdapter,
+    leases: deps.leases,
     settings,
     metrics,
     logger: deps.logger,

@@ -36,7 +36,7 @@ export const realtimeErrors = {
       perSecond,
     }),
   tooManyConnections: (max: number) =>
-    reasonError('rate_limited', 'too_many_connections', `This app accepts at most ${max} connections per server.`, {
+    reasonError('rate_limited', 'too_many_connections', `This app accepts at most ${max} connections.`, {
       max,
     }),
   messageTooLarge: (max: number) =>

@@ -6,9 +6,11 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
-import { Fanout, toWireEvent, type Change, type WireEvent } from './fanout.js';
+import { Fanout, toWireEvent, type Outgoing, type WireEvent } from './fanout.js';
+import { encode, wsFrame, type Encoded } from './packets.js';
 import { memberKey, Presence } from './presence.js';
-import { connectError, realtimeErrors, toWire } from './realtime.errors.js';
+import { ConnectionLimit } from './connection-limit.js';
+import { connectError, toWire } from './realtime.errors.js';
 import { authenticate, authenticateAdmin, type SocketState } from './session.js';
 import { AppActivity, ClusterStats, combine, type AppStats, type LocalSnapshot } from './stats.js';
 import { SubscriptionIndex, type Subscription } from './subscriptions.js';
@@ -35,6 +37,7 @@ export class RealtimeServer implements RealtimeHost {
   readonly startedAt = new Date().toISOString();
   readonly activity = new AppActivity();
   private readonly clusterStats: ClusterStats | null;
+  readonly limit: ConnectionLimit;
   private io: Server | null = null;
   private docsSub: { stop(): Promise<void> } | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
@@ -47,7 +50,8 @@ export class RealtimeServer implements RealtimeHost {
       registry: deps.registry,
       now: deps.now,
       replay: { windowMs: settings.replayWindowMs, maxEvents: settings.replayMaxEvents },
-      deliver: (sub, change) => this.deliver(sub, change),
+      deliver: (sub, out) => this.deliver(sub, out),
+      delivered: (appId, n) => this.countDelivered(appId, n),
       onError: (err) => deps.logger.error({ err }, 'realtime: handling a document event failed'),
     });
     this.presence = deps.pubsub
@@ -63,6 +67,20 @@ export class RealtimeServer implements RealtimeHost {
           onError: (err) => deps.logger.warn({ err }, 'realtime: presence message failed'),
         })
       : null;
+    this.limit = new ConnectionLimit({
+      leases: deps.leases,
+      holder: this.replicaId,
+      max: settings.maxConnectionsPerApp,
+      leaseMs: settings.presenceTimeoutMs,
+      localCount: (appId) => this.namespace(appId)?.sockets.size ?? 0,
+      leasedCounts: () => {
+        const counts = new Map<string, number>();
+        for (const { state } of this.sockets.values())
+          if (state.leased) counts.set(state.appId, (counts.get(state.appId) ?? 0) + 1);
+        return counts;
+      },
+      logger: deps.logger,
+    });
     this.clusterStats =
       deps.pubsub && this.presence
         ? new ClusterStats({
@@ -92,6 +110,7 @@ export class RealtimeServer implements RealtimeHost {
     }
     await this.presence?.start();
     await this.clusterStats?.start();
+    this.limit.start();
   }
 
   /** The app's realtime numbers: every replica's summed with a bus, else this server's. */
@@ -104,7 +123,7 @@ export class RealtimeServer implements RealtimeHost {
       at: new Date().toISOString(),
       scope: collected.cluster ? 'cluster' : 'replica',
       missingReplicas: collected.missing,
-      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: 'replica' },
+      connectionLimit: { max: this.deps.settings.maxConnectionsPerApp, scope: this.limit.scope },
       snapshots: collected.snapshots,
     });
   }
@@ -195,6 +214,7 @@ export class RealtimeServer implements RealtimeHost {
       if (this.slowTimer) clearInterval(this.slowTimer);
       await this.presence?.stop().catch(() => undefined);
       await this.clusterStats?.stop();
+      await this.limit.stop();
       await this.docsSub?.stop();
       io.disconnectSockets(true);
       io.engine.close();
@@ -225,7 +245,15 @@ export class RealtimeServer implements RealtimeHost {
       // An admin (dashboard) connection: like the admin REST API, no app key, no app CORS origins,
       // and not counted against the app's connection limit (an admin must see a full app).
       const session = await authenticateAdmin(this.deps.verifyAdmin, auth.adminToken, Date.now());
-      return { ...base, key: null, rawKey: null, user: null, admin: session.admin, ...expiring(session) };
+      return {
+        ...base,
+        key: null,
+        rawKey: null,
+        user: null,
+        admin: session.admin,
+        leased: false,
+        ...expiring(session),
+      };
     }
     const origin = socket.handshake.headers.origin;
     const allowed = app.settings.corsOrigins;
@@ -237,40 +265,48 @@ export class RealtimeServer implements RealtimeHost {
     if (!key || key.appId !== appId) {
       throw new HearthError('invalid_api_key', "The handshake needs auth.key: this app's public or secret key.");
     }
-    // The namespace's size includes sockets still in their handshake only once accepted.
-    if (socket.nsp.sockets.size >= this.deps.settings.maxConnectionsPerApp) {
-      throw realtimeErrors.tooManyConnections(this.deps.settings.maxConnectionsPerApp);
-    }
     const session =
       auth.token === undefined || auth.token === null
         ? null
         : await authenticate(this.deps.verifyToken, appId, auth.token, Date.now());
+    // Last, so nothing refuses the handshake after a unit was taken.
+    const leased = await this.limit.admit(appId);
     return {
       ...base,
       key: { id: key.id, kind: key.kind, scopes: key.scopes },
       rawKey: raw!,
       user: session?.user ?? null,
       admin: null,
+      leased,
       ...expiring(session),
     };
   }
 
-  /** One change to one subscriber, unless the client stopped reading (then it is disconnected). */
-  deliver(sub: Subscription, change: Change): void {
+  /**
+   * One change to one subscriber, unless the client stopped reading (then it is disconnected).
+   * The socket.io EVENT packet (protocol v5: `2<namespace>,<json>`) is built once per distinct
+   * change and, for WebSocket clients, framed once too: every socket gets the same bytes.
+   */
+  deliver(sub: Subscription, out: Outgoing): boolean {
     const entry = this.sockets.get(sub.socketId);
-    if (!entry) return;
+    if (!entry) return false;
     const { socket } = entry;
     if (bufferedPackets(socket) > this.deps.settings.maxBufferedPackets) {
       this.dropSlow(socket);
-      return;
+      return false;
     }
-    // The socket.io EVENT packet written directly (protocol v5: `2<namespace>,<json>`), so a
-    // document shared by many subscribers is serialised once, not once per socket.emit.
-    socket.conn.write(
-      `2${socket.nsp.name},["change",{"subscription":${JSON.stringify(change.subscription)},"collection":${JSON.stringify(change.collection)},"type":"${change.type}","document":${jsonOf(change.document)},"at":${JSON.stringify(change.at)}}]`,
-    );
-    this.deps.metrics.delivered();
-    this.activity.delivered(sub.appId);
+    let enc = out.encoded as Encoded | undefined;
+    if (!enc) out.encoded = enc = encode(socket.nsp.name, out.change);
+    if (enc.options.wsPreEncodedFrame === undefined) enc.options.wsPreEncodedFrame = wsFrame(socket, enc.text);
+    socket.conn.write(enc.text, enc.options);
+    return true;
+  }
+
+  /** Counts changes sent (metrics, stats): once per chunk of a fan-out, not per subscriber. */
+  countDelivered(appId: string, n: number): void {
+    if (n === 0) return;
+    this.deps.metrics.delivered(n);
+    this.activity.delivered(appId, n);
   }
 
   dropSlow(socket: Socket): void {
@@ -342,12 +378,4 @@ function expiring(session: { token: string; expiresAt: number | null } | null) {
 /** Packets engine.io holds for a client that has not taken them yet (not public in its typings). */
 function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
-}
-
-const serialised = new WeakMap<object, string>();
-/** JSON of a document view; views are shared by the subscribers of one event (fanout.ts). */
-function jsonOf(doc: Record<string, unknown>): string {
-  let json = serialised.get(doc);
-  if (json === undefined) serialised.set(doc, (json = JSON.stringify(doc)));
-  return json;
 }

@@ -24,6 +24,8 @@ export interface SocketState {
   expiresAt: number | null;
   expiryTimer: NodeJS.Timeout | null;
   subs: Map<string, Subscription>;
+  /** Whether the connection holds a unit of the app's cluster-wide connection count. */
+  leased: boolean;
   /** Channels joined, with the presence identity they were joined as. */
   channels: Map<string, PresenceUser>;
   bucket: { tokens: number; at: number };

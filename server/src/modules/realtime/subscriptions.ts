@@ -10,7 +10,13 @@ import type { Caller } from '../collections/index.js';
  * hold at each indexed path, and the rest: everything else cannot match and is never evaluated.
  */
 export interface Subscription {
+  /**
+   * Derived from the query (collection, filter as sent, id), unique on its connection: equal
+   * subscriptions of different connections have the same id, so one change is encoded once for all.
+   */
   readonly id: string;
+  /** The query's key (the id without its per-connection suffix): filter outcomes are shared by it. */
+  readonly query: string;
   readonly appId: string;
   readonly collection: string;
   /** The subscriber's filter (parsed and checked like REST's); null = every document. */
