@@ -167,7 +167,11 @@ export function createWebhooksModule(deps: {
     init: async () => {
       delivery.start(deps.concurrency ?? 16);
       fire.start(2);
-      await maintenance.start();
+      // Registering the repeatable sweep waits for the queue's backend: with Redis down at start
+      // it would hold up the whole server, so it completes in the background once Redis is back.
+      maintenance
+        .start()
+        .catch((err: unknown) => logger.warn({ err }, 'webhooks: the maintenance sweep could not be scheduled'));
     },
     settle: () => dispatcher.settle(),
   };
