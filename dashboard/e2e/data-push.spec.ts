@@ -259,7 +259,7 @@ test('import: thousands of CSV rows in batches with a per-row error report; NDJS
   await signIn(page);
   await page.goto(`${hearth.url}/dashboard/apps/${appId}/collections/items/data`);
   await expect(page.getByText('No documents yet')).toBeVisible();
-  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page
     .getByRole('dialog')
     .locator('input[type=file]')
@@ -280,10 +280,11 @@ test('import: thousands of CSV rows in batches with a per-row error report; NDJS
   expect(reportText.split(/\r?\n/)).toHaveLength(4);
   await page.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByTestId('doc-count')).toContainText('2,997');
+  await expect(page.getByRole('dialog')).toBeHidden();
 
   // NDJSON: one object a line.
   const nd = Array.from({ length: 250 }, (_, i) => JSON.stringify({ title: `nd ${i}`, n: i })).join('\n');
-  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page
     .getByRole('dialog')
     .locator('input[type=file]')

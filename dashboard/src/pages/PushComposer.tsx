@@ -66,6 +66,8 @@ export function PushComposer({ appId, onSent }: { appId: string; onSent: () => v
     queryKey: [...pushKeys.all(appId), 'audience', debounced],
     enabled: typeof debounced !== 'string',
     queryFn: () => pushApi.audience(appId, debounced as Target),
+    // Devices register all the time: the count is fetched again whenever the composer opens.
+    staleTime: 0,
     retry: false,
   });
   const send = async () => {

@@ -66,7 +66,8 @@ export function confirmDanger(opts: { title: string; body: ReactNode; confirm: s
       title: opts.title,
       children: <Text size="sm">{opts.body}</Text>,
       labels: { confirm: opts.confirm, cancel: 'Cancel' },
-      confirmProps: { color: 'red' },
+      // red.9: white text on it passes WCAG AA (5.5:1); the default red.6 does not (3.3:1).
+      confirmProps: { color: 'red.9' },
       onConfirm: () => resolve(true),
       onCancel: () => resolve(false),
       onClose: () => resolve(false),
