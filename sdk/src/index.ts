@@ -9,6 +9,7 @@ export {
   ERROR_STATUS,
   HearthError,
   isHearthError,
+  type AnyErrorCode,
   type ClientErrorCode,
   type ErrorCode,
   type ErrorDetails,
@@ -63,6 +64,9 @@ export {
   HearthFiles,
   type FileInfo,
   type ResumableUploadOptions,
+  type SignedUrlOptions,
+  type ThumbFit,
+  type ThumbSize,
   type UploadOptions,
   type UploadProgress,
 } from './files.js';
