@@ -18,7 +18,7 @@ export {
 export { createTransport, queryString, type RequestDescription, type Transport } from './transport.js';
 export type { AbortSignalLike, BlobLike, Clock, FetchLike, RequestInitLike, ResponseLike } from './platform.js';
 export { localStorageOrMemory, memoryStorage, type TokenStorage } from './storage.js';
-export type { AuthChangeEvent, StoredSession } from './session.js';
+export { navigatorLocks, type AuthChangeEvent, type LockManagerLike, type StoredSession } from './session.js';
 export {
   HearthAuth,
   isMfaChallenge,
