@@ -2,7 +2,7 @@ import { authRequests } from './auth.commands.js';
 import type { AuthSession, AuthUser, MfaChallenge, SignInResponse, VerificationRequired } from './auth.types.js';
 import { HearthError } from './errors.js';
 import type { AuthChangeEvent, SessionManager } from './session.js';
-import type { Transport } from './transport.js';
+import type { RequestDescription, Transport } from './transport.js';
 
 export type SignInResult = AuthUser | MfaChallenge;
 
@@ -49,6 +49,11 @@ export class HearthAuth {
     return this.session.onChange(listener);
   }
 
+  /** Sends an auth request that starts or ends a session with this device's push installation id. */
+  private async linked<T>(req: RequestDescription): Promise<T> {
+    return this.session.request<T>(await this.session.withInstallation(req));
+  }
+
   private async signedIn(res: SignInResponse | MfaChallenge): Promise<SignInResult> {
     if (isMfaChallenge(res)) return res;
     await this.session.set(this.session.fromSignIn(res), 'SIGNED_IN');
@@ -64,27 +69,27 @@ export class HearthAuth {
 
   /** A new email account. `{verificationRequired}` when the app wants the email confirmed first. */
   async signUp(input: { email: string; password: string; profile?: Record<string, unknown> }) {
-    return this.signedInOrPending(await this.session.request(this.req.signUp(input)));
+    return this.signedInOrPending(await this.linked(this.req.signUp(input)));
   }
 
   /** Email + password. A user with TOTP gets an `MfaChallenge`: finish with `completeMfa`. */
   async signIn(input: { email: string; password: string }): Promise<SignInResult> {
-    return this.signedIn(await this.session.request(this.req.signIn(input)));
+    return this.signedIn(await this.linked(this.req.signIn(input)));
   }
 
   /** The second step of an MFA sign-in: a TOTP code or a recovery code. */
   async completeMfa(mfaToken: string, code: string): Promise<AuthUser> {
-    return (await this.signedIn(await this.session.request(this.req.completeMfa(mfaToken, code)))) as AuthUser;
+    return (await this.signedIn(await this.linked(this.req.completeMfa(mfaToken, code)))) as AuthUser;
   }
 
   /** A user with no email, to keep data before asking for an account (see `upgrade`). */
   async signInAnonymously(): Promise<AuthUser> {
-    return (await this.signedIn(await this.session.request(this.req.signInAnonymously()))) as AuthUser;
+    return (await this.signedIn(await this.linked(this.req.signInAnonymously()))) as AuthUser;
   }
 
   /** Anonymous → email account: same user id, same data. */
   async upgrade(input: { email: string; password: string }): Promise<AuthUser | VerificationRequired> {
-    return this.signedInOrPending(await this.session.request(this.req.upgrade(input)));
+    return this.signedInOrPending(await this.linked(this.req.upgrade(input)));
   }
 
   /** Mails a sign-in link; always resolves (the answer never tells whether the email has an account). */
@@ -94,7 +99,7 @@ export class HearthAuth {
 
   /** The token from the magic link → signed in (or an MFA challenge). */
   async signInWithMagicLink(token: string): Promise<SignInResult> {
-    return this.signedIn(await this.session.request(this.req.confirmMagicLink(token)));
+    return this.signedIn(await this.linked(this.req.confirmMagicLink(token)));
   }
 
   /** Where to send the browser to sign in with `provider` (it comes back to `redirectTo?code=…`). */
@@ -116,7 +121,7 @@ export class HearthAuth {
 
   /** The `code` the OAuth redirect brought back → signed in. */
   async signInWithOAuthCode(code: string): Promise<SignInResult> {
-    return this.signedIn(await this.session.request(this.req.oauthToken(code)));
+    return this.signedIn(await this.linked(this.req.oauthToken(code)));
   }
 
   /**
@@ -135,7 +140,7 @@ export class HearthAuth {
   /** Ends this session on the server (best effort) and forgets it here. */
   async signOut(): Promise<void> {
     await this.session.ready;
-    if (this.session.current) await this.session.request(this.req.signOut()).catch(() => undefined);
+    if (this.session.current) await this.linked(this.req.signOut()).catch(() => undefined);
     await this.session.set(null, 'SIGNED_OUT');
   }
 

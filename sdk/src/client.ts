@@ -7,7 +7,7 @@ import { HearthFiles } from './files.js';
 import { HearthPush } from './push.js';
 import { HearthRealtime, type RealtimeOptions } from './realtime.js';
 import { globalFetch, systemClock, type Clock, type FetchLike } from './platform.js';
-import { SessionManager } from './session.js';
+import { navigatorLocks, SessionManager, type LockManagerLike } from './session.js';
 import { memoryStorage, type TokenStorage } from './storage.js';
 import { createTransport, pathSegment as seg, type RequestDescription, type Transport } from './transport.js';
 
@@ -31,6 +31,11 @@ export interface ClientOptions {
   transport?: Transport;
   /** Realtime (subscriptions, channels): an injected socket.io-client `io`, the ack timeout. */
   realtime?: RealtimeOptions;
+  /**
+   * Serialises token refreshes across the tabs sharing `storage` (Web Locks API). Default:
+   * `navigator.locks` when it exists; null turns it off.
+   */
+  locks?: LockManagerLike | null;
 }
 
 export interface BatchResult {
@@ -56,16 +61,21 @@ export class HearthClient {
       createTransport({ url: options.url, key: options.key, fetch: options.fetch ?? lazyGlobalFetch() });
     const refresh = authRequests(options.app).refresh;
     const storage = options.storage ?? memoryStorage();
+    const installationKey = `hearth.${options.app}.push.installation`;
     this.session = new SessionManager(
       this.transport,
       storage,
       `hearth.${options.app}.session`,
       options.clock ?? systemClock,
       refresh,
+      {
+        locks: options.locks === undefined ? navigatorLocks() : options.locks,
+        installationId: async () => (await storage.getItem(installationKey)) || null,
+      },
     );
     this.auth = new HearthAuth(this.session, this.transport, options.app);
     this.files = new HearthFiles(this.session, this.transport, options.app);
-    this.push = new HearthPush(this.session, storage, `hearth.${options.app}.push.installation`, options.app);
+    this.push = new HearthPush(this.session, storage, installationKey, options.app);
   }
 
   /** Sends any request description as the signed-in user (refreshing the token when needed). */

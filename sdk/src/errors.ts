@@ -8,11 +8,16 @@ import { ERROR_REASONS, ERROR_STATUS, type ErrorCode } from './generated/errors.
  */
 export { ERROR_REASONS, ERROR_STATUS, type ErrorCode };
 
-/** The reasons `code` may carry; `ErrorReason` alone is every reason of every code. */
-export type ErrorReason<C extends ErrorCode = ErrorCode> = (typeof ERROR_REASONS)[C][number];
-
 /** A code the server never sends: no answer came (offline, DNS, CORS, aborted). */
 export type ClientErrorCode = 'network' | 'aborted';
+
+/** Every code a HearthError can have: the server's and the client's own. */
+export type AnyErrorCode = ErrorCode | ClientErrorCode;
+
+/** The reasons `code` may carry (none for a client code); `ErrorReason` alone is every reason of every code. */
+export type ErrorReason<C extends AnyErrorCode = ErrorCode> = C extends ErrorCode
+  ? (typeof ERROR_REASONS)[C][number]
+  : never;
 
 /** `details` of an error: the server's `details` object, `reason` typed from the table. */
 export type ErrorDetails<C extends ErrorCode = ErrorCode> = { reason?: ErrorReason<C> } & Record<string, unknown>;
@@ -43,13 +48,13 @@ export class HearthError extends Error {
   }
 
   /** Whether this is the error `code` (and, when given, with `reason`): `e.is('conflict', 'version')`. */
-  is<C extends ErrorCode>(code: C, reason?: ErrorReason<C>): boolean {
+  is<C extends AnyErrorCode>(code: C, reason?: ErrorReason<C>): boolean {
     return this.code === code && (reason === undefined || this.reason === reason);
   }
 }
 
 /** True for a HearthError of `code` (and `reason`), narrowing `e`. */
-export function isHearthError<C extends ErrorCode>(
+export function isHearthError<C extends AnyErrorCode>(
   e: unknown,
   code?: C,
   reason?: ErrorReason<C>,

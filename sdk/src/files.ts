@@ -31,17 +31,40 @@ export interface ResumableUploadOptions {
   resume?: boolean;
 }
 
+/** A thumbnail size, `WxH` in pixels: one of the app's `thumbnailSizes` (default 64x64, 256x256, 512x512, 1024x1024). */
+export type ThumbSize = `${number}x${number}`;
+
+/** How a thumbnail fills its size (default `cover`: cropped to fill it). */
+export type ThumbFit = 'cover' | 'contain' | 'inside';
+
+export interface SignedUrlOptions {
+  /** Seconds until the URL stops working (default 3600, at most 7 days). */
+  expiresIn?: number;
+  /** Sign this thumbnail variant instead of the original: the URL serves it and nothing else. */
+  thumb?: ThumbSize;
+  /** The variant's fit (with `thumb`; default `cover`). */
+  fit?: ThumbFit;
+}
+
 /** Every files call as a plain request description (no network). */
 export function fileRequests(app: string) {
   const base = `/v1/apps/${seg(app)}/files`;
   return {
     get: (id: string): RequestDescription => ({ method: 'GET', path: `${base}/${seg(id)}` }),
     delete: (id: string): RequestDescription => ({ method: 'DELETE', path: `${base}/${seg(id)}` }),
-    signedUrl: (id: string, expiresIn?: number): RequestDescription => ({
-      method: 'POST',
-      path: `${base}/${seg(id)}/url`,
-      body: expiresIn === undefined ? {} : { expiresIn },
-    }),
+    /** `signedUrl(id, 60)` or `signedUrl(id, {expiresIn, thumb, fit})`. */
+    signedUrl: (id: string, options: number | SignedUrlOptions = {}): RequestDescription => {
+      const o = typeof options === 'number' ? { expiresIn: options } : options;
+      return {
+        method: 'POST',
+        path: `${base}/${seg(id)}/url`,
+        body: {
+          ...(o.expiresIn !== undefined ? { expiresIn: o.expiresIn } : {}),
+          ...(o.thumb !== undefined ? { thumb: o.thumb } : {}),
+          ...(o.fit !== undefined ? { fit: o.fit } : {}),
+        },
+      };
+    },
     upload: (form: unknown, isPublic?: boolean): RequestDescription => ({
       method: 'POST',
       path: base,
@@ -209,8 +232,12 @@ export class HearthFiles {
     return this.transport.url(this.requests.content(id), { thumb: `${size.width}x${size.height}` });
   }
 
-  /** A URL anyone can open until it expires (default 1 h, at most 7 days). */
-  signedUrl(id: string, options: { expiresIn?: number } = {}): Promise<{ url: string; expiresAt: string }> {
-    return this.session.request(this.requests.signedUrl(id, options.expiresIn));
+  /**
+   * A URL anyone can open until it expires (default 1 h, at most 7 days). With `thumb` (and
+   * `fit`) it is a signed thumbnail: `signedUrl(id, {thumb: '256x256', fit: 'contain'})`; the
+   * signature covers that variant only (another size, fit or the original is `403`).
+   */
+  signedUrl(id: string, options: SignedUrlOptions = {}): Promise<{ url: string; expiresAt: string }> {
+    return this.session.request(this.requests.signedUrl(id, options));
   }
 }

@@ -9,6 +9,7 @@ export {
   ERROR_STATUS,
   HearthError,
   isHearthError,
+  type AnyErrorCode,
   type ClientErrorCode,
   type ErrorCode,
   type ErrorDetails,
@@ -17,7 +18,7 @@ export {
 export { createTransport, queryString, type RequestDescription, type Transport } from './transport.js';
 export type { AbortSignalLike, BlobLike, Clock, FetchLike, RequestInitLike, ResponseLike } from './platform.js';
 export { localStorageOrMemory, memoryStorage, type TokenStorage } from './storage.js';
-export type { AuthChangeEvent, StoredSession } from './session.js';
+export { navigatorLocks, type AuthChangeEvent, type LockManagerLike, type StoredSession } from './session.js';
 export {
   HearthAuth,
   isMfaChallenge,
@@ -63,6 +64,9 @@ export {
   HearthFiles,
   type FileInfo,
   type ResumableUploadOptions,
+  type SignedUrlOptions,
+  type ThumbFit,
+  type ThumbSize,
   type UploadOptions,
   type UploadProgress,
 } from './files.js';

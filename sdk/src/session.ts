@@ -18,6 +18,24 @@ export type AuthChangeEvent = 'SIGNED_IN' | 'SIGNED_OUT' | 'TOKEN_REFRESHED' | '
 /** Refresh this long before the access token expires, so a call never leaves with a dying token. */
 const EARLY_REFRESH_MS = 30_000;
 
+/** The Web Locks API (`navigator.locks`): only `request(name, callback)` is used. */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** The browser's `navigator.locks` when there is one, else null. */
+export function navigatorLocks(): LockManagerLike | null {
+  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
+  return nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : null;
+}
+
+export interface SessionManagerOptions {
+  /** Serialises refreshes across tabs sharing the storage (null: this client only). */
+  locks?: LockManagerLike | null;
+  /** This device's push installation id (sent as X-Hearth-Installation on auth requests). */
+  installationId?: () => Promise<string | null>;
+}
+
 /**
  * The signed-in session: loads it from storage, persists every change, sends requests with its
  * access token, refreshes single-flight (a refresh token works once, so concurrent callers share
@@ -37,6 +55,7 @@ export class SessionManager {
     private readonly storageKey: string,
     private readonly clock: Clock,
     private readonly refreshRequest: (refreshToken: string) => RequestDescription,
+    private readonly options: SessionManagerOptions = {},
   ) {
     this.ready = this.load();
   }
@@ -44,10 +63,7 @@ export class SessionManager {
   private async load(): Promise<void> {
     // A storage that fails or holds garbage means: signed out (never a client that cannot start).
     try {
-      const raw = await this.storage.getItem(this.storageKey);
-      const parsed = raw ? (JSON.parse(raw) as StoredSession) : null;
-      this.session = parsed && typeof parsed.refreshToken === 'string' && parsed.user ? parsed : null;
-      if (raw && !this.session) throw new Error('bad session');
+      this.session = parseSession(await this.storage.getItem(this.storageKey));
     } catch {
       this.session = null;
       await Promise.resolve()
@@ -93,25 +109,73 @@ export class SessionManager {
     };
   }
 
+  /**
+   * `req` with `X-Hearth-Installation` when this device has a push installation (so the server
+   * links it to the user signing in, and unlinks it on sign-out).
+   */
+  async withInstallation(req: RequestDescription): Promise<RequestDescription> {
+    const id = await Promise.resolve()
+      .then(() => this.options.installationId?.())
+      .catch(() => null);
+    return id ? { ...req, headers: { ...req.headers, 'X-Hearth-Installation': id } } : req;
+  }
+
+  /**
+   * Rotates the tokens, single-flight here and, with the Web Locks API, across the tabs that
+   * share the storage. Right before rotating it re-reads the stored session: another tab may
+   * have rotated already (this one's refresh token is then spent; sending it would read as
+   * reuse and end the session). A newer stored session is adopted, and when its token is not
+   * about to expire that is the refresh; a removed one means another tab signed out.
+   */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       await this.ready;
-      const current = this.session;
-      if (!current) throw new HearthError(401, 'unauthorized', 'Not signed in.', { reason: 'token_required' });
-      try {
-        const res = await this.transport.send<SignInResponse>(this.refreshRequest(current.refreshToken), null);
-        // A sign-out while the refresh was in flight wins.
-        if (this.session === current) await this.set(this.fromSignIn(res), 'TOKEN_REFRESHED');
-      } catch (e) {
-        // Reused (copied) or revoked refresh token: the server ended the session; so do we.
-        if (e instanceof HearthError && e.status === 401 && this.session === current)
-          await this.set(null, 'SESSION_REVOKED');
-        throw e;
-      }
+      if (!this.session) throw notSignedIn();
+      const locks = this.options.locks;
+      await (locks ? locks.request(`${this.storageKey}.refresh`, () => this.rotate()) : this.rotate());
     })().finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  private async rotate(): Promise<void> {
+    if (await this.adoptStored()) return;
+    const current = this.session;
+    if (!current) throw notSignedIn();
+    try {
+      const req = await this.withInstallation(this.refreshRequest(current.refreshToken));
+      const res = await this.transport.send<SignInResponse>(req, null);
+      // A sign-out while the refresh was in flight wins.
+      if (this.session === current) await this.set(this.fromSignIn(res), 'TOKEN_REFRESHED');
+    } catch (e) {
+      // Reused (copied) or revoked refresh token: the server ended the session; so do we.
+      if (e instanceof HearthError && e.status === 401 && this.session === current)
+        await this.set(null, 'SESSION_REVOKED');
+      throw e;
+    }
+  }
+
+  /** Takes a newer session another tab stored; true when it needs no rotation now. */
+  private async adoptStored(): Promise<boolean> {
+    const current = this.session;
+    let stored: StoredSession | null;
+    try {
+      stored = parseSession(await this.storage.getItem(this.storageKey));
+    } catch {
+      return false; // unreadable or garbage: keep ours
+    }
+    if (!current || stored?.refreshToken === current.refreshToken) return false;
+    if (!stored) {
+      this.session = null;
+      for (const l of this.listeners) l(null, 'SIGNED_OUT');
+      throw notSignedIn();
+    }
+    if (stored.expiresAt < current.expiresAt) return false;
+    this.session = stored;
+    const event = stored.user.id === current.user.id ? 'TOKEN_REFRESHED' : 'SIGNED_IN';
+    for (const l of this.listeners) l(stored.user, event);
+    return stored.expiresAt - this.clock.now() >= EARLY_REFRESH_MS;
   }
 
   /** The access token to send now (refreshed first when it is about to expire), or null. */
@@ -138,4 +202,16 @@ export class SessionManager {
       return this.transport.send<T>(req, this.session?.accessToken ?? null);
     }
   }
+}
+
+function notSignedIn(): HearthError {
+  return new HearthError(401, 'unauthorized', 'Not signed in.', { reason: 'token_required' });
+}
+
+/** A stored session, or null when there is none; throws on garbage. */
+function parseSession(raw: string | null): StoredSession | null {
+  if (!raw) return null;
+  const parsed = JSON.parse(raw) as StoredSession | null;
+  if (!parsed || typeof parsed.refreshToken !== 'string' || !parsed.user) throw new Error('bad session');
+  return parsed;
 }

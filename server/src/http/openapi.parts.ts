@@ -64,6 +64,14 @@ export const PARAMETERS = {
     schema: { type: 'string', minLength: 1, maxLength: 255 },
     example: 'c0ffee-3f1d-4a7e-9b52-2d1f1f0e7a11',
   },
+  HearthInstallation: {
+    name: 'X-Hearth-Installation',
+    in: 'header',
+    required: false,
+    description:
+      "This device's push installation id: an anonymous installation is linked to the user on sign-in (and refresh), unlinked on sign-out; another user's is left alone. A value that is not an id is ignored.",
+    schema: { type: 'string' },
+  },
 };
 
 export const HEADERS = {

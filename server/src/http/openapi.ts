@@ -83,6 +83,7 @@ export function operation(spec: RouteSpec, path: string): Record<string, unknown
     ...objectParams(spec.query, 'query'),
     ...(spec.headers?.ifMatch ? [{ $ref: '#/components/parameters/IfMatch' }] : []),
     ...(spec.headers?.idempotencyKey ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+    ...(spec.headers?.installation ? [{ $ref: '#/components/parameters/HearthInstallation' }] : []),
     { $ref: '#/components/parameters/XRequestId' },
   ];
   const responses: Record<string, unknown> = {};

@@ -50,7 +50,12 @@ export interface RouteSpec<
   params?: P;
   responses: Record<number, ResponseSpec>;
   /** Request headers the route reads, described in /openapi.json. */
-  headers?: { ifMatch?: boolean; idempotencyKey?: boolean };
+  headers?: {
+    ifMatch?: boolean;
+    idempotencyKey?: boolean;
+    /** X-Hearth-Installation: the device's push installation, linked to the session (auth routes). */
+    installation?: boolean;
+  };
   /** An example request body for /openapi.json. */
   bodyExample?: unknown;
   /** Run before validation (authentication, key resolution, rate limits). */

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient, fileRequests, HearthError, type HearthClient, type UploadProgress } from '@hearth/sdk';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, withAdminAndApp, type Harness } from '../support/harness.js';
 
@@ -58,6 +59,41 @@ describe('SDK files', () => {
 
     await hearth.files.delete(file.id);
     await expect(hearth.files.get(file.id)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('signs a thumbnail URL: it serves that variant only', async () => {
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#08f' } })
+      .png()
+      .toBuffer();
+    const file = await hearth.files.upload(new Blob([png], { type: 'image/png' }), { name: 'pic.png' });
+    const signed = await hearth.files.signedUrl(file.id, { thumb: '64x64', fit: 'contain', expiresIn: 60 });
+    const link = new URL(signed.url);
+    expect(link.searchParams.get('thumb')).toBe('64x64');
+    expect(link.searchParams.get('fit')).toBe('contain');
+    const local = (search: string) => fetch(`${url}${link.pathname}${search}`);
+    const res = await local(link.search);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/webp');
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBe(64);
+    // Another fit, another size, or the original with that signature: refused.
+    for (const [k, v] of [
+      ['fit', 'cover'],
+      ['thumb', '256x256'],
+    ] as const) {
+      const other = new URLSearchParams(link.search);
+      other.set(k, v);
+      expect((await local(`?${other}`)).status).toBe(403);
+    }
+    const original = new URLSearchParams(link.search);
+    original.delete('thumb');
+    original.delete('fit');
+    expect((await local(`?${original}`)).status).toBe(403);
+    // A size the app does not offer is the server's typed error.
+    await expect(hearth.files.signedUrl(file.id, { thumb: '65x65' })).rejects.toMatchObject({
+      status: 400,
+      reason: 'thumbnail_size_not_allowed',
+    });
   });
 
   it('aborts an upload', async () => {

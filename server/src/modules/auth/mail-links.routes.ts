@@ -83,6 +83,7 @@ export function mailLinkRoutes(deps: { mailLinks: MailLinksService; guards: AppU
       summary: 'Sign in with the token from a magic link',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: tokenBody,
       responses: { 200: { description: 'Signed in, or an MFA challenge', schema: signInOrChallenge } },
       handler: async ({ body, req }) => ({ body: await mailLinks.confirmMagicLink(authContext(req), body.token) }),

@@ -18,6 +18,7 @@ export function mfaRoutes(deps: { mfa: MfaService; guards: AppUserGuards }): Rou
       summary: 'Finish an MFA sign-in with a TOTP or recovery code',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: mfaBody,
       responses: { 200: { description: 'Signed in', schema: signIn } },
       handler: async ({ body, req }) => ({ body: await mfa.completeMfa(authContext(req), body.mfaToken, body.code) }),

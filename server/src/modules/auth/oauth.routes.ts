@@ -98,6 +98,7 @@ export function oauthRoutes(deps: { oidc: OidcService }): RouteSpec[] {
       summary: 'Exchange the one-time code from the OAuth redirect for tokens (or an MFA challenge)',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: z.strictObject({ code: z.string().min(1).max(200) }),
       responses: { 200: { description: 'Signed in', schema: signInOrChallenge } },
       handler: async ({ body, req }) => ({ body: await deps.oidc.redeem(authContext(req), body.code) }),

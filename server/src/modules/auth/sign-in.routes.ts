@@ -22,6 +22,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'Sign up with email and password',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: signupBody,
       responses: {
         201: { description: 'Signed up and signed in', schema: signIn },
@@ -43,6 +44,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'Sign in with email and password (or get an MFA challenge)',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: loginBody,
       responses: {
         200: {
@@ -61,6 +63,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'Sign in as a new anonymous user',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       responses: { 201: { description: 'Signed in', schema: signIn } },
       handler: async ({ req }) => ({ status: 201, body: await service.anonymous(authContext(req)) }),
     }),
@@ -71,6 +74,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'Rotate a refresh token for new tokens (a superseded one ends the session)',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: refreshBody,
       responses: { 200: { description: 'New tokens', schema: signIn } },
       handler: async ({ body, req }) => ({ body: await service.refresh(authContext(req), body.refreshToken) }),
@@ -82,6 +86,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'End the current session',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       responses: { 204: { description: 'Signed out' } },
       handler: async ({ req }) => {
         await service.logout(authContext(req), signedIn(req));
@@ -95,6 +100,7 @@ export function signInRoutes(deps: { signIn: SignInService; guards: AppUserGuard
       summary: 'Give an anonymous account an email and password (same user id, same data)',
       tag: AUTH_TAG,
       params: appParams,
+      headers: { installation: true },
       body: upgradeBody,
       responses: {
         200: { description: 'Signed in as the upgraded user', schema: signIn },
