@@ -91,7 +91,13 @@ describe('realtime connection limit and stats across replicas (processes, one Re
     const doomed = await c.start();
     for (let i = 0; i < 3; i++) await connect(doomed.url, app.appId, { key: app.publicKey });
     await full(a);
-    const before = await stats(a);
+    // The stats ask the replicas known from their presence heartbeat: under load a just-started
+    // replica may take a beat to be known, so wait (bounded) until all three answer.
+    let before = await stats(a);
+    for (const deadline = Date.now() + 10_000; before.replicas.length < 3 && Date.now() < deadline;) {
+      await sleep(250);
+      before = await stats(a);
+    }
     expect(before).toMatchObject({ connections: 3 });
     expect(before.replicas).toHaveLength(3);
     doomed.main.child.kill('SIGKILL');
