@@ -3,7 +3,14 @@
  * Realtime benchmark: one Hearth server process (main.ts on SQLite, default settings) and
  * socket.io-client subscribers in this process.
  *
- *   node bench/realtime.mjs [--subscribers 1000,10000] [--writes 5] [--sustained-writes 200] [--json]
+ *   node bench/realtime.mjs [--subscribers 1000,10000] [--writes 5] [--sustained-writes 200]
+ *                           [--client raw|socket.io] [--workers N] [--server-cpu-prof DIR] [--json]
+ *
+ * `--client raw` (default): minimal protocol clients (realtime/raw-client.mjs), so the clients'
+ * own decoding, which shares the machine's CPU with the server, costs less; `--client socket.io`:
+ * socket.io-client. `--workers N` (N > 1): the server runs WORKERS=N node:cluster workers with
+ * REDIS_URL set to a redis-server this script starts (and stops by pid) on a free port; each
+ * worker holds part of the sockets, document events cross workers through Redis.
  *
  * Measures, for each subscriber count:
  * - fan-out latency: one write (HTTP POST) → `change` at every subscriber, from the change's `at`
@@ -23,11 +30,17 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createServer } from 'node:net';
+import { cpuSeconds } from './peer/procs.mjs';
+import { rawConnector } from './realtime/raw-client.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const serverDir = join(root, 'server');
 const requireFromServer = createRequire(join(serverDir, 'package.json'));
 const { io } = requireFromServer('socket.io-client');
+// `ws` as socket.io itself resolves it (engine.io's dependency): no extra install for the raw clients.
+const requireFromEngine = createRequire(createRequire(requireFromServer.resolve('socket.io')).resolve('engine.io'));
+const connectRaw = rawConnector(requireFromEngine('ws'));
 const tsxLoader = pathToFileURL(
   join(dirname(requireFromServer.resolve('tsx/package.json')), 'dist', 'loader.mjs'),
 ).href;
@@ -40,11 +53,54 @@ const COUNTS = arg('subscribers', '1000,10000').split(',').map(Number);
 const WRITES = Number(arg('writes', '5'));
 const SUSTAINED = Number(arg('sustained-writes', '200'));
 const JSON_OUT = process.argv.includes('--json');
+/** `--server-cpu-prof <dir>`: the server writes a V8 CPU profile there when it stops (bench/profile-summary.mjs reads it). */
+const SERVER_PROF = arg('server-cpu-prof', '');
+const CLIENT = arg('client', 'raw');
+const WORKERS = Number(arg('workers', '1'));
+if (!['raw', 'socket.io'].includes(CLIENT)) throw new Error('--client is raw or socket.io');
+if (!(WORKERS >= 1)) throw new Error('--workers is a positive number');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server without persistence on a free port, in the foreground (stopped by its pid). */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d.toString()));
+  for (let i = 0; i < 100 && !/Ready to accept connections/.test(out); i++) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
+    await sleep(50);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
 const log = (...a) => console.error(...a);
 
-function startServer() {
+function startServer(redisUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-rt-'));
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(serverDir, 'src', 'main.ts')], {
+  const prof = SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${SERVER_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', tsxLoader, join(serverDir, 'src', 'main.ts')], {
     cwd: serverDir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -53,6 +109,7 @@ function startServer() {
       LOG_LEVEL: 'warn',
       DATA_DIR: dir,
       DATA_RATE_LIMIT: '0',
+      ...(redisUrl ? { REDIS_URL: redisUrl, WORKERS: String(WORKERS) } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -70,12 +127,9 @@ function startServer() {
   return {
     child,
     url,
-    /** CPU seconds used so far (user + system), from /proc. */
-    cpuSeconds: () => {
-      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    },
-    rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]),
+    /** CPU seconds used so far (user + system) by the server and its workers, from /proc. */
+    cpuSeconds: () => cpuSeconds(child.pid, { children: WORKERS > 1 }),
+    rssKb: () => [child.pid, ...childPids(child.pid)].reduce((sum, pid) => sum + rssKbOf(pid), 0),
     stderrTail: () => err.slice(-2000),
     stop: async () => {
       child.kill('SIGTERM');
@@ -83,6 +137,22 @@ function startServer() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function rssKbOf(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 async function api(url, method, path, body, headers = {}, retried = false) {
@@ -105,7 +175,8 @@ async function api(url, method, path, body, headers = {}, retried = false) {
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-const server = startServer();
+const redis = WORKERS > 1 ? await startRedis() : null;
+const server = startServer(redis?.url);
 const results = [];
 const clients = [];
 try {
@@ -135,26 +206,33 @@ try {
   const write = (topic) =>
     api(url, 'POST', `/v1/apps/${app.id}/collections/feed/documents`, { text: 'hello', topic }, { 'X-Hearth-Key': pk });
   let onChange = () => {};
-  const connectOne = () =>
-    new Promise((resolve, reject) => {
-      const s = io(`${url}/apps/${app.id}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        reconnection: false,
-        auth: { key: pk },
-      });
-      s.once('connect', () => resolve(s));
-      s.once('connect_error', reject);
-      s.on('change', (c) => onChange(c));
-    });
+  const connectOne =
+    CLIENT === 'raw'
+      ? () => connectRaw(url, `/apps/${app.id}`, { key: pk }, (event, c) => event === 'change' && onChange(c))
+      : () =>
+          new Promise((resolve, reject) => {
+            const s = io(`${url}/apps/${app.id}`, {
+              transports: ['websocket'],
+              forceNew: true,
+              reconnection: false,
+              auth: { key: pk },
+            });
+            s.once('connect', () => resolve(s));
+            s.once('connect_error', reject);
+            s.on('change', (c) => onChange(c));
+          });
+  const subscribeOne = (s) =>
+    CLIENT === 'raw'
+      ? s.emitWithAck('subscribe', { collection: 'feed', filter: { topic: 'news' } })
+      : s.timeout(30_000).emitWithAck('subscribe', { collection: 'feed', filter: { topic: 'news' } });
   const rssBefore = server.rssKb();
   for (const target of COUNTS) {
     log(`realtime: connecting and subscribing up to ${target} clients…`);
     while (clients.length < target) {
       const batch = await Promise.all(Array.from({ length: Math.min(200, target - clients.length) }, connectOne));
-      await Promise.all(
-        batch.map((s) => s.timeout(30_000).emitWithAck('subscribe', { collection: 'feed', filter: { topic: 'news' } })),
-      );
+      const answers = await Promise.all(batch.map(subscribeOne));
+      const refused = answers.find((a) => a?.error);
+      if (refused) throw new Error(`subscribe refused: ${JSON.stringify(refused)}`);
       clients.push(...batch);
     }
     await sleep(1000);
@@ -206,6 +284,8 @@ try {
     const clientCpuShare = (clientCpu.user + clientCpu.system) / 1e6 / seconds;
     const row = {
       subscribers: clients.length,
+      client: CLIENT,
+      workers: WORKERS,
       deliveries: latencies.length,
       p50: pct(latencies, 50),
       p99: pct(latencies, 99),
@@ -231,20 +311,23 @@ try {
 } finally {
   for (const s of clients) s.disconnect();
   await server.stop();
+  await redis?.stop();
 }
 
 if (JSON_OUT) {
   for (const r of results) console.log(JSON.stringify(r));
 } else {
   console.log(
-    '\n| subscribers | fan-out p50 ms | p99 ms | max ms | server CPU ms per write | sustained deliveries/s | per server CPU-second | server RSS per connection | load |',
+    '\n| subscribers | client | workers | fan-out p50 ms | p99 ms | max ms | server CPU ms per write | sustained deliveries/s | per server CPU-second | server RSS per connection | load |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.subscribers} | ${r.p50} | ${r.p99} | ${r.max} | ${r.serverCpuMsPerWrite.toFixed(0)} | ${Math.round(r.deliveriesPerSecond)} | ${Math.round(r.deliveriesPerServerCpuSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
+      `| ${r.subscribers} | ${r.client} | ${r.workers} | ${r.p50} | ${r.p99} | ${r.max} | ${r.serverCpuMsPerWrite.toFixed(0)} | ${Math.round(r.deliveriesPerSecond)} | ${Math.round(r.deliveriesPerServerCpuSecond)} | ${r.rssPerConnectionKb.toFixed(1)} KiB | ${r.load.toFixed(1)} |`,
     );
   }
-  console.log('\nClients run in the benchmark process on the same machine as the server (see bench/README.md).');
+  console.log(
+    `\nClients (${CLIENT === 'raw' ? 'minimal protocol clients' : 'socket.io-client'}) run in the benchmark process on the same machine as the server (see bench/README.md).`,
+  );
 }
 process.exit(process.exitCode ?? 0);

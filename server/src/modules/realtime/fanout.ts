@@ -222,9 +222,30 @@ export class Fanout {
     const scope = new EventScope(col, event, this.deps.now());
     let sent = 0;
     let inChunk = 0;
+    // Subscribers of one query with one rule identity get the same change (the index lists them
+    // next to each other): the last outcome is reused while both stay the same.
+    let last: Subscription | null = null;
+    let lastPrincipal = '';
+    let lastOut: Outgoing | null = null;
     for (const sub of candidates) {
       if (!sub.active) continue;
-      const out = outgoingFor(sub, scope);
+      const principal = principalKey(sub.caller);
+      let out: Outgoing | null;
+      if (
+        last !== null &&
+        principal === lastPrincipal &&
+        sub.id === last.id &&
+        sub.query === last.query &&
+        sub.docId === last.docId &&
+        sub.collection === last.collection
+      )
+        out = lastOut;
+      else {
+        out = outgoingFor(sub, scope);
+        last = sub;
+        lastPrincipal = principal;
+        lastOut = out;
+      }
       if (out && this.deps.deliver(sub, out)) sent++;
       if (++inChunk === FANOUT_CHUNK) {
         inChunk = 0;

@@ -7,7 +7,7 @@ import type { DocumentEvent } from '../collections/index.js';
 import { subscribeLasting } from './bus.js';
 import { endSession, handleConnection } from './connection.js';
 import { Fanout, toWireEvent, type Outgoing, type WireEvent } from './fanout.js';
-import { encode, wsFrame, type Encoded } from './packets.js';
+import { encode, writeDirect, wsFrame, type Encoded } from './packets.js';
 import { memberKey, Presence } from './presence.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { connectError, toWire } from './realtime.errors.js';
@@ -298,7 +298,7 @@ export class RealtimeServer implements RealtimeHost {
     let enc = out.encoded as Encoded | undefined;
     if (!enc) out.encoded = enc = encode(socket.nsp.name, out.change);
     if (enc.options.wsPreEncodedFrame === undefined) enc.options.wsPreEncodedFrame = wsFrame(socket, enc.text);
-    socket.conn.write(enc.text, enc.options);
+    if (!writeDirect(socket.conn, enc.options.wsPreEncodedFrame)) socket.conn.write(enc.text, enc.options);
     return true;
   }
 
