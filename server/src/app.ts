@@ -75,6 +75,8 @@ export interface AppOptions {
   pushFanout?: PushFanoutSettings;
   /** Old signing secrets that still open stored push credentials (until rotated). */
   pushPreviousSecrets?: string[] | undefined;
+  /** Largest backup archive `POST /v1/admin/restores` takes, bytes (default in modules/backups). */
+  backupMaxUploadBytes?: number;
 }
 
 /** The built modules, for main.ts (bootstrap, shutdown) and tests. */
@@ -240,6 +242,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
     audit: auditLog,
     secret: options.secret,
     previousSecrets: options.pushPreviousSecrets,
+    ...(options.backupMaxUploadBytes !== undefined ? { maxUploadBytes: options.backupMaxUploadBytes } : {}),
     version: options.version,
     logger,
     now,

@@ -91,6 +91,7 @@ export const ERROR_REASONS = {
     'thumbnail_source_too_large',
     'message_too_large',
     'push_payload_too_large',
+    'archive_too_large',
   ],
   unsupported_media_type: ['not_an_image'],
   range_not_satisfiable: [],

@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     outbound,
     pushPreviousSecrets: config.PUSH_PREVIOUS_SECRETS?.split(',').map((s) => s.trim()),
     webhookDelivery: { keepPerWebhook: config.WEBHOOK_DELIVERIES_KEEP, keepDays: config.WEBHOOK_DELIVERIES_KEEP_DAYS },
+    backupMaxUploadBytes: config.BACKUP_MAX_UPLOAD_BYTES,
   });
 
   if (config.HEARTH_ADMIN_EMAIL && config.HEARTH_ADMIN_PASSWORD) {

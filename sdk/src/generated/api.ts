@@ -205,6 +205,7 @@ export type components = {
            */
           reason?:
             | 'anonymous_disabled'
+            | 'archive_too_large'
             | 'auth_settings_invalid'
             | 'backup_format_newer'
             | 'backup_invalid'

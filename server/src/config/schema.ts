@@ -285,6 +285,15 @@ export const CONFIG_VARIABLES = {
     help: 'Days finished webhook deliveries are kept in the log (0: no limit).',
     default: '30',
   },
+  BACKUP_MAX_UPLOAD_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 ** 3),
+    help: 'Largest backup archive POST /v1/admin/restores accepts, in bytes (a larger one is refused with 413 archive_too_large and nothing is kept).',
+    default: '10737418240',
+  },
 } as const;
 
 type Vars = typeof CONFIG_VARIABLES;

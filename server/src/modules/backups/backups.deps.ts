@@ -10,6 +10,9 @@ import type { CredentialBox } from '../push/index.js';
 import type { RealtimeModule } from '../realtime/index.js';
 import type { WebhookSecretBox, WebhooksModule } from '../webhooks/index.js';
 
+/** Default for an uploaded archive's size: 10 GiB (BACKUP_MAX_UPLOAD_BYTES). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
 /** What the backups module's parts use (built once in index.ts). */
 export interface BackupDeps {
   store: DocumentStore;
@@ -29,6 +32,8 @@ export interface BackupDeps {
   pushBox: CredentialBox;
   webhookBox: WebhookSecretBox;
   hearthVersion: string;
+  /** Largest archive `POST /v1/admin/restores` takes (bytes). */
+  maxUploadBytes: number;
   logger: Logger;
   now: () => Date;
 }

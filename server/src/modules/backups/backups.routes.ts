@@ -122,7 +122,9 @@ export function backupRoutes(deps: {
         if (type !== 'application/gzip' && type !== 'application/octet-stream') {
           throw invalidRequest('Send the archive as application/gzip.');
         }
-        return { status: 202, body: await backups.restoreUpload(req, query.name, requestMeta(req)) };
+        const length = req.headers['content-length'];
+        const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+        return { status: 202, body: await backups.restoreUpload(req, query.name, requestMeta(req), declared) };
       },
     }),
     defineRoute({

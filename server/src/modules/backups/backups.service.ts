@@ -12,6 +12,7 @@ import type { BackupDeps } from './backups.deps.js';
 import type { BackupView, RestoreView } from './backups.schema.js';
 import { FORMAT_VERSION } from './format.js';
 import { peekManifest, restoreArchive } from './restore.js';
+import { archiveTooLarge, limitUpload } from './upload-limit.js';
 
 export const BACKUPS = 'backups';
 export const RESTORES = 'backup_restores';
@@ -212,10 +213,25 @@ export class BackupsService {
   }
 
   /** Stores the uploaded archive, checks its manifest (refused at once when not restorable), queues it. */
-  async restoreUpload(body: Readable, name: string | undefined, meta: RequestMeta): Promise<RestoreView> {
+  /** `declaredBytes`: the request's Content-Length, when it sent one (refused at once when over the limit). */
+  async restoreUpload(
+    body: Readable,
+    name: string | undefined,
+    meta: RequestMeta,
+    declaredBytes?: number,
+  ): Promise<RestoreView> {
+    const max = this.d.maxUploadBytes;
+    if (declaredBytes !== undefined && declaredBytes > max) throw archiveTooLarge(max);
     const id = newId();
     const key = uploadKey(id);
-    await this.d.files.write(key, body, { contentType: 'application/gzip' });
+    const limited = limitUpload(body, max);
+    try {
+      await this.d.files.write(key, limited.stream, { contentType: 'application/gzip' });
+    } catch (e) {
+      // Nothing of a refused upload stays behind.
+      await this.d.files.delete(key).catch(() => undefined);
+      throw limited.exceeded() ? archiveTooLarge(max) : e;
+    }
     try {
       await peekManifest(await this.d.files.read(key));
     } catch (e) {

@@ -14,7 +14,7 @@ import { WebhookSecretBox, type WebhooksModule } from '../webhooks/index.js';
 import { backupJobType } from './backup-create.job.js';
 import { restoreJobType } from './backup-restore.job.js';
 import { BackupSchedules } from './backup-schedules.js';
-import type { BackupDeps } from './backups.deps.js';
+import { DEFAULT_MAX_UPLOAD_BYTES, type BackupDeps } from './backups.deps.js';
 import { backupRoutes, UPLOAD_PATH } from './backups.routes.js';
 import { BackupsService } from './backups.service.js';
 
@@ -47,6 +47,8 @@ export function createBackupsModule(deps: {
   /** The signing secret (push credentials and webhook secrets are re-sealed for the new app). */
   secret: string;
   previousSecrets?: readonly string[] | undefined;
+  /** Largest archive an upload may be (bytes); default DEFAULT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes?: number;
   version: string;
   logger: Logger;
   now: () => Date;
@@ -67,6 +69,7 @@ export function createBackupsModule(deps: {
     pushBox: new CredentialBox(deps.secret, deps.previousSecrets ?? []),
     webhookBox: new WebhookSecretBox(deps.secret),
     hearthVersion: deps.version,
+    maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     logger: deps.logger,
     now: deps.now,
   };
