@@ -64,7 +64,7 @@ describe('bull: redis-server restarted during processing', () => {
     }
   }, 90_000);
 
-  it('with Redis away, add and ping fail with unavailable instead of hanging', async () => {
+  it('with Redis away, add, repeatable adds and removes, and ping fail with unavailable instead of hanging', async () => {
     const queue = createBullQueue({
       url: `redis://127.0.0.1:${await freePort()}`,
       logger: pino({ level: 'silent' }),
@@ -74,6 +74,12 @@ describe('bull: redis-server restarted during processing', () => {
       const started = Date.now();
       await expect(queue.add('away', { n: 1 })).rejects.toMatchObject({ code: 'unavailable' });
       expect(Date.now() - started).toBeLessThan(5000);
+      const repeatStarted = Date.now();
+      await expect(queue.addRepeatable('away', { n: 2 }, { cron: '0 * * * *', key: 'hourly' })).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      await expect(queue.removeRepeatable('away', 'hourly')).rejects.toMatchObject({ code: 'unavailable' });
+      expect(Date.now() - repeatStarted).toBeLessThan(5000);
       await expect(queue.ping()).rejects.toMatchObject({ code: 'unavailable' });
     } finally {
       await queue.close();

@@ -134,19 +134,24 @@ class BullJobQueue implements JobQueue {
     const q = this.queue(queue);
     await guard(async () => {
       await this.removeRepeatable(queue, options.key);
-      await q.add(DEFAULT_NAME, data ?? null, {
-        repeat: { cron: options.cron, tz },
-        jobId: options.key,
-        removeOnComplete: { age: this.keepSeconds },
-        removeOnFail: { age: 4 * this.keepSeconds },
-      });
+      // as add: while Redis is away this fails after a while (a schedule's PUT answers 503, not never)
+      await timeout(
+        this.addTimeoutMs,
+        q.add(DEFAULT_NAME, data ?? null, {
+          repeat: { cron: options.cron, tz },
+          jobId: options.key,
+          removeOnComplete: { age: this.keepSeconds },
+          removeOnFail: { age: 4 * this.keepSeconds },
+        }),
+      );
     });
   }
 
   async removeRepeatable(queue: string, key: string): Promise<void> {
     const q = this.queue(queue);
     await guard(async () => {
-      for (const r of await q.getRepeatableJobs()) if (r.id === key) await q.removeRepeatableByKey(r.key);
+      const repeatable = await timeout(this.addTimeoutMs, q.getRepeatableJobs());
+      for (const r of repeatable) if (r.id === key) await timeout(this.addTimeoutMs, q.removeRepeatableByKey(r.key));
     });
   }
 
