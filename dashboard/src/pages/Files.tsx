@@ -19,7 +19,8 @@ import { useParams, useSearchParams } from 'react-router';
 import { api, freshToken } from '../api/client';
 import { qs } from '../api/queries';
 import type { FileRow, Page } from '../api/types';
-import { confirmDanger, Empty, ErrorState, formatBytes, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { FileThumb, Preview, signedUrl } from '../data/FileThumb';
 
@@ -98,7 +99,6 @@ export default function Files() {
       toast.error(e);
     }
   };
-  const u = usage.data;
   return (
     <>
       <PageHeader
@@ -118,19 +118,19 @@ export default function Files() {
         }
       />
       <Paper withBorder p="md" mb="md">
-        {u ? (
-          <Stack gap={6}>
-            <Text size="sm" data-testid="usage">
-              {u.files} files · {formatBytes(u.bytes)} stored
-              {u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
-            </Text>
-            {u.quotaBytes !== null && (
-              <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />
-            )}
-          </Stack>
-        ) : (
-          <Loading />
-        )}
+        <QueryView query={usage} skeletonRows={1}>
+          {(u) => (
+            <Stack gap={6}>
+              <Text size="sm" data-testid="usage">
+                {u.files} files · {formatBytes(u.bytes)} stored
+                {u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
+              </Text>
+              {u.quotaBytes !== null && (
+                <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />
+              )}
+            </Stack>
+          )}
+        </QueryView>
         {progress && (
           <Stack gap={4} mt="sm">
             <Text size="xs">Uploading {progress.name}…</Text>
@@ -139,64 +139,64 @@ export default function Files() {
         )}
       </Paper>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : files.length === 0 ? (
-          <Empty title="No files yet">Upload one here, or from an app with the SDK.</Empty>
-        ) : (
-          <Table verticalSpacing="xs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>
-                  <span className="sr-only">Thumbnail</span>
-                </Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Size</Table.Th>
-                <Table.Th>Owner</Table.Th>
-                <Table.Th>Uploaded</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {files.map((f) => (
-                <Table.Tr key={f.id} bg={f.id === highlight ? 'var(--mantine-primary-color-light)' : undefined}>
-                  <Table.Td>
-                    <FileThumb appId={appId} file={f} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component="button"
-                      onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}
-                    >
-                      {f.name}
-                    </Anchor>{' '}
-                    {f.public && <Badge size="xs">public</Badge>}
-                  </Table.Td>
-                  <Table.Td>{f.type}</Table.Td>
-                  <Table.Td>{formatBytes(f.size)}</Table.Td>
-                  <Table.Td>{f.owner ?? '—'}</Table.Td>
-                  <Table.Td>{formatDate(f.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="compact-xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => void remove(f)}
-                      aria-label={`Delete ${f.name}`}
-                    >
-                      Delete
-                    </Button>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{ title: 'No files yet', description: 'Upload one here, or from an app with the SDK.' }}
+          isEmpty={() => files.length === 0}
+        >
+          {() => (
+            <Table verticalSpacing="xs" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>
+                    <span className="sr-only">Thumbnail</span>
+                  </Table.Th>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Uploaded</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {files.map((f) => (
+                  <Table.Tr key={f.id} bg={f.id === highlight ? 'var(--mantine-primary-color-light)' : undefined}>
+                    <Table.Td>
+                      <FileThumb appId={appId} file={f} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component="button"
+                        onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}
+                      >
+                        {f.name}
+                      </Anchor>{' '}
+                      {f.public && <Badge size="xs">public</Badge>}
+                    </Table.Td>
+                    <Table.Td>{f.type}</Table.Td>
+                    <Table.Td>{formatBytes(f.size)}</Table.Td>
+                    <Table.Td>{f.owner ?? '—'}</Table.Td>
+                    <Table.Td>{formatDate(f.createdAt)}</Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => void remove(f)}
+                        aria-label={`Delete ${f.name}`}
+                      >
+                        Delete
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

@@ -20,7 +20,8 @@ import { useParams } from 'react-router';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { ApiKey, Page } from '../api/types';
-import { confirmDanger, CopyValue, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const SCOPES = [
@@ -97,94 +98,90 @@ export default function Keys() {
         </Alert>
       )}
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : list.data!.items.length === 0 ? (
-          <Empty title="No keys" />
-        ) : (
-          <Table verticalSpacing="sm">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Prefix</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data!.items.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={k.kind === 'secret' ? 'red' : 'blue'}>
-                      {k.kind}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td ff="monospace">{k.prefix}…</Table.Td>
-                  <Table.Td>
-                    {k.scopes.length ? (
-                      k.scopes.join(', ')
-                    ) : (
-                      <Text c="dimmed" size="sm">
-                        all
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</Table.Td>
-                  <Table.Td>{formatDate(k.lastUsedAt)}</Table.Td>
-                  <Table.Td>{status(k)}</Table.Td>
-                  <Table.Td>
-                    {!k.revokedAt && (
-                      <Group gap="xs" wrap="nowrap">
-                        <Button
-                          size="compact-sm"
-                          variant="default"
-                          onClick={async () => {
-                            if (
-                              await confirmDanger({
-                                title: 'Rotate this key?',
-                                body: `“${k.name}” stops working now; a new key replaces it.`,
-                                confirm: 'Rotate',
-                              })
-                            )
-                              rotate.mutate(k);
-                          }}
-                        >
-                          Rotate
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          color="red"
-                          variant="light"
-                          onClick={async () => {
-                            if (
-                              await confirmDanger({
-                                title: 'Revoke this key?',
-                                body: `Every client using “${k.name}” is refused from now on.`,
-                                confirm: 'Revoke',
-                              })
-                            )
-                              revoke.mutate(k);
-                          }}
-                        >
-                          Revoke
-                        </Button>
-                      </Group>
-                    )}
-                  </Table.Td>
+        <QueryView query={list} empty={{ title: 'No keys' }} isEmpty={() => list.data!.items.length === 0}>
+          {() => (
+            <Table verticalSpacing="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>Prefix</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Expires</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data!.items.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Td>{k.name}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={k.kind === 'secret' ? 'red' : 'blue'}>
+                        {k.kind}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td ff="monospace">{k.prefix}…</Table.Td>
+                    <Table.Td>
+                      {k.scopes.length ? (
+                        k.scopes.join(', ')
+                      ) : (
+                        <Text c="dimmed" size="sm">
+                          all
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</Table.Td>
+                    <Table.Td>{formatDate(k.lastUsedAt)}</Table.Td>
+                    <Table.Td>{status(k)}</Table.Td>
+                    <Table.Td>
+                      {!k.revokedAt && (
+                        <Group gap="xs" wrap="nowrap">
+                          <Button
+                            size="compact-sm"
+                            variant="default"
+                            onClick={async () => {
+                              if (
+                                await confirmDanger({
+                                  title: 'Rotate this key?',
+                                  body: `“${k.name}” stops working now; a new key replaces it.`,
+                                  confirm: 'Rotate',
+                                })
+                              )
+                                rotate.mutate(k);
+                            }}
+                          >
+                            Rotate
+                          </Button>
+                          <Button
+                            size="compact-sm"
+                            color="red"
+                            variant="light"
+                            onClick={async () => {
+                              if (
+                                await confirmDanger({
+                                  title: 'Revoke this key?',
+                                  body: `Every client using “${k.name}” is refused from now on.`,
+                                  confirm: 'Revoke',
+                                })
+                              )
+                                revoke.mutate(k);
+                            }}
+                          >
+                            Revoke
+                          </Button>
+                        </Group>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <CreateKeyModal
         appId={appId}

@@ -21,7 +21,8 @@ import { qs, useCollections } from '../api/queries';
 import type { AppUser, Page, PlaygroundResult } from '../api/types';
 import { cellText } from '../data/filters';
 import { ruleText } from '../schema/diff';
-import { Empty, ErrorState, Loading } from '../ui/feedback';
+import { Empty, ErrorState } from '../ui/feedback';
+import { queryFallback } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 /**
@@ -53,8 +54,8 @@ export default function Playground() {
   });
   const col = cols.data?.items.find((c) => c.name === collection);
   const fieldNames = col?.fields.map((f) => f.name) ?? [];
-  if (cols.isLoading) return <Loading />;
-  if (cols.error) return <ErrorState error={cols.error} />;
+  const wait = queryFallback(cols);
+  if (wait) return wait;
   if (!cols.data!.items.length) return <Empty title="No collections yet">Define a collection with rules first.</Empty>;
   return (
     <>

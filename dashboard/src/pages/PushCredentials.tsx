@@ -17,7 +17,8 @@ import { IconKey, IconRefresh, IconUpload } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { pushApi, pushKeys, useCredentials, type Credential, type CredentialKind } from '../api/push';
-import { confirmDanger, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { queryFallback } from '../ui/QueryView';
 
 const KINDS: Array<{ kind: CredentialKind; title: string; platform: string }> = [
   { kind: 'fcm', title: 'Firebase Cloud Messaging', platform: 'Android' },
@@ -62,8 +63,8 @@ export function PushCredentials({ appId }: { appId: string }) {
       toast.error(e);
     }
   };
-  if (creds.isLoading) return <Loading />;
-  if (creds.error) return <ErrorState error={creds.error} retry={() => void creds.refetch()} />;
+  const wait = queryFallback(creds);
+  if (wait) return wait;
   const byKind = new Map((creds.data?.items ?? []).map((c) => [c.kind, c]));
   return (
     <Stack>

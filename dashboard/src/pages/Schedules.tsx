@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useRuns, useScheduleActions, useSchedules, type Schedule } from '../api/schedules';
 import { useWebhooks } from '../api/webhooks';
-import { confirmDanger, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { ScheduleForm } from './SchedulesForm';
 
@@ -54,110 +55,113 @@ export default function Schedules() {
         }
       />
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="No schedules yet">A schedule calls a webhook (schedule.fire) or queues a job on a cron.</Empty>
-        ) : (
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Cron</Table.Th>
-                <Table.Th>Calls</Table.Th>
-                <Table.Th>Next run</Table.Th>
-                <Table.Th>Last run</Table.Th>
-                <Table.Th>Enabled</Table.Th>
-                <Table.Th aria-label="Actions" />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((s) => (
-                <Table.Tr key={s.id} data-testid="schedule-row">
-                  <Table.Td>
-                    <Text fw={600}>{s.name}</Text>
-                    {s.description && (
-                      <Text size="xs" c="dimmed">
-                        {s.description}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text ff="monospace" size="sm">
-                      {s.cron}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {s.timezone}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td maw={260}>
-                    {s.target.type === 'webhook' ? (
-                      <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
-                        {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
-                      </Anchor>
-                    ) : (
-                      <Badge variant="light" tt="none">
-                        job {s.target.job}
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
-                  <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
-                  <Table.Td>
-                    <Switch
-                      checked={s.enabled}
-                      onChange={(e) => toggle(s, e.currentTarget.checked)}
-                      aria-label={`Schedule ${s.name} enabled`}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="light"
-                        leftSection={<IconPlayerPlay size={14} />}
-                        onClick={() => runNow(s)}
-                        aria-label={`Run now: ${s.name}`}
-                      >
-                        Run now
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        leftSection={<IconHistory size={14} />}
-                        onClick={() => setParams({ runs: s.id }, { replace: true })}
-                        aria-label={`Runs of ${s.name}`}
-                      >
-                        Runs
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        leftSection={<IconPencil size={14} />}
-                        onClick={() => setEditing(s)}
-                        aria-label={`Edit ${s.name}`}
-                      >
-                        Edit
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        color="red"
-                        leftSection={<IconTrash size={14} />}
-                        onClick={() => void remove(s)}
-                        aria-label={`Delete ${s.name}`}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{
+            title: 'No schedules yet',
+            description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
+          }}
+          isEmpty={() => items.length === 0}
+        >
+          {() => (
+            <Table verticalSpacing="sm" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Cron</Table.Th>
+                  <Table.Th>Calls</Table.Th>
+                  <Table.Th>Next run</Table.Th>
+                  <Table.Th>Last run</Table.Th>
+                  <Table.Th>Enabled</Table.Th>
+                  <Table.Th aria-label="Actions" />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((s) => (
+                  <Table.Tr key={s.id} data-testid="schedule-row">
+                    <Table.Td>
+                      <Text fw={600}>{s.name}</Text>
+                      {s.description && (
+                        <Text size="xs" c="dimmed">
+                          {s.description}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text ff="monospace" size="sm">
+                        {s.cron}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {s.timezone}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td maw={260}>
+                      {s.target.type === 'webhook' ? (
+                        <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
+                          {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
+                        </Anchor>
+                      ) : (
+                        <Badge variant="light" tt="none">
+                          job {s.target.job}
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
+                    <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
+                    <Table.Td>
+                      <Switch
+                        checked={s.enabled}
+                        onChange={(e) => toggle(s, e.currentTarget.checked)}
+                        aria-label={`Schedule ${s.name} enabled`}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          leftSection={<IconPlayerPlay size={14} />}
+                          onClick={() => runNow(s)}
+                          aria-label={`Run now: ${s.name}`}
+                        >
+                          Run now
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconHistory size={14} />}
+                          onClick={() => setParams({ runs: s.id }, { replace: true })}
+                          aria-label={`Runs of ${s.name}`}
+                        >
+                          Runs
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconPencil size={14} />}
+                          onClick={() => setEditing(s)}
+                          aria-label={`Edit ${s.name}`}
+                        >
+                          Edit
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          color="red"
+                          leftSection={<IconTrash size={14} />}
+                          onClick={() => void remove(s)}
+                          aria-label={`Delete ${s.name}`}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <ScheduleForm
         opened={editing !== null}
@@ -204,58 +208,58 @@ function Runs({ appId, schedule, onClose }: { appId: string; schedule: Schedule 
       size="xl"
       closeButtonProps={{ 'aria-label': 'Close runs' }}
     >
-      {runs.isLoading ? (
-        <Loading />
-      ) : runs.error ? (
-        <ErrorState error={runs.error} retry={() => void runs.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title="No runs yet">Runs appear at each tick, or when you run the schedule now.</Empty>
-      ) : (
-        <Table verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Trigger</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Result</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((r) => (
-              <Table.Tr key={r.id} data-testid="run-row">
-                <Table.Td>{formatDate(r.at)}</Table.Td>
-                <Table.Td>{r.trigger}</Table.Td>
-                <Table.Td>
-                  <Badge color={r.status === 'delivered' ? 'teal' : 'orange'} variant="light">
-                    {r.status}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  {r.error ? (
-                    <Text size="sm" c="red.8">
-                      {r.error}
-                    </Text>
-                  ) : r.deliveryId && schedule?.target.type === 'webhook' ? (
-                    <Anchor component={Link} to={`/apps/${appId}/webhooks/${schedule.target.webhookId}`} size="sm">
-                      delivery {r.deliveryId}
-                    </Anchor>
-                  ) : r.jobId && schedule?.target.type === 'job' ? (
-                    <Anchor
-                      component={Link}
-                      to={`/jobs/${schedule.target.job}/${encodeURIComponent(r.jobId)}`}
-                      size="sm"
-                    >
-                      job {r.jobId}
-                    </Anchor>
-                  ) : (
-                    '—'
-                  )}
-                </Table.Td>
+      <QueryView
+        query={runs}
+        empty={{ title: 'No runs yet', description: 'Runs appear at each tick, or when you run the schedule now.' }}
+        isEmpty={() => items.length === 0}
+      >
+        {() => (
+          <Table verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Trigger</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Result</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((r) => (
+                <Table.Tr key={r.id} data-testid="run-row">
+                  <Table.Td>{formatDate(r.at)}</Table.Td>
+                  <Table.Td>{r.trigger}</Table.Td>
+                  <Table.Td>
+                    <Badge color={r.status === 'delivered' ? 'teal' : 'orange'} variant="light">
+                      {r.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {r.error ? (
+                      <Text size="sm" c="red.8">
+                        {r.error}
+                      </Text>
+                    ) : r.deliveryId && schedule?.target.type === 'webhook' ? (
+                      <Anchor component={Link} to={`/apps/${appId}/webhooks/${schedule.target.webhookId}`} size="sm">
+                        delivery {r.deliveryId}
+                      </Anchor>
+                    ) : r.jobId && schedule?.target.type === 'job' ? (
+                      <Anchor
+                        component={Link}
+                        to={`/jobs/${schedule.target.job}/${encodeURIComponent(r.jobId)}`}
+                        size="sm"
+                      >
+                        job {r.jobId}
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryView>
       {runs.hasNextPage && (
         <Button variant="default" mt="md" onClick={() => void runs.fetchNextPage()}>
           Load more

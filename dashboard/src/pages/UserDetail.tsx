@@ -19,7 +19,8 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import type { AppUser, Page, UserSession } from '../api/types';
-import { confirmDanger, CopyValue, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
+import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 interface Impersonation {
@@ -77,8 +78,8 @@ export default function UserDetail() {
     },
     onError: (e) => toast.error(e),
   });
-  if (user.isLoading) return <Loading />;
-  if (user.error) return <ErrorState error={user.error} retry={() => void user.refetch()} />;
+  const wait = queryFallback(user);
+  if (wait) return wait;
   const u = user.data!;
   return (
     <>
@@ -196,56 +197,54 @@ export default function UserDetail() {
             Sign out everywhere
           </Button>
         </Group>
-        {sessions.isLoading ? (
-          <Loading />
-        ) : sessions.error ? (
-          <ErrorState error={sessions.error} />
-        ) : (
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>How</Table.Th>
-                <Table.Th>Client</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {sessions.data!.items.map((s) => (
-                <Table.Tr key={s.id}>
-                  <Table.Td>{formatDate(s.createdAt)}</Table.Td>
-                  <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
-                  <Table.Td>
-                    {s.amr.join(', ')}{' '}
-                    {s.impersonatedBy && (
-                      <Badge color="yellow" size="sm">
-                        impersonated
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{[s.ip, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
-                  <Table.Td>
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke.mutate(s.id)}>
-                      Revoke
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-              {sessions.data!.items.length === 0 && (
+        <QueryView query={sessions}>
+          {() => (
+            <Table>
+              <Table.Thead>
                 <Table.Tr>
-                  <Table.Td colSpan={5}>
-                    <Text c="dimmed" size="sm">
-                      No active sessions.
-                    </Text>
-                  </Table.Td>
+                  <Table.Th>Started</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>How</Table.Th>
+                  <Table.Th>Client</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              )}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {sessions.data!.items.map((s) => (
+                  <Table.Tr key={s.id}>
+                    <Table.Td>{formatDate(s.createdAt)}</Table.Td>
+                    <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
+                    <Table.Td>
+                      {s.amr.join(', ')}{' '}
+                      {s.impersonatedBy && (
+                        <Badge color="yellow" size="sm">
+                          impersonated
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{[s.ip, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
+                    <Table.Td>
+                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke.mutate(s.id)}>
+                        Revoke
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+                {sessions.data!.items.length === 0 && (
+                  <Table.Tr>
+                    <Table.Td colSpan={5}>
+                      <Text c="dimmed" size="sm">
+                        No active sessions.
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <Button
         color="red"
