@@ -82,11 +82,7 @@ export default function Audit() {
         />
       </Group>
       <Paper withBorder>
-        <QueryView
-          query={list}
-          empty={{ title: 'Nothing recorded for this filter' }}
-          isEmpty={() => items.length === 0}
-        >
+        <QueryView query={list} empty={{ title: 'Nothing recorded for this filter' }}>
           {() => (
             <Table verticalSpacing="xs">
               <Table.Thead>

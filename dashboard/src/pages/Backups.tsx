@@ -282,7 +282,6 @@ export default function Backups() {
         <QueryView
           query={list}
           empty={{ title: 'No backups yet', description: 'Back up now, or set a schedule above.' }}
-          isEmpty={() => items.length === 0}
         >
           {() => (
             <Table verticalSpacing="xs" highlightOnHover>

@@ -39,8 +39,12 @@ export default function Collections() {
           empty={{
             title: 'No collections yet',
             description: 'Define a collection: its fields, indexes and who may read and write it.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={open}>
+                Define the first collection
+              </Button>
+            ),
           }}
-          isEmpty={() => cols.data!.items.length === 0}
         >
           {() => (
             <Table verticalSpacing="sm" highlightOnHover>

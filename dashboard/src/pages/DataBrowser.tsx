@@ -207,7 +207,6 @@ export default function DataBrowser() {
             title: filter ? 'No document matches this filter' : 'No documents yet',
             description: 'Create one with “New document”.',
           }}
-          isEmpty={() => rows.length === 0}
         >
           {() => (
             <Grid

@@ -142,7 +142,6 @@ export default function Files() {
         <QueryView
           query={list}
           empty={{ title: 'No files yet', description: 'Upload one here, or from an app with the SDK.' }}
-          isEmpty={() => files.length === 0}
         >
           {() => (
             <Table verticalSpacing="xs" highlightOnHover>

@@ -139,7 +139,7 @@ function JobList(props: { queue: string; state: JobState; offset: number; setOff
   return (
     <>
       <Paper withBorder>
-        <QueryView query={list} empty={{ title: `No ${state} jobs in ${queue}` }} isEmpty={() => jobs.length === 0}>
+        <QueryView query={list} empty={{ title: `No ${state} jobs in ${queue}` }}>
           {() => (
             <Table verticalSpacing="xs" highlightOnHover>
               <Table.Thead>

@@ -98,7 +98,7 @@ export default function Keys() {
         </Alert>
       )}
       <Paper withBorder>
-        <QueryView query={list} empty={{ title: 'No keys' }} isEmpty={() => list.data!.items.length === 0}>
+        <QueryView query={list} empty={{ title: 'No keys' }}>
           {() => (
             <Table verticalSpacing="sm">
               <Table.Thead>

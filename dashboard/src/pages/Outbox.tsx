@@ -44,7 +44,6 @@ export default function Outbox() {
             title: 'The outbox is empty',
             description: 'Verification, reset and magic-link mail appears here when the outbox engine is used.',
           }}
-          isEmpty={() => items.length === 0}
         >
           {() => (
             <Table>

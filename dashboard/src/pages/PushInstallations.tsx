@@ -58,7 +58,6 @@ export function PushInstallations({ appId }: { appId: string }) {
             title: 'No installations',
             description: 'Devices appear here when an app registers them with the SDK.',
           }}
-          isEmpty={() => rows.length === 0}
         >
           {() => <InstallationTable appId={appId} rows={rows} />}
         </QueryView>

@@ -75,7 +75,6 @@ export function PushMessages({ appId, scheduled }: { appId: string; scheduled?: 
             title: scheduled ? 'Nothing scheduled' : 'No messages yet',
             description: 'Compose one in the Compose tab.',
           }}
-          isEmpty={() => rows.length === 0}
         >
           {() => (
             <Table verticalSpacing="xs" data-testid={scheduled ? 'scheduled-messages' : 'message-history'}>

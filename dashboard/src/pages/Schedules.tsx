@@ -60,8 +60,12 @@ export default function Schedules() {
           empty={{
             title: 'No schedules yet',
             description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+                Add the first schedule
+              </Button>
+            ),
           }}
-          isEmpty={() => items.length === 0}
         >
           {() => (
             <Table verticalSpacing="sm" highlightOnHover>
@@ -211,7 +215,6 @@ function Runs({ appId, schedule, onClose }: { appId: string; schedule: Schedule 
       <QueryView
         query={runs}
         empty={{ title: 'No runs yet', description: 'Runs appear at each tick, or when you run the schedule now.' }}
-        isEmpty={() => items.length === 0}
       >
         {() => (
           <Table verticalSpacing="xs">

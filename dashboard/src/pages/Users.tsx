@@ -62,7 +62,6 @@ export default function Users() {
         <QueryView
           query={list}
           empty={{ title: 'No users found', description: 'Users appear here when they sign up through the app.' }}
-          isEmpty={() => users.length === 0}
         >
           {() => (
             <Table highlightOnHover verticalSpacing="sm">

@@ -146,7 +146,6 @@ export default function WebhookDetail() {
             title: 'No deliveries yet',
             description: 'Each event this webhook subscribes to becomes a delivery here.',
           }}
-          isEmpty={() => items.length === 0}
         >
           {() => (
             <Table verticalSpacing="xs">

@@ -45,8 +45,15 @@ export default function Webhooks() {
       <Paper withBorder>
         <QueryView
           query={list}
-          empty={{ title: 'No webhooks yet', description: 'A webhook sends the events you choose to a URL of yours.' }}
-          isEmpty={() => hooks.length === 0}
+          empty={{
+            title: 'No webhooks yet',
+            description: 'A webhook sends the events you choose to a URL of yours.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+                Add the first webhook
+              </Button>
+            ),
+          }}
         >
           {() => (
             <Table verticalSpacing="sm" highlightOnHover>
