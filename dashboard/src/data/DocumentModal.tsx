@@ -21,29 +21,17 @@ export function DocumentModal(props: {
     } else setText('{\n  \n}');
   }, [props.doc, props.creating]);
   const parsed = parseJson(text);
-  const valid =
-    !parsed.error && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value);
+  const valid = !parsed.error && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value);
   return (
-    <Modal
-      opened={opened}
-      onClose={props.onClose}
-      title={props.doc ? `Document ${props.doc.id}` : 'New document'}
-      size="xl"
-    >
+    <Modal opened={opened} onClose={props.onClose} title={props.doc ? `Document ${props.doc.id}` : 'New document'} size="xl">
       <Stack>
         {props.doc && (
           <Text size="xs" c="dimmed">
-            version {props.doc.version} · owner {props.doc.owner ?? '—'} · updated {props.doc.updatedAt}. Saving
-            replaces every field (PUT with If-Match), refused if someone changed it meanwhile.
+            version {props.doc.version} · owner {props.doc.owner ?? '—'} · updated {props.doc.updatedAt}. Saving replaces every field
+            (PUT with If-Match), refused if someone changed it meanwhile.
           </Text>
         )}
-        <JsonEditor
-          label="Document JSON"
-          value={text}
-          onChange={setText}
-          minHeight="240px"
-          error={parsed.error ?? (valid ? null : 'A JSON object')}
-        />
+        <JsonEditor label="Document JSON" value={text} onChange={setText} minHeight="240px" error={parsed.error ?? (valid ? null : 'A JSON object')} />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onClose}>
             Cancel
