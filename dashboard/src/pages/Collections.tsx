@@ -1,11 +1,12 @@
-import { Anchor, Button, Group, Modal, Paper, Stack, Table, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Paper, Table, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useCollections } from '../api/queries';
 import { ruleText } from '../schema/diff';
 import { formatDate } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
 import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
@@ -16,8 +17,7 @@ export default function Collections() {
   const [opened, { open, close }] = useDisclosure();
   const [name, setName] = useState('');
   const navigate = useNavigate();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     close();
     navigate(`/apps/${appId}/collections/${name}?new=1`);
   };
@@ -101,24 +101,17 @@ export default function Collections() {
           )}
         </QueryView>
       </Paper>
-      <Modal opened={opened} onClose={close} title="New collection">
-        <form onSubmit={submit}>
-          <Stack>
-            <TextInput
-              label="Name"
-              description="A letter, then letters, digits or _."
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              pattern="[A-Za-z][A-Za-z0-9_]{0,62}"
-              required
-              data-autofocus
-            />
-            <Group justify="flex-end">
-              <Button type="submit">Define fields</Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
+      <FormModal opened={opened} onClose={close} title="New collection" submitLabel="Define fields" onSubmit={submit}>
+        <TextInput
+          label="Name"
+          description="A letter, then letters, digits or _."
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          pattern="[A-Za-z][A-Za-z0-9_]{0,62}"
+          required
+          data-autofocus
+        />
+      </FormModal>
     </>
   );
 }

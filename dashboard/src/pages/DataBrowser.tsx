@@ -108,7 +108,9 @@ export default function DataBrowser() {
       setOpen(null);
       setCreating(false);
     } catch (e) {
-      conflict(e);
+      // Shown in the document's form; a conflict also reloads the list under it.
+      if (e instanceof ApiError && e.status === 409) void docs.refetch();
+      throw e;
     }
   };
   const onDelete = async (doc: Doc) => {

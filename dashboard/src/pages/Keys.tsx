@@ -1,26 +1,14 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Paper,
-  SegmentedControl,
-  Stack,
-  Table,
-  TagsInput,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, SegmentedControl, Table, TagsInput, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useParams } from 'react-router';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { ApiKey, Page } from '../api/types';
 import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
 import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
@@ -222,47 +210,45 @@ function CreateKeyModal(props: {
       setExpires('');
       toast.ok('Key created');
     },
-    onError: (e) => toast.error(e),
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
+  const close = () => {
+    create.reset();
+    props.onClose();
   };
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title="Create an API key">
-      <form onSubmit={submit}>
-        <Stack>
-          <SegmentedControl
-            aria-label="Kind"
-            value={kind}
-            onChange={(v) => setKind(v as 'public' | 'secret')}
-            data={[
-              { value: 'public', label: 'Public' },
-              { value: 'secret', label: 'Secret' },
-            ]}
-          />
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
-          <TagsInput
-            label="Scopes"
-            description="Empty = everything this kind of key may do."
-            data={SCOPES}
-            value={scopes}
-            onChange={setScopes}
-          />
-          <TextInput
-            label="Expires"
-            type="datetime-local"
-            description="Empty = never."
-            value={expires}
-            onChange={(e) => setExpires(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      opened={props.opened}
+      onClose={close}
+      title="Create an API key"
+      submitLabel="Create key"
+      onSubmit={() => create.mutate()}
+      pending={create.isPending}
+      error={create.error}
+    >
+      <SegmentedControl
+        aria-label="Kind"
+        value={kind}
+        onChange={(v) => setKind(v as 'public' | 'secret')}
+        data={[
+          { value: 'public', label: 'Public' },
+          { value: 'secret', label: 'Secret' },
+        ]}
+      />
+      <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
+      <TagsInput
+        label="Scopes"
+        description="Empty = everything this kind of key may do."
+        data={SCOPES}
+        value={scopes}
+        onChange={setScopes}
+      />
+      <TextInput
+        label="Expires"
+        type="datetime-local"
+        description="Empty = never."
+        value={expires}
+        onChange={(e) => setExpires(e.currentTarget.value)}
+      />
+    </FormModal>
   );
 }

@@ -17,6 +17,12 @@ export default function Schedules() {
   const hooks = useWebhooks(appId);
   const actions = useScheduleActions(appId);
   const [editing, setEditing] = useState<Schedule | 'new' | null>(null);
+  /** Opens the form on a fresh start: the last save's error is not shown again. */
+  const edit = (target: Schedule | 'new') => {
+    actions.create.reset();
+    actions.update.reset();
+    setEditing(target);
+  };
   const runsOf = params.get('runs');
   const items = list.data?.items ?? [];
   const hookUrl = new Map((hooks.data?.items ?? []).map((h) => [h.id, h.url]));
@@ -49,7 +55,7 @@ export default function Schedules() {
         crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
         description="Cron schedules in a time zone that call one of the app's webhooks or queue a job."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
             New schedule
           </Button>
         }
@@ -61,7 +67,7 @@ export default function Schedules() {
             title: 'No schedules yet',
             description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
             action: (
-              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
                 Add the first schedule
               </Button>
             ),
@@ -143,7 +149,7 @@ export default function Schedules() {
                           size="compact-sm"
                           variant="subtle"
                           leftSection={<IconPencil size={14} />}
-                          onClick={() => setEditing(s)}
+                          onClick={() => edit(s)}
                           aria-label={`Edit ${s.name}`}
                         >
                           Edit
@@ -172,6 +178,7 @@ export default function Schedules() {
         initial={editing === 'new' ? null : editing}
         webhooks={hooks.data?.items ?? []}
         busy={actions.create.isPending || actions.update.isPending}
+        error={editing === 'new' ? actions.create.error : actions.update.error}
         onClose={() => setEditing(null)}
         onSubmit={(input) => {
           const done = (msg: string) => () => {
@@ -181,13 +188,9 @@ export default function Schedules() {
           if (editing === 'new') {
             actions.create.mutate(input, {
               onSuccess: done(`Schedule ${input.name} created`),
-              onError: (e) => toast.error(e),
             });
           } else if (editing) {
-            actions.update.mutate(
-              { id: editing.id, ...input },
-              { onSuccess: done(`Schedule ${input.name} saved`), onError: (e) => toast.error(e) },
-            );
+            actions.update.mutate({ id: editing.id, ...input }, { onSuccess: done(`Schedule ${input.name} saved`) });
           }
         }}
       />

@@ -14,6 +14,12 @@ export default function Webhooks() {
   const list = useWebhooks(appId);
   const actions = useWebhookActions(appId);
   const [editing, setEditing] = useState<Webhook | 'new' | null>(null);
+  /** Opens the form on a fresh start: the last save's error is not shown again. */
+  const edit = (target: Webhook | 'new') => {
+    actions.create.reset();
+    actions.update.reset();
+    setEditing(target);
+  };
   const [secret, setSecret] = useState<WebhookWithSecret | null>(null);
   const hooks = list.data?.items ?? [];
   const remove = async (h: Webhook) => {
@@ -37,7 +43,7 @@ export default function Webhooks() {
         crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
         description="Signed HTTP calls on the app's document, user and file events, with a delivery log."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
             New webhook
           </Button>
         }
@@ -49,7 +55,7 @@ export default function Webhooks() {
             title: 'No webhooks yet',
             description: 'A webhook sends the events you choose to a URL of yours.',
             action: (
-              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
                 Add the first webhook
               </Button>
             ),
@@ -115,7 +121,7 @@ export default function Webhooks() {
                           size="compact-sm"
                           variant="subtle"
                           leftSection={<IconPencil size={14} />}
-                          onClick={() => setEditing(h)}
+                          onClick={() => edit(h)}
                           aria-label={`Edit webhook ${h.url}`}
                         >
                           Edit
@@ -143,6 +149,7 @@ export default function Webhooks() {
         opened={editing !== null}
         initial={editing === 'new' ? null : editing}
         busy={actions.create.isPending || actions.update.isPending}
+        error={editing === 'new' ? actions.create.error : actions.update.error}
         onClose={() => setEditing(null)}
         onSubmit={(input) => {
           if (editing === 'new') {
@@ -151,7 +158,6 @@ export default function Webhooks() {
                 setEditing(null);
                 setSecret(h);
               },
-              onError: (e) => toast.error(e),
             });
           } else if (editing) {
             actions.update.mutate(
@@ -161,7 +167,6 @@ export default function Webhooks() {
                   setEditing(null);
                   toast.ok('Webhook saved');
                 },
-                onError: (e) => toast.error(e),
               },
             );
           }
