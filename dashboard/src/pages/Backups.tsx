@@ -3,7 +3,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   NumberInput,
   Paper,
   Progress,
@@ -14,12 +13,13 @@ import {
   Title,
 } from '@mantine/core';
 import { IconDatabaseExport, IconDownload } from '@tabler/icons-react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, freshToken } from '../api/client';
 import { qs } from '../api/queries';
 import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
 import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
@@ -97,64 +97,61 @@ function RestoreModal({ backup, onClose }: { backup: Backup | null; onClose: () 
   const close = () => {
     setRestoreId(null);
     setName('');
+    start.reset();
     onClose();
   };
-  const start = async () => {
-    if (!backup) return;
-    try {
-      const r = await api<Restore>('POST', `/v1/admin/backups/${backup.id}/restore`, name ? { name } : {});
-      setRestoreId(r.id);
-    } catch (e) {
-      toast.error(e, 'Could not start the restore');
-    }
-  };
+  const start = useMutation({
+    mutationFn: (b: Backup) => api<Restore>('POST', `/v1/admin/backups/${b.id}/restore`, name ? { name } : {}),
+    onSuccess: (r) => setRestoreId(r.id),
+  });
   const r = restore.data;
   const unreadable = r?.result
     ? [...r.result.unreadableSecrets.pushCredentials, ...r.result.unreadableSecrets.webhooks]
     : [];
+  const progress =
+    restoreId === null ? null : !r || running(r.status) ? (
+      <JobProgress progress={r?.progress ?? null} label="Restore progress" />
+    ) : r.status === 'completed' ? (
+      <Stack data-testid="restore-done">
+        <Text>
+          Restored into{' '}
+          <Anchor component={Link} to={`/apps/${r.appId}`} onClick={close}>
+            the new app {r.appId}
+          </Anchor>
+          .
+        </Text>
+        {unreadable.length > 0 && (
+          <Text size="sm" c="orange.9">
+            This server&apos;s secret does not open {unreadable.join(', ')}: set those push credentials and webhook
+            secrets again.
+          </Text>
+        )}
+      </Stack>
+    ) : (
+      <Text c="red.8">The restore failed: {r.error?.message}</Text>
+    );
   return (
-    <Modal opened={backup !== null} onClose={close} title="Restore into a new app">
-      {restoreId === null ? (
-        <Stack>
-          <Text size="sm">
-            The backup becomes a new app (this app stays as it is). Users sign in again; create a secret key for the new
-            app on its Keys page.
-          </Text>
-          <TextInput
-            label="New app name"
-            placeholder="Same as the backed-up app"
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button onClick={() => void start()}>Restore</Button>
-          </Group>
-        </Stack>
-      ) : !r || running(r.status) ? (
-        <JobProgress progress={r?.progress ?? null} label="Restore progress" />
-      ) : r.status === 'completed' ? (
-        <Stack data-testid="restore-done">
-          <Text>
-            Restored into{' '}
-            <Anchor component={Link} to={`/apps/${r.appId}`} onClick={close}>
-              the new app {r.appId}
-            </Anchor>
-            .
-          </Text>
-          {unreadable.length > 0 && (
-            <Text size="sm" c="orange.9">
-              This server&apos;s secret does not open {unreadable.join(', ')}: set those push credentials and webhook
-              secrets again.
-            </Text>
-          )}
-        </Stack>
-      ) : (
-        <Text c="red.8">The restore failed: {r.error?.message}</Text>
-      )}
-    </Modal>
+    <FormModal
+      opened={backup !== null}
+      onClose={close}
+      title="Restore into a new app"
+      submitLabel="Restore"
+      onSubmit={() => backup && start.mutate(backup)}
+      pending={start.isPending}
+      error={start.error}
+      result={progress}
+    >
+      <Text size="sm">
+        The backup becomes a new app (this app stays as it is). Users sign in again; create a secret key for the new app
+        on its Keys page.
+      </Text>
+      <TextInput
+        label="New app name"
+        placeholder="Same as the backed-up app"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+      />
+    </FormModal>
   );
 }
 
