@@ -18,14 +18,15 @@ import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api, freshToken } from '../api/client';
 import { qs } from '../api/queries';
-import type { FileRow, Page } from '../api/types';
+import type { FileInfo } from '@hearth/sdk';
+import type { Page } from '../api/types';
 import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { FileThumb, Preview, signedUrl } from '../data/FileThumb';
 
 /** Upload with progress over XHR (fetch cannot report upload progress). */
-function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: number) => void): Promise<FileRow> {
+function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: number) => void): Promise<FileInfo> {
   return freshToken().then(
     (token) =>
       new Promise((resolve, reject) => {
@@ -34,7 +35,7 @@ function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: 
         if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
         xhr.upload.onprogress = (e) => e.lengthComputable && onProgress((e.loaded / e.total) * 100);
         xhr.onload = () => {
-          const body = JSON.parse(xhr.responseText || '{}') as FileRow & { error?: { message: string } };
+          const body = JSON.parse(xhr.responseText || '{}') as FileInfo & { error?: { message: string } };
           if (xhr.status === 201) resolve(body);
           else reject(new Error(body.error?.message ?? `Upload failed (${xhr.status})`));
         };
@@ -53,7 +54,7 @@ export default function Files() {
   const qc = useQueryClient();
   const [progress, setProgress] = useState<{ name: string; pct: number } | null>(null);
   const [isPublic, setPublic] = useState(false);
-  const [preview, setPreview] = useState<{ file: FileRow; url: string } | null>(null);
+  const [preview, setPreview] = useState<{ file: FileInfo; url: string } | null>(null);
   const usage = useQuery({
     queryKey: ['apps', appId, 'files', 'usage'],
     queryFn: () =>
@@ -63,7 +64,7 @@ export default function Files() {
     queryKey: ['apps', appId, 'files', 'list'],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
-      api<Page<FileRow>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
+      api<Page<FileInfo>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
     getNextPageParam: (p) => p.next,
   });
   const files = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -82,7 +83,7 @@ export default function Files() {
     setProgress(null);
     refresh();
   };
-  const remove = async (f: FileRow) => {
+  const remove = async (f: FileInfo) => {
     if (
       !(await confirmDanger({
         title: `Delete ${f.name}?`,

@@ -18,7 +18,8 @@ import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs, useCollections } from '../api/queries';
-import type { AppUser, Page, PlaygroundResult } from '../api/types';
+import type { AuthUser } from '@hearth/sdk';
+import type { Page, PlaygroundResult } from '../api/types';
 import { cellText } from '../data/filters';
 import { ruleText } from '../schema/diff';
 import { Empty, ErrorState } from '../ui/feedback';
@@ -41,7 +42,7 @@ export default function Playground() {
   const users = useQuery({
     queryKey: ['apps', appId, 'users', 'search', email],
     queryFn: () =>
-      api<Page<AppUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
+      api<Page<AuthUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
   });
   const user = users.data?.items.find((u) => u.id === userId);
   const run = useMutation({

@@ -18,7 +18,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
-import type { AppUser, Page, UserSession } from '../api/types';
+import type { AuthSession, AuthUser } from '@hearth/sdk';
+import type { Page } from '../api/types';
 import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
 import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
@@ -35,17 +36,17 @@ export default function UserDetail() {
   const base = `/v1/admin/apps/${appId}/users/${userId}`;
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const user = useQuery({ queryKey: ['apps', appId, 'users', userId], queryFn: () => api<AppUser>('GET', base) });
+  const user = useQuery({ queryKey: ['apps', appId, 'users', userId], queryFn: () => api<AuthUser>('GET', base) });
   const sessions = useQuery({
     queryKey: ['apps', appId, 'users', userId, 'sessions'],
-    queryFn: () => api<Page<UserSession>>('GET', `${base}/sessions`),
+    queryFn: () => api<Page<AuthSession>>('GET', `${base}/sessions`),
   });
   const [roles, setRoles] = useState<string[]>([]);
   const [imp, setImp] = useState<Impersonation | null>(null);
   useEffect(() => setRoles(user.data?.roles ?? []), [user.data]);
   const refresh = () => void qc.invalidateQueries({ queryKey: ['apps', appId, 'users'] });
   const patch = useMutation({
-    mutationFn: (body: Partial<AppUser>) => api<AppUser>('PATCH', base, body),
+    mutationFn: (body: Partial<AuthUser>) => api<AuthUser>('PATCH', base, body),
     onSuccess: (u) => {
       qc.setQueryData(['apps', appId, 'users', userId], u);
       refresh();

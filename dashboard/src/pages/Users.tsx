@@ -4,7 +4,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs } from '../api/queries';
-import type { AppUser, Page } from '../api/types';
+import type { AuthUser } from '@hearth/sdk';
+import type { Page } from '../api/types';
 import { formatDate } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
@@ -21,7 +22,7 @@ export default function Users() {
     queryKey: ['apps', appId, 'users', debounced, role, kind],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
-      api<Page<AppUser>>(
+      api<Page<AuthUser>>(
         'GET',
         `/v1/admin/apps/${appId}/users${qs({ limit: 50, after: pageParam, email: debounced, role, anonymous: kind === '' ? undefined : kind === 'anonymous' })}`,
       ),
