@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
 import type { ErrorCode, ErrorDetails } from '@hearth/sdk';
+import { useQuery } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, freshToken, refresh, session } from './client';

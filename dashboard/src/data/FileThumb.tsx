@@ -1,10 +1,10 @@
+import type { FileInfo } from '@hearth/sdk';
 import { Anchor, Group, Image, Modal, Text } from '@mantine/core';
 import { IconFile } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
-import type { FileInfo } from '@hearth/sdk';
 import { formatBytes } from '../ui/feedback';
 
 /**

@@ -12,13 +12,13 @@ import {
   Table,
   Text,
 } from '@mantine/core';
+import type { FileInfo } from '@hearth/sdk';
 import { IconUpload } from '@tabler/icons-react';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api, freshToken } from '../api/client';
 import { qs } from '../api/queries';
-import type { FileInfo } from '@hearth/sdk';
 import type { Page } from '../api/types';
 import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';

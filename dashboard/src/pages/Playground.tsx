@@ -12,13 +12,13 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import type { AuthUser } from '@hearth/sdk';
 import { IconPlayerPlay } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs, useCollections } from '../api/queries';
-import type { AuthUser } from '@hearth/sdk';
 import type { Page, PlaygroundResult } from '../api/types';
 import { cellText } from '../data/filters';
 import { ruleText } from '../schema/diff';

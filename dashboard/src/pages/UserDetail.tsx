@@ -13,12 +13,12 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import type { AuthSession, AuthUser } from '@hearth/sdk';
 import { IconUserShield } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
-import type { AuthSession, AuthUser } from '@hearth/sdk';
 import type { Page } from '../api/types';
 import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
 import { queryFallback, QueryView } from '../ui/QueryView';

@@ -1,10 +1,10 @@
+import type { AuthUser } from '@hearth/sdk';
 import { Anchor, Badge, Button, Group, Paper, Select, Table, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs } from '../api/queries';
-import type { AuthUser } from '@hearth/sdk';
 import type { Page } from '../api/types';
 import { formatDate } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';
