@@ -161,7 +161,7 @@ export default function AppOverview() {
         </Title>
         <Paper withBorder>
           <QueryView query={cols}>
-            {() => (
+            {(data) => (
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -172,7 +172,7 @@ export default function AppOverview() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {cols.data!.items.map((c) => (
+                  {data.items.map((c) => (
                     <Table.Tr key={c.name}>
                       <Table.Td>
                         <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}/data`}>
@@ -184,7 +184,7 @@ export default function AppOverview() {
                       <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
                     </Table.Tr>
                   ))}
-                  {cols.data!.items.length === 0 && (
+                  {data.items.length === 0 && (
                     <Table.Tr>
                       <Table.Td colSpan={4}>
                         <Group justify="center" p="md">

@@ -46,7 +46,7 @@ export default function Collections() {
             ),
           }}
         >
-          {() => (
+          {(data) => (
             <Table verticalSpacing="sm" highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
@@ -61,7 +61,7 @@ export default function Collections() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {cols.data!.items.map((c) => (
+                {data.items.map((c) => (
                   <Table.Tr key={c.name}>
                     <Table.Td>
                       <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}`} fw={600}>

@@ -87,7 +87,7 @@ export default function Keys() {
       )}
       <Paper withBorder>
         <QueryView query={list} empty={{ title: 'No keys' }}>
-          {() => (
+          {(data) => (
             <Table verticalSpacing="sm">
               <Table.Thead>
                 <Table.Tr>
@@ -104,7 +104,7 @@ export default function Keys() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {list.data!.items.map((k) => (
+                {data.items.map((k) => (
                   <Table.Tr key={k.id}>
                     <Table.Td>{k.name}</Table.Td>
                     <Table.Td>

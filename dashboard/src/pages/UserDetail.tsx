@@ -199,7 +199,7 @@ export default function UserDetail() {
           </Button>
         </Group>
         <QueryView query={sessions}>
-          {() => (
+          {(data) => (
             <Table>
               <Table.Thead>
                 <Table.Tr>
@@ -213,7 +213,7 @@ export default function UserDetail() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {sessions.data!.items.map((s) => (
+                {data.items.map((s) => (
                   <Table.Tr key={s.id}>
                     <Table.Td>{formatDate(s.createdAt)}</Table.Td>
                     <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
@@ -233,7 +233,7 @@ export default function UserDetail() {
                     </Table.Td>
                   </Table.Tr>
                 ))}
-                {sessions.data!.items.length === 0 && (
+                {data.items.length === 0 && (
                   <Table.Tr>
                     <Table.Td colSpan={5}>
                       <Text c="dimmed" size="sm">
