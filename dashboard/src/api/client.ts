@@ -1,3 +1,5 @@
+import type { ErrorCode, ErrorDetails } from '@hearth/sdk';
+
 /**
  * The admin API client: every request carries the admin's access token, and the session renews
  * itself. A refresh happens shortly before the access token expires and, as a fallback, when a
@@ -7,9 +9,11 @@
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** The server's error code (the SDK's table, generated from the server's). */
+    readonly code: ErrorCode,
     message: string,
-    readonly details?: Record<string, unknown>,
+    /** `reason` is typed from the table; `fields` on validation_failed. */
+    readonly details?: ErrorDetails,
   ) {
     super(message);
   }
@@ -151,10 +155,11 @@ async function raw<T>(
   });
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => ({}))) as {
-    error?: { code: string; message: string; details?: Record<string, unknown> };
+    error?: { code: ErrorCode; message: string; details?: ErrorDetails };
   };
   if (!res.ok) {
-    const e = json.error ?? { code: 'internal', message: res.statusText || `HTTP ${res.status}` };
+    // An answer that is not the contract's error body (a proxy's page): keep its status.
+    const e = json.error ?? { code: 'internal' as const, message: res.statusText || `HTTP ${res.status}` };
     throw new ApiError(res.status, e.code, e.message, e.details);
   }
   return json as T;

@@ -1,33 +1,22 @@
+import type { Installation } from '@hearth/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { api } from './client';
 import { qs } from './queries';
 import type { Page } from './types';
 
-/** The admin push API: credentials (fingerprints only), installations, audience, messages. */
-export type Platform = 'ios' | 'android' | 'web';
+/**
+ * The admin push API: credentials (fingerprints only), installations, audience, messages. An
+ * installation is the SDK's type (generated from the server's schema); the admin-only shapes
+ * (credentials, audience, messages) are kept here.
+ */
+export type { Installation };
+export type Platform = Installation['platform'];
 export type CredentialKind = 'fcm' | 'apns' | 'vapid';
 
 export interface Credential {
   kind: CredentialKind;
   fingerprint: string;
   [key: string]: unknown;
-}
-
-export interface Installation {
-  id: string;
-  platform: Platform;
-  token: string | null;
-  endpoint: string | null;
-  userId: string | null;
-  channels: string[];
-  locale: string | null;
-  timeZone: string | null;
-  appVersion: string | null;
-  badge: number | null;
-  active: boolean;
-  deactivatedReason: string | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface Target {

@@ -1,3 +1,4 @@
+import type { ErrorCode, ErrorDetails } from '@hearth/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -51,10 +52,11 @@ export type TailState = 'connecting' | 'live' | 'paused' | 'error';
 /** Keep this many events in the tail; older ones fall off. */
 export const TAIL_SIZE = 200;
 
+/** What a refused handshake carries: the contract's error body, as far as it came. */
 interface WireError {
-  code?: string;
+  code?: ErrorCode;
   message?: string;
-  details?: { reason?: string };
+  details?: ErrorDetails;
 }
 
 /**

@@ -1,4 +1,14 @@
-/** Shapes of the admin API's answers the dashboard reads (see /openapi.json). */
+import type { Doc as SdkDoc } from '@hearth/sdk';
+
+/**
+ * Shapes of the admin API's answers the dashboard reads (see /openapi.json). Those the SDK
+ * generates from the server's schemas (users, sessions, files, installations, document system
+ * fields, the error body) come from `@hearth/sdk` (`AuthUser`, `AuthSession`, `FileInfo`,
+ * `Installation`, `SystemFields`, `ErrorBody`, `ErrorCode`); the rest are admin-only shapes the
+ * SDK does not generate yet, kept here by hand.
+ */
+
+/** A list answer: one page of items and the cursor of the next. */
 export interface Page<T> {
   items: T[];
   next: string | null;
@@ -88,50 +98,8 @@ export interface Collection {
   updatedAt: string;
 }
 
-export interface Doc {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  owner: string | null;
-  version: number;
-  [field: string]: unknown;
-}
-
-export interface AppUser {
-  id: string;
-  email: string | null;
-  emailVerified: boolean;
-  anonymous: boolean;
-  roles: string[];
-  profile: Record<string, unknown>;
-  mfa: { totp: boolean };
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-  lastSignInAt: string | null;
-}
-
-export interface UserSession {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  amr: string[];
-  impersonatedBy: string | null;
-}
-
-export interface FileRow {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  sha256: string;
-  public: boolean;
-  owner: string | null;
-  createdAt: string;
-}
+/** A document of any collection: the system fields every document carries around its own fields. */
+export type Doc = SdkDoc<Record<string, unknown>>;
 
 export interface AuditEntry {
   id: string;

@@ -1,10 +1,10 @@
+import type { FileInfo } from '@hearth/sdk';
 import { Anchor, Group, Image, Modal, Text } from '@mantine/core';
 import { IconFile } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
-import type { FileRow } from '../api/types';
 import { formatBytes } from '../ui/feedback';
 
 /**
@@ -39,7 +39,7 @@ export const signedUrl = (appId: string, id: string, thumb?: string | null) =>
 
 export const isImage = (type: string) => type.startsWith('image/');
 
-export function FileThumb({ appId, file, box = 40 }: { appId: string; file: FileRow; box?: number }) {
+export function FileThumb({ appId, file, box = 40 }: { appId: string; file: FileInfo; box?: number }) {
   const sizes = useThumbSizes(appId);
   const [broken, setBroken] = useState(false);
   const size = sizes.data ? pickSize(sizes.data.thumbnailSizes, box, window.devicePixelRatio || 1) : undefined;
@@ -72,7 +72,7 @@ export function FileCell({ appId, id }: { appId: string; id: string }) {
   const [open, setOpen] = useState(false);
   const meta = useQuery({
     queryKey: ['apps', appId, 'files', id, 'meta'],
-    queryFn: () => api<FileRow>('GET', `/v1/apps/${appId}/files/${id}`),
+    queryFn: () => api<FileInfo>('GET', `/v1/apps/${appId}/files/${id}`),
     staleTime: 60_000,
     retry: false,
   });
@@ -105,7 +105,7 @@ export function FileCell({ appId, id }: { appId: string; id: string }) {
 }
 
 /** A large preview: the biggest offered thumbnail for images (the original if none), else the original. */
-export function Preview({ appId, file }: { appId: string; file: FileRow }) {
+export function Preview({ appId, file }: { appId: string; file: FileInfo }) {
   const sizes = useThumbSizes(appId);
   const image = isImage(file.type);
   const size = image && sizes.data ? pickSize(sizes.data.thumbnailSizes, 1024) : null;

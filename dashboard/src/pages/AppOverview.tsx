@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useApp, useCollections } from '../api/queries';
 import { useAppStats, type StatsWindow } from '../api/stats';
-import { CopyValue, ErrorState, formatBytes, formatDate, Loading } from '../ui/feedback';
+import { CopyValue, ErrorState, formatBytes, formatDate } from '../ui/feedback';
+import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 /** A bar per slice of the window (requests, errors in red): enough to see a spike. */
@@ -74,8 +75,8 @@ export default function AppOverview() {
   const cols = useCollections(appId);
   const [win, setWin] = useState<StatsWindow>('24h');
   const stats = useAppStats(appId, win);
-  if (app.isLoading) return <Loading />;
-  if (app.error) return <ErrorState error={app.error} retry={() => void app.refetch()} />;
+  const wait = queryFallback(app);
+  if (wait) return wait;
   const a = app.data!;
   const st = stats.data;
   const counts = Object.fromEntries((st?.documents.collections ?? []).map((c) => [c.name, c.count]));
@@ -159,50 +160,48 @@ export default function AppOverview() {
           Collections
         </Title>
         <Paper withBorder>
-          {cols.isLoading ? (
-            <Loading />
-          ) : cols.error ? (
-            <ErrorState error={cols.error} />
-          ) : (
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Fields</Table.Th>
-                  <Table.Th>Documents (estimated)</Table.Th>
-                  <Table.Th>Changed</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {cols.data!.items.map((c) => (
-                  <Table.Tr key={c.name}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}/data`}>
-                        {c.name}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{c.fields.length}</Table.Td>
-                    <Table.Td>{counts[c.name]?.toLocaleString() ?? '…'}</Table.Td>
-                    <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
-                  </Table.Tr>
-                ))}
-                {cols.data!.items.length === 0 && (
+          <QueryView query={cols}>
+            {(data) => (
+              <Table>
+                <Table.Thead>
                   <Table.Tr>
-                    <Table.Td colSpan={4}>
-                      <Group justify="center" p="md">
-                        <Text c="dimmed" size="sm">
-                          No collections yet.{' '}
-                          <Anchor component={Link} to={`/apps/${appId}/collections`}>
-                            Define one
-                          </Anchor>
-                        </Text>
-                      </Group>
-                    </Table.Td>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Fields</Table.Th>
+                    <Table.Th>Documents (estimated)</Table.Th>
+                    <Table.Th>Changed</Table.Th>
                   </Table.Tr>
-                )}
-              </Table.Tbody>
-            </Table>
-          )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.items.map((c) => (
+                    <Table.Tr key={c.name}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}/data`}>
+                          {c.name}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>{c.fields.length}</Table.Td>
+                      <Table.Td>{counts[c.name]?.toLocaleString() ?? '…'}</Table.Td>
+                      <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                  {data.items.length === 0 && (
+                    <Table.Tr>
+                      <Table.Td colSpan={4}>
+                        <Group justify="center" p="md">
+                          <Text c="dimmed" size="sm">
+                            No collections yet.{' '}
+                            <Anchor component={Link} to={`/apps/${appId}/collections`}>
+                              Define one
+                            </Anchor>
+                          </Text>
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                  )}
+                </Table.Tbody>
+              </Table>
+            )}
+          </QueryView>
         </Paper>
       </Stack>
     </>

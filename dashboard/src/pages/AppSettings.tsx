@@ -17,8 +17,9 @@ import { useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import { keys, useApp } from '../api/queries';
 import type { AppRow } from '../api/types';
-import { confirmDanger, ErrorState, Loading, toast } from '../ui/feedback';
+import { confirmDanger, toast } from '../ui/feedback';
 import { JsonEditor, parseJson } from '../ui/JsonEditor';
+import { queryFallback } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 type AuthSettings = Record<string, unknown> & {
@@ -54,9 +55,8 @@ export default function AppSettings() {
     queryKey: ['apps', appId, 'files-settings'],
     queryFn: () => api<FileSettings>('GET', `/v1/admin/apps/${appId}/files/settings`),
   });
-  if (app.isLoading || auth.isLoading || files.isLoading) return <Loading />;
-  const error = app.error ?? auth.error ?? files.error;
-  if (error) return <ErrorState error={error} />;
+  const wait = queryFallback(app) ?? queryFallback(auth) ?? queryFallback(files);
+  if (wait) return wait;
   return (
     <>
       <PageHeader

@@ -4,7 +4,8 @@ import { useSearchParams } from 'react-router';
 import { api, type AdminUser } from '../api/client';
 import { qs } from '../api/queries';
 import type { AuditEntry, Page } from '../api/types';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { formatDate } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const ACTIONS = [
@@ -81,50 +82,46 @@ export default function Audit() {
         />
       </Group>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="Nothing recorded for this filter" />
-        ) : (
-          <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Admin</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Details</Table.Th>
-                <Table.Th>IP</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((e) => (
-                <Table.Tr key={e.id}>
-                  <Table.Td>{formatDate(e.at)}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={/delete|revoke|impersonate/.test(e.action) ? 'red' : 'blue'}>
-                      {e.action}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{e.adminId ? (email.get(e.adminId) ?? e.adminId) : '—'}</Table.Td>
-                  <Table.Td>{e.target ? `${e.target.type} ${e.target.id}` : '—'}</Table.Td>
-                  <Table.Td>
-                    {Object.keys(e.details).length ? (
-                      <Code>{JSON.stringify(e.details)}</Code>
-                    ) : (
-                      <Text c="dimmed" size="sm">
-                        —
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{e.ip ?? '—'}</Table.Td>
+        <QueryView query={list} empty={{ title: 'Nothing recorded for this filter' }}>
+          {() => (
+            <Table verticalSpacing="xs">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>Action</Table.Th>
+                  <Table.Th>Admin</Table.Th>
+                  <Table.Th>Target</Table.Th>
+                  <Table.Th>Details</Table.Th>
+                  <Table.Th>IP</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((e) => (
+                  <Table.Tr key={e.id}>
+                    <Table.Td>{formatDate(e.at)}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={/delete|revoke|impersonate/.test(e.action) ? 'red' : 'blue'}>
+                        {e.action}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{e.adminId ? (email.get(e.adminId) ?? e.adminId) : '—'}</Table.Td>
+                    <Table.Td>{e.target ? `${e.target.type} ${e.target.id}` : '—'}</Table.Td>
+                    <Table.Td>
+                      {Object.keys(e.details).length ? (
+                        <Code>{JSON.stringify(e.details)}</Code>
+                      ) : (
+                        <Text c="dimmed" size="sm">
+                          —
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{e.ip ?? '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

@@ -3,7 +3,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   NumberInput,
   Paper,
   Progress,
@@ -14,12 +13,14 @@ import {
   Title,
 } from '@mantine/core';
 import { IconDatabaseExport, IconDownload } from '@tabler/icons-react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, freshToken } from '../api/client';
 import { qs } from '../api/queries';
-import { confirmDanger, Empty, ErrorState, formatBytes, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 interface Progressed {
@@ -96,64 +97,61 @@ function RestoreModal({ backup, onClose }: { backup: Backup | null; onClose: () 
   const close = () => {
     setRestoreId(null);
     setName('');
+    start.reset();
     onClose();
   };
-  const start = async () => {
-    if (!backup) return;
-    try {
-      const r = await api<Restore>('POST', `/v1/admin/backups/${backup.id}/restore`, name ? { name } : {});
-      setRestoreId(r.id);
-    } catch (e) {
-      toast.error(e, 'Could not start the restore');
-    }
-  };
+  const start = useMutation({
+    mutationFn: (b: Backup) => api<Restore>('POST', `/v1/admin/backups/${b.id}/restore`, name ? { name } : {}),
+    onSuccess: (r) => setRestoreId(r.id),
+  });
   const r = restore.data;
   const unreadable = r?.result
     ? [...r.result.unreadableSecrets.pushCredentials, ...r.result.unreadableSecrets.webhooks]
     : [];
+  const progress =
+    restoreId === null ? null : !r || running(r.status) ? (
+      <JobProgress progress={r?.progress ?? null} label="Restore progress" />
+    ) : r.status === 'completed' ? (
+      <Stack data-testid="restore-done">
+        <Text>
+          Restored into{' '}
+          <Anchor component={Link} to={`/apps/${r.appId}`} onClick={close}>
+            the new app {r.appId}
+          </Anchor>
+          .
+        </Text>
+        {unreadable.length > 0 && (
+          <Text size="sm" c="orange.9">
+            This server&apos;s secret does not open {unreadable.join(', ')}: set those push credentials and webhook
+            secrets again.
+          </Text>
+        )}
+      </Stack>
+    ) : (
+      <Text c="red.8">The restore failed: {r.error?.message}</Text>
+    );
   return (
-    <Modal opened={backup !== null} onClose={close} title="Restore into a new app">
-      {restoreId === null ? (
-        <Stack>
-          <Text size="sm">
-            The backup becomes a new app (this app stays as it is). Users sign in again; create a secret key for the new
-            app on its Keys page.
-          </Text>
-          <TextInput
-            label="New app name"
-            placeholder="Same as the backed-up app"
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button onClick={() => void start()}>Restore</Button>
-          </Group>
-        </Stack>
-      ) : !r || running(r.status) ? (
-        <JobProgress progress={r?.progress ?? null} label="Restore progress" />
-      ) : r.status === 'completed' ? (
-        <Stack data-testid="restore-done">
-          <Text>
-            Restored into{' '}
-            <Anchor component={Link} to={`/apps/${r.appId}`} onClick={close}>
-              the new app {r.appId}
-            </Anchor>
-            .
-          </Text>
-          {unreadable.length > 0 && (
-            <Text size="sm" c="orange.9">
-              This server&apos;s secret does not open {unreadable.join(', ')}: set those push credentials and webhook
-              secrets again.
-            </Text>
-          )}
-        </Stack>
-      ) : (
-        <Text c="red.8">The restore failed: {r.error?.message}</Text>
-      )}
-    </Modal>
+    <FormModal
+      opened={backup !== null}
+      onClose={close}
+      title="Restore into a new app"
+      submitLabel="Restore"
+      onSubmit={() => backup && start.mutate(backup)}
+      pending={start.isPending}
+      error={start.error}
+      result={progress}
+    >
+      <Text size="sm">
+        The backup becomes a new app (this app stays as it is). Users sign in again; create a secret key for the new app
+        on its Keys page.
+      </Text>
+      <TextInput
+        label="New app name"
+        placeholder="Same as the backed-up app"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+      />
+    </FormModal>
   );
 }
 
@@ -278,90 +276,89 @@ export default function Backups() {
       />
       <ScheduleForm appId={appId} />
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="No backups yet">Back up now, or set a schedule above.</Empty>
-        ) : (
-          <Table verticalSpacing="xs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Contents</Table.Th>
-                <Table.Th>Size</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((b) => (
-                <Table.Tr key={b.id} data-testid="backup-row">
-                  <Table.Td>
-                    {formatDate(b.createdAt)}{' '}
-                    {b.trigger === 'scheduled' && (
-                      <Badge size="xs" variant="light">
-                        scheduled
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td miw={160}>
-                    {running(b.status) ? (
-                      <JobProgress progress={b.progress} label="Backup progress" />
-                    ) : (
-                      <Badge color={STATUS_COLOR[b.status]}>{b.status}</Badge>
-                    )}
-                    {b.error && (
-                      <Text size="xs" c="red.8">
-                        {b.error}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {b.counts
-                      ? `${b.counts.collections.reduce((n, c) => n + c.documents, 0)} records · ${b.counts.files.count} files`
-                      : '—'}
-                  </Table.Td>
-                  <Table.Td>{b.size !== null ? formatBytes(b.size) : '—'}</Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        leftSection={<IconDownload size={14} />}
-                        disabled={b.status !== 'completed'}
-                        onClick={() => void download(b).catch((e: unknown) => toast.error(e))}
-                      >
-                        Download
-                      </Button>
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        disabled={b.status !== 'completed'}
-                        onClick={() => setRestoring(b)}
-                      >
-                        Restore…
-                      </Button>
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        color="red"
-                        disabled={b.status === 'running'}
-                        onClick={() => void remove(b)}
-                        aria-label={`Delete the backup of ${formatDate(b.createdAt)}`}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{ title: 'No backups yet', description: 'Back up now, or set a schedule above.' }}
+        >
+          {() => (
+            <Table verticalSpacing="xs" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Started</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Contents</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((b) => (
+                  <Table.Tr key={b.id} data-testid="backup-row">
+                    <Table.Td>
+                      {formatDate(b.createdAt)}{' '}
+                      {b.trigger === 'scheduled' && (
+                        <Badge size="xs" variant="light">
+                          scheduled
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td miw={160}>
+                      {running(b.status) ? (
+                        <JobProgress progress={b.progress} label="Backup progress" />
+                      ) : (
+                        <Badge color={STATUS_COLOR[b.status]}>{b.status}</Badge>
+                      )}
+                      {b.error && (
+                        <Text size="xs" c="red.8">
+                          {b.error}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      {b.counts
+                        ? `${b.counts.collections.reduce((n, c) => n + c.documents, 0)} records · ${b.counts.files.count} files`
+                        : '—'}
+                    </Table.Td>
+                    <Table.Td>{b.size !== null ? formatBytes(b.size) : '—'}</Table.Td>
+                    <Table.Td>
+                      <Group gap="xs" wrap="nowrap">
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          leftSection={<IconDownload size={14} />}
+                          disabled={b.status !== 'completed'}
+                          onClick={() => void download(b).catch((e: unknown) => toast.error(e))}
+                        >
+                          Download
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          disabled={b.status !== 'completed'}
+                          onClick={() => setRestoring(b)}
+                        >
+                          Restore…
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color="red"
+                          disabled={b.status === 'running'}
+                          onClick={() => void remove(b)}
+                          aria-label={`Delete the backup of ${formatDate(b.createdAt)}`}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <RestoreModal backup={restoring} onClose={() => setRestoring(null)} />
     </>

@@ -10,7 +10,8 @@ import type { Collection } from '../api/types';
 import { createBody, diffCollection, draftOf, type Draft } from '../schema/diff';
 import { FieldsEditor, IndexesEditor } from '../schema/FieldsEditor';
 import { RulesEditor } from '../schema/RulesEditor';
-import { confirmDanger, ErrorState, Loading, toast } from '../ui/feedback';
+import { confirmDanger, toast } from '../ui/feedback';
+import { queryFallback } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const NEW_RULES = {
@@ -28,8 +29,8 @@ export default function CollectionEditor() {
   const isNew = params.get('new') === '1';
   const col = useCollection(appId, name);
   if (isNew) return <Editor appId={appId} base={null} name={name} />;
-  if (col.isLoading) return <Loading />;
-  if (col.error) return <ErrorState error={col.error} retry={() => void col.refetch()} />;
+  const wait = queryFallback(col);
+  if (wait) return wait;
   return <Editor key={col.data!.version} appId={appId} base={col.data!} name={name} />;
 }
 

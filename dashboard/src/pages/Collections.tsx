@@ -1,11 +1,13 @@
-import { Anchor, Button, Group, Modal, Paper, Stack, Table, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Paper, Table, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useCollections } from '../api/queries';
 import { ruleText } from '../schema/diff';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { formatDate } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 /** An app's collections, each with links to its schema and its data. */
@@ -15,8 +17,7 @@ export default function Collections() {
   const [opened, { open, close }] = useDisclosure();
   const [name, setName] = useState('');
   const navigate = useNavigate();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     close();
     navigate(`/apps/${appId}/collections/${name}?new=1`);
   };
@@ -33,86 +34,84 @@ export default function Collections() {
         }
       />
       <Paper withBorder>
-        {cols.isLoading ? (
-          <Loading />
-        ) : cols.error ? (
-          <ErrorState error={cols.error} retry={() => void cols.refetch()} />
-        ) : cols.data!.items.length === 0 ? (
-          <Empty title="No collections yet">
-            Define a collection: its fields, indexes and who may read and write it.
-          </Empty>
-        ) : (
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Fields</Table.Th>
-                <Table.Th>List rule</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>Changed</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Links</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {cols.data!.items.map((c) => (
-                <Table.Tr key={c.name}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}`} fw={600}>
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{c.fields.map((f) => f.name).join(', ') || '—'}</Table.Td>
-                  <Table.Td ff="monospace" fz="xs">
-                    {ruleText(c.rules.list)}
-                  </Table.Td>
-                  <Table.Td>{c.version}</Table.Td>
-                  <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="default"
-                        component={Link}
-                        to={`/apps/${appId}/collections/${c.name}`}
-                      >
-                        Schema
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="light"
-                        component={Link}
-                        to={`/apps/${appId}/collections/${c.name}/data`}
-                      >
-                        Data
-                      </Button>
-                    </Group>
-                  </Table.Td>
+        <QueryView
+          query={cols}
+          empty={{
+            title: 'No collections yet',
+            description: 'Define a collection: its fields, indexes and who may read and write it.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={open}>
+                Define the first collection
+              </Button>
+            ),
+          }}
+        >
+          {(data) => (
+            <Table verticalSpacing="sm" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Fields</Table.Th>
+                  <Table.Th>List rule</Table.Th>
+                  <Table.Th>Version</Table.Th>
+                  <Table.Th>Changed</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Links</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((c) => (
+                  <Table.Tr key={c.name}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/apps/${appId}/collections/${c.name}`} fw={600}>
+                        {c.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{c.fields.map((f) => f.name).join(', ') || '—'}</Table.Td>
+                    <Table.Td ff="monospace" fz="xs">
+                      {ruleText(c.rules.list)}
+                    </Table.Td>
+                    <Table.Td>{c.version}</Table.Td>
+                    <Table.Td>{formatDate(c.updatedAt)}</Table.Td>
+                    <Table.Td>
+                      <Group gap="xs" wrap="nowrap">
+                        <Button
+                          size="compact-sm"
+                          variant="default"
+                          component={Link}
+                          to={`/apps/${appId}/collections/${c.name}`}
+                        >
+                          Schema
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          component={Link}
+                          to={`/apps/${appId}/collections/${c.name}/data`}
+                        >
+                          Data
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
-      <Modal opened={opened} onClose={close} title="New collection">
-        <form onSubmit={submit}>
-          <Stack>
-            <TextInput
-              label="Name"
-              description="A letter, then letters, digits or _."
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              pattern="[A-Za-z][A-Za-z0-9_]{0,62}"
-              required
-              data-autofocus
-            />
-            <Group justify="flex-end">
-              <Button type="submit">Define fields</Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
+      <FormModal opened={opened} onClose={close} title="New collection" submitLabel="Define fields" onSubmit={submit}>
+        <TextInput
+          label="Name"
+          description="A letter, then letters, digits or _."
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          pattern="[A-Za-z][A-Za-z0-9_]{0,62}"
+          required
+          data-autofocus
+        />
+      </FormModal>
     </>
   );
 }

@@ -14,7 +14,8 @@ import { ImportButton } from './ImportDialog';
 import { ColumnChooser, FilterBar, SortControl } from '../data/FilterBar';
 import { coerce } from '../data/filters';
 import { Grid, SYSTEM_COLUMNS } from '../data/Grid';
-import { confirmDanger, Empty, ErrorState, Loading, toast } from '../ui/feedback';
+import { confirmDanger, toast } from '../ui/feedback';
+import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const PAGE = 100;
@@ -107,7 +108,9 @@ export default function DataBrowser() {
       setOpen(null);
       setCreating(false);
     } catch (e) {
-      conflict(e);
+      // Shown in the document's form; a conflict also reloads the list under it.
+      if (e instanceof ApiError && e.status === 409) void docs.refetch();
+      throw e;
     }
   };
   const onDelete = async (doc: Doc) => {
@@ -137,8 +140,8 @@ export default function DataBrowser() {
     else next.set(k, v);
     setParams(next, { replace: true });
   };
-  if (col.isLoading) return <Loading />;
-  if (col.error) return <ErrorState error={col.error} retry={() => void col.refetch()} />;
+  const wait = queryFallback(col);
+  if (wait) return wait;
   const fields = col.data!.fields;
   const columns = [...SYSTEM_COLUMNS, ...fields.map((f) => f.name)];
   return (
@@ -199,28 +202,29 @@ export default function DataBrowser() {
             />
           </Group>
         </Group>
-        {docs.isLoading ? (
-          <Loading label="Loading documents…" />
-        ) : docs.error ? (
-          <ErrorState error={docs.error} retry={() => void docs.refetch()} />
-        ) : rows.length === 0 ? (
-          <Empty title={filter ? 'No document matches this filter' : 'No documents yet'}>
-            Create one with “New document”.
-          </Empty>
-        ) : (
-          <Grid
-            appId={appId}
-            docs={rows}
-            fields={fields}
-            visibility={visibility}
-            hasMore={!!hasNextPage}
-            loadingMore={isFetchingNextPage}
-            loadMore={loadMore}
-            onEdit={onEdit}
-            onOpen={setOpen}
-            onDelete={(d) => void onDelete(d)}
-          />
-        )}
+        <QueryView
+          query={docs}
+          loadingLabel="Loading documents…"
+          empty={{
+            title: filter ? 'No document matches this filter' : 'No documents yet',
+            description: 'Create one with “New document”.',
+          }}
+        >
+          {() => (
+            <Grid
+              appId={appId}
+              docs={rows}
+              fields={fields}
+              visibility={visibility}
+              hasMore={!!hasNextPage}
+              loadingMore={isFetchingNextPage}
+              loadMore={loadMore}
+              onEdit={onEdit}
+              onOpen={setOpen}
+              onDelete={(d) => void onDelete(d)}
+            />
+          )}
+        </QueryView>
       </Stack>
       <DocumentModal
         doc={open}

@@ -12,19 +12,21 @@ import {
   Table,
   Text,
 } from '@mantine/core';
+import type { FileInfo } from '@hearth/sdk';
 import { IconUpload } from '@tabler/icons-react';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api, freshToken } from '../api/client';
 import { qs } from '../api/queries';
-import type { FileRow, Page } from '../api/types';
-import { confirmDanger, Empty, ErrorState, formatBytes, formatDate, Loading, toast } from '../ui/feedback';
+import type { Page } from '../api/types';
+import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { FileThumb, Preview, signedUrl } from '../data/FileThumb';
 
 /** Upload with progress over XHR (fetch cannot report upload progress). */
-function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: number) => void): Promise<FileRow> {
+function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: number) => void): Promise<FileInfo> {
   return freshToken().then(
     (token) =>
       new Promise((resolve, reject) => {
@@ -33,7 +35,7 @@ function upload(appId: string, file: File, isPublic: boolean, onProgress: (pct: 
         if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
         xhr.upload.onprogress = (e) => e.lengthComputable && onProgress((e.loaded / e.total) * 100);
         xhr.onload = () => {
-          const body = JSON.parse(xhr.responseText || '{}') as FileRow & { error?: { message: string } };
+          const body = JSON.parse(xhr.responseText || '{}') as FileInfo & { error?: { message: string } };
           if (xhr.status === 201) resolve(body);
           else reject(new Error(body.error?.message ?? `Upload failed (${xhr.status})`));
         };
@@ -52,7 +54,7 @@ export default function Files() {
   const qc = useQueryClient();
   const [progress, setProgress] = useState<{ name: string; pct: number } | null>(null);
   const [isPublic, setPublic] = useState(false);
-  const [preview, setPreview] = useState<{ file: FileRow; url: string } | null>(null);
+  const [preview, setPreview] = useState<{ file: FileInfo; url: string } | null>(null);
   const usage = useQuery({
     queryKey: ['apps', appId, 'files', 'usage'],
     queryFn: () =>
@@ -62,7 +64,7 @@ export default function Files() {
     queryKey: ['apps', appId, 'files', 'list'],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
-      api<Page<FileRow>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
+      api<Page<FileInfo>>('GET', `/v1/admin/apps/${appId}/files${qs({ limit: 50, after: pageParam })}`),
     getNextPageParam: (p) => p.next,
   });
   const files = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -81,7 +83,7 @@ export default function Files() {
     setProgress(null);
     refresh();
   };
-  const remove = async (f: FileRow) => {
+  const remove = async (f: FileInfo) => {
     if (
       !(await confirmDanger({
         title: `Delete ${f.name}?`,
@@ -98,7 +100,6 @@ export default function Files() {
       toast.error(e);
     }
   };
-  const u = usage.data;
   return (
     <>
       <PageHeader
@@ -118,19 +119,19 @@ export default function Files() {
         }
       />
       <Paper withBorder p="md" mb="md">
-        {u ? (
-          <Stack gap={6}>
-            <Text size="sm" data-testid="usage">
-              {u.files} files · {formatBytes(u.bytes)} stored
-              {u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
-            </Text>
-            {u.quotaBytes !== null && (
-              <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />
-            )}
-          </Stack>
-        ) : (
-          <Loading />
-        )}
+        <QueryView query={usage} skeletonRows={1}>
+          {(u) => (
+            <Stack gap={6}>
+              <Text size="sm" data-testid="usage">
+                {u.files} files · {formatBytes(u.bytes)} stored
+                {u.quotaBytes !== null ? ` of ${formatBytes(u.quotaBytes)} quota` : ' · no quota'}
+              </Text>
+              {u.quotaBytes !== null && (
+                <Progress value={Math.min(100, (u.bytes / Math.max(1, u.quotaBytes)) * 100)} aria-label="Quota used" />
+              )}
+            </Stack>
+          )}
+        </QueryView>
         {progress && (
           <Stack gap={4} mt="sm">
             <Text size="xs">Uploading {progress.name}…</Text>
@@ -139,64 +140,63 @@ export default function Files() {
         )}
       </Paper>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : files.length === 0 ? (
-          <Empty title="No files yet">Upload one here, or from an app with the SDK.</Empty>
-        ) : (
-          <Table verticalSpacing="xs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>
-                  <span className="sr-only">Thumbnail</span>
-                </Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Size</Table.Th>
-                <Table.Th>Owner</Table.Th>
-                <Table.Th>Uploaded</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {files.map((f) => (
-                <Table.Tr key={f.id} bg={f.id === highlight ? 'var(--mantine-primary-color-light)' : undefined}>
-                  <Table.Td>
-                    <FileThumb appId={appId} file={f} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component="button"
-                      onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}
-                    >
-                      {f.name}
-                    </Anchor>{' '}
-                    {f.public && <Badge size="xs">public</Badge>}
-                  </Table.Td>
-                  <Table.Td>{f.type}</Table.Td>
-                  <Table.Td>{formatBytes(f.size)}</Table.Td>
-                  <Table.Td>{f.owner ?? '—'}</Table.Td>
-                  <Table.Td>{formatDate(f.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="compact-xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => void remove(f)}
-                      aria-label={`Delete ${f.name}`}
-                    >
-                      Delete
-                    </Button>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{ title: 'No files yet', description: 'Upload one here, or from an app with the SDK.' }}
+        >
+          {() => (
+            <Table verticalSpacing="xs" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>
+                    <span className="sr-only">Thumbnail</span>
+                  </Table.Th>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Uploaded</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {files.map((f) => (
+                  <Table.Tr key={f.id} bg={f.id === highlight ? 'var(--mantine-primary-color-light)' : undefined}>
+                    <Table.Td>
+                      <FileThumb appId={appId} file={f} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component="button"
+                        onClick={async () => setPreview({ file: f, url: await signedUrl(appId, f.id) })}
+                      >
+                        {f.name}
+                      </Anchor>{' '}
+                      {f.public && <Badge size="xs">public</Badge>}
+                    </Table.Td>
+                    <Table.Td>{f.type}</Table.Td>
+                    <Table.Td>{formatBytes(f.size)}</Table.Td>
+                    <Table.Td>{f.owner ?? '—'}</Table.Td>
+                    <Table.Td>{formatDate(f.createdAt)}</Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => void remove(f)}
+                        aria-label={`Delete ${f.name}`}
+                      >
+                        Delete
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

@@ -15,7 +15,8 @@ import {
 import { IconRefresh, IconTrash } from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useJob, useJobActions } from '../api/jobs';
-import { confirmDanger, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { queryFallback } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { STATE_COLOR } from './Jobs';
 
@@ -51,16 +52,16 @@ export default function JobDetail() {
     { label: 'Jobs', to: `/jobs?queue=${queue}` },
     { label: queue, to: `/jobs?queue=${queue}&state=${job.data?.state ?? 'failed'}` },
   ];
-  if (job.isLoading) return <Loading />;
-  if (job.error || !job.data) {
+  const wait = queryFallback(job);
+  if (wait) {
     return (
       <>
         <PageHeader title={`Job ${jobId}`} crumbs={crumbs} />
-        <ErrorState error={job.error ?? new Error('No such job.')} retry={() => void job.refetch()} />
+        {wait}
       </>
     );
   }
-  const j = job.data;
+  const j = job.data!;
   const remove = async () => {
     const ok = await confirmDanger({
       title: 'Remove this job?',

@@ -22,7 +22,8 @@ import {
   type JobState,
   type Queue,
 } from '../api/jobs';
-import { confirmDanger, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 export const STATE_COLOR: Record<JobState, string> = {
@@ -51,40 +52,37 @@ export default function Jobs() {
         title="Jobs"
         description="Background work of every app: mail, exports, webhook deliveries, push fan-out, schedules."
       />
-      {queues.isLoading ? (
-        <Loading />
-      ) : queues.error ? (
-        <ErrorState error={queues.error} retry={() => void queues.refetch()} />
-      ) : items.length === 0 ? (
-        <Paper withBorder>
-          <Empty title="No queues yet">A queue appears when its first job is added.</Empty>
-        </Paper>
-      ) : (
-        <>
-          <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} mb="lg">
-            {items.map((q) => (
-              <QueueCard
-                key={q.name}
-                q={q}
-                selected={q.name === queue}
-                onSelect={() => set({ queue: q.name, offset: '0' })}
+      <QueryView
+        query={queues}
+        empty={{ title: 'No queues yet', description: 'A queue appears when its first job is added.' }}
+      >
+        {() => (
+          <>
+            <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} mb="lg">
+              {items.map((q) => (
+                <QueueCard
+                  key={q.name}
+                  q={q}
+                  selected={q.name === queue}
+                  onSelect={() => set({ queue: q.name, offset: '0' })}
+                />
+              ))}
+            </SimpleGrid>
+            <Group justify="space-between" mb="sm" wrap="wrap">
+              <SegmentedControl
+                aria-label="Job state"
+                value={state}
+                onChange={(v) => set({ state: v, offset: '0' })}
+                data={JOB_STATES.map((s) => ({
+                  value: s,
+                  label: `${s} (${items.find((q) => q.name === queue)?.counts[s] ?? 0})`,
+                }))}
               />
-            ))}
-          </SimpleGrid>
-          <Group justify="space-between" mb="sm" wrap="wrap">
-            <SegmentedControl
-              aria-label="Job state"
-              value={state}
-              onChange={(v) => set({ state: v, offset: '0' })}
-              data={JOB_STATES.map((s) => ({
-                value: s,
-                label: `${s} (${items.find((q) => q.name === queue)?.counts[s] ?? 0})`,
-              }))}
-            />
-          </Group>
-          <JobList queue={queue} state={state} offset={offset} setOffset={(o) => set({ offset: String(o) })} />
-        </>
-      )}
+            </Group>
+            <JobList queue={queue} state={state} offset={offset} setOffset={(o) => set({ offset: String(o) })} />
+          </>
+        )}
+      </QueryView>
     </>
   );
 }
@@ -141,84 +139,85 @@ function JobList(props: { queue: string; state: JobState; offset: number; setOff
   return (
     <>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : jobs.length === 0 ? (
-          <Empty title={`No ${state} jobs in ${queue}`} />
-        ) : (
-          <Table verticalSpacing="xs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Job</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>App</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last error</Table.Th>
-                <Table.Th aria-label="Actions" />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {jobs.map((j) => (
-                <Table.Tr key={j.id} data-testid="job-row">
-                  <Table.Td>
-                    <Anchor component={Link} to={`/jobs/${queue}/${encodeURIComponent(j.id)}`} ff="monospace" size="sm">
-                      {j.id}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{j.type}</Table.Td>
-                  <Table.Td>
-                    {j.appId ? (
-                      <Anchor component={Link} to={`/apps/${j.appId}`} size="sm">
-                        {j.appId}
-                      </Anchor>
-                    ) : (
-                      '—'
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {j.attemptsMade} / {j.attempts}
-                  </Table.Td>
-                  <Table.Td>{formatDate(j.createdAt)}</Table.Td>
-                  <Table.Td maw={320}>
-                    <Text size="sm" c={j.error ? 'red.8' : 'dimmed'} lineClamp={2}>
-                      {j.error ?? '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap" justify="flex-end">
-                      {j.state === 'failed' && (
-                        <Button
-                          size="compact-sm"
-                          variant="light"
-                          leftSection={<IconRefresh size={14} />}
-                          onClick={() => retry(j)}
-                          aria-label={`Retry job ${j.id}`}
-                        >
-                          Retry
-                        </Button>
-                      )}
-                      {j.state !== 'active' && (
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          color="red"
-                          leftSection={<IconTrash size={14} />}
-                          onClick={() => void remove(j)}
-                          aria-label={`Remove job ${j.id}`}
-                        >
-                          Remove
-                        </Button>
-                      )}
-                    </Group>
-                  </Table.Td>
+        <QueryView query={list} empty={{ title: `No ${state} jobs in ${queue}` }}>
+          {() => (
+            <Table verticalSpacing="xs" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Job</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>App</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last error</Table.Th>
+                  <Table.Th aria-label="Actions" />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {jobs.map((j) => (
+                  <Table.Tr key={j.id} data-testid="job-row">
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={`/jobs/${queue}/${encodeURIComponent(j.id)}`}
+                        ff="monospace"
+                        size="sm"
+                      >
+                        {j.id}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{j.type}</Table.Td>
+                    <Table.Td>
+                      {j.appId ? (
+                        <Anchor component={Link} to={`/apps/${j.appId}`} size="sm">
+                          {j.appId}
+                        </Anchor>
+                      ) : (
+                        '—'
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      {j.attemptsMade} / {j.attempts}
+                    </Table.Td>
+                    <Table.Td>{formatDate(j.createdAt)}</Table.Td>
+                    <Table.Td maw={320}>
+                      <Text size="sm" c={j.error ? 'red.8' : 'dimmed'} lineClamp={2}>
+                        {j.error ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} wrap="nowrap" justify="flex-end">
+                        {j.state === 'failed' && (
+                          <Button
+                            size="compact-sm"
+                            variant="light"
+                            leftSection={<IconRefresh size={14} />}
+                            onClick={() => retry(j)}
+                            aria-label={`Retry job ${j.id}`}
+                          >
+                            Retry
+                          </Button>
+                        )}
+                        {j.state !== 'active' && (
+                          <Button
+                            size="compact-sm"
+                            variant="subtle"
+                            color="red"
+                            leftSection={<IconTrash size={14} />}
+                            onClick={() => void remove(j)}
+                            aria-label={`Remove job ${j.id}`}
+                          >
+                            Remove
+                          </Button>
+                        )}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <Group justify="space-between" mt="sm">
         <Text size="sm" c="dimmed">

@@ -1,26 +1,15 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Paper,
-  SegmentedControl,
-  Stack,
-  Table,
-  TagsInput,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, SegmentedControl, Table, TagsInput, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useParams } from 'react-router';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { ApiKey, Page } from '../api/types';
-import { confirmDanger, CopyValue, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const SCOPES = [
@@ -97,94 +86,90 @@ export default function Keys() {
         </Alert>
       )}
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : list.data!.items.length === 0 ? (
-          <Empty title="No keys" />
-        ) : (
-          <Table verticalSpacing="sm">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Prefix</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data!.items.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={k.kind === 'secret' ? 'red' : 'blue'}>
-                      {k.kind}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td ff="monospace">{k.prefix}…</Table.Td>
-                  <Table.Td>
-                    {k.scopes.length ? (
-                      k.scopes.join(', ')
-                    ) : (
-                      <Text c="dimmed" size="sm">
-                        all
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</Table.Td>
-                  <Table.Td>{formatDate(k.lastUsedAt)}</Table.Td>
-                  <Table.Td>{status(k)}</Table.Td>
-                  <Table.Td>
-                    {!k.revokedAt && (
-                      <Group gap="xs" wrap="nowrap">
-                        <Button
-                          size="compact-sm"
-                          variant="default"
-                          onClick={async () => {
-                            if (
-                              await confirmDanger({
-                                title: 'Rotate this key?',
-                                body: `“${k.name}” stops working now; a new key replaces it.`,
-                                confirm: 'Rotate',
-                              })
-                            )
-                              rotate.mutate(k);
-                          }}
-                        >
-                          Rotate
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          color="red"
-                          variant="light"
-                          onClick={async () => {
-                            if (
-                              await confirmDanger({
-                                title: 'Revoke this key?',
-                                body: `Every client using “${k.name}” is refused from now on.`,
-                                confirm: 'Revoke',
-                              })
-                            )
-                              revoke.mutate(k);
-                          }}
-                        >
-                          Revoke
-                        </Button>
-                      </Group>
-                    )}
-                  </Table.Td>
+        <QueryView query={list} empty={{ title: 'No keys' }}>
+          {(data) => (
+            <Table verticalSpacing="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>Prefix</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Expires</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Td>{k.name}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={k.kind === 'secret' ? 'red' : 'blue'}>
+                        {k.kind}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td ff="monospace">{k.prefix}…</Table.Td>
+                    <Table.Td>
+                      {k.scopes.length ? (
+                        k.scopes.join(', ')
+                      ) : (
+                        <Text c="dimmed" size="sm">
+                          all
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</Table.Td>
+                    <Table.Td>{formatDate(k.lastUsedAt)}</Table.Td>
+                    <Table.Td>{status(k)}</Table.Td>
+                    <Table.Td>
+                      {!k.revokedAt && (
+                        <Group gap="xs" wrap="nowrap">
+                          <Button
+                            size="compact-sm"
+                            variant="default"
+                            onClick={async () => {
+                              if (
+                                await confirmDanger({
+                                  title: 'Rotate this key?',
+                                  body: `“${k.name}” stops working now; a new key replaces it.`,
+                                  confirm: 'Rotate',
+                                })
+                              )
+                                rotate.mutate(k);
+                            }}
+                          >
+                            Rotate
+                          </Button>
+                          <Button
+                            size="compact-sm"
+                            color="red"
+                            variant="light"
+                            onClick={async () => {
+                              if (
+                                await confirmDanger({
+                                  title: 'Revoke this key?',
+                                  body: `Every client using “${k.name}” is refused from now on.`,
+                                  confirm: 'Revoke',
+                                })
+                              )
+                                revoke.mutate(k);
+                            }}
+                          >
+                            Revoke
+                          </Button>
+                        </Group>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <CreateKeyModal
         appId={appId}
@@ -225,47 +210,45 @@ function CreateKeyModal(props: {
       setExpires('');
       toast.ok('Key created');
     },
-    onError: (e) => toast.error(e),
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
+  const close = () => {
+    create.reset();
+    props.onClose();
   };
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title="Create an API key">
-      <form onSubmit={submit}>
-        <Stack>
-          <SegmentedControl
-            aria-label="Kind"
-            value={kind}
-            onChange={(v) => setKind(v as 'public' | 'secret')}
-            data={[
-              { value: 'public', label: 'Public' },
-              { value: 'secret', label: 'Secret' },
-            ]}
-          />
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
-          <TagsInput
-            label="Scopes"
-            description="Empty = everything this kind of key may do."
-            data={SCOPES}
-            value={scopes}
-            onChange={setScopes}
-          />
-          <TextInput
-            label="Expires"
-            type="datetime-local"
-            description="Empty = never."
-            value={expires}
-            onChange={(e) => setExpires(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      opened={props.opened}
+      onClose={close}
+      title="Create an API key"
+      submitLabel="Create key"
+      onSubmit={() => create.mutate()}
+      pending={create.isPending}
+      error={create.error}
+    >
+      <SegmentedControl
+        aria-label="Kind"
+        value={kind}
+        onChange={(v) => setKind(v as 'public' | 'secret')}
+        data={[
+          { value: 'public', label: 'Public' },
+          { value: 'secret', label: 'Secret' },
+        ]}
+      />
+      <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
+      <TagsInput
+        label="Scopes"
+        description="Empty = everything this kind of key may do."
+        data={SCOPES}
+        value={scopes}
+        onChange={setScopes}
+      />
+      <TextInput
+        label="Expires"
+        type="datetime-local"
+        description="Empty = never."
+        value={expires}
+        onChange={(e) => setExpires(e.currentTarget.value)}
+      />
+    </FormModal>
   );
 }

@@ -5,7 +5,8 @@ import { useParams } from 'react-router';
 import { api } from '../api/client';
 import { qs } from '../api/queries';
 import type { Page } from '../api/types';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { formatDate } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 interface OutboxEntry {
@@ -37,49 +38,49 @@ export default function Outbox() {
         description="Messages the server would send, newest first."
       />
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="The outbox is empty">
-            Verification, reset and magic-link mail appears here when the outbox engine is used.
-          </Empty>
-        ) : (
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>To</Table.Th>
-                <Table.Th>Subject</Table.Th>
-                <Table.Th>Kind</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((m) => (
-                <Fragment key={m.id}>
-                  <Table.Tr onClick={() => setOpenId(openId === m.id ? null : m.id)} style={{ cursor: 'pointer' }}>
-                    <Table.Td>{formatDate(m.createdAt)}</Table.Td>
-                    <Table.Td>{m.to}</Table.Td>
-                    <Table.Td>
-                      <Button variant="subtle" size="compact-sm" aria-expanded={openId === m.id}>
-                        {m.subject}
-                      </Button>
-                    </Table.Td>
-                    <Table.Td>{m.kind && <Badge variant="light">{m.kind}</Badge>}</Table.Td>
-                  </Table.Tr>
-                  {openId === m.id && (
-                    <Table.Tr>
-                      <Table.Td colSpan={4}>
-                        <Code block>{m.text}</Code>
+        <QueryView
+          query={list}
+          empty={{
+            title: 'The outbox is empty',
+            description: 'Verification, reset and magic-link mail appears here when the outbox engine is used.',
+          }}
+        >
+          {() => (
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>To</Table.Th>
+                  <Table.Th>Subject</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((m) => (
+                  <Fragment key={m.id}>
+                    <Table.Tr onClick={() => setOpenId(openId === m.id ? null : m.id)} style={{ cursor: 'pointer' }}>
+                      <Table.Td>{formatDate(m.createdAt)}</Table.Td>
+                      <Table.Td>{m.to}</Table.Td>
+                      <Table.Td>
+                        <Button variant="subtle" size="compact-sm" aria-expanded={openId === m.id}>
+                          {m.subject}
+                        </Button>
                       </Table.Td>
+                      <Table.Td>{m.kind && <Badge variant="light">{m.kind}</Badge>}</Table.Td>
                     </Table.Tr>
-                  )}
-                </Fragment>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+                    {openId === m.id && (
+                      <Table.Tr>
+                        <Table.Td colSpan={4}>
+                          <Code block>{m.text}</Code>
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                  </Fragment>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

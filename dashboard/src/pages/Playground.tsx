@@ -12,16 +12,18 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import type { AuthUser } from '@hearth/sdk';
 import { IconPlayerPlay } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs, useCollections } from '../api/queries';
-import type { AppUser, Page, PlaygroundResult } from '../api/types';
+import type { Page, PlaygroundResult } from '../api/types';
 import { cellText } from '../data/filters';
 import { ruleText } from '../schema/diff';
-import { Empty, ErrorState, Loading } from '../ui/feedback';
+import { Empty, ErrorState } from '../ui/feedback';
+import { queryFallback } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 /**
@@ -40,7 +42,7 @@ export default function Playground() {
   const users = useQuery({
     queryKey: ['apps', appId, 'users', 'search', email],
     queryFn: () =>
-      api<Page<AppUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
+      api<Page<AuthUser>>('GET', `/v1/admin/apps/${appId}/users${qs({ limit: 50, email: email || undefined })}`),
   });
   const user = users.data?.items.find((u) => u.id === userId);
   const run = useMutation({
@@ -53,8 +55,8 @@ export default function Playground() {
   });
   const col = cols.data?.items.find((c) => c.name === collection);
   const fieldNames = col?.fields.map((f) => f.name) ?? [];
-  if (cols.isLoading) return <Loading />;
-  if (cols.error) return <ErrorState error={cols.error} />;
+  const wait = queryFallback(cols);
+  if (wait) return wait;
   if (!cols.data!.items.length) return <Empty title="No collections yet">Define a collection with rules first.</Empty>;
   return (
     <>

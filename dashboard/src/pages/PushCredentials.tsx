@@ -4,7 +4,6 @@ import {
   Code,
   FileButton,
   Group,
-  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -17,7 +16,9 @@ import { IconKey, IconRefresh, IconUpload } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { pushApi, pushKeys, useCredentials, type Credential, type CredentialKind } from '../api/push';
-import { confirmDanger, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { FormModal } from '../ui/FormModal';
+import { queryFallback } from '../ui/QueryView';
 
 const KINDS: Array<{ kind: CredentialKind; title: string; platform: string }> = [
   { kind: 'fcm', title: 'Firebase Cloud Messaging', platform: 'Android' },
@@ -62,8 +63,8 @@ export function PushCredentials({ appId }: { appId: string }) {
       toast.error(e);
     }
   };
-  if (creds.isLoading) return <Loading />;
-  if (creds.error) return <ErrorState error={creds.error} retry={() => void creds.refetch()} />;
+  const wait = queryFallback(creds);
+  if (wait) return wait;
   const byKind = new Map((creds.data?.items ?? []).map((c) => [c.kind, c]));
   return (
     <Stack>
@@ -150,6 +151,7 @@ function CredentialModal(props: {
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
   const [form, setForm] = useState({ keyId: '', teamId: '', topic: '', environment: 'production', subject: '' });
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   const set = (k: keyof typeof form) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
   const pick = async (f: File | null) => setFile(f ? { name: f.name, text: await f.text() } : null);
   const kind = props.kind;
@@ -168,77 +170,81 @@ function CredentialModal(props: {
   const save = async () => {
     if (!kind) return;
     setBusy(true);
+    setError(null);
     try {
       const saved = await pushApi.putCredential(props.appId, kind, body());
       toast.ok(`${kind.toUpperCase()} credential stored (fingerprint ${saved.fingerprint})`);
       setFile(null);
       props.onSaved();
     } catch (e) {
-      toast.error(e, 'Not stored');
+      setError(e);
     } finally {
       setBusy(false);
     }
   };
   const needsFile = kind === 'fcm' || kind === 'apns';
+  const close = () => {
+    setError(null);
+    props.onClose();
+  };
   return (
-    <Modal opened={kind !== null} onClose={props.onClose} title={kind ? `Push credential: ${kind.toUpperCase()}` : ''}>
-      <Stack>
-        {needsFile && (
-          <Group>
-            <FileButton
-              onChange={(f) => void pick(f)}
-              accept={kind === 'fcm' ? 'application/json,.json' : '.p8,text/plain'}
-            >
-              {(p) => (
-                <Button {...p} variant="default" leftSection={<IconUpload size={16} />}>
-                  {kind === 'fcm' ? 'Service account JSON…' : 'Auth key (.p8)…'}
-                </Button>
-              )}
-            </FileButton>
-            <Text size="sm" c="dimmed" data-testid="credential-file">
-              {file?.name ?? 'no file chosen'}
-            </Text>
-          </Group>
-        )}
-        {kind === 'apns' && (
-          <>
-            <TextInput label="Key id" value={form.keyId} onChange={(e) => set('keyId')(e.currentTarget.value)} />
-            <TextInput label="Team id" value={form.teamId} onChange={(e) => set('teamId')(e.currentTarget.value)} />
-            <TextInput
-              label="Bundle id (topic)"
-              value={form.topic}
-              onChange={(e) => set('topic')(e.currentTarget.value)}
-            />
-            <Select
-              label="Environment"
-              data={['production', 'sandbox']}
-              value={form.environment}
-              onChange={(v) => set('environment')(v ?? 'production')}
-              allowDeselect={false}
-            />
-          </>
-        )}
-        {kind === 'vapid' && (
-          <>
-            <Text size="sm">A new key pair is generated on the server; browsers subscribe with its public key.</Text>
-            <TextInput
-              label="Contact (subject)"
-              description="mailto: or https: URL the push services may contact"
-              placeholder="mailto:ops@example.com"
-              value={form.subject}
-              onChange={(e) => set('subject')(e.currentTarget.value)}
-            />
-          </>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={props.onClose}>
-            Cancel
-          </Button>
-          <Button onClick={() => void save()} loading={busy} disabled={needsFile && !file}>
-            {kind === 'vapid' ? 'Generate key pair' : 'Store credential'}
-          </Button>
+    <FormModal
+      opened={kind !== null}
+      onClose={close}
+      title={kind ? `Push credential: ${kind.toUpperCase()}` : ''}
+      submitLabel={kind === 'vapid' ? 'Generate key pair' : 'Store credential'}
+      onSubmit={() => void save()}
+      pending={busy}
+      error={error}
+      submitDisabled={needsFile && !file}
+    >
+      {needsFile && (
+        <Group>
+          <FileButton
+            onChange={(f) => void pick(f)}
+            accept={kind === 'fcm' ? 'application/json,.json' : '.p8,text/plain'}
+          >
+            {(p) => (
+              <Button {...p} variant="default" leftSection={<IconUpload size={16} />}>
+                {kind === 'fcm' ? 'Service account JSON…' : 'Auth key (.p8)…'}
+              </Button>
+            )}
+          </FileButton>
+          <Text size="sm" c="dimmed" data-testid="credential-file">
+            {file?.name ?? 'no file chosen'}
+          </Text>
         </Group>
-      </Stack>
-    </Modal>
+      )}
+      {kind === 'apns' && (
+        <>
+          <TextInput label="Key id" value={form.keyId} onChange={(e) => set('keyId')(e.currentTarget.value)} />
+          <TextInput label="Team id" value={form.teamId} onChange={(e) => set('teamId')(e.currentTarget.value)} />
+          <TextInput
+            label="Bundle id (topic)"
+            value={form.topic}
+            onChange={(e) => set('topic')(e.currentTarget.value)}
+          />
+          <Select
+            label="Environment"
+            data={['production', 'sandbox']}
+            value={form.environment}
+            onChange={(v) => set('environment')(v ?? 'production')}
+            allowDeselect={false}
+          />
+        </>
+      )}
+      {kind === 'vapid' && (
+        <>
+          <Text size="sm">A new key pair is generated on the server; browsers subscribe with its public key.</Text>
+          <TextInput
+            label="Contact (subject)"
+            description="mailto: or https: URL the push services may contact"
+            placeholder="mailto:ops@example.com"
+            value={form.subject}
+            onChange={(e) => set('subject')(e.currentTarget.value)}
+          />
+        </>
+      )}
+    </FormModal>
   );
 }

@@ -3,7 +3,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { pushApi, pushKeys, type Installation } from '../api/push';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { formatDate } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 
 /** The address of a device, shortened: a token's ends, or a web endpoint's host. */
 export function deviceLabel(i: Installation): string {
@@ -51,15 +52,15 @@ export function PushInstallations({ appId }: { appId: string }) {
         <TextInput label="User id" value={userId} onChange={(e) => setUserId(e.currentTarget.value)} />
       </Group>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : rows.length === 0 ? (
-          <Empty title="No installations">Devices appear here when an app registers them with the SDK.</Empty>
-        ) : (
-          <InstallationTable appId={appId} rows={rows} />
-        )}
+        <QueryView
+          query={list}
+          empty={{
+            title: 'No installations',
+            description: 'Devices appear here when an app registers them with the SDK.',
+          }}
+        >
+          {() => <InstallationTable appId={appId} rows={rows} />}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

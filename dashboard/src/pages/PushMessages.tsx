@@ -2,7 +2,8 @@ import { Badge, Button, Group, Paper, Progress, SegmentedControl, Stack, Table, 
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { pushApi, pushKeys, type Message, type MessageState } from '../api/push';
-import { confirmDanger, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 
 const STATE_COLOR: Record<MessageState, string> = {
   scheduled: 'blue',
@@ -68,79 +69,85 @@ export function PushMessages({ appId, scheduled }: { appId: string; scheduled?: 
         />
       )}
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : rows.length === 0 ? (
-          <Empty title={scheduled ? 'Nothing scheduled' : 'No messages yet'}>Compose one in the Compose tab.</Empty>
-        ) : (
-          <Table verticalSpacing="xs" data-testid={scheduled ? 'scheduled-messages' : 'message-history'}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Message</Table.Th>
-                <Table.Th>Audience</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>{scheduled ? 'Sends at' : 'Delivered'}</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((m) => (
-                <Fragment key={m.id}>
-                  <Table.Tr>
-                    <Table.Td>
-                      <Text size="sm" fw={600}>
-                        {m.notification.title || '(no title)'}
-                      </Text>
-                      <Text size="xs" c="dimmed" lineClamp={1}>
-                        {m.notification.body}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{targetText(m.target)}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={STATE_COLOR[m.state]} variant="light">
-                        {m.state}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      {scheduled ? (
-                        `${m.sendAt ? formatDate(m.sendAt) : '—'}${m.localTime ? ' (each device’s time)' : ''}`
-                      ) : (
-                        <Delivered m={m} />
-                      )}
-                    </Table.Td>
-                    <Table.Td>{formatDate(m.createdAt)}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" variant="subtle" onClick={() => setOpen(open === m.id ? null : m.id)}>
-                          {open === m.id ? 'Hide' : 'Stats'}
-                        </Button>
-                        {(m.state === 'scheduled' || m.state === 'sending') && (
-                          <Button size="compact-xs" variant="subtle" color="red" onClick={() => void cancel(m)}>
-                            Cancel
-                          </Button>
-                        )}
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                  {open === m.id && (
+        <QueryView
+          query={list}
+          empty={{
+            title: scheduled ? 'Nothing scheduled' : 'No messages yet',
+            description: 'Compose one in the Compose tab.',
+          }}
+        >
+          {() => (
+            <Table verticalSpacing="xs" data-testid={scheduled ? 'scheduled-messages' : 'message-history'}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Message</Table.Th>
+                  <Table.Th>Audience</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>{scheduled ? 'Sends at' : 'Delivered'}</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((m) => (
+                  <Fragment key={m.id}>
                     <Table.Tr>
-                      <Table.Td colSpan={6}>
-                        <ProviderStats appId={appId} m={m} />
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {m.notification.title || '(no title)'}
+                        </Text>
+                        <Text size="xs" c="dimmed" lineClamp={1}>
+                          {m.notification.body}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm">{targetText(m.target)}</Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge color={STATE_COLOR[m.state]} variant="light">
+                          {m.state}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        {scheduled ? (
+                          `${m.sendAt ? formatDate(m.sendAt) : '—'}${m.localTime ? ' (each device’s time)' : ''}`
+                        ) : (
+                          <Delivered m={m} />
+                        )}
+                      </Table.Td>
+                      <Table.Td>{formatDate(m.createdAt)}</Table.Td>
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap">
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            onClick={() => setOpen(open === m.id ? null : m.id)}
+                          >
+                            {open === m.id ? 'Hide' : 'Stats'}
+                          </Button>
+                          {(m.state === 'scheduled' || m.state === 'sending') && (
+                            <Button size="compact-xs" variant="subtle" color="red" onClick={() => void cancel(m)}>
+                              Cancel
+                            </Button>
+                          )}
+                        </Group>
                       </Table.Td>
                     </Table.Tr>
-                  )}
-                </Fragment>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+                    {open === m.id && (
+                      <Table.Tr>
+                        <Table.Td colSpan={6}>
+                          <ProviderStats appId={appId} m={m} />
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                  </Fragment>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center">

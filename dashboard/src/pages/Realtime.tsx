@@ -3,7 +3,8 @@ import { IconPlayerPause, IconPlayerPlay, IconTrash } from '@tabler/icons-react'
 import { Fragment, useState } from 'react';
 import { useParams } from 'react-router';
 import { TAIL_SIZE, useEventTail, useRealtimeStats, type TailState } from '../api/realtime';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import { Empty, formatDate } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 const TAIL_COLOR: Record<TailState, string> = { connecting: 'gray', live: 'teal', paused: 'yellow', error: 'red' };
@@ -13,7 +14,6 @@ const TYPE_COLOR: Record<string, string> = { create: 'teal', update: 'blue', del
 export default function Realtime() {
   const { appId = '' } = useParams();
   const stats = useRealtimeStats(appId);
-  const s = stats.data;
   return (
     <>
       <PageHeader
@@ -21,65 +21,63 @@ export default function Realtime() {
         crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
         description="Who is connected and listening, refreshed every 3 seconds, and every change as it happens."
       />
-      {stats.isLoading ? (
-        <Loading />
-      ) : stats.error || !s ? (
-        <ErrorState error={stats.error} retry={() => void stats.refetch()} />
-      ) : (
-        <>
-          {s.missingReplicas > 0 && (
-            <Alert color="yellow" title="Some servers did not answer" mb="md">
-              {s.missingReplicas} replica(s) did not answer in time: their connections are missing from these numbers.
-            </Alert>
-          )}
-          <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }} mb="lg">
-            <Stat
-              label="Connections"
-              value={s.connections}
-              testId="stat-connections"
-              hint={`limit ${s.connectionLimit.max.toLocaleString()} per ${s.connectionLimit.scope}`}
-            />
-            <Stat label="Of which dashboards" value={s.adminConnections} />
-            <Stat label="Subscriptions" value={s.subscriptions.total} testId="stat-subscriptions" />
-            <Stat label="Deliveries / s" value={Math.round(s.deliveriesPerSecond * 10) / 10} hint="last 10 s" />
-            <Stat label="Delivered" value={s.deliveredTotal} hint="since the servers started" />
-            <Stat label="Slow clients dropped" value={s.droppedClients} />
-          </SimpleGrid>
-          <SimpleGrid cols={{ base: 1, lg: 3 }} mb="lg">
-            <CountTable
-              title="Subscriptions by collection"
-              head={['Collection', 'Subscriptions']}
-              rows={s.subscriptions.byCollection.map((c) => [
-                c.collection === '*' ? '* (admin tails)' : c.collection,
-                c.subscriptions,
-              ])}
-              empty="No subscriptions"
-              testId="by-collection"
-            />
-            <CountTable
-              title="Channels"
-              head={['Channel', 'Members']}
-              rows={s.channels.map((c) => [c.channel, c.members])}
-              empty="No channels with members"
-              note={s.channelsTruncated ? 'The 500 largest channels are shown.' : undefined}
-              testId="channels"
-            />
-            <CountTable
-              title={`Servers (${s.scope === 'cluster' ? 'cluster' : 'this replica only'})`}
-              head={['Replica', 'Connections', 'Deliveries / s']}
-              rows={s.replicas.map((r) => [
-                r.replica.slice(0, 8),
-                r.connections,
-                Math.round(r.deliveriesPerSecond * 10) / 10,
-              ])}
-              empty="No replica answered"
-            />
-          </SimpleGrid>
-          <Text size="xs" c="dimmed" mb="lg">
-            Snapshot of {formatDate(s.at)}.
-          </Text>
-        </>
-      )}
+      <QueryView query={stats}>
+        {(s) => (
+          <>
+            {s.missingReplicas > 0 && (
+              <Alert color="yellow" title="Some servers did not answer" mb="md">
+                {s.missingReplicas} replica(s) did not answer in time: their connections are missing from these numbers.
+              </Alert>
+            )}
+            <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }} mb="lg">
+              <Stat
+                label="Connections"
+                value={s.connections}
+                testId="stat-connections"
+                hint={`limit ${s.connectionLimit.max.toLocaleString()} per ${s.connectionLimit.scope}`}
+              />
+              <Stat label="Of which dashboards" value={s.adminConnections} />
+              <Stat label="Subscriptions" value={s.subscriptions.total} testId="stat-subscriptions" />
+              <Stat label="Deliveries / s" value={Math.round(s.deliveriesPerSecond * 10) / 10} hint="last 10 s" />
+              <Stat label="Delivered" value={s.deliveredTotal} hint="since the servers started" />
+              <Stat label="Slow clients dropped" value={s.droppedClients} />
+            </SimpleGrid>
+            <SimpleGrid cols={{ base: 1, lg: 3 }} mb="lg">
+              <CountTable
+                title="Subscriptions by collection"
+                head={['Collection', 'Subscriptions']}
+                rows={s.subscriptions.byCollection.map((c) => [
+                  c.collection === '*' ? '* (admin tails)' : c.collection,
+                  c.subscriptions,
+                ])}
+                empty="No subscriptions"
+                testId="by-collection"
+              />
+              <CountTable
+                title="Channels"
+                head={['Channel', 'Members']}
+                rows={s.channels.map((c) => [c.channel, c.members])}
+                empty="No channels with members"
+                note={s.channelsTruncated ? 'The 500 largest channels are shown.' : undefined}
+                testId="channels"
+              />
+              <CountTable
+                title={`Servers (${s.scope === 'cluster' ? 'cluster' : 'this replica only'})`}
+                head={['Replica', 'Connections', 'Deliveries / s']}
+                rows={s.replicas.map((r) => [
+                  r.replica.slice(0, 8),
+                  r.connections,
+                  Math.round(r.deliveriesPerSecond * 10) / 10,
+                ])}
+                empty="No replica answered"
+              />
+            </SimpleGrid>
+            <Text size="xs" c="dimmed" mb="lg">
+              Snapshot of {formatDate(s.at)}.
+            </Text>
+          </>
+        )}
+      </QueryView>
       <Tail appId={appId} />
     </>
   );

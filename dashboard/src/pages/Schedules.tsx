@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useRuns, useScheduleActions, useSchedules, type Schedule } from '../api/schedules';
 import { useWebhooks } from '../api/webhooks';
-import { confirmDanger, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { ScheduleForm } from './SchedulesForm';
 
@@ -16,6 +17,12 @@ export default function Schedules() {
   const hooks = useWebhooks(appId);
   const actions = useScheduleActions(appId);
   const [editing, setEditing] = useState<Schedule | 'new' | null>(null);
+  /** Opens the form on a fresh start: the last save's error is not shown again. */
+  const edit = (target: Schedule | 'new') => {
+    actions.create.reset();
+    actions.update.reset();
+    setEditing(target);
+  };
   const runsOf = params.get('runs');
   const items = list.data?.items ?? [];
   const hookUrl = new Map((hooks.data?.items ?? []).map((h) => [h.id, h.url]));
@@ -48,122 +55,130 @@ export default function Schedules() {
         crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
         description="Cron schedules in a time zone that call one of the app's webhooks or queue a job."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
             New schedule
           </Button>
         }
       />
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="No schedules yet">A schedule calls a webhook (schedule.fire) or queues a job on a cron.</Empty>
-        ) : (
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Cron</Table.Th>
-                <Table.Th>Calls</Table.Th>
-                <Table.Th>Next run</Table.Th>
-                <Table.Th>Last run</Table.Th>
-                <Table.Th>Enabled</Table.Th>
-                <Table.Th aria-label="Actions" />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((s) => (
-                <Table.Tr key={s.id} data-testid="schedule-row">
-                  <Table.Td>
-                    <Text fw={600}>{s.name}</Text>
-                    {s.description && (
-                      <Text size="xs" c="dimmed">
-                        {s.description}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text ff="monospace" size="sm">
-                      {s.cron}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {s.timezone}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td maw={260}>
-                    {s.target.type === 'webhook' ? (
-                      <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
-                        {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
-                      </Anchor>
-                    ) : (
-                      <Badge variant="light" tt="none">
-                        job {s.target.job}
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
-                  <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
-                  <Table.Td>
-                    <Switch
-                      checked={s.enabled}
-                      onChange={(e) => toggle(s, e.currentTarget.checked)}
-                      aria-label={`Schedule ${s.name} enabled`}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="light"
-                        leftSection={<IconPlayerPlay size={14} />}
-                        onClick={() => runNow(s)}
-                        aria-label={`Run now: ${s.name}`}
-                      >
-                        Run now
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        leftSection={<IconHistory size={14} />}
-                        onClick={() => setParams({ runs: s.id }, { replace: true })}
-                        aria-label={`Runs of ${s.name}`}
-                      >
-                        Runs
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        leftSection={<IconPencil size={14} />}
-                        onClick={() => setEditing(s)}
-                        aria-label={`Edit ${s.name}`}
-                      >
-                        Edit
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        color="red"
-                        leftSection={<IconTrash size={14} />}
-                        onClick={() => void remove(s)}
-                        aria-label={`Delete ${s.name}`}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{
+            title: 'No schedules yet',
+            description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
+                Add the first schedule
+              </Button>
+            ),
+          }}
+        >
+          {() => (
+            <Table verticalSpacing="sm" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Cron</Table.Th>
+                  <Table.Th>Calls</Table.Th>
+                  <Table.Th>Next run</Table.Th>
+                  <Table.Th>Last run</Table.Th>
+                  <Table.Th>Enabled</Table.Th>
+                  <Table.Th aria-label="Actions" />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((s) => (
+                  <Table.Tr key={s.id} data-testid="schedule-row">
+                    <Table.Td>
+                      <Text fw={600}>{s.name}</Text>
+                      {s.description && (
+                        <Text size="xs" c="dimmed">
+                          {s.description}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text ff="monospace" size="sm">
+                        {s.cron}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {s.timezone}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td maw={260}>
+                      {s.target.type === 'webhook' ? (
+                        <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
+                          {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
+                        </Anchor>
+                      ) : (
+                        <Badge variant="light" tt="none">
+                          job {s.target.job}
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
+                    <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
+                    <Table.Td>
+                      <Switch
+                        checked={s.enabled}
+                        onChange={(e) => toggle(s, e.currentTarget.checked)}
+                        aria-label={`Schedule ${s.name} enabled`}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          leftSection={<IconPlayerPlay size={14} />}
+                          onClick={() => runNow(s)}
+                          aria-label={`Run now: ${s.name}`}
+                        >
+                          Run now
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconHistory size={14} />}
+                          onClick={() => setParams({ runs: s.id }, { replace: true })}
+                          aria-label={`Runs of ${s.name}`}
+                        >
+                          Runs
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconPencil size={14} />}
+                          onClick={() => edit(s)}
+                          aria-label={`Edit ${s.name}`}
+                        >
+                          Edit
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          color="red"
+                          leftSection={<IconTrash size={14} />}
+                          onClick={() => void remove(s)}
+                          aria-label={`Delete ${s.name}`}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <ScheduleForm
         opened={editing !== null}
         initial={editing === 'new' ? null : editing}
         webhooks={hooks.data?.items ?? []}
         busy={actions.create.isPending || actions.update.isPending}
+        error={editing === 'new' ? actions.create.error : actions.update.error}
         onClose={() => setEditing(null)}
         onSubmit={(input) => {
           const done = (msg: string) => () => {
@@ -173,13 +188,9 @@ export default function Schedules() {
           if (editing === 'new') {
             actions.create.mutate(input, {
               onSuccess: done(`Schedule ${input.name} created`),
-              onError: (e) => toast.error(e),
             });
           } else if (editing) {
-            actions.update.mutate(
-              { id: editing.id, ...input },
-              { onSuccess: done(`Schedule ${input.name} saved`), onError: (e) => toast.error(e) },
-            );
+            actions.update.mutate({ id: editing.id, ...input }, { onSuccess: done(`Schedule ${input.name} saved`) });
           }
         }}
       />
@@ -204,58 +215,57 @@ function Runs({ appId, schedule, onClose }: { appId: string; schedule: Schedule 
       size="xl"
       closeButtonProps={{ 'aria-label': 'Close runs' }}
     >
-      {runs.isLoading ? (
-        <Loading />
-      ) : runs.error ? (
-        <ErrorState error={runs.error} retry={() => void runs.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title="No runs yet">Runs appear at each tick, or when you run the schedule now.</Empty>
-      ) : (
-        <Table verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Trigger</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Result</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((r) => (
-              <Table.Tr key={r.id} data-testid="run-row">
-                <Table.Td>{formatDate(r.at)}</Table.Td>
-                <Table.Td>{r.trigger}</Table.Td>
-                <Table.Td>
-                  <Badge color={r.status === 'delivered' ? 'teal' : 'orange'} variant="light">
-                    {r.status}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  {r.error ? (
-                    <Text size="sm" c="red.8">
-                      {r.error}
-                    </Text>
-                  ) : r.deliveryId && schedule?.target.type === 'webhook' ? (
-                    <Anchor component={Link} to={`/apps/${appId}/webhooks/${schedule.target.webhookId}`} size="sm">
-                      delivery {r.deliveryId}
-                    </Anchor>
-                  ) : r.jobId && schedule?.target.type === 'job' ? (
-                    <Anchor
-                      component={Link}
-                      to={`/jobs/${schedule.target.job}/${encodeURIComponent(r.jobId)}`}
-                      size="sm"
-                    >
-                      job {r.jobId}
-                    </Anchor>
-                  ) : (
-                    '—'
-                  )}
-                </Table.Td>
+      <QueryView
+        query={runs}
+        empty={{ title: 'No runs yet', description: 'Runs appear at each tick, or when you run the schedule now.' }}
+      >
+        {() => (
+          <Table verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Trigger</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Result</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((r) => (
+                <Table.Tr key={r.id} data-testid="run-row">
+                  <Table.Td>{formatDate(r.at)}</Table.Td>
+                  <Table.Td>{r.trigger}</Table.Td>
+                  <Table.Td>
+                    <Badge color={r.status === 'delivered' ? 'teal' : 'orange'} variant="light">
+                      {r.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {r.error ? (
+                      <Text size="sm" c="red.8">
+                        {r.error}
+                      </Text>
+                    ) : r.deliveryId && schedule?.target.type === 'webhook' ? (
+                      <Anchor component={Link} to={`/apps/${appId}/webhooks/${schedule.target.webhookId}`} size="sm">
+                        delivery {r.deliveryId}
+                      </Anchor>
+                    ) : r.jobId && schedule?.target.type === 'job' ? (
+                      <Anchor
+                        component={Link}
+                        to={`/jobs/${schedule.target.job}/${encodeURIComponent(r.jobId)}`}
+                        size="sm"
+                      >
+                        job {r.jobId}
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryView>
       {runs.hasNextPage && (
         <Button variant="default" mt="md" onClick={() => void runs.fetchNextPage()}>
           Load more

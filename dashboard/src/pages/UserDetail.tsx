@@ -13,13 +13,15 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import type { AuthSession, AuthUser } from '@hearth/sdk';
 import { IconUserShield } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
-import type { AppUser, Page, UserSession } from '../api/types';
-import { confirmDanger, CopyValue, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import type { Page } from '../api/types';
+import { confirmDanger, CopyValue, formatDate, toast } from '../ui/feedback';
+import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 interface Impersonation {
@@ -34,17 +36,17 @@ export default function UserDetail() {
   const base = `/v1/admin/apps/${appId}/users/${userId}`;
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const user = useQuery({ queryKey: ['apps', appId, 'users', userId], queryFn: () => api<AppUser>('GET', base) });
+  const user = useQuery({ queryKey: ['apps', appId, 'users', userId], queryFn: () => api<AuthUser>('GET', base) });
   const sessions = useQuery({
     queryKey: ['apps', appId, 'users', userId, 'sessions'],
-    queryFn: () => api<Page<UserSession>>('GET', `${base}/sessions`),
+    queryFn: () => api<Page<AuthSession>>('GET', `${base}/sessions`),
   });
   const [roles, setRoles] = useState<string[]>([]);
   const [imp, setImp] = useState<Impersonation | null>(null);
   useEffect(() => setRoles(user.data?.roles ?? []), [user.data]);
   const refresh = () => void qc.invalidateQueries({ queryKey: ['apps', appId, 'users'] });
   const patch = useMutation({
-    mutationFn: (body: Partial<AppUser>) => api<AppUser>('PATCH', base, body),
+    mutationFn: (body: Partial<AuthUser>) => api<AuthUser>('PATCH', base, body),
     onSuccess: (u) => {
       qc.setQueryData(['apps', appId, 'users', userId], u);
       refresh();
@@ -77,8 +79,8 @@ export default function UserDetail() {
     },
     onError: (e) => toast.error(e),
   });
-  if (user.isLoading) return <Loading />;
-  if (user.error) return <ErrorState error={user.error} retry={() => void user.refetch()} />;
+  const wait = queryFallback(user);
+  if (wait) return wait;
   const u = user.data!;
   return (
     <>
@@ -196,56 +198,54 @@ export default function UserDetail() {
             Sign out everywhere
           </Button>
         </Group>
-        {sessions.isLoading ? (
-          <Loading />
-        ) : sessions.error ? (
-          <ErrorState error={sessions.error} />
-        ) : (
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>How</Table.Th>
-                <Table.Th>Client</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {sessions.data!.items.map((s) => (
-                <Table.Tr key={s.id}>
-                  <Table.Td>{formatDate(s.createdAt)}</Table.Td>
-                  <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
-                  <Table.Td>
-                    {s.amr.join(', ')}{' '}
-                    {s.impersonatedBy && (
-                      <Badge color="yellow" size="sm">
-                        impersonated
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{[s.ip, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
-                  <Table.Td>
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke.mutate(s.id)}>
-                      Revoke
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-              {sessions.data!.items.length === 0 && (
+        <QueryView query={sessions}>
+          {(data) => (
+            <Table>
+              <Table.Thead>
                 <Table.Tr>
-                  <Table.Td colSpan={5}>
-                    <Text c="dimmed" size="sm">
-                      No active sessions.
-                    </Text>
-                  </Table.Td>
+                  <Table.Th>Started</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>How</Table.Th>
+                  <Table.Th>Client</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              )}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((s) => (
+                  <Table.Tr key={s.id}>
+                    <Table.Td>{formatDate(s.createdAt)}</Table.Td>
+                    <Table.Td>{formatDate(s.lastUsedAt)}</Table.Td>
+                    <Table.Td>
+                      {s.amr.join(', ')}{' '}
+                      {s.impersonatedBy && (
+                        <Badge color="yellow" size="sm">
+                          impersonated
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{[s.ip, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
+                    <Table.Td>
+                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke.mutate(s.id)}>
+                        Revoke
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+                {data.items.length === 0 && (
+                  <Table.Tr>
+                    <Table.Td colSpan={5}>
+                      <Text c="dimmed" size="sm">
+                        No active sessions.
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <Button
         color="red"

@@ -1,11 +1,13 @@
+import type { AuthUser } from '@hearth/sdk';
 import { Anchor, Badge, Button, Group, Paper, Select, Table, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { qs } from '../api/queries';
-import type { AppUser, Page } from '../api/types';
-import { Empty, ErrorState, formatDate, Loading } from '../ui/feedback';
+import type { Page } from '../api/types';
+import { formatDate } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 
 /** An app's users: search by email prefix, role, anonymous; open one for details. */
@@ -20,7 +22,7 @@ export default function Users() {
     queryKey: ['apps', appId, 'users', debounced, role, kind],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
-      api<Page<AppUser>>(
+      api<Page<AuthUser>>(
         'GET',
         `/v1/admin/apps/${appId}/users${qs({ limit: 50, after: pageParam, email: debounced, role, anonymous: kind === '' ? undefined : kind === 'anonymous' })}`,
       ),
@@ -58,54 +60,53 @@ export default function Users() {
         />
       </Group>
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : users.length === 0 ? (
-          <Empty title="No users found">Users appear here when they sign up through the app.</Empty>
-        ) : (
-          <Table highlightOnHover verticalSpacing="sm">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Roles</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Last sign-in</Table.Th>
-                <Table.Th>Created</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.map((u) => (
-                <Table.Tr key={u.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/apps/${appId}/users/${u.id}`}>
-                      {u.email ?? `anonymous ${u.id}`}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    {u.roles.map((r) => (
-                      <Badge key={r} size="sm" variant="light" mr={4}>
-                        {r}
-                      </Badge>
-                    ))}
-                  </Table.Td>
-                  <Table.Td>
-                    {u.disabled ? (
-                      <Badge color="red">disabled</Badge>
-                    ) : u.emailVerified ? (
-                      <Badge color="teal">verified</Badge>
-                    ) : (
-                      <Badge color="gray">unverified</Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{formatDate(u.lastSignInAt)}</Table.Td>
-                  <Table.Td>{formatDate(u.createdAt)}</Table.Td>
+        <QueryView
+          query={list}
+          empty={{ title: 'No users found', description: 'Users appear here when they sign up through the app.' }}
+        >
+          {() => (
+            <Table highlightOnHover verticalSpacing="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Email</Table.Th>
+                  <Table.Th>Roles</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Last sign-in</Table.Th>
+                  <Table.Th>Created</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {users.map((u) => (
+                  <Table.Tr key={u.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/apps/${appId}/users/${u.id}`}>
+                        {u.email ?? `anonymous ${u.id}`}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>
+                      {u.roles.map((r) => (
+                        <Badge key={r} size="sm" variant="light" mr={4}>
+                          {r}
+                        </Badge>
+                      ))}
+                    </Table.Td>
+                    <Table.Td>
+                      {u.disabled ? (
+                        <Badge color="red">disabled</Badge>
+                      ) : u.emailVerified ? (
+                        <Badge color="teal">verified</Badge>
+                      ) : (
+                        <Badge color="gray">unverified</Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{formatDate(u.lastSignInAt)}</Table.Td>
+                    <Table.Td>{formatDate(u.createdAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {list.hasNextPage && (
         <Group justify="center" mt="md">

@@ -10,7 +10,8 @@ import {
   type DeliveryStatus,
   type WebhookWithSecret,
 } from '../api/webhooks';
-import { confirmDanger, Empty, ErrorState, formatDate, Loading, toast } from '../ui/feedback';
+import { confirmDanger, formatDate, toast } from '../ui/feedback';
+import { queryFallback, QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { SecretShown } from './Webhooks';
 
@@ -37,16 +38,16 @@ export default function WebhookDetail() {
     { label: 'App', to: `/apps/${appId}` },
     { label: 'Webhooks', to: `/apps/${appId}/webhooks` },
   ];
-  if (hook.isLoading) return <Loading />;
-  if (hook.error || !hook.data) {
+  const wait = queryFallback(hook);
+  if (wait) {
     return (
       <>
         <PageHeader title="Webhook" crumbs={crumbs} />
-        <ErrorState error={hook.error} retry={() => void hook.refetch()} />
+        {wait}
       </>
     );
   }
-  const h = hook.data;
+  const h = hook.data!;
   const items = deliveries.data?.pages.flatMap((p) => p.items) ?? [];
   const redeliver = (d: Delivery) =>
     actions.redeliver.mutate(
@@ -139,78 +140,80 @@ export default function WebhookDetail() {
         />
       </Group>
       <Paper withBorder>
-        {deliveries.isLoading ? (
-          <Loading />
-        ) : deliveries.error ? (
-          <ErrorState error={deliveries.error} retry={() => void deliveries.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty title="No deliveries yet">Each event this webhook subscribes to becomes a delivery here.</Empty>
-        ) : (
-          <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>HTTP</Table.Th>
-                <Table.Th>Duration</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th aria-label="Actions" />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((d) => (
-                <Fragment key={d.id}>
-                  <Table.Tr data-testid="delivery-row">
-                    <Table.Td>{formatDate(d.createdAt)}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        variant="subtle"
-                        size="compact-sm"
-                        aria-expanded={open === d.id}
-                        onClick={() => setOpen(open === d.id ? null : d.id)}
-                      >
-                        {d.event}
-                      </Button>
-                      {d.redeliveryOf && (
-                        <Badge size="xs" variant="outline" ml={4}>
-                          redelivery
+        <QueryView
+          query={deliveries}
+          empty={{
+            title: 'No deliveries yet',
+            description: 'Each event this webhook subscribes to becomes a delivery here.',
+          }}
+        >
+          {() => (
+            <Table verticalSpacing="xs">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>Event</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>HTTP</Table.Th>
+                  <Table.Th>Duration</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th aria-label="Actions" />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((d) => (
+                  <Fragment key={d.id}>
+                    <Table.Tr data-testid="delivery-row">
+                      <Table.Td>{formatDate(d.createdAt)}</Table.Td>
+                      <Table.Td>
+                        <Button
+                          variant="subtle"
+                          size="compact-sm"
+                          aria-expanded={open === d.id}
+                          onClick={() => setOpen(open === d.id ? null : d.id)}
+                        >
+                          {d.event}
+                        </Button>
+                        {d.redeliveryOf && (
+                          <Badge size="xs" variant="outline" ml={4}>
+                            redelivery
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge color={STATUS_COLOR[d.status]} variant="light">
+                          {d.status}
                         </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={STATUS_COLOR[d.status]} variant="light">
-                        {d.status}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>{d.response?.statusCode ?? last(d)?.statusCode ?? '—'}</Table.Td>
-                    <Table.Td>{last(d) ? `${last(d)!.durationMs} ms` : '—'}</Table.Td>
-                    <Table.Td>{d.attempts}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="compact-sm"
-                        variant="light"
-                        leftSection={<IconRepeat size={14} />}
-                        onClick={() => redeliver(d)}
-                        disabled={!h.enabled}
-                        aria-label={`Redeliver ${d.event} of ${formatDate(d.createdAt)}`}
-                      >
-                        Redeliver
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                  {open === d.id && (
-                    <Table.Tr>
-                      <Table.Td colSpan={7}>
-                        <DeliveryDetail d={d} />
+                      </Table.Td>
+                      <Table.Td>{d.response?.statusCode ?? last(d)?.statusCode ?? '—'}</Table.Td>
+                      <Table.Td>{last(d) ? `${last(d)!.durationMs} ms` : '—'}</Table.Td>
+                      <Table.Td>{d.attempts}</Table.Td>
+                      <Table.Td>
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          leftSection={<IconRepeat size={14} />}
+                          onClick={() => redeliver(d)}
+                          disabled={!h.enabled}
+                          aria-label={`Redeliver ${d.event} of ${formatDate(d.createdAt)}`}
+                        >
+                          Redeliver
+                        </Button>
                       </Table.Td>
                     </Table.Tr>
-                  )}
-                </Fragment>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+                    {open === d.id && (
+                      <Table.Tr>
+                        <Table.Td colSpan={7}>
+                          <DeliveryDetail d={d} />
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                  </Fragment>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       {deliveries.hasNextPage && (
         <Group justify="center" mt="md">

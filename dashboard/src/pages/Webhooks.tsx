@@ -3,7 +3,8 @@ import { IconAlertTriangle, IconPencil, IconPlus, IconTrash } from '@tabler/icon
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useWebhookActions, useWebhooks, type Webhook, type WebhookWithSecret } from '../api/webhooks';
-import { confirmDanger, CopyValue, Empty, ErrorState, Loading, toast } from '../ui/feedback';
+import { confirmDanger, CopyValue, toast } from '../ui/feedback';
+import { QueryView } from '../ui/QueryView';
 import { PageHeader } from '../ui/PageHeader';
 import { WebhookForm } from './WebhooksForm';
 
@@ -13,6 +14,12 @@ export default function Webhooks() {
   const list = useWebhooks(appId);
   const actions = useWebhookActions(appId);
   const [editing, setEditing] = useState<Webhook | 'new' | null>(null);
+  /** Opens the form on a fresh start: the last save's error is not shown again. */
+  const edit = (target: Webhook | 'new') => {
+    actions.create.reset();
+    actions.update.reset();
+    setEditing(target);
+  };
   const [secret, setSecret] = useState<WebhookWithSecret | null>(null);
   const hooks = list.data?.items ?? [];
   const remove = async (h: Webhook) => {
@@ -36,101 +43,113 @@ export default function Webhooks() {
         crumbs={[{ label: 'App', to: `/apps/${appId}` }]}
         description="Signed HTTP calls on the app's document, user and file events, with a delivery log."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
             New webhook
           </Button>
         }
       />
       <Paper withBorder>
-        {list.isLoading ? (
-          <Loading />
-        ) : list.error ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : hooks.length === 0 ? (
-          <Empty title="No webhooks yet">A webhook sends the events you choose to a URL of yours.</Empty>
-        ) : (
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>URL</Table.Th>
-                <Table.Th>Events</Table.Th>
-                <Table.Th>Secret</Table.Th>
-                <Table.Th>Enabled</Table.Th>
-                <Table.Th aria-label="Actions" />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {hooks.map((h) => (
-                <Table.Tr key={h.id} data-testid="webhook-row">
-                  <Table.Td maw={360}>
-                    <Anchor component={Link} to={`/apps/${appId}/webhooks/${h.id}`} style={{ wordBreak: 'break-all' }}>
-                      {h.url}
-                    </Anchor>
-                    {h.description && (
-                      <Text size="xs" c="dimmed">
-                        {h.description}
-                      </Text>
-                    )}
-                    {h.notice && (
-                      <Text size="xs" c="red.8" mt={4}>
-                        <IconAlertTriangle size={12} aria-hidden /> {h.notice}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {h.events.map((e) => (
-                        <Badge key={e} variant="light" tt="none">
-                          {e}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text ff="monospace" size="sm">
-                      …{h.secretHint}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Switch
-                      checked={h.enabled}
-                      onChange={(e) => toggle(h, e.currentTarget.checked)}
-                      aria-label={`Webhook ${h.url} enabled`}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        leftSection={<IconPencil size={14} />}
-                        onClick={() => setEditing(h)}
-                        aria-label={`Edit webhook ${h.url}`}
-                      >
-                        Edit
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        color="red"
-                        leftSection={<IconTrash size={14} />}
-                        onClick={() => void remove(h)}
-                        aria-label={`Delete webhook ${h.url}`}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
+        <QueryView
+          query={list}
+          empty={{
+            title: 'No webhooks yet',
+            description: 'A webhook sends the events you choose to a URL of yours.',
+            action: (
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
+                Add the first webhook
+              </Button>
+            ),
+          }}
+        >
+          {() => (
+            <Table verticalSpacing="sm" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>URL</Table.Th>
+                  <Table.Th>Events</Table.Th>
+                  <Table.Th>Secret</Table.Th>
+                  <Table.Th>Enabled</Table.Th>
+                  <Table.Th aria-label="Actions" />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+              </Table.Thead>
+              <Table.Tbody>
+                {hooks.map((h) => (
+                  <Table.Tr key={h.id} data-testid="webhook-row">
+                    <Table.Td maw={360}>
+                      <Anchor
+                        component={Link}
+                        to={`/apps/${appId}/webhooks/${h.id}`}
+                        style={{ wordBreak: 'break-all' }}
+                      >
+                        {h.url}
+                      </Anchor>
+                      {h.description && (
+                        <Text size="xs" c="dimmed">
+                          {h.description}
+                        </Text>
+                      )}
+                      {h.notice && (
+                        <Text size="xs" c="red.8" mt={4}>
+                          <IconAlertTriangle size={12} aria-hidden /> {h.notice}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {h.events.map((e) => (
+                          <Badge key={e} variant="light" tt="none">
+                            {e}
+                          </Badge>
+                        ))}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text ff="monospace" size="sm">
+                        …{h.secretHint}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Switch
+                        checked={h.enabled}
+                        onChange={(e) => toggle(h, e.currentTarget.checked)}
+                        aria-label={`Webhook ${h.url} enabled`}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconPencil size={14} />}
+                          onClick={() => edit(h)}
+                          aria-label={`Edit webhook ${h.url}`}
+                        >
+                          Edit
+                        </Button>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          color="red"
+                          leftSection={<IconTrash size={14} />}
+                          onClick={() => void remove(h)}
+                          aria-label={`Delete webhook ${h.url}`}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryView>
       </Paper>
       <WebhookForm
         opened={editing !== null}
         initial={editing === 'new' ? null : editing}
         busy={actions.create.isPending || actions.update.isPending}
+        error={editing === 'new' ? actions.create.error : actions.update.error}
         onClose={() => setEditing(null)}
         onSubmit={(input) => {
           if (editing === 'new') {
@@ -139,7 +158,6 @@ export default function Webhooks() {
                 setEditing(null);
                 setSecret(h);
               },
-              onError: (e) => toast.error(e),
             });
           } else if (editing) {
             actions.update.mutate(
@@ -149,7 +167,6 @@ export default function Webhooks() {
                   setEditing(null);
                   toast.ok('Webhook saved');
                 },
-                onError: (e) => toast.error(e),
               },
             );
           }

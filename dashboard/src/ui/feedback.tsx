@@ -3,7 +3,7 @@ import { modals } from '@mantine/modals';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCheck, IconCopy, IconInbox } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 
 /** Loading, empty and error states, toasts and confirmations: one look everywhere. */
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -17,11 +17,17 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/** The contract error (its code and HTTP status, when the server sent one), with a retry. */
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   return (
     <Alert color="red" title="Something went wrong" icon={<IconAlertTriangle />} role="alert">
       <Stack gap="xs" align="flex-start">
         <Text size="sm">{errorMessage(error)}</Text>
+        {error instanceof ApiError && (
+          <Text size="xs" c="dimmed" data-testid="error-code">
+            <Code>{error.code}</Code> · HTTP {error.status}
+          </Text>
+        )}
         {retry && (
           <Button size="xs" variant="light" color="red" onClick={retry}>
             Try again
@@ -32,7 +38,8 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
   );
 }
 
-export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+/** An empty list: what it is, why, and (optionally) the action that fills it. */
+export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <Center py="xl">
       <Stack align="center" gap="xs" maw={420}>
@@ -45,6 +52,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
             {children}
           </Text>
         )}
+        {action}
       </Stack>
     </Center>
   );
