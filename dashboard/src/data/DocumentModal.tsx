@@ -27,7 +27,8 @@ export function DocumentModal(props: {
     } else setText('{\n  \n}');
   }, [props.doc, props.creating]);
   const parsed = parseJson(text);
-  const valid = !parsed.error && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value);
+  const valid =
+    !parsed.error && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value);
   const save = async () => {
     setBusy(true);
     setError(null);
@@ -53,11 +54,17 @@ export function DocumentModal(props: {
     >
       {props.doc && (
         <Text size="xs" c="dimmed">
-          version {props.doc.version} · owner {props.doc.owner ?? '—'} · updated {props.doc.updatedAt}. Saving replaces every field
-          (PUT with If-Match), refused if someone changed it meanwhile.
+          version {props.doc.version} · owner {props.doc.owner ?? '—'} · updated {props.doc.updatedAt}. Saving replaces
+          every field (PUT with If-Match), refused if someone changed it meanwhile.
         </Text>
       )}
-      <JsonEditor label="Document JSON" value={text} onChange={setText} minHeight="240px" error={parsed.error ?? (valid ? null : 'A JSON object')} />
+      <JsonEditor
+        label="Document JSON"
+        value={text}
+        onChange={setText}
+        minHeight="240px"
+        error={parsed.error ?? (valid ? null : 'A JSON object')}
+      />
     </FormModal>
   );
 }

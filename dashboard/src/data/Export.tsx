@@ -8,7 +8,14 @@ import { toast } from '../ui/feedback';
 import { csvRow } from './filters';
 
 /** Export every document matching the current filter and sort, page by page (cursor), with progress. */
-export function ExportButton(props: { appId: string; collection: string; filter: string | null; sort: string; total: number | undefined; columns: string[] }) {
+export function ExportButton(props: {
+  appId: string;
+  collection: string;
+  filter: string | null;
+  sort: string;
+  total: number | undefined;
+  columns: string[];
+}) {
   const [done, setDone] = useState<number | null>(null);
   const abort = useRef(false);
   const run = async (format: 'csv' | 'json') => {

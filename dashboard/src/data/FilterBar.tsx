@@ -1,4 +1,15 @@
-import { ActionIcon, Button, Checkbox, Group, Menu, Paper, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
+import {
+  ActionIcon,
+  Button,
+  Checkbox,
+  Group,
+  Menu,
+  Paper,
+  SegmentedControl,
+  Select,
+  Stack,
+  TextInput,
+} from '@mantine/core';
 import { IconColumns, IconFilter, IconPlus, IconX } from '@tabler/icons-react';
 import type { VisibilityState } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -7,11 +18,22 @@ import { JsonEditor, parseJson } from '../ui/JsonEditor';
 import { conditionsToFilter, OPERATORS, type Condition, type Operator } from './filters';
 
 /** Filter builder (conditions ANDed) or a raw JSON filter; applying puts it in the URL. */
-export function FilterBar(props: { fields: FieldDef[]; filter: string | null; onApply: (filter: string | null) => void }) {
+export function FilterBar(props: {
+  fields: FieldDef[];
+  filter: string | null;
+  onApply: (filter: string | null) => void;
+}) {
   const [mode, setMode] = useState<'builder' | 'raw'>(props.filter ? 'raw' : 'builder');
   const [conds, setConds] = useState<Condition[]>([]);
   const [raw, setRaw] = useState(props.filter ?? '{}');
-  const names = ['id', 'owner', 'createdAt', 'updatedAt', 'version', ...props.fields.filter((f) => !f.hidden || true).map((f) => f.name)];
+  const names = [
+    'id',
+    'owner',
+    'createdAt',
+    'updatedAt',
+    'version',
+    ...props.fields.filter((f) => !f.hidden || true).map((f) => f.name),
+  ];
   const set = (i: number, c: Condition) => setConds(conds.map((x, j) => (j === i ? c : x)));
   const parsed = parseJson(raw);
   const apply = () => {
@@ -52,7 +74,12 @@ export function FilterBar(props: { fields: FieldDef[]; filter: string | null; on
                 Clear filter
               </Button>
             )}
-            <Button size="xs" leftSection={<IconFilter size={14} />} onClick={apply} disabled={mode === 'raw' && !!parsed.error}>
+            <Button
+              size="xs"
+              leftSection={<IconFilter size={14} />}
+              onClick={apply}
+              disabled={mode === 'raw' && !!parsed.error}
+            >
               Apply filter
             </Button>
           </Group>
@@ -61,7 +88,15 @@ export function FilterBar(props: { fields: FieldDef[]; filter: string | null; on
           <>
             {conds.map((c, i) => (
               <Group key={i} gap="xs" wrap="nowrap">
-                <Select aria-label={`Condition ${i + 1} field`} size="xs" data={names} value={c.field} searchable onChange={(v) => set(i, { ...c, field: v ?? '' })} w={180} />
+                <Select
+                  aria-label={`Condition ${i + 1} field`}
+                  size="xs"
+                  data={names}
+                  value={c.field}
+                  searchable
+                  onChange={(v) => set(i, { ...c, field: v ?? '' })}
+                  w={180}
+                />
                 <Select
                   aria-label={`Condition ${i + 1} operator`}
                   size="xs"
@@ -81,19 +116,34 @@ export function FilterBar(props: { fields: FieldDef[]; filter: string | null; on
                     style={{ flex: 1 }}
                   />
                 )}
-                <ActionIcon variant="subtle" aria-label={`Remove condition ${i + 1}`} onClick={() => setConds(conds.filter((_, j) => j !== i))}>
+                <ActionIcon
+                  variant="subtle"
+                  aria-label={`Remove condition ${i + 1}`}
+                  onClick={() => setConds(conds.filter((_, j) => j !== i))}
+                >
                   <IconX size={14} />
                 </ActionIcon>
               </Group>
             ))}
             <Group>
-              <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={() => setConds([...conds, { field: props.fields[0]?.name ?? 'id', op: 'eq', value: '' }])}>
+              <Button
+                size="xs"
+                variant="light"
+                leftSection={<IconPlus size={14} />}
+                onClick={() => setConds([...conds, { field: props.fields[0]?.name ?? 'id', op: 'eq', value: '' }])}
+              >
                 Add condition
               </Button>
             </Group>
           </>
         ) : (
-          <JsonEditor label="Filter" value={raw} onChange={setRaw} error={parsed.error} description='e.g. {"done": false, "priority": {"$gte": 3}}' />
+          <JsonEditor
+            label="Filter"
+            value={raw}
+            onChange={setRaw}
+            error={parsed.error}
+            description='e.g. {"done": false, "priority": {"$gte": 3}}'
+          />
         )}
       </Stack>
     </Paper>
@@ -104,10 +154,23 @@ export function FilterBar(props: { fields: FieldDef[]; filter: string | null; on
 export function SortControl(props: { fields: FieldDef[]; sort: string; onChange: (s: string) => void }) {
   const desc = props.sort.startsWith('-');
   const field = desc ? props.sort.slice(1) : props.sort;
-  const names = ['createdAt', 'updatedAt', 'id', ...props.fields.filter((f) => !['json', 'array', 'geopoint'].includes(f.type)).map((f) => f.name)];
+  const names = [
+    'createdAt',
+    'updatedAt',
+    'id',
+    ...props.fields.filter((f) => !['json', 'array', 'geopoint'].includes(f.type)).map((f) => f.name),
+  ];
   return (
     <Group gap={4} wrap="nowrap">
-      <Select aria-label="Sort by" size="sm" w={160} data={names} value={field} allowDeselect={false} onChange={(v) => props.onChange(`${desc ? '-' : ''}${v ?? 'createdAt'}`)} />
+      <Select
+        aria-label="Sort by"
+        size="sm"
+        w={160}
+        data={names}
+        value={field}
+        allowDeselect={false}
+        onChange={(v) => props.onChange(`${desc ? '-' : ''}${v ?? 'createdAt'}`)}
+      />
       <SegmentedControl
         size="sm"
         aria-label="Sort direction"
@@ -123,7 +186,11 @@ export function SortControl(props: { fields: FieldDef[]; sort: string; onChange:
 }
 
 /** Which columns the grid shows (kept per collection in this browser). */
-export function ColumnChooser(props: { columns: string[]; visibility: VisibilityState; onChange: (v: VisibilityState) => void }) {
+export function ColumnChooser(props: {
+  columns: string[];
+  visibility: VisibilityState;
+  onChange: (v: VisibilityState) => void;
+}) {
   return (
     <Menu closeOnItemClick={false}>
       <Menu.Target>
@@ -133,7 +200,10 @@ export function ColumnChooser(props: { columns: string[]; visibility: Visibility
       </Menu.Target>
       <Menu.Dropdown>
         {props.columns.map((c) => (
-          <Menu.Item key={c} onClick={() => props.onChange({ ...props.visibility, [c]: props.visibility[c] === false })}>
+          <Menu.Item
+            key={c}
+            onClick={() => props.onChange({ ...props.visibility, [c]: props.visibility[c] === false })}
+          >
             <Checkbox label={c} checked={props.visibility[c] !== false} readOnly tabIndex={-1} />
           </Menu.Item>
         ))}

@@ -1,6 +1,12 @@
 import { ActionIcon, Anchor, Group, Text, TextInput, Tooltip } from '@mantine/core';
 import { IconBraces, IconTrash } from '@tabler/icons-react';
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type VisibilityState } from '@tanstack/react-table';
+import {
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+  type ColumnDef,
+  type VisibilityState,
+} from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -30,7 +36,11 @@ interface GridProps {
 function Cell({ appId, def, value }: { appId: string; def: FieldDef | undefined; value: unknown }) {
   if (def?.type === 'relation' && typeof value === 'string' && def.to)
     return (
-      <Anchor component={Link} size="sm" to={`/apps/${appId}/collections/${def.to}/data?filter=${encodeURIComponent(JSON.stringify({ id: value }))}`}>
+      <Anchor
+        component={Link}
+        size="sm"
+        to={`/apps/${appId}/collections/${def.to}/data?filter=${encodeURIComponent(JSON.stringify({ id: value }))}`}
+      >
         {def.to}/{value}
       </Anchor>
     );
@@ -39,7 +49,12 @@ function Cell({ appId, def, value }: { appId: string; def: FieldDef | undefined;
   return <>{cellText(value)}</>;
 }
 
-function EditCell(props: { initial: string; onSave: (t: string) => Promise<void>; onCancel: () => void; label: string }) {
+function EditCell(props: {
+  initial: string;
+  onSave: (t: string) => Promise<void>;
+  onCancel: () => void;
+  label: string;
+}) {
   const [text, setText] = useState(props.initial);
   const [busy, setBusy] = useState(false);
   return (
@@ -71,7 +86,12 @@ export function Grid(props: GridProps) {
   const defs = useMemo(() => new Map(props.fields.map((f) => [f.name, f])), [props.fields]);
   const columns = useMemo<ColumnDef<Doc>[]>(
     () => [
-      ...SYSTEM_COLUMNS.map((c) => ({ id: c, header: c, accessorFn: (d: Doc) => d[c], size: c === 'id' ? 190 : c === 'version' ? 80 : 200 })),
+      ...SYSTEM_COLUMNS.map((c) => ({
+        id: c,
+        header: c,
+        accessorFn: (d: Doc) => d[c],
+        size: c === 'id' ? 190 : c === 'version' ? 80 : 200,
+      })),
       ...props.fields.map((f) => ({ id: f.name, header: f.name, accessorFn: (d: Doc) => d[f.name], size: 180 })),
     ],
     [props.fields],
@@ -85,7 +105,12 @@ export function Grid(props: GridProps) {
   });
   const rows = table.getRowModel().rows;
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
   const items = virtual.getVirtualItems();
   const last = items[items.length - 1];
   const { hasMore, loadingMore, loadMore } = props;
@@ -119,16 +144,33 @@ export function Grid(props: GridProps) {
           {items.map((vr) => {
             const row = rows[vr.index]!;
             return (
-              <tr key={row.id} className={classes.row} data-testid="row" aria-rowindex={vr.index + 1} style={{ position: 'absolute', transform: `translateY(${vr.start}px)`, height: ROW_HEIGHT }}>
+              <tr
+                key={row.id}
+                className={classes.row}
+                data-testid="row"
+                aria-rowindex={vr.index + 1}
+                style={{ position: 'absolute', transform: `translateY(${vr.start}px)`, height: ROW_HEIGHT }}
+              >
                 <td className={classes.td} style={{ width: 80 }}>
                   <Group gap={2} wrap="nowrap">
                     <Tooltip label="JSON view">
-                      <ActionIcon size="sm" variant="subtle" aria-label={`Open ${row.id} as JSON`} onClick={() => props.onOpen(row.original)}>
+                      <ActionIcon
+                        size="sm"
+                        variant="subtle"
+                        aria-label={`Open ${row.id} as JSON`}
+                        onClick={() => props.onOpen(row.original)}
+                      >
                         <IconBraces size={14} />
                       </ActionIcon>
                     </Tooltip>
                     <Tooltip label="Delete">
-                      <ActionIcon size="sm" variant="subtle" color="red" aria-label={`Delete ${row.id}`} onClick={() => props.onDelete(row.original)}>
+                      <ActionIcon
+                        size="sm"
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Delete ${row.id}`}
+                        onClick={() => props.onDelete(row.original)}
+                      >
                         <IconTrash size={14} />
                       </ActionIcon>
                     </Tooltip>

@@ -21,7 +21,12 @@ describe('filter builder', () => {
         fields,
       ),
     ).toEqual({
-      $and: [{ ok: true }, { title: { $regex: 'milk', $options: 'i' } }, { n: { $in: [1, 2] } }, { title: { $exists: false } }],
+      $and: [
+        { ok: true },
+        { title: { $regex: 'milk', $options: 'i' } },
+        { n: { $in: [1, 2] } },
+        { title: { $exists: false } },
+      ],
     });
     expect(conditionsToFilter([], fields)).toBeNull();
   });
