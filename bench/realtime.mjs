@@ -6,8 +6,9 @@
  *   node bench/realtime.mjs [--subscribers 1000,10000] [--writes 5] [--sustained-writes 200]
  *                           [--client raw|socket.io] [--workers N] [--server-cpu-prof DIR] [--json]
  *
- * `--client raw` (default): minimal protocol clients (realtime/raw-client.mjs), so the clients'
- * own decoding, which shares the machine's CPU with the server, costs less; `--client socket.io`:
+ * `--client raw` (default): minimal WebSocket + socket.io protocol clients on plain TCP sockets
+ * (realtime/raw-client.mjs), so the clients' own decoding, which shares the machine's CPU with
+ * the server, costs less; `--client socket.io`:
  * socket.io-client. `--workers N` (N > 1): the server runs WORKERS=N node:cluster workers with
  * REDIS_URL set to a redis-server this script starts (and stops by pid) on a free port; each
  * worker holds part of the sockets, document events cross workers through Redis.
@@ -32,15 +33,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer } from 'node:net';
 import { cpuSeconds } from './peer/procs.mjs';
-import { rawConnector } from './realtime/raw-client.mjs';
+import { connectRaw } from './realtime/raw-client.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const serverDir = join(root, 'server');
 const requireFromServer = createRequire(join(serverDir, 'package.json'));
 const { io } = requireFromServer('socket.io-client');
-// `ws` as socket.io itself resolves it (engine.io's dependency): no extra install for the raw clients.
-const requireFromEngine = createRequire(createRequire(requireFromServer.resolve('socket.io')).resolve('engine.io'));
-const connectRaw = rawConnector(requireFromEngine('ws'));
 const tsxLoader = pathToFileURL(
   join(dirname(requireFromServer.resolve('tsx/package.json')), 'dist', 'loader.mjs'),
 ).href;
