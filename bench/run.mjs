@@ -149,7 +149,14 @@ try {
     const out = await new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [join(root, 'bench/realtime.mjs'), '--json', '--subscribers', arg('realtime-subscribers', '1000,10000')],
+        [
+          join(root, 'bench/realtime.mjs'),
+          '--json',
+          '--subscribers',
+          arg('realtime-subscribers', '1000,10000'),
+          '--workers',
+          arg('realtime-workers', '1'),
+        ],
         { env, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let text = '';
@@ -164,7 +171,7 @@ try {
         layer: 'realtime',
         engine: 'sqlite',
         docs: '—',
-        op: `fan-out to ${r.subscribers} (commit→client)`,
+        op: `fan-out to ${r.subscribers} (commit→client${r.workers > 1 ? `, ${r.workers} workers` : ''})`,
         n: r.sustainedDeliveries,
         perSecond: r.deliveriesPerSecond,
         p50: r.p50,
