@@ -41,6 +41,7 @@ import { UserEvents } from './user-events.js';
 import { SessionEvents } from './session-events.js';
 import { userRoutes } from './users.routes.js';
 import { UsersRepo } from './users.repo.js';
+import type { UserOutbox } from './user-outbox.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -50,6 +51,9 @@ import { UsersService } from './users.service.js';
  */
 export type { AppUser } from './access-tokens.js';
 export type { UserEvent, UserEvents } from './user-events.js';
+export type { UserOutbox, UserOutboxEvent } from './user-outbox.js';
+export { toUserView } from './users.repo.js';
+export { USERS as USERS_COLLECTION } from './auth.collections.js';
 export { INSTALLATION_HEADER, type SessionEvent, type SessionEvents } from './session-events.js';
 
 export interface AuthModule extends HearthModule {
@@ -69,6 +73,8 @@ export interface AuthModule extends HearthModule {
   };
   /** users.create / users.update / users.delete, after commit (webhooks, realtime). */
   events: UserEvents;
+  /** The webhooks module registers its transactional outbox for user events (user-outbox.ts). */
+  useOutbox(outbox: UserOutbox): void;
   /** session.start / refresh / end, with the request's push installation id (session-events.ts). */
   sessionEvents: SessionEvents;
   /** The user behind an access token of this app, or null (for realtime handshakes). */
@@ -169,6 +175,9 @@ export function createAuthModule(deps: {
     name: 'auth',
     services: { ...services, users: usersService, settings, keys, sessions, limits, oidc },
     events,
+    useOutbox: (outbox) => {
+      users.outbox = outbox;
+    },
     sessionEvents,
     verifyToken: (appId, token) => tokens.verify(appId, token),
     sweep: async (appId) => ({ tokens: await oneTime.sweep(appId), sessions: await sessions.sweep(appId) }),

@@ -17,6 +17,8 @@ export interface UserEvent {
   /** null for delete. */
   after: Readonly<UserView> | null;
   at: string;
+  /** Set when the write committed an outbox record for this event (user-outbox.ts): its id. */
+  eventId?: string;
 }
 
 export type UserListener = (event: UserEvent) => void;

@@ -6,7 +6,8 @@ import type { DocumentStore, StoredDocument, UpdateSpec } from '../../ports/docu
 import { IDENTITIES, ONE_TIME, SESSIONS, USERS } from './auth.collections.js';
 import { deleteMatching } from './delete-matching.js';
 import { noMfa } from './mfa.js';
-import type { UserEvents } from './user-events.js';
+import type { UserEvents, UserEventType } from './user-events.js';
+import type { UserOutbox } from './user-outbox.js';
 import type { UserView } from './user-view.js';
 
 /**
@@ -25,6 +26,8 @@ export class UsersRepo {
   private readonly store: DocumentStore;
   private readonly changed: (appId: string) => void;
   private readonly events: UserEvents | undefined;
+  /** The webhooks module's outbox for user events (user-outbox.ts), registered through auth's `useOutbox`. */
+  outbox: UserOutbox | null = null;
 
   constructor(options: {
     store: DocumentStore;
@@ -112,24 +115,37 @@ export class UsersRepo {
     await this.ensureApp(appId);
     const id = newId();
     const email = input.email ? normaliseEmail(input.email) : null;
+    const data = {
+      login: email ?? `#${id}`,
+      email,
+      emailVerified: input.emailVerified ?? false,
+      passwordHash: input.passwordHash,
+      anonymous: input.anonymous,
+      roles: input.roles ?? [],
+      profile: input.profile ?? {},
+      mfa: noMfa(),
+      disabledAt: null,
+      lastSignInAt: null,
+    };
     try {
-      const doc = await this.store.forApp(appId).create(USERS, {
-        id,
-        owner: id,
-        data: {
-          login: email ?? `#${id}`,
-          email,
-          emailVerified: input.emailVerified ?? false,
-          passwordHash: input.passwordHash,
-          anonymous: input.anonymous,
-          roles: input.roles ?? [],
-          profile: input.profile ?? {},
-          mfa: noMfa(),
-          disabledAt: null,
-          lastSignInAt: null,
-        },
+      const eventId = await this.outboxId(appId, 'users.create');
+      const doc = eventId
+        ? (
+            await this.store
+              .forApp(appId)
+              .batch([
+                { op: 'create', collection: USERS, id, owner: id, data },
+                this.outbox!.record(appId, { id: eventId, type: 'users.create', userId: id, before: null }),
+              ])
+          )[0]!
+        : await this.store.forApp(appId).create(USERS, { id, owner: id, data });
+      this.events?.emit({
+        type: 'users.create',
+        appId,
+        before: null,
+        after: toUserView(doc),
+        ...(eventId ? { eventId } : {}),
       });
-      this.events?.emit({ type: 'users.create', appId, before: null, after: toUserView(doc) });
       return doc;
     } catch (e) {
       if (isError(e, 'conflict')) throw emailTaken();
@@ -140,12 +156,28 @@ export class UsersRepo {
   async update(appId: string, id: string, update: UpdateSpec, expectedVersion?: number): Promise<StoredDocument> {
     const before = this.events && !isBookkeeping(update) ? await this.get(appId, id) : null;
     try {
-      const doc = await this.store
-        .forApp(appId)
-        .update(USERS, id, update, expectedVersion !== undefined ? { expectedVersion } : {});
+      const options = expectedVersion !== undefined ? { expectedVersion } : {};
+      const eventId = before ? await this.outboxId(appId, 'users.update') : undefined;
+      const beforeView = before ? toUserView(before) : null;
+      const doc = eventId
+        ? (
+            await this.store
+              .forApp(appId)
+              .batch([
+                { op: 'update', collection: USERS, id, update, ...options },
+                this.outbox!.record(appId, { id: eventId, type: 'users.update', userId: id, before: beforeView }),
+              ])
+          )[0]!
+        : await this.store.forApp(appId).update(USERS, id, update, options);
       this.changed(appId);
-      if (before)
-        this.events?.emit({ type: 'users.update', appId, before: toUserView(before), after: toUserView(doc) });
+      if (beforeView)
+        this.events?.emit({
+          type: 'users.update',
+          appId,
+          before: beforeView,
+          after: toUserView(doc),
+          ...(eventId ? { eventId } : {}),
+        });
       return doc;
     } catch (e) {
       if (isError(e, 'conflict', 'unique')) throw emailTaken();
@@ -159,9 +191,35 @@ export class UsersRepo {
   }
 
   async remove(appId: string, id: string): Promise<void> {
-    const doc = await this.store.forApp(appId).delete(USERS, id);
+    const eventId = await this.outboxId(appId, 'users.delete');
+    let doc: StoredDocument;
+    if (eventId) {
+      const current = await this.get(appId, id);
+      if (!current) throw notFound('No such user.');
+      const before = toUserView(current);
+      await this.store
+        .forApp(appId)
+        .batch([
+          { op: 'delete', collection: USERS, id },
+          this.outbox!.record(appId, { id: eventId, type: 'users.delete', userId: id, before }),
+        ]);
+      doc = current;
+    } else doc = await this.store.forApp(appId).delete(USERS, id);
     this.changed(appId);
-    this.events?.emit({ type: 'users.delete', appId, before: toUserView(doc), after: null });
+    this.events?.emit({
+      type: 'users.delete',
+      appId,
+      before: toUserView(doc),
+      after: null,
+      ...(eventId ? { eventId } : {}),
+    });
+  }
+
+  /** A new outbox record id when the outbox wants this event, else undefined (the common case). */
+  private async outboxId(appId: string, type: UserEventType): Promise<string | undefined> {
+    if (!this.outbox || !this.events) return undefined;
+    const wanted = this.outbox.wants(appId, type);
+    return (wanted instanceof Promise ? await wanted : wanted) ? newId() : undefined;
   }
 }
 

@@ -64,7 +64,7 @@ export function createWebhooksModule(deps: {
   guards: Pick<AdminAuth, 'requireAdmin'>;
   audit: AuditLog;
   collections: Pick<CollectionsModule, 'services' | 'events' | 'useOutbox'>;
-  auth: Pick<AuthModule, 'events'>;
+  auth: Pick<AuthModule, 'events' | 'useOutbox'>;
   files: Pick<FilesModule, 'events'>;
   /** The jobs module's registry: schedules may queue a job of a type apps may queue. */
   jobTypes?: Pick<JobTypes, 'get' | 'names' | 'enqueue'>;
@@ -108,6 +108,7 @@ export function createWebhooksModule(deps: {
   const registry = deps.collections.services.registry;
   const outbox = new WebhookOutbox({ store, active: (appId) => webhooks.activeForWrite(appId) });
   deps.collections.useOutbox(outbox);
+  deps.auth.useOutbox(outbox.forUsers());
   const dispatcher = new WebhookDispatcher({
     webhooks,
     log,

@@ -88,7 +88,10 @@ export class WebhookMaintenance {
 
   async drainOutbox(appId: string): Promise<number> {
     const records = await this.deps.outbox.stale(appId, this.ago(this.deps.settings.outboxLeaseMs), PAGE);
-    for (const r of records) await this.deps.dispatcher.document(await this.deps.outbox.eventOf(appId, r));
+    for (const r of records) {
+      if (r.type.startsWith('users.')) await this.deps.dispatcher.user(await this.deps.outbox.userEventOf(appId, r));
+      else await this.deps.dispatcher.document(await this.deps.outbox.eventOf(appId, r));
+    }
     if (records.length) this.deps.logger.info({ appId, n: records.length }, 'webhooks: recovered outbox events');
     return records.length;
   }

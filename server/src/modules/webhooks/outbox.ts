@@ -2,7 +2,15 @@ import { isError } from '../../errors.js';
 import { where } from '../../lib/filter/build.js';
 import type { DocumentData, DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { patternMatches } from './event-payloads.js';
-import type { DocumentEvent, OutboxEvent, WriteOutbox } from './webhooks.deps.js';
+import {
+  toUserView,
+  USERS_COLLECTION,
+  type DocumentEvent,
+  type OutboxEvent,
+  type UserEventOf,
+  type UserOutbox,
+  type WriteOutbox,
+} from './webhooks.deps.js';
 import type { StoredWebhook } from './webhooks.service.js';
 
 /**
@@ -21,7 +29,8 @@ export const OUTBOX = '_webhook_outbox';
 
 export interface OutboxRecord {
   id: string;
-  type: DocumentEvent['type'];
+  /** documents.* (a document write) or users.* (a user write: `collection` is `_users`, `before` the user view). */
+  type: DocumentEvent['type'] | UserEventOf['type'];
   collection: string;
   docId: string;
   before: StoredDocument | null;
@@ -67,6 +76,29 @@ export class WebhookOutbox implements WriteOutbox {
     return { op: 'create' as const, collection: OUTBOX, id: event.id, data };
   }
 
+  /** The same outbox for the auth module's user writes (users.create / update / delete). */
+  forUsers(): UserOutbox {
+    return {
+      wants: (appId, type) => {
+        const match = (hooks: StoredWebhook[]) => hooks.some((h) => h.events.some((p) => patternMatches(p, { type })));
+        const hooks = this.deps.active(appId);
+        return hooks instanceof Promise ? hooks.then(match) : match(hooks);
+      },
+      record: (_appId, event) => ({
+        op: 'create' as const,
+        collection: OUTBOX,
+        id: event.id,
+        data: {
+          type: event.type,
+          collection: USERS_COLLECTION,
+          docId: event.userId,
+          before: (event.before ? { ...event.before } : null) as unknown as DocumentData[string],
+          cause: null,
+        },
+      }),
+    };
+  }
+
   /** The event's deliveries are recorded: its record goes. */
   async done(appId: string, id: string): Promise<void> {
     await this.deps.store
@@ -87,11 +119,26 @@ export class WebhookOutbox implements WriteOutbox {
     return page.items.map(fromDoc);
   }
 
+  /** The user event a users.* record stands for, with the user as it is now (null when deleted since). */
+  async userEventOf(appId: string, r: OutboxRecord): Promise<UserEventOf> {
+    const current =
+      r.type === 'users.delete' ? null : await this.deps.store.forApp(appId).get(USERS_COLLECTION, r.docId);
+    return {
+      type: r.type as UserEventOf['type'],
+      appId,
+      before: r.before as unknown as UserEventOf['before'],
+      after: current ? toUserView(current) : null,
+      at: r.createdAt,
+      eventId: r.id,
+    };
+  }
+
   /** The document event a record stands for, rebuilt from it and the document's current state. */
   async eventOf(appId: string, r: OutboxRecord): Promise<DocumentEvent> {
+    if (r.type.startsWith('users.')) throw new Error(`eventOf: ${r.type} is a user event (userEventOf)`);
     const after = r.type === 'documents.delete' ? null : await this.deps.store.forApp(appId).get(r.collection, r.docId);
     return {
-      type: r.type,
+      type: r.type as DocumentEvent['type'],
       appId,
       collection: r.collection,
       before: r.before,

@@ -13,7 +13,7 @@ import {
 } from './event-payloads.js';
 import type { WebhookDeliveryJob } from './webhook-delivery.job.js';
 import type { WebhookOutbox } from './outbox.js';
-import type { DocumentEvent, DocumentEvents, FileEvents, UserEvents } from './webhooks.deps.js';
+import type { DocumentEvent, DocumentEvents, FileEvents, UserEventOf, UserEvents } from './webhooks.deps.js';
 import type { StoredWebhook, WebhooksService } from './webhooks.service.js';
 
 /**
@@ -43,7 +43,7 @@ export class WebhookDispatcher {
 
   attach(buses: { documents?: DocumentEvents; users?: UserEvents; files?: FileEvents }): void {
     buses.documents?.on('*', (event) => this.trackWork(event.appId, event.type, this.document(event)));
-    buses.users?.on('*', (event) => this.track(event.appId, event, async () => userPayload(event)));
+    buses.users?.on('*', (event) => this.trackWork(event.appId, event.type, this.user(event)));
     buses.files?.on('*', (event) => this.track(event.appId, event, async () => filePayload(event)));
   }
 
@@ -55,6 +55,16 @@ export class WebhookDispatcher {
       return event.eventId ? { ...p, id: event.eventId } : p;
     };
     await this.fanOut(event.appId, match, payload, event.eventId !== undefined);
+    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
+  }
+
+  /** The deliveries of a user event; with an outbox record (auth's user-outbox.ts), idempotent by event id, then the record goes. */
+  async user(event: UserEventOf): Promise<void> {
+    const payload = async () => {
+      const p = userPayload(event);
+      return event.eventId ? { ...p, id: event.eventId } : p;
+    };
+    await this.fanOut(event.appId, { type: event.type }, payload, event.eventId !== undefined);
     if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
   }
 
