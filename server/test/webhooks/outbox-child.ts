@@ -4,7 +4,7 @@
  * the API with the secret key. A document listener registered after the webhooks module's
  * SIGKILLs this process synchronously when the write's event is emitted: the write committed,
  * its webhook delivery was not recorded yet. Prints `ready` before the write. With a last
- * argument `user`, the write is a sign-up and the listener is on the user events instead.
+ * argument `user` the write is a sign-up, with `file` an upload, and the listener is on those events.
  */
 import request from 'supertest';
 import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
@@ -27,7 +27,9 @@ const die = (event: { after: { id: string } | null; eventId?: string }) => {
   process.stdout.write(`committed ${event.after?.id ?? ''} ${event.eventId ?? ''}\n`);
   process.kill(process.pid, 'SIGKILL');
 };
+const died = (event: { file: { id: string }; eventId?: string }) => die({ after: event.file, eventId: event.eventId });
 if (mode === 'user') built.modules.auth.events.on('*', die);
+else if (mode === 'file') built.modules.files.events.on('*', died);
 else built.modules.collections.events.on('*', die);
 process.stdout.write('ready\n');
 if (mode === 'user')
@@ -35,6 +37,11 @@ if (mode === 'user')
     .post(`/v1/apps/${appId}/auth/signup`)
     .set('X-Hearth-Key', secretKey!)
     .send({ email: 'crash@example.com', password: 'a long enough password 1!' });
+else if (mode === 'file')
+  await request(built.app)
+    .post(`/v1/apps/${appId}/files`)
+    .set('X-Hearth-Key', secretKey!)
+    .attach('file', Buffer.from('survives the crash'), { filename: 'crash.txt', contentType: 'text/plain' });
 else
   await request(built.app)
     .post(`/v1/apps/${appId}/collections/todos/documents`)

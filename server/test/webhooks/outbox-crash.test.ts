@@ -132,56 +132,68 @@ describe.each(ENGINES)('an event whose writer was SIGKILLed after the commit [%s
     }
   }, 90_000);
 
-  it('a user sign-up whose writer was SIGKILLed after the commit is delivered once after the restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hearth-outbox-users-'));
-    dirs.push(dir);
-    const target = engine === 'sqlite' ? join(dir, 'hearth.db') : inject('mongoUrl');
-    const db = `t_${newId().replace(/[^A-Za-z0-9]/g, '')}`;
-    const queueFile = join(dir, 'jobs.db');
-    let store = await open(engine, target, db);
-    let jobs = createSqliteQueue({ file: queueFile });
-    const first = await buildTestApp(store, { jobs, outbound: LOOPBACK_ONLY });
-    const http = request(first.app);
-    const { adminToken, appId, secretKey } = await withAdminAndApp({ http } as never);
-    const hook = await http
-      .post(`/v1/admin/apps/${appId}/webhooks`)
-      .set({ Authorization: `Bearer ${adminToken}` })
-      .send({ url: `${receiver.url}/users-${engine}`, events: ['users.create'] })
-      .expect(201);
-    await jobs.close();
-    await store.close();
-
-    const child = await runChild([engine, target, db, queueFile, appId, secretKey, 'user']);
-    expect(child.signal, child.out).toBe('SIGKILL');
-    const [, userId, eventId] = /committed (\S+) (\S+)/.exec(child.out) ?? [];
-    expect(eventId, child.out).toBeTruthy();
-
-    store = await open(engine, target, db);
-    const app = store.forApp(appId);
-    expect(await app.get('_users', userId!)).toMatchObject({ email: 'crash@example.com' });
-    expect((await app.find(OUTBOX, { limit: 10 })).items.map((r) => r.id)).toEqual([eventId]);
-    expect(await app.count(DELIVERIES)).toBe(0);
-
-    jobs = createSqliteQueue({ file: queueFile, idlePollMs: 50 });
-    const second = await buildTestApp(store, {
-      jobs,
-      outbound: LOOPBACK_ONLY,
-      webhookDelivery: { ...FAST_DELIVERY, sweepCron: '* * * * * *', outboxLeaseMs: 500 },
-    });
-    try {
-      const got = await waitFor(() => receiver.received.find((r) => r.path === `/users-${engine}`), 20_000);
-      const body = JSON.parse(got.body) as { id: string; type: string; data: { user: Record<string, unknown> } };
-      expect(body).toMatchObject({ id: eventId, type: 'users.create' });
-      expect(body.data.user).toMatchObject({ id: userId, email: 'crash@example.com' });
-      expect(body.data.user).not.toHaveProperty('passwordHash');
-      expect(got.headers['hearth-delivery']).toBe(`${eventId}-${hook.body.id}`);
-      await waitFor(async () => (await app.count(OUTBOX)) === 0);
-      await new Promise((r) => setTimeout(r, 2500));
-      expect(receiver.received.filter((r) => r.path === `/users-${engine}`)).toHaveLength(1);
-    } finally {
+  it.each([
+    { mode: 'user', event: 'users.create', field: 'user', expected: { email: 'crash@example.com' } },
+    { mode: 'file', event: 'files.create', field: 'file', expected: { name: 'crash.txt', size: 18 } },
+  ])(
+    'a $event whose writer was SIGKILLed after the commit is delivered once after the restart',
+    async (kind) => {
+      const dir = mkdtempSync(join(tmpdir(), `hearth-outbox-${kind.mode}-`));
+      dirs.push(dir);
+      const target = engine === 'sqlite' ? join(dir, 'hearth.db') : inject('mongoUrl');
+      const db = `t_${newId().replace(/[^A-Za-z0-9]/g, '')}`;
+      const queueFile = join(dir, 'jobs.db');
+      let store = await open(engine, target, db);
+      let jobs = createSqliteQueue({ file: queueFile });
+      const first = await buildTestApp(store, { jobs, outbound: LOOPBACK_ONLY });
+      const http = request(first.app);
+      const { adminToken, appId, secretKey } = await withAdminAndApp({ http } as never);
+      const hook = await http
+        .post(`/v1/admin/apps/${appId}/webhooks`)
+        .set({ Authorization: `Bearer ${adminToken}` })
+        .send({ url: `${receiver.url}/${kind.mode}-${engine}`, events: [kind.event] })
+        .expect(201);
       await jobs.close();
-      await second.settle();
       await store.close();
-    }
-  }, 90_000);
+
+      const child = await runChild([engine, target, db, queueFile, appId, secretKey, kind.mode]);
+      expect(child.signal, child.out).toBe('SIGKILL');
+      const [, id, eventId] = /committed (\S+) (\S+)/.exec(child.out) ?? [];
+      expect(eventId, child.out).toBeTruthy();
+
+      store = await open(engine, target, db);
+      const app = store.forApp(appId);
+      expect(await app.get(kind.mode === 'user' ? '_users' : '_files', id!)).toMatchObject(kind.expected);
+      expect((await app.find(OUTBOX, { limit: 10 })).items.map((r) => r.id)).toEqual([eventId]);
+      expect(await app.count(DELIVERIES)).toBe(0);
+
+      jobs = createSqliteQueue({ file: queueFile, idlePollMs: 50 });
+      const second = await buildTestApp(store, {
+        jobs,
+        outbound: LOOPBACK_ONLY,
+        webhookDelivery: { ...FAST_DELIVERY, sweepCron: '* * * * * *', outboxLeaseMs: 500 },
+      });
+      try {
+        const path = `/${kind.mode}-${engine}`;
+        const got = await waitFor(() => receiver.received.find((r) => r.path === path), 20_000);
+        const body = JSON.parse(got.body) as {
+          id: string;
+          type: string;
+          data: Record<string, Record<string, unknown>>;
+        };
+        expect(body).toMatchObject({ id: eventId, type: kind.event });
+        expect(body.data[kind.field]).toMatchObject({ id, ...kind.expected });
+        expect(body.data[kind.field]).not.toHaveProperty('passwordHash');
+        expect(got.headers['hearth-delivery']).toBe(`${eventId}-${hook.body.id}`);
+        await waitFor(async () => (await app.count(OUTBOX)) === 0);
+        await new Promise((r) => setTimeout(r, 2500));
+        expect(receiver.received.filter((r) => r.path === path)).toHaveLength(1);
+      } finally {
+        await jobs.close();
+        await second.settle();
+        await store.close();
+      }
+    },
+    90_000,
+  );
 });

@@ -14,6 +14,8 @@ export interface FileEvent {
   file: FileView;
   /** ISO-8601 time of emission. */
   at: string;
+  /** Set when the write committed an outbox record for this event (file-outbox.ts): its id. */
+  eventId?: string;
 }
 
 export class FileEvents extends EventBus<FileEvent> {}

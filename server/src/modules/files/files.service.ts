@@ -23,6 +23,7 @@ import {
   type ReceivedFile,
   type UploadLimits,
 } from './upload.js';
+import { outboxOps, type FileOutbox } from './file-outbox.js';
 import { DEFAULT_MAX_INPUT_PIXELS, sizeName, Thumbnailer, variantName } from './thumbnails.js';
 import { Variants, type ContentTarget, type PendingVariant, type ThumbRequest } from './variants.js';
 
@@ -54,6 +55,8 @@ export const ORIGINAL = 'original';
 export const UPLOAD_LEASE_MS = 5 * 60_000;
 
 export class FilesService {
+  /** The webhooks module's outbox for file events (file-outbox.ts), registered through the module's `useOutbox`. */
+  outbox: FileOutbox | null = null;
   readonly signer: UrlSigner;
   readonly thumbnails: Thumbnailer;
   readonly quota: QuotaLedger;
@@ -173,7 +176,10 @@ export class FilesService {
   ): Promise<FileView> {
     const { id, received } = input;
     let doc: StoredDocument;
+    let eventId: string | undefined;
     try {
+      const recorded = await outboxOps(this.outbox, appId, { type: 'files.create', fileId: id, before: null });
+      eventId = recorded.eventId;
       [doc] = (await this.quota.commit(appId, {
         reservation: input.reservation,
         size: received.size,
@@ -192,6 +198,7 @@ export class FilesService {
               public: input.public,
             },
           },
+          ...recorded.ops,
         ],
       })) as [StoredDocument];
     } catch (e) {
@@ -199,7 +206,7 @@ export class FilesService {
       throw e;
     }
     const view = toView(doc);
-    this.options.events.emit({ type: 'files.create', appId, file: view });
+    this.options.events.emit({ type: 'files.create', appId, file: view, ...(eventId ? { eventId } : {}) });
     return view;
   }
 
@@ -237,20 +244,39 @@ export class FilesService {
     const set: Record<string, JsonValue> = {};
     if (patch.public !== undefined) set.public = patch.public;
     if (patch.name !== undefined) set.name = cleanName(patch.name);
-    const doc = await this.options.store.forApp(caller.appId).update(FILES, file.id, { set });
+    const recorded = await outboxOps(this.outbox, caller.appId, {
+      type: 'files.update',
+      fileId: file.id,
+      before: file,
+    });
+    const app = this.options.store.forApp(caller.appId);
+    const doc = recorded.eventId
+      ? (await app.batch([{ op: 'update', collection: FILES, id: file.id, update: { set } }, ...recorded.ops]))[0]!
+      : await app.update(FILES, file.id, { set });
     const view = toView(doc);
-    this.options.events.emit({ type: 'files.update', appId: caller.appId, file: view });
+    const eventId = recorded.eventId;
+    this.options.events.emit({
+      type: 'files.update',
+      appId: caller.appId,
+      file: view,
+      ...(eventId ? { eventId } : {}),
+    });
     return view;
   }
 
   /** Metadata first, then the bytes: a failure in between leaves an unreachable object, never a dangling entry. */
   async delete(appId: string, file: FileView): Promise<FileView> {
-    await this.quota.apply(appId, [{ op: 'delete', collection: FILES, id: file.id }], -file.size);
+    const { ops, eventId } = await outboxOps(this.outbox, appId, {
+      type: 'files.delete',
+      fileId: file.id,
+      before: file,
+    });
+    await this.quota.apply(appId, [{ op: 'delete', collection: FILES, id: file.id }, ...ops], -file.size);
     await this.options.files.delete(this.keyOf(appId, file.id));
     for await (const v of this.options.files.list(`${this.keyOf(appId, file.id)}.`)) {
       await this.options.files.delete(v.key);
     }
-    this.options.events.emit({ type: 'files.delete', appId, file });
+    this.options.events.emit({ type: 'files.delete', appId, file, ...(eventId ? { eventId } : {}) });
     return file;
   }
 
@@ -355,6 +381,7 @@ export class FilesService {
         store: this.options.store,
         quota: this.quota,
         events: this.options.events,
+        outbox: this.outbox,
         keyOf: (a, f) => this.keyOf(a, f),
       },
       appId,

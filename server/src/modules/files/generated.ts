@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import { outboxOps, type FileOutbox } from './file-outbox.js';
 import type { FileEvents } from './files.events.js';
 import type { FileView } from './files.schema.js';
 import { FILES, toView } from './files.model.js';
@@ -26,6 +27,7 @@ export async function saveGenerated(
     store: DocumentStore;
     quota: QuotaLedger;
     events: FileEvents;
+    outbox: FileOutbox | null;
     keyOf: (appId: string, fileId: string) => string;
   },
   appId: string,
@@ -44,16 +46,26 @@ export async function saveGenerated(
   const app = deps.store.forApp(appId);
   const data = { name: input.name, size, type: input.type, sha256: hash.digest('hex'), public: false };
   const existing = await app.get(FILES, input.id);
+  const recorded = existing
+    ? { ops: [], eventId: undefined }
+    : await outboxOps(deps.outbox, appId, { type: 'files.create', fileId: input.id, before: null });
   const [doc] = (await deps.quota.apply(
     appId,
     [
       existing
         ? { op: 'replace', collection: FILES, id: input.id, data, expectedVersion: existing.version }
         : { op: 'create', collection: FILES, id: input.id, owner: null, data },
+      ...recorded.ops,
     ],
     size - (existing ? Number(existing.size) : 0),
   )) as [StoredDocument];
   const view = toView(doc);
-  if (!existing) deps.events.emit({ type: 'files.create', appId, file: view });
+  if (!existing)
+    deps.events.emit({
+      type: 'files.create',
+      appId,
+      file: view,
+      ...(recorded.eventId ? { eventId: recorded.eventId } : {}),
+    });
   return view;
 }

@@ -17,6 +17,7 @@ import { tusRoutes } from './tus.routes.js';
 import { thumbnailJobType } from './thumbnail.job.js';
 import type { ThumbnailJobs } from './variants.js';
 import { deleteFilesOfDeletedUsers } from './user-files.js';
+import type { FileOutbox } from './file-outbox.js';
 
 /**
  * The files module: uploads streamed into the file store port (type sniffed, size and quota
@@ -25,6 +26,8 @@ import { deleteFilesOfDeletedUsers } from './user-files.js';
  * (files.create / files.delete: webhooks, realtime) and `services.files`.
  */
 export type { FileEvent, FileEvents } from './files.events.js';
+export type { FileOutbox, FileOutboxEvent } from './file-outbox.js';
+export { FILES as FILES_COLLECTION, toView as toFileView } from './files.model.js';
 export type { FileView } from './files.schema.js';
 export type { FilesService } from './files.service.js';
 export type { FilesSettings } from './files.settings.js';
@@ -32,6 +35,8 @@ export type { FilesSettings } from './files.settings.js';
 export interface FilesModule extends HearthModule {
   services: { files: FilesService; settings: FilesSettingsService; uploads: ResumableUploads };
   events: FileEvents;
+  /** The webhooks module registers its transactional outbox for file events (file-outbox.ts). */
+  useOutbox(outbox: FileOutbox): void;
 }
 
 export function createFilesModule(deps: {
@@ -101,6 +106,9 @@ export function createFilesModule(deps: {
     name: 'files',
     services: { files, settings, uploads },
     events,
+    useOutbox: (outbox) => {
+      files.outbox = outbox;
+    },
     rawBodyPaths: [UPLOAD_PATH, TUS_PATH],
     init: async () => uploads.start(),
     settle: () => uploads.stop(),

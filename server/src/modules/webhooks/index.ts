@@ -65,7 +65,7 @@ export function createWebhooksModule(deps: {
   audit: AuditLog;
   collections: Pick<CollectionsModule, 'services' | 'events' | 'useOutbox'>;
   auth: Pick<AuthModule, 'events' | 'useOutbox'>;
-  files: Pick<FilesModule, 'events'>;
+  files: Pick<FilesModule, 'events' | 'useOutbox'>;
   /** The jobs module's registry: schedules may queue a job of a type apps may queue. */
   jobTypes?: Pick<JobTypes, 'get' | 'names' | 'enqueue'>;
   /** Webhook secrets are sealed with a key derived from it (webhook-secrets.ts). */
@@ -109,6 +109,7 @@ export function createWebhooksModule(deps: {
   const outbox = new WebhookOutbox({ store, active: (appId) => webhooks.activeForWrite(appId) });
   deps.collections.useOutbox(outbox);
   deps.auth.useOutbox(outbox.forUsers());
+  deps.files.useOutbox(outbox.forFiles());
   const dispatcher = new WebhookDispatcher({
     webhooks,
     log,

@@ -90,7 +90,11 @@ export class WebhookMaintenance {
     const records = await this.deps.outbox.stale(appId, this.ago(this.deps.settings.outboxLeaseMs), PAGE);
     for (const r of records) {
       if (r.type.startsWith('users.')) await this.deps.dispatcher.user(await this.deps.outbox.userEventOf(appId, r));
-      else await this.deps.dispatcher.document(await this.deps.outbox.eventOf(appId, r));
+      else if (r.type.startsWith('files.')) {
+        const event = await this.deps.outbox.fileEventOf(appId, r);
+        if (event) await this.deps.dispatcher.file(event);
+        else await this.deps.outbox.done(appId, r.id);
+      } else await this.deps.dispatcher.document(await this.deps.outbox.eventOf(appId, r));
     }
     if (records.length) this.deps.logger.info({ appId, n: records.length }, 'webhooks: recovered outbox events');
     return records.length;

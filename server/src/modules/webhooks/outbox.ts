@@ -3,9 +3,13 @@ import { where } from '../../lib/filter/build.js';
 import type { DocumentData, DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { patternMatches } from './event-payloads.js';
 import {
+  FILES_COLLECTION,
+  toFileView,
   toUserView,
   USERS_COLLECTION,
   type DocumentEvent,
+  type FileEventOf,
+  type FileOutbox,
   type OutboxEvent,
   type UserEventOf,
   type UserOutbox,
@@ -30,7 +34,7 @@ export const OUTBOX = '_webhook_outbox';
 export interface OutboxRecord {
   id: string;
   /** documents.* (a document write) or users.* (a user write: `collection` is `_users`, `before` the user view). */
-  type: DocumentEvent['type'] | UserEventOf['type'];
+  type: DocumentEvent['type'] | UserEventOf['type'] | FileEventOf['type'];
   collection: string;
   docId: string;
   before: StoredDocument | null;
@@ -79,11 +83,7 @@ export class WebhookOutbox implements WriteOutbox {
   /** The same outbox for the auth module's user writes (users.create / update / delete). */
   forUsers(): UserOutbox {
     return {
-      wants: (appId, type) => {
-        const match = (hooks: StoredWebhook[]) => hooks.some((h) => h.events.some((p) => patternMatches(p, { type })));
-        const hooks = this.deps.active(appId);
-        return hooks instanceof Promise ? hooks.then(match) : match(hooks);
-      },
+      wants: (appId, type) => this.wantsType(appId, type),
       record: (_appId, event) => ({
         op: 'create' as const,
         collection: OUTBOX,
@@ -97,6 +97,44 @@ export class WebhookOutbox implements WriteOutbox {
         },
       }),
     };
+  }
+
+  /** The same outbox for the files module's metadata writes (files.create / update / delete). */
+  forFiles(): FileOutbox {
+    return {
+      wants: (appId, type) => this.wantsType(appId, type),
+      record: (_appId, event) => ({
+        op: 'create' as const,
+        collection: OUTBOX,
+        id: event.id,
+        data: {
+          type: event.type,
+          collection: FILES_COLLECTION,
+          docId: event.fileId,
+          before: (event.before ? { ...event.before } : null) as unknown as DocumentData[string],
+          cause: null,
+        },
+      }),
+    };
+  }
+
+  private wantsType(appId: string, type: string): boolean | Promise<boolean> {
+    const match = (hooks: StoredWebhook[]) => hooks.some((h) => h.events.some((p) => patternMatches(p, { type })));
+    const hooks = this.deps.active(appId);
+    return hooks instanceof Promise ? hooks.then(match) : match(hooks);
+  }
+
+  /**
+   * The file event a files.* record stands for: the deleted file as recorded, else the file as it
+   * is now; null when it was deleted since (its own files.delete event tells the rest).
+   */
+  async fileEventOf(appId: string, r: OutboxRecord): Promise<FileEventOf | null> {
+    const recorded = r.before as unknown as FileEventOf['file'] | null;
+    const current =
+      r.type === 'files.delete' ? null : await this.deps.store.forApp(appId).get(FILES_COLLECTION, r.docId);
+    const file = r.type === 'files.delete' ? recorded : current ? toFileView(current) : null;
+    if (!file) return null;
+    return { type: r.type as FileEventOf['type'], appId, file, at: r.createdAt, eventId: r.id };
   }
 
   /** The event's deliveries are recorded: its record goes. */
@@ -135,7 +173,7 @@ export class WebhookOutbox implements WriteOutbox {
 
   /** The document event a record stands for, rebuilt from it and the document's current state. */
   async eventOf(appId: string, r: OutboxRecord): Promise<DocumentEvent> {
-    if (r.type.startsWith('users.')) throw new Error(`eventOf: ${r.type} is a user event (userEventOf)`);
+    if (!r.type.startsWith('documents.')) throw new Error(`eventOf: ${r.type} is not a document event`);
     const after = r.type === 'documents.delete' ? null : await this.deps.store.forApp(appId).get(r.collection, r.docId);
     return {
       type: r.type as DocumentEvent['type'],

@@ -13,7 +13,14 @@ import {
 } from './event-payloads.js';
 import type { WebhookDeliveryJob } from './webhook-delivery.job.js';
 import type { WebhookOutbox } from './outbox.js';
-import type { DocumentEvent, DocumentEvents, FileEvents, UserEventOf, UserEvents } from './webhooks.deps.js';
+import type {
+  DocumentEvent,
+  DocumentEvents,
+  FileEventOf,
+  FileEvents,
+  UserEventOf,
+  UserEvents,
+} from './webhooks.deps.js';
 import type { StoredWebhook, WebhooksService } from './webhooks.service.js';
 
 /**
@@ -44,7 +51,7 @@ export class WebhookDispatcher {
   attach(buses: { documents?: DocumentEvents; users?: UserEvents; files?: FileEvents }): void {
     buses.documents?.on('*', (event) => this.trackWork(event.appId, event.type, this.document(event)));
     buses.users?.on('*', (event) => this.trackWork(event.appId, event.type, this.user(event)));
-    buses.files?.on('*', (event) => this.track(event.appId, event, async () => filePayload(event)));
+    buses.files?.on('*', (event) => this.trackWork(event.appId, event.type, this.file(event)));
   }
 
   /** The deliveries of a document event; with an outbox record, idempotent by event id, then the record goes. */
@@ -68,8 +75,14 @@ export class WebhookDispatcher {
     if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
   }
 
-  private track(appId: string, match: { type: string; collection?: string }, payload: () => Promise<WebhookEvent>) {
-    this.trackWork(appId, match.type, this.fanOut(appId, match, payload));
+  /** The deliveries of a file event; with an outbox record (files' file-outbox.ts), idempotent by event id, then the record goes. */
+  async file(event: FileEventOf): Promise<void> {
+    const payload = async () => {
+      const p = filePayload(event);
+      return event.eventId ? { ...p, id: event.eventId } : p;
+    };
+    await this.fanOut(event.appId, { type: event.type }, payload, event.eventId !== undefined);
+    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
   }
 
   private trackWork(appId: string, type: string, promise: Promise<void>) {
