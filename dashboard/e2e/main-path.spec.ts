@@ -146,7 +146,37 @@ test('admin main path', async ({ page, request }, info) => {
       .click();
     await expect(page.getByRole('dialog').getByText('Buy oat milk')).toBeVisible();
     await checkPage(page, info, 'document-json');
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    // Changed by someone else while open: the save is refused and says so, the typed text stays,
+    // and a second save deliberately replaces the other change.
+    const milkList = await request.get(
+      `${base}/v1/apps/${appId}/collections/todos/documents?filter=${encodeURIComponent('{"title":"Buy oat milk"}')}`,
+      { headers: { 'X-Hearth-Key': secretKey } },
+    );
+    const milk = ((await milkList.json()) as { items: { id: string }[] }).items[0]!;
+    await request.patch(`${base}/v1/apps/${appId}/collections/todos/documents/${milk.id}`, {
+      headers: { 'X-Hearth-Key': secretKey },
+      data: { done: true },
+    });
+    const json = page.getByRole('dialog').locator('.cm-content');
+    await json.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Delete');
+    await json.fill(JSON.stringify({ title: 'Buy oat milk, 2 l', done: false }));
+    await page.getByRole('button', { name: 'Save document' }).click();
+    await expect(page.getByTestId('document-newer')).toContainText('Someone else saved version 3');
+    await expect(
+      page
+        .getByRole('dialog')
+        .getByText(/conflict/i)
+        .first(),
+    ).toBeVisible();
+    await expect(json).toContainText('Buy oat milk, 2 l');
+    await page.getByRole('button', { name: 'Save document' }).click();
+    await expect(page.getByText('Document saved')).toBeVisible();
+    const saved = await request.get(`${base}/v1/apps/${appId}/collections/todos/documents/${milk.id}`, {
+      headers: { 'X-Hearth-Key': secretKey },
+    });
+    expect(await saved.json()).toMatchObject({ title: 'Buy oat milk, 2 l', done: false, version: 4 });
   });
 
   await test.step('the rules playground shows what alice and an anonymous caller see', async () => {

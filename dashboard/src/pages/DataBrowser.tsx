@@ -234,6 +234,7 @@ export default function DataBrowser() {
           setCreating(false);
         }}
         onSave={onSave}
+        reload={(doc) => api<Doc>('GET', `/v1/apps/${appId}/collections/${name}/documents/${doc.id}`)}
       />
     </>
   );
