@@ -149,6 +149,56 @@ describe('indexes', () => {
   });
 });
 
+describe('owner-first twins of the admin indexes', () => {
+  const indexes = [
+    { name: 'by_cat', fields: ['category', '-score'] },
+    { name: 'by_mail', fields: ['email'], unique: true },
+    { name: 'by_owner_day', fields: ['owner', 'day'] },
+  ];
+  const twins = (list: CollectionDef['rules']['list']) =>
+    desiredIndexes(def([], { indexes, rules: { ...DEFAULT_RULES, list } })).filter((i) =>
+      i.name.startsWith('auto_owner_'),
+    );
+
+  it('adds one per index (never unique, owner first) when the list rule fixes the owner', () => {
+    for (const list of [{ owner: '@auth.id' }, { owner: { $eq: '@auth.id' } }, { $and: [{ a: 1 }, { owner: 'u1' }] }]) {
+      expect(twins(list)).toEqual([
+        {
+          kind: 'regular',
+          name: 'auto_owner_by_cat',
+          fields: [
+            { path: 'owner', dir: 1 },
+            { path: 'category', dir: 1 },
+            { path: 'score', dir: -1 },
+          ],
+        },
+        {
+          kind: 'regular',
+          name: 'auto_owner_by_mail',
+          fields: [
+            { path: 'owner', dir: 1 },
+            { path: 'email', dir: 1 },
+          ],
+        },
+      ]);
+    }
+  });
+
+  it('adds none when the list rule lets several owners through', () => {
+    for (const list of [
+      'public',
+      'authenticated',
+      null,
+      { public: true },
+      { owner: { $in: ['@auth.id', 'x'] } },
+      { $or: [{ owner: '@auth.id' }, { public: true }] },
+      { owner: { $ne: '@auth.id' } },
+    ] as const) {
+      expect(twins(list as CollectionDef['rules']['list'])).toEqual([]);
+    }
+  });
+});
+
 describe('ruleFieldNames', () => {
   it('lists the fields a rule names', () => {
     expect(
