@@ -6,6 +6,7 @@ import { unavailable } from '../../errors.js';
 import { matches } from '../../lib/filter/evaluate.js';
 import type { FieldCondition } from '../../lib/filter/types.js';
 import { CATALOG_SCHEMA, Catalog } from './catalog.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { mapSqliteError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -30,6 +31,9 @@ export class SqliteConnection {
    */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
 
+  /** WAL checkpoints on a worker thread (checkpointer.ts); none for `:memory:` or `checkpoints: 'inline'`. */
+  readonly checkpointer: Checkpointer | null = null;
+
   /** Whether other processes may write the file (then the catalog cache follows them: catalog.sync). */
   private readonly shared: boolean;
 
@@ -38,6 +42,7 @@ export class SqliteConnection {
     synchronous?: 'normal' | 'full' | undefined;
     now?: (() => Date) | undefined;
     shared?: boolean | undefined;
+    checkpoints?: 'background' | 'inline' | undefined;
   }) {
     // node:cluster workers (WORKERS > 1) share the file; a single process owns it.
     this.shared = options.shared ?? cluster.isWorker;
@@ -48,6 +53,10 @@ export class SqliteConnection {
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
       this.db.exec(CATALOG_SCHEMA);
+      if (options.file !== ':memory:' && options.checkpoints !== 'inline') {
+        this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+        this.checkpointer = new Checkpointer({ file: options.file });
+      }
     } catch (err) {
       throw unavailable(`The SQLite database at ${options.file} cannot be opened.`, err);
     }
