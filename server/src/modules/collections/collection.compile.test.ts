@@ -184,6 +184,26 @@ describe('owner-first twins of the admin indexes', () => {
     }
   });
 
+  it('leaves out a twin whose keys another index has, and stops at 63 indexes', () => {
+    const same = def([], {
+      indexes: [
+        { name: 'by_created', fields: ['createdAt'] },
+        { name: 'by_a', fields: ['a'] },
+        { name: 'by_owner_a', fields: ['owner', 'a'] },
+      ],
+      rules: DEFAULT_RULES,
+    });
+    // (owner, createdAt) is auto_owner; (owner, a) is by_owner_a.
+    expect(desiredIndexes(same).filter((i) => i.name.startsWith('auto_owner_'))).toEqual([]);
+    const many = def([], {
+      indexes: Array.from({ length: 32 }, (_, i) => ({ name: `i${i}`, fields: [`f${i}`] })),
+      rules: DEFAULT_RULES,
+    });
+    const all = desiredIndexes(many);
+    expect(all).toHaveLength(63);
+    expect(all.filter((i) => i.name.startsWith('auto_owner_'))).toHaveLength(29);
+  });
+
   it('adds none when the list rule lets several owners through', () => {
     for (const list of [
       'public',

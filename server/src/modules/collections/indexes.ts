@@ -41,22 +41,35 @@ export function desiredIndexes(def: CollectionDef): IndexSpec[] {
   }
   const searchable = def.fields.filter((f) => f.searchable).map((f) => f.name);
   if (searchable.length) out.push({ kind: 'text', name: `${AUTO_INDEX_PREFIX}text`, fields: searchable });
-  const ownerTwins = listRestrictsOwner(def.rules.list);
+  const twins: IndexSpec[] = [];
   for (const index of def.indexes) {
     const fields = index.fields.map((key) =>
       key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const },
     );
     out.push({ kind: 'regular', name: index.name, fields, ...(index.unique ? { unique: true } : {}) });
-    if (ownerTwins && fields[0]!.path !== 'owner') {
-      out.push({
+    if (fields[0]!.path !== 'owner') {
+      twins.push({
         kind: 'regular',
         name: `${AUTO_INDEX_PREFIX}owner_${index.name}`,
         fields: [{ path: 'owner', dir: 1 }, ...fields.filter((f) => f.path !== 'owner')],
       });
     }
   }
+  if (!listRestrictsOwner(def.rules.list)) return out;
+  // A twin whose keys another index already has is left out (MongoDB refuses the same keys under
+  // two names), and twins stop at MongoDB's 64 indexes per collection (its own `_id` included).
+  const keys = new Set(out.map(keysOf));
+  for (const twin of twins) {
+    if (out.length >= MAX_INDEXES - 1 || keys.has(keysOf(twin))) continue;
+    keys.add(keysOf(twin));
+    out.push(twin);
+  }
   return out;
 }
+
+const MAX_INDEXES = 64;
+const keysOf = (spec: IndexSpec): string =>
+  spec.kind === 'text' ? 'text' : spec.fields.map((f) => `${f.dir === -1 ? '-' : ''}${f.path}`).join(',');
 
 /** Whether every document a list rule lets through has one `owner` value: an equality on `owner` at its top. */
 export function listRestrictsOwner(rule: RuleDef): boolean {
