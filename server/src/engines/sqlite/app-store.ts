@@ -86,7 +86,7 @@ export class SqliteAppStore implements AppStore, BatchTarget {
       const info = this.s.catalog.find(this.appId, collection);
       if (!info) return { items: [], next: null };
       return pageResult(
-        this.pageRows(info, options.filter, page).map((r) => JSON.parse(r.data) as StoredDocument),
+        this.pageRows(info, options.filter, page).map((data) => JSON.parse(data) as StoredDocument),
         page,
       );
     });
@@ -103,28 +103,35 @@ export class SqliteAppStore implements AppStore, BatchTarget {
       const info = this.s.catalog.find(this.appId, collection);
       if (!info) return { items: [], next: null };
       const rows = this.pageRows(info, options.filter, page);
-      const items = rows.slice(0, page.limit).map((r) => r.data);
+      const items = rows.slice(0, page.limit);
       const last = rows.length > page.limit ? items[items.length - 1] : undefined;
       return { items, next: last ? cursorAfter(JSON.parse(last) as StoredDocument, page) : null };
     });
   }
 
-  /** The rows of one page (at most `page.fetch`, after `page.offset`), in order. */
-  private pageRows(info: CollectionInfo, filter: FilterNode | undefined, page: PageRequest): Array<{ data: string }> {
+  /**
+   * The stored JSON text of one page's rows (at most `page.fetch`, after `page.offset`), in order.
+   * Plucked: better-sqlite3 returns the column's strings instead of an object per row.
+   */
+  private pageRows(info: CollectionInfo, filter: FilterNode | undefined, page: PageRequest): string[] {
     const queries = this.pageQueries(info, filter, page);
     if (queries.length === 1) {
       const q = queries[0]!;
-      return this.s.statement(`${q.sql} LIMIT ? OFFSET ?`).all(...q.params, page.fetch, page.offset) as Array<{
-        data: string;
-      }>;
+      return this.s
+        .statement(`${q.sql} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...q.params, page.fetch, page.offset) as string[];
     }
     // The rows an offset skips may straddle the two queries of a cursor page.
     const wanted = page.offset + page.fetch;
-    let rows: Array<{ data: string }> = [];
+    let rows: string[] = [];
     for (const q of queries) {
       if (rows.length >= wanted) break;
       rows = rows.concat(
-        this.s.statement(`${q.sql} LIMIT ?`).all(...q.params, wanted - rows.length) as Array<{ data: string }>,
+        this.s
+          .statement(`${q.sql} LIMIT ?`)
+          .pluck()
+          .all(...q.params, wanted - rows.length) as string[],
       );
     }
     return rows.slice(page.offset);
