@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Checkpointer } from './checkpointer.js';
 import { openSqliteStore } from './index.js';
 
 /**
@@ -53,6 +54,17 @@ describe('background WAL checkpoints', () => {
     const { before, after, count } = await writeSomePages('inline');
     expect(count).toBe(400);
     expect(after).toBe(before);
+  });
+
+  it('reports a thread that cannot work (here: no such file), and stops cleanly anyway', async () => {
+    const failed = await new Promise<unknown>((resolve) => {
+      const c = new Checkpointer({ file: join(dir, 'missing.db'), onFailure: resolve });
+      setTimeout(() => resolve(null), 5000).unref();
+      void c;
+    });
+    expect(failed).toBeTruthy(); // the thread's error (a SqliteError crosses the thread boundary as an object)
+    const c = new Checkpointer({ file: join(dir, 'missing2.db'), onFailure: () => {} });
+    await c.stop();
   });
 
   it('the data survives closing and reopening, and a second close is harmless', async () => {

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
  * waits for — the tail of the create latency. Here a thread with its own connection to the file
  * runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs`: PASSIVE never blocks writers or readers
  * (it copies what no reader still needs and stops), and the main connection keeps a large
- * automatic checkpoint as a backstop in case the thread falls behind or is gone.
+ * automatic checkpoint as a backstop in case the thread falls behind; if the thread fails, the
+ * connection goes back to SQLite's own 1,000-page checkpoint (`onFailure`).
  *
  * Durability does not change: a commit is in the WAL file before it is acknowledged, whoever
  * checkpoints it later (the SIGKILL test). The thread is unref'd: it never keeps a process alive.
@@ -41,7 +42,8 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(options: { file: string; everyMs?: number }) {
+  /** `onFailure`: the thread could not start or died (the caller restores SQLite's own checkpoints). */
+  constructor(options: { file: string; everyMs?: number; onFailure?: (err: unknown) => void }) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -49,8 +51,8 @@ export class Checkpointer {
     });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    // A thread that fails (the file vanished in a test) only loses the background checkpoints.
-    this.worker.on('error', () => {});
+    // A thread that fails only loses the background checkpoints: SQLite's own take over again.
+    this.worker.on('error', (err) => options.onFailure?.(err));
   }
 
   /** Stops the thread after its current checkpoint; its connection is closed before it exits. */

@@ -55,7 +55,12 @@ export class SqliteConnection {
       this.db.exec(CATALOG_SCHEMA);
       if (options.file !== ':memory:' && options.checkpoints !== 'inline') {
         this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-        this.checkpointer = new Checkpointer({ file: options.file });
+        this.checkpointer = new Checkpointer({
+          file: options.file,
+          onFailure: () => {
+            if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+          },
+        });
       }
     } catch (err) {
       throw unavailable(`The SQLite database at ${options.file} cannot be opened.`, err);
