@@ -13,6 +13,8 @@ export type SecurityScheme = 'adminBearer' | 'appKey' | 'userBearer';
 export interface HandlerResult {
   status?: number;
   body?: unknown;
+  /** The JSON body already serialised (sent as it is, `application/json`); instead of `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -123,7 +125,8 @@ export function routeHandlers(spec: RouteSpec): RequestHandler[] {
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     const status = result.status ?? 200;
-    if (result.body === undefined || status === 204) res.status(status).end();
+    if (result.json !== undefined && status !== 204) res.status(status).type('json').send(result.json);
+    else if (result.body === undefined || status === 204) res.status(status).end();
     else res.status(status).json(result.body);
   };
   return [...(spec.before ?? []), run];

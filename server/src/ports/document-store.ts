@@ -106,6 +106,13 @@ export interface FindResult {
   next: string | null;
 }
 
+/** A page of `findJson`: each document as JSON text. */
+export interface FindJsonResult {
+  /** `JSON.stringify` of each document `find` would return (same order, same keys). */
+  items: string[];
+  next: string | null;
+}
+
 export type CountMode = 'exact' | 'estimated';
 
 export type IndexSpec =
@@ -165,6 +172,12 @@ export interface AppStore {
   delete(collection: string, id: string, options?: WriteOptions): Promise<StoredDocument>;
 
   find(collection: string, options: FindOptions): Promise<FindResult>;
+  /**
+   * `find` without a projection, each document as its JSON text (what `JSON.stringify` makes of
+   * the document `find` returns): for replies that send whole documents, so an engine that stores
+   * JSON text hands it over without parsing and re-serialising it. Same page and `next` as `find`.
+   */
+  findJson(collection: string, options: Omit<FindOptions, 'fields'>): Promise<FindJsonResult>;
   count(collection: string, options?: { filter?: FilterNode; mode?: CountMode }): Promise<number>;
   aggregate(collection: string, pipeline: AggregateStage[]): Promise<Record<string, JsonValue>[]>;
 

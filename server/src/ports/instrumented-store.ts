@@ -22,6 +22,7 @@ const OPERATIONS = [
   'replace',
   'delete',
   'find',
+  'findJson',
   'count',
   'aggregate',
   'ensureIndex',
@@ -115,6 +116,9 @@ class InstrumentedAppStore implements AppStore {
   }
   find(...args: Parameters<AppStore['find']>) {
     return timed(this.watches.find, () => this.inner.find(...args));
+  }
+  findJson(...args: Parameters<AppStore['findJson']>) {
+    return timed(this.watches.findJson, () => this.inner.findJson(...args));
   }
   count(...args: Parameters<AppStore['count']>) {
     return timed(this.watches.count, () => this.inner.count(...args));

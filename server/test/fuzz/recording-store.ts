@@ -210,6 +210,7 @@ export class StoreRecorder {
       appId,
       get: read(app.get),
       find: read(app.find),
+      findJson: read(app.findJson),
       count: read(app.count),
       aggregate: read(app.aggregate),
       listIndexes: read(app.listIndexes),

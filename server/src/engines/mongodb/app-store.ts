@@ -10,6 +10,7 @@ import type {
   CreateInput,
   DocumentData,
   FindOptions,
+  FindJsonResult,
   FindResult,
   IndexSpec,
   StoredDocument,
@@ -128,6 +129,12 @@ export class MongoAppStore implements AppStore, BatchTarget {
         .toArray();
       return pageResult(rows.map(fromStored), page);
     });
+  }
+
+  /** The driver hands over objects, so this is `find` and one stringify per document. */
+  async findJson(collection: string, options: Omit<FindOptions, 'fields'>): Promise<FindJsonResult> {
+    const page = await this.find(collection, options);
+    return { items: page.items.map((d) => JSON.stringify(d)), next: page.next };
   }
 
   async count(collection: string, options: { filter?: FilterNode; mode?: CountMode } = {}): Promise<number> {

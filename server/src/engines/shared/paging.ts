@@ -43,9 +43,11 @@ export function pageRequest(options: FindOptions): PageRequest {
 export function pageResult(rows: readonly StoredDocument[], page: PageRequest): FindResult {
   const docs = rows.slice(0, page.limit);
   const last = docs[docs.length - 1];
-  const next =
-    rows.length > page.limit && last
-      ? encodeCursor(page.sort, { values: sortValues(last, page.sort), id: last.id })
-      : null;
+  const next = rows.length > page.limit && last ? cursorAfter(last, page) : null;
   return { items: docs.map((d) => project(d, page.fields)), next };
+}
+
+/** The `next` cursor of a page that ends with `last` (when more rows follow). */
+export function cursorAfter(last: StoredDocument, page: Pick<PageRequest, 'sort'>): string {
+  return encodeCursor(page.sort, { values: sortValues(last, page.sort), id: last.id });
 }

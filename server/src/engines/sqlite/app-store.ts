@@ -7,6 +7,7 @@ import type {
   CountMode,
   CreateInput,
   DocumentData,
+  FindJsonResult,
   FindOptions,
   FindResult,
   IndexSpec,
@@ -30,7 +31,7 @@ import {
   documentNotFound,
   isDocumentId,
 } from '../shared/errors.js';
-import { pageRequest, pageResult, type PageRequest } from '../shared/paging.js';
+import { cursorAfter, pageRequest, pageResult, type PageRequest } from '../shared/paging.js';
 import type { WriteStep } from '../shared/batch.js';
 import { runBatch, type BatchTarget } from './batch.js';
 import type { CollectionInfo } from './catalog.js';
@@ -84,30 +85,56 @@ export class SqliteAppStore implements AppStore, BatchTarget {
     return this.s.read(() => {
       const info = this.s.catalog.find(this.appId, collection);
       if (!info) return { items: [], next: null };
-      const queries = this.pageQueries(info, options.filter, page);
-      let rows: Array<{ data: string }>;
-      if (queries.length === 1) {
-        const q = queries[0]!;
-        rows = this.s.statement(`${q.sql} LIMIT ? OFFSET ?`).all(...q.params, page.fetch, page.offset) as Array<{
-          data: string;
-        }>;
-      } else {
-        // The rows an offset skips may straddle the two queries of a cursor page.
-        const wanted = page.offset + page.fetch;
-        rows = [];
-        for (const q of queries) {
-          if (rows.length >= wanted) break;
-          rows = rows.concat(
-            this.s.statement(`${q.sql} LIMIT ?`).all(...q.params, wanted - rows.length) as Array<{ data: string }>,
-          );
-        }
-        rows = rows.slice(page.offset);
-      }
       return pageResult(
-        rows.map((r) => JSON.parse(r.data) as StoredDocument),
+        this.pageRows(info, options.filter, page).map((data) => JSON.parse(data) as StoredDocument),
         page,
       );
     });
+  }
+
+  /**
+   * The stored text is `JSON.stringify` of the document (insert, writeOne), so it is sent as it
+   * is; only the page's last document is parsed, for its cursor, when a next page exists.
+   */
+  async findJson(collection: string, options: Omit<FindOptions, 'fields'>): Promise<FindJsonResult> {
+    assertCollectionName(collection);
+    const page = pageRequest(options);
+    return this.s.read(() => {
+      const info = this.s.catalog.find(this.appId, collection);
+      if (!info) return { items: [], next: null };
+      const rows = this.pageRows(info, options.filter, page);
+      const items = rows.slice(0, page.limit);
+      const last = rows.length > page.limit ? items[items.length - 1] : undefined;
+      return { items, next: last ? cursorAfter(JSON.parse(last) as StoredDocument, page) : null };
+    });
+  }
+
+  /**
+   * The stored JSON text of one page's rows (at most `page.fetch`, after `page.offset`), in order.
+   * Plucked: better-sqlite3 returns the column's strings instead of an object per row.
+   */
+  private pageRows(info: CollectionInfo, filter: FilterNode | undefined, page: PageRequest): string[] {
+    const queries = this.pageQueries(info, filter, page);
+    if (queries.length === 1) {
+      const q = queries[0]!;
+      return this.s
+        .statement(`${q.sql} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...q.params, page.fetch, page.offset) as string[];
+    }
+    // The rows an offset skips may straddle the two queries of a cursor page.
+    const wanted = page.offset + page.fetch;
+    let rows: string[] = [];
+    for (const q of queries) {
+      if (rows.length >= wanted) break;
+      rows = rows.concat(
+        this.s
+          .statement(`${q.sql} LIMIT ?`)
+          .pluck()
+          .all(...q.params, wanted - rows.length) as string[],
+      );
+    }
+    return rows.slice(page.offset);
   }
 
   async count(collection: string, options: { filter?: FilterNode; mode?: CountMode } = {}): Promise<number> {

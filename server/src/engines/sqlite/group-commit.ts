@@ -58,7 +58,27 @@ export class GroupCommit {
       /** Largest group (default 1000): a longer queue is committed in several transactions. */
       maxGroup?: number;
     },
-  ) {}
+  ) {
+    const { db } = d;
+    // Made once: better-sqlite3 builds a wrapper per `db.transaction` call.
+    const savepoint = db.transaction((fn: () => unknown) => fn());
+    this.outer = db.transaction((group: Pending[]): Outcome[] => {
+      d.onBegin?.();
+      return group.map((p): Outcome => {
+        try {
+          return { ok: true, value: savepoint(p.fn) };
+        } catch (err) {
+          d.onRollback();
+          // Some errors (I/O, disk full) roll the whole transaction back, not just the savepoint.
+          if (!db.inTransaction) throw new GroupAborted();
+          return { ok: false, err: d.mapError(err) };
+        }
+      });
+    });
+  }
+
+  /** The group's transaction: BEGIN IMMEDIATE, a savepoint per write, COMMIT. */
+  private readonly outer: Database.Transaction<(group: Pending[]) => Outcome[]>;
 
   /** Queues `fn` for the next group; resolves with its result once that group has committed. */
   run<T>(fn: () => T): Promise<T> {
@@ -113,22 +133,7 @@ export class GroupCommit {
 
   /** One transaction, one savepoint per write (better-sqlite3 nests a transaction as a savepoint). */
   private together(group: Pending[]): Outcome[] {
-    const { db } = this.d;
-    return db
-      .transaction(() => {
-        this.d.onBegin?.();
-        return group.map((p): Outcome => {
-          try {
-            return { ok: true, value: db.transaction(p.fn)() };
-          } catch (err) {
-            this.d.onRollback();
-            // Some errors (I/O, disk full) roll the whole transaction back, not just the savepoint.
-            if (!db.inTransaction) throw new GroupAborted();
-            return { ok: false, err: this.d.mapError(err) };
-          }
-        });
-      })
-      .immediate();
+    return this.outer.immediate(group);
   }
 }
 

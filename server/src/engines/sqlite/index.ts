@@ -18,7 +18,8 @@ import { SqliteConnection } from './connection.js';
  * Files: this one opens the store (the port object: forApp, ping, close); connection.ts is the
  * shared database (statements, transactions); app-store.ts one app's reads, writes and drops;
  * batch.ts its batches; indexes.ts its indexes and unique violations; sql.ts the filter, sort and
- * cursor compiler; catalog.ts which table holds what; errors.ts SQLite's errors → the port's.
+ * cursor compiler; catalog.ts which table holds what; errors.ts SQLite's errors → the port's;
+ * checkpointer.ts the WAL checkpoints on a worker thread.
  */
 export interface SqliteOptions {
   file: string;
@@ -29,6 +30,11 @@ export interface SqliteOptions {
    * the catalog cache then checks for their changes before each call (catalog.ts).
    */
   shared?: boolean;
+  /**
+   * Who copies the WAL into the database file: a worker thread (`background`, the default for a
+   * file: checkpointer.ts) or SQLite itself inside a commit every 1,000 pages (`inline`).
+   */
+  checkpoints?: 'background' | 'inline';
 }
 
 export function openSqliteStore(options: SqliteOptions): SqliteDocumentStore {
@@ -59,6 +65,7 @@ export class SqliteDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     // Writes still queued for a group commit are committed (and acknowledged) first.
     this.connection.group.flush();
+    await this.connection.checkpointer?.stop();
     if (this.connection.db.open) this.connection.db.close();
   }
 }

@@ -82,6 +82,37 @@ describe('query plans', () => {
     }
   });
 
+  it("uses an owner-first twin of an index for an owner rule + the index's filter and sort", async () => {
+    const app = await seed(700);
+    const keys = [
+      { path: 'status', dir: 1 as const },
+      { path: 'rank', dir: -1 as const },
+    ];
+    await app.ensureIndex('todos', { kind: 'regular', name: 'byStatusRank', fields: keys });
+    await app.ensureIndex('todos', {
+      kind: 'regular',
+      name: 'auto_owner',
+      fields: [
+        { path: 'owner', dir: 1 },
+        { path: 'createdAt', dir: 1 },
+      ],
+    });
+    await app.ensureIndex('todos', {
+      kind: 'regular',
+      name: 'auto_owner_byStatusRank',
+      fields: [{ path: 'owner', dir: 1 }, ...keys],
+    });
+    // What a signed-in list sends: the rule's condition and the client's filter, ANDed.
+    const filter = { op: 'and' as const, children: [parseFilter({ owner: 'u3' }), parseFilter({ status: 'open' })] };
+    const sort = [{ path: 'rank', dir: -1 as const }];
+    const plan = (app as unknown as Explainable).explainFind('todos', { filter, sort }).join('\n');
+    expect(plan).toMatch(/SEARCH c\d+ USING INDEX c\d+_i\w+ \((<expr>=\? AND ){3}<expr>=\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    const page = await app.find('todos', { filter, sort, limit: 3 });
+    // owner u3: i % 7 === 3; status open: i % 3 === 0 → i % 21 === 3 (btw 0 and 699)
+    expect(page.items.map((d) => d.rank)).toEqual([696, 675, 654]);
+  });
+
   it('scans without an index, and uses the index once it exists', async () => {
     const app = await seed(50);
     const explain = () =>

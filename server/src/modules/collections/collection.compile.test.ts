@@ -149,6 +149,76 @@ describe('indexes', () => {
   });
 });
 
+describe('owner-first twins of the admin indexes', () => {
+  const indexes = [
+    { name: 'by_cat', fields: ['category', '-score'] },
+    { name: 'by_mail', fields: ['email'], unique: true },
+    { name: 'by_owner_day', fields: ['owner', 'day'] },
+  ];
+  const twins = (list: CollectionDef['rules']['list']) =>
+    desiredIndexes(def([], { indexes, rules: { ...DEFAULT_RULES, list } })).filter((i) =>
+      i.name.startsWith('auto_owner_'),
+    );
+
+  it('adds one per index (never unique, owner first) when the list rule fixes the owner', () => {
+    for (const list of [{ owner: '@auth.id' }, { owner: { $eq: '@auth.id' } }, { $and: [{ a: 1 }, { owner: 'u1' }] }]) {
+      expect(twins(list)).toEqual([
+        {
+          kind: 'regular',
+          name: 'auto_owner_by_cat',
+          fields: [
+            { path: 'owner', dir: 1 },
+            { path: 'category', dir: 1 },
+            { path: 'score', dir: -1 },
+          ],
+        },
+        {
+          kind: 'regular',
+          name: 'auto_owner_by_mail',
+          fields: [
+            { path: 'owner', dir: 1 },
+            { path: 'email', dir: 1 },
+          ],
+        },
+      ]);
+    }
+  });
+
+  it('leaves out a twin whose keys another index has, and stops at 63 indexes', () => {
+    const same = def([], {
+      indexes: [
+        { name: 'by_created', fields: ['createdAt'] },
+        { name: 'by_a', fields: ['a'] },
+        { name: 'by_owner_a', fields: ['owner', 'a'] },
+      ],
+      rules: DEFAULT_RULES,
+    });
+    // (owner, createdAt) is auto_owner; (owner, a) is by_owner_a.
+    expect(desiredIndexes(same).filter((i) => i.name.startsWith('auto_owner_'))).toEqual([]);
+    const many = def([], {
+      indexes: Array.from({ length: 32 }, (_, i) => ({ name: `i${i}`, fields: [`f${i}`] })),
+      rules: DEFAULT_RULES,
+    });
+    const all = desiredIndexes(many);
+    expect(all).toHaveLength(63);
+    expect(all.filter((i) => i.name.startsWith('auto_owner_'))).toHaveLength(29);
+  });
+
+  it('adds none when the list rule lets several owners through', () => {
+    for (const list of [
+      'public',
+      'authenticated',
+      null,
+      { public: true },
+      { owner: { $in: ['@auth.id', 'x'] } },
+      { $or: [{ owner: '@auth.id' }, { public: true }] },
+      { owner: { $ne: '@auth.id' } },
+    ] as const) {
+      expect(twins(list as CollectionDef['rules']['list'])).toEqual([]);
+    }
+  });
+});
+
 describe('ruleFieldNames', () => {
   it('lists the fields a rule names', () => {
     expect(

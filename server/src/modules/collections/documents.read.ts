@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { collectPaths, parseFields, parseFilter, parseSort } from '../../lib/filter/parse.js';
 import type { FilterNode, SortSpec } from '../../lib/filter/types.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { DocumentStore, StoredDocument } from '../../ports/document-store.js';
+import type { AppStore, DocumentStore, StoredDocument } from '../../ports/document-store.js';
 import { accessFilter, assertTextAllowed, assertVisiblePaths, requireScope, type Caller } from './access.js';
 import type { CompiledCollection } from './collection.compile.js';
 import { collectionErrors } from './collections.errors.js';
@@ -111,6 +111,29 @@ export class DocumentsReader {
     collection: string,
     q: ListQuery,
   ): Promise<{ items: Record<string, unknown>[]; next: string | null; count?: number }> {
+    const { col, filter, p, find, store } = await this.listQuery(caller, collection, q);
+    const page = await store.find(col.name, { ...find, ...(p.engineFields ? { fields: p.engineFields } : {}) });
+    const items = await this.present(caller, col, page.items, p);
+    const count = await this.count(store, col, filter, q);
+    return { items, next: page.next, ...(count !== undefined ? { count } : {}) };
+  }
+
+  /**
+   * `list`'s reply as JSON text. When the caller sees whole documents (no `fields`, no `expand`,
+   * no hidden field to remove), the engine's JSON text of each document is sent as it is
+   * (AppStore.findJson): no parse, copy and stringify per document.
+   */
+  async listJson(caller: Caller, collection: string, q: ListQuery): Promise<string> {
+    const { col, filter, p, find, store } = await this.listQuery(caller, collection, q);
+    const hides = !caller.privileged && col.hidden.size > 0;
+    if (p.fields || p.expand || hides) return JSON.stringify(await this.list(caller, collection, q));
+    const page = await store.findJson(col.name, find);
+    const count = await this.count(store, col, filter, q);
+    return `{"items":[${page.items.join(',')}],"next":${JSON.stringify(page.next)}${count !== undefined ? `,"count":${count}` : ''}}`;
+  }
+
+  /** A list's checked query: the rule ANDed into the filter, the sort, the paging and the projection. */
+  private async listQuery(caller: Caller, collection: string, q: ListQuery) {
     requireScope(caller, 'documents:read');
     const col = await this.deps.registry.require(caller.appId, collection);
     const userFilter: FilterNode | undefined = q.filter !== undefined ? parseFilter(q.filter) : undefined;
@@ -127,21 +150,22 @@ export class DocumentsReader {
     const rule = accessFilter(caller, col, 'list', this.deps.now());
     if (rule === null) throw collectionErrors.listDenied();
     const filter = andFilters(rule, userFilter);
-    const store = this.deps.store.forApp(caller.appId);
-    const page = await store.find(col.name, {
+    const find = {
       filter,
       sort,
       limit: q.limit,
       ...(q.after !== undefined ? { after: q.after } : {}),
       ...(q.offset !== undefined ? { offset: q.offset } : {}),
-      ...(p.engineFields ? { fields: p.engineFields } : {}),
-    });
-    const items = await this.present(caller, col, page.items, p);
+    };
+    return { col, filter, p, find, store: this.deps.store.forApp(caller.appId) };
+  }
+
+  private async count(store: AppStore, col: CompiledCollection, filter: FilterNode, q: ListQuery) {
+    if (!q.count) return undefined;
     // An estimate may come from collection statistics that ignore filters, which would count
     // documents the caller may not see: only unfiltered counts are estimated.
     const mode = filter.op === 'all' ? q.count : 'exact';
-    const count = q.count ? await store.count(col.name, { filter, mode }) : undefined;
-    return { items, next: page.next, ...(count !== undefined ? { count } : {}) };
+    return store.count(col.name, { filter, mode });
   }
 
   async get(

@@ -110,7 +110,7 @@ export function documentRoutes(deps: DocumentRouteDeps): RouteSpec[] {
       query: listQuery,
       responses: { 200: { description: 'A page of documents', schema: listOf(documentView) } },
       handler: async ({ req, params, query }) => ({
-        body: await reader.list(callerFrom(req), params.collection, query),
+        json: await reader.listJson(callerFrom(req), params.collection, query),
       }),
     }),
     defineRoute({

@@ -1,6 +1,6 @@
 import { HearthError } from '../../errors.js';
 import type { AppStore, IndexSpec } from '../../ports/document-store.js';
-import { AUTO_INDEX_PREFIX, type CollectionDef } from './collection.schema.js';
+import { AUTO_INDEX_PREFIX, type CollectionDef, type RuleDef } from './collection.schema.js';
 
 /**
  * The indexes a collection definition implies, and bringing an engine's indexes in line with
@@ -8,7 +8,12 @@ import { AUTO_INDEX_PREFIX, type CollectionDef } from './collection.schema.js';
  * - `auto_unique_<field>` for each `unique` field,
  * - `auto_rel_<field>` for each relation (onDelete lookups and expand),
  * - `auto_text` over the searchable fields (`$text`),
- * - `auto_created` and `auto_owner` for the default sort and the default owner rules.
+ * - `auto_created` and `auto_owner` for the default sort and the default owner rules,
+ * - `auto_owner_<name>` for each of the admin's indexes when the list rule restricts `owner` by
+ *   equality (`{"owner": "@auth.id"}`, also inside a top-level `$and`): the same keys behind
+ *   `owner`, so a signed-in list with the index's filter and sort is one index range (the rule's
+ *   condition and the filter cannot share the admin's index; without it the engine walks every
+ *   document of the filter, or every document of the owner, and sorts). Never unique.
  */
 export function desiredIndexes(def: CollectionDef): IndexSpec[] {
   const out: IndexSpec[] = [
@@ -36,17 +41,48 @@ export function desiredIndexes(def: CollectionDef): IndexSpec[] {
   }
   const searchable = def.fields.filter((f) => f.searchable).map((f) => f.name);
   if (searchable.length) out.push({ kind: 'text', name: `${AUTO_INDEX_PREFIX}text`, fields: searchable });
+  const twins: IndexSpec[] = [];
   for (const index of def.indexes) {
-    out.push({
-      kind: 'regular',
-      name: index.name,
-      fields: index.fields.map((key) =>
-        key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const },
-      ),
-      ...(index.unique ? { unique: true } : {}),
-    });
+    const fields = index.fields.map((key) =>
+      key.startsWith('-') ? { path: key.slice(1), dir: -1 as const } : { path: key, dir: 1 as const },
+    );
+    out.push({ kind: 'regular', name: index.name, fields, ...(index.unique ? { unique: true } : {}) });
+    if (fields[0]!.path !== 'owner') {
+      twins.push({
+        kind: 'regular',
+        name: `${AUTO_INDEX_PREFIX}owner_${index.name}`,
+        fields: [{ path: 'owner', dir: 1 }, ...fields.filter((f) => f.path !== 'owner')],
+      });
+    }
+  }
+  if (!listRestrictsOwner(def.rules.list)) return out;
+  // A twin whose keys another index already has is left out (MongoDB refuses the same keys under
+  // two names), and twins stop at MongoDB's 64 indexes per collection (its own `_id` included).
+  const keys = new Set(out.map(keysOf));
+  for (const twin of twins) {
+    if (out.length >= MAX_INDEXES - 1 || keys.has(keysOf(twin))) continue;
+    keys.add(keysOf(twin));
+    out.push(twin);
   }
   return out;
+}
+
+const MAX_INDEXES = 64;
+const keysOf = (spec: IndexSpec): string =>
+  spec.kind === 'text' ? 'text' : spec.fields.map((f) => `${f.dir === -1 ? '-' : ''}${f.path}`).join(',');
+
+/** Whether every document a list rule lets through has one `owner` value: an equality on `owner` at its top. */
+export function listRestrictsOwner(rule: RuleDef): boolean {
+  if (rule === null || typeof rule !== 'object') return false;
+  const ownerEq = (part: unknown): boolean => {
+    if (part === null || typeof part !== 'object' || Array.isArray(part)) return false;
+    const cond = (part as Record<string, unknown>).owner;
+    if (typeof cond === 'string') return true;
+    if (cond === null || typeof cond !== 'object') return false;
+    const keys = Object.keys(cond);
+    return keys.length === 1 && keys[0] === '$eq' && typeof (cond as { $eq: unknown }).$eq === 'string';
+  };
+  return ownerEq(rule) || (Array.isArray(rule.$and) && rule.$and.some(ownerEq));
 }
 
 const signature = (spec: IndexSpec): string =>

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 
 /**
  * Per-app request counts in one-minute buckets, kept for a day, in this process's memory (the
@@ -72,11 +72,14 @@ export class Traffic {
 
   /** App middleware: counts the response when it finishes, if the request reached a real app. */
   middleware(): RequestHandler {
-    return (req, res, next) => {
-      res.once('finish', () => {
-        const appId = req.ctx?.app?.id;
-        if (appId) this.record(appId, res.statusCode);
-      });
+    // One listener function for every response (no closure and no `once` wrapper per request).
+    const record = (appId: string, status: number) => this.record(appId, status);
+    function onFinish(this: Response): void {
+      const appId = this.req.ctx?.app?.id;
+      if (appId) record(appId, this.statusCode);
+    }
+    return (_req, res, next) => {
+      res.on('finish', onFinish);
       next();
     };
   }
