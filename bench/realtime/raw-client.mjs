@@ -13,6 +13,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
  * then take less of the CPU the server needs. `--client socket.io` runs socket.io-client instead.
  */
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const READ_BUFFER = Buffer.alloc(256 * 1024);
 
 /** A masked client→server text frame (RFC 6455 §5.3). */
 function frame(text) {
@@ -50,7 +51,15 @@ export function connectRaw(baseUrl, nsp, auth, onEvent) {
   let nextAck = 0;
   let upgraded = false;
   let pending = null;
-  const tcp = tcpConnect({ host: hostname, port: Number(port), noDelay: true });
+  // Reads land in one buffer shared by every client (each read is handled before the next):
+  // no allocation and no stream machinery per message. A frame cut by a read is copied out.
+  const tcp = tcpConnect({
+    host: hostname,
+    port: Number(port),
+    noDelay: true,
+    onread: { buffer: READ_BUFFER, callback: (n, buf) => void onData(buf.subarray(0, n)) },
+  });
+  let onData = () => {};
   const send = (text) => tcp.write(frame(text));
   const socket = {
     emitWithAck(event, payload, timeoutMs = 30_000) {
@@ -117,7 +126,7 @@ export function connectRaw(baseUrl, nsp, auth, onEvent) {
         if (opcode === 1) message(buf.toString('utf8', start, at));
         else if (opcode === 8) tcp.destroy();
       }
-      pending = at < buf.length ? buf.subarray(at) : null;
+      pending = at < buf.length ? Buffer.from(buf.subarray(at)) : null;
     };
     tcp.on('error', reject);
     tcp.on('close', () => reject(new Error('closed before the namespace connected')));
@@ -127,11 +136,11 @@ export function connectRaw(baseUrl, nsp, auth, onEvent) {
           `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       ),
     );
-    tcp.on('data', (chunk) => {
+    onData = (chunk) => {
       let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
       if (!upgraded) {
         const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return void (pending = buf);
+        if (end < 0) return void (pending = Buffer.from(buf));
         const head = buf.toString('latin1', 0, end);
         if (!/^HTTP\/1\.1 101 /.test(head) || !head.includes(`Sec-WebSocket-Accept: ${accept}`)) {
           tcp.destroy();
@@ -141,6 +150,6 @@ export function connectRaw(baseUrl, nsp, auth, onEvent) {
         buf = buf.subarray(end + 4);
       }
       frames(buf);
-    });
+    };
   });
 }
