@@ -15,6 +15,7 @@ import { DocumentsWriter } from './documents.write.js';
 import { DocumentEvents, type DocumentEvent } from './events.js';
 import { FileFields, type FileReferences } from './file-fields.js';
 import type { WriteOutbox } from './outbox.js';
+import { syncDerivedIndexes } from './index-sync.js';
 import { IdempotencyStore } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
 import { playgroundRoutes } from './playground.routes.js';
@@ -118,6 +119,7 @@ export function createCollectionsModule(deps: {
     init: async () => {
       await registry.init();
       await idempotency.init();
+      await syncDerivedIndexes(deps.store, deps.logger);
     },
   };
 }
