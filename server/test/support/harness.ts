@@ -54,17 +54,25 @@ export type HarnessOptions = Partial<AppOptions> & {
   push?: PushProviders;
 };
 
+/** Temp folders of this test process, removed when it exits (one exit listener for all of them). */
+const tempDirs = new Set<string>();
+function tempDir(prefix: string): string {
+  if (tempDirs.size === 0)
+    process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
 /** A disk file store in a temp folder, removed when the test process exits. */
 export function tempFileStore(): FileStore {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-test-files-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('hearth-test-files-');
   return createDiskFileStore({ root: dir });
 }
 
 /** An embedded job queue on a temp file, removed when the test process exits. */
 export function tempJobQueue(options: { leaseMs?: number; idlePollMs?: number } = {}): JobQueue {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-test-jobs-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('hearth-test-jobs-');
   return createSqliteQueue({ file: join(dir, 'jobs.db'), ...options });
 }
 
