@@ -57,8 +57,14 @@ export class Checkpointer {
 
   /** Stops the thread after its current checkpoint; its connection is closed before it exits. */
   async stop(): Promise<void> {
+    // Held while stopping: awaiting an unref'd thread alone would let the process exit right
+    // here, in the middle of the caller's shutdown (main.ts never got to log "stopped").
+    this.worker.ref();
     this.worker.postMessage('stop');
-    const timeout = new Promise<'late'>((resolve) => setTimeout(resolve, 2000, 'late').unref());
-    if ((await Promise.race([this.exited, timeout])) === 'late') await this.worker.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, 2000, 'late')));
+    const outcome = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'late') await this.worker.terminate();
   }
 }
