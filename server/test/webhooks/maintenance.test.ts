@@ -111,6 +111,24 @@ describe.each(ENGINES)('webhook maintenance (%s)', (engine) => {
     expect(body.data.previous).not.toHaveProperty('secretNote');
   });
 
+  it('recovers file events: a delete as recorded, a create of a file deleted since is dropped', async () => {
+    const hook = await createWebhook(w, { url: `${receiver.url}/f`, events: ['files.*'] });
+    const files = services().outbox.forFiles();
+    const gone = { id: 'fgone', name: 'gone.txt', size: 3, type: 'text/plain', owner: null, public: false };
+    await app().batch([
+      files.record(w.appId, { id: 'evtfile000000001', type: 'files.create', fileId: 'fnever', before: null }),
+      files.record(w.appId, { id: 'evtfile000000002', type: 'files.delete', fileId: 'fgone', before: gone as never }),
+    ]);
+    const later = sweeper({ outboxLeaseMs: 1000 }, 2000);
+    await later.sweepApp(w.appId);
+    expect(await app().count(OUTBOX)).toBe(0);
+    const got = await waitFor(() => receiver.received.find((r) => r.path === '/f'));
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.path === '/f')).toHaveLength(1);
+    expect(got.headers['hearth-delivery']).toBe(`evtfile000000002-${hook.id}`);
+    expect(JSON.parse(got.body)).toMatchObject({ id: 'evtfile000000002', type: 'files.delete', data: { file: gone } });
+  });
+
   it('re-enqueues a pending delivery whose job is gone, leaves a queued one alone, and fails one it gave up on', async () => {
     const hook = await createWebhook(w, { url: `${receiver.url}/p`, events: ['users.create'] });
     const lost = await record(hook.id, 'e-lost');
