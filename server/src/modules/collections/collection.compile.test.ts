@@ -204,6 +204,18 @@ describe('owner-first twins of the admin indexes', () => {
     expect(all.filter((i) => i.name.startsWith('auto_owner_'))).toHaveLength(29);
   });
 
+  it('gives a long admin index name a twin name the engines take, distinct per name', () => {
+    const long = (tail: string) => `n${'x'.repeat(52)}${tail}`.slice(0, 63);
+    const names = [long('a'), long('b'), `i${'y'.repeat(51)}`];
+    const twinsOf = desiredIndexes(
+      def([], { indexes: names.map((name, i) => ({ name, fields: [`f${i}`] })), rules: DEFAULT_RULES }),
+    ).filter((i) => i.name.startsWith('auto_owner_'));
+    expect(twinsOf).toHaveLength(3);
+    for (const t of twinsOf) expect(t.name).toMatch(/^[A-Za-z][A-Za-z0-9_]{0,62}$/);
+    expect(new Set(twinsOf.map((t) => t.name)).size).toBe(3);
+    expect(twinsOf.map((t) => t.name)).toContain(`auto_owner_i${'y'.repeat(51)}`); // 63: as it is
+  });
+
   it('adds none when the list rule lets several owners through', () => {
     for (const list of [
       'public',

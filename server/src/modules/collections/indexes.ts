@@ -1,4 +1,5 @@
 import { HearthError } from '../../errors.js';
+import { sha256 } from '../../lib/hash.js';
 import type { AppStore, IndexSpec } from '../../ports/document-store.js';
 import { AUTO_INDEX_PREFIX, type CollectionDef, type RuleDef } from './collection.schema.js';
 
@@ -50,7 +51,7 @@ export function desiredIndexes(def: CollectionDef): IndexSpec[] {
     if (fields[0]!.path !== 'owner') {
       twins.push({
         kind: 'regular',
-        name: `${AUTO_INDEX_PREFIX}owner_${index.name}`,
+        name: twinName(index.name),
         fields: [{ path: 'owner', dir: 1 }, ...fields.filter((f) => f.path !== 'owner')],
       });
     }
@@ -68,6 +69,18 @@ export function desiredIndexes(def: CollectionDef): IndexSpec[] {
 }
 
 const MAX_INDEXES = 64;
+/** The engines' longest index name (engines/shared/documents.ts). */
+const MAX_INDEX_NAME = 63;
+
+/**
+ * `auto_owner_<name>`, or for a long admin name (over 52 characters) its first 40 characters and
+ * a hash of the whole name, so the twin's name is always one the engines take and stays unique.
+ */
+export function twinName(name: string): string {
+  const plain = `${AUTO_INDEX_PREFIX}owner_${name}`;
+  if (plain.length <= MAX_INDEX_NAME) return plain;
+  return `${AUTO_INDEX_PREFIX}owner_${name.slice(0, 40)}_${sha256(name).slice(0, 8)}`;
+}
 const keysOf = (spec: IndexSpec): string =>
   spec.kind === 'text' ? 'text' : spec.fields.map((f) => `${f.dir === -1 ? '-' : ''}${f.path}`).join(',');
 
