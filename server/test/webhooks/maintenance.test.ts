@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DELIVERY_SETTINGS } from '../../src/modules/webhooks/webhook-delivery.job.js';
 import { DELIVERIES, type StoredDelivery } from '../../src/modules/webhooks/deliveries.js';
 import { WebhookMaintenance } from '../../src/modules/webhooks/maintenance.js';
-import { OUTBOX } from '../../src/modules/webhooks/outbox.js';
+import { EVENTS_OUTBOX, OUTBOX } from '../../src/modules/webhooks/outbox.js';
 import { ENGINES } from '../support/harness.js';
 import {
   createTodos,
@@ -121,12 +121,28 @@ describe.each(ENGINES)('webhook maintenance (%s)', (engine) => {
     ]);
     const later = sweeper({ outboxLeaseMs: 1000 }, 2000);
     await later.sweepApp(w.appId);
-    expect(await app().count(OUTBOX)).toBe(0);
+    expect(await app().count(EVENTS_OUTBOX)).toBe(0);
     const got = await waitFor(() => receiver.received.find((r) => r.path === '/f'));
     await sleep(300);
     expect(receiver.received.filter((r) => r.path === '/f')).toHaveLength(1);
     expect(got.headers['hearth-delivery']).toBe(`evtfile000000002-${hook.id}`);
     expect(JSON.parse(got.body)).toMatchObject({ id: 'evtfile000000002', type: 'files.delete', data: { file: gone } });
+  });
+
+  it('drops a recovered users.create of a user deleted since (its delete follows), and sends a users.delete as recorded', async () => {
+    await createWebhook(w, { url: `${receiver.url}/u`, events: ['users.*'] });
+    const users = services().outbox.forUsers();
+    const ada = { id: 'uada', email: 'ada@example.com', roles: [] };
+    await app().batch([
+      users.record(w.appId, { id: 'evtuser000000001', type: 'users.create', userId: 'ughost', before: null }),
+      users.record(w.appId, { id: 'evtuser000000002', type: 'users.delete', userId: 'uada', before: ada as never }),
+    ]);
+    await sweeper({ outboxLeaseMs: 1000 }, 2000).sweepApp(w.appId);
+    expect(await app().count(EVENTS_OUTBOX)).toBe(0);
+    const got = await waitFor(() => receiver.received.find((r) => r.path === '/u'));
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.path === '/u')).toHaveLength(1);
+    expect(JSON.parse(got.body)).toMatchObject({ id: 'evtuser000000002', type: 'users.delete', data: { user: ada } });
   });
 
   it('re-enqueues a pending delivery whose job is gone, leaves a queued one alone, and fails one it gave up on', async () => {

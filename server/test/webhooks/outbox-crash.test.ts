@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSqliteQueue } from '../../src/engines/sqlite-queue/index.js';
 import { newId } from '../../src/lib/ids.js';
 import { DELIVERIES } from '../../src/modules/webhooks/deliveries.js';
-import { OUTBOX } from '../../src/modules/webhooks/outbox.js';
+import { EVENTS_OUTBOX, OUTBOX } from '../../src/modules/webhooks/outbox.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
 import { buildTestApp, ENGINES, withAdminAndApp, type EngineName } from '../support/harness.js';
 import { tsxLoader } from '../support/main-process.js';
@@ -164,7 +164,8 @@ describe.each(ENGINES)('an event whose writer was SIGKILLed after the commit [%s
       store = await open(engine, target, db);
       const app = store.forApp(appId);
       expect(await app.get(kind.mode === 'user' ? '_users' : '_files', id!)).toMatchObject(kind.expected);
-      expect((await app.find(OUTBOX, { limit: 10 })).items.map((r) => r.id)).toEqual([eventId]);
+      expect((await app.find(EVENTS_OUTBOX, { limit: 10 })).items.map((r) => r.id)).toEqual([eventId]);
+      expect(await app.count(OUTBOX)).toBe(0); // never where a release before it would drain it
       expect(await app.count(DELIVERIES)).toBe(0);
 
       jobs = createSqliteQueue({ file: queueFile, idlePollMs: 50 });
@@ -185,7 +186,7 @@ describe.each(ENGINES)('an event whose writer was SIGKILLed after the commit [%s
         expect(body.data[kind.field]).toMatchObject({ id, ...kind.expected });
         expect(body.data[kind.field]).not.toHaveProperty('passwordHash');
         expect(got.headers['hearth-delivery']).toBe(`${eventId}-${hook.body.id}`);
-        await waitFor(async () => (await app.count(OUTBOX)) === 0);
+        await waitFor(async () => (await app.count(EVENTS_OUTBOX)) === 0);
         await new Promise((r) => setTimeout(r, 2500));
         expect(receiver.received.filter((r) => r.path === path)).toHaveLength(1);
       } finally {

@@ -89,11 +89,15 @@ export class WebhookMaintenance {
   async drainOutbox(appId: string): Promise<number> {
     const records = await this.deps.outbox.stale(appId, this.ago(this.deps.settings.outboxLeaseMs), PAGE);
     for (const r of records) {
-      if (r.type.startsWith('users.')) await this.deps.dispatcher.user(await this.deps.outbox.userEventOf(appId, r));
-      else if (r.type.startsWith('files.')) {
+      if (r.type.startsWith('users.')) {
+        const event = await this.deps.outbox.userEventOf(appId, r);
+        // A create or update of a user deleted since: nothing true to send (its delete follows).
+        if (event.after === null && event.type !== 'users.delete') await this.deps.outbox.done(appId, r.id, r.outbox);
+        else await this.deps.dispatcher.user(event);
+      } else if (r.type.startsWith('files.')) {
         const event = await this.deps.outbox.fileEventOf(appId, r);
         if (event) await this.deps.dispatcher.file(event);
-        else await this.deps.outbox.done(appId, r.id);
+        else await this.deps.outbox.done(appId, r.id, r.outbox);
       } else await this.deps.dispatcher.document(await this.deps.outbox.eventOf(appId, r));
     }
     if (records.length) this.deps.logger.info({ appId, n: records.length }, 'webhooks: recovered outbox events');

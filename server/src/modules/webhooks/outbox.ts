@@ -30,6 +30,12 @@ import type { StoredWebhook } from './webhooks.service.js';
  * stored one from before the write.
  */
 export const OUTBOX = '_webhook_outbox';
+/**
+ * The records of user and file events: a collection of their own, which a release from before
+ * them never reads (its sweep would rebuild any record as a document event and send the raw
+ * stored document, password hash included, during a rolling deploy or a rollback).
+ */
+export const EVENTS_OUTBOX = '_webhook_outbox_events';
 
 export interface OutboxRecord {
   id: string;
@@ -40,6 +46,8 @@ export interface OutboxRecord {
   before: StoredDocument | null;
   cause: { collection: string; id: string } | null;
   createdAt: string;
+  /** Which outbox collection holds it (OUTBOX or EVENTS_OUTBOX); set by `stale`. */
+  outbox?: string;
 }
 
 function fromDoc(doc: StoredDocument): OutboxRecord {
@@ -86,7 +94,7 @@ export class WebhookOutbox implements WriteOutbox {
       wants: (appId, type) => this.wantsType(appId, type),
       record: (_appId, event) => ({
         op: 'create' as const,
-        collection: OUTBOX,
+        collection: EVENTS_OUTBOX,
         id: event.id,
         data: {
           type: event.type,
@@ -105,7 +113,7 @@ export class WebhookOutbox implements WriteOutbox {
       wants: (appId, type) => this.wantsType(appId, type),
       record: (_appId, event) => ({
         op: 'create' as const,
-        collection: OUTBOX,
+        collection: EVENTS_OUTBOX,
         id: event.id,
         data: {
           type: event.type,
@@ -137,11 +145,11 @@ export class WebhookOutbox implements WriteOutbox {
     return { type: r.type as FileEventOf['type'], appId, file, at: r.createdAt, eventId: r.id };
   }
 
-  /** The event's deliveries are recorded: its record goes. */
-  async done(appId: string, id: string): Promise<void> {
+  /** The event's deliveries are recorded: its record goes (`outbox`: EVENTS_OUTBOX for user and file events). */
+  async done(appId: string, id: string, outbox: string = OUTBOX): Promise<void> {
     await this.deps.store
       .forApp(appId)
-      .delete(OUTBOX, id)
+      .delete(outbox, id)
       .catch((e: unknown) => {
         if (!isError(e, 'not_found')) throw e;
       });
@@ -149,12 +157,21 @@ export class WebhookOutbox implements WriteOutbox {
 
   /** Records older than `before` (ISO time): their writer died before draining them. */
   async stale(appId: string, before: string, limit: number): Promise<OutboxRecord[]> {
-    const page = await this.deps.store.forApp(appId).find(OUTBOX, {
-      filter: where.lt('createdAt', before),
-      sort: [{ path: 'createdAt', dir: 1 }],
-      limit,
-    });
-    return page.items.map(fromDoc);
+    const app = this.deps.store.forApp(appId);
+    const pages = await Promise.all(
+      [OUTBOX, EVENTS_OUTBOX].map(async (outbox) => {
+        const page = await app.find(outbox, {
+          filter: where.lt('createdAt', before),
+          sort: [{ path: 'createdAt', dir: 1 }],
+          limit,
+        });
+        return page.items.map((doc) => ({ ...fromDoc(doc), outbox }));
+      }),
+    );
+    return pages
+      .flat()
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+      .slice(0, limit);
   }
 
   /** The user event a users.* record stands for, with the user as it is now (null when deleted since). */

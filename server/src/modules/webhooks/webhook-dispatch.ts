@@ -12,7 +12,7 @@ import {
   type WebhookEvent,
 } from './event-payloads.js';
 import type { WebhookDeliveryJob } from './webhook-delivery.job.js';
-import type { WebhookOutbox } from './outbox.js';
+import { EVENTS_OUTBOX, type WebhookOutbox } from './outbox.js';
 import type {
   DocumentEvent,
   DocumentEvents,
@@ -72,7 +72,7 @@ export class WebhookDispatcher {
       return event.eventId ? { ...p, id: event.eventId } : p;
     };
     await this.fanOut(event.appId, { type: event.type }, payload, event.eventId !== undefined);
-    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
+    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId, EVENTS_OUTBOX);
   }
 
   /** The deliveries of a file event; with an outbox record (files' file-outbox.ts), idempotent by event id, then the record goes. */
@@ -82,7 +82,7 @@ export class WebhookDispatcher {
       return event.eventId ? { ...p, id: event.eventId } : p;
     };
     await this.fanOut(event.appId, { type: event.type }, payload, event.eventId !== undefined);
-    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId);
+    if (event.eventId) await this.deps.outbox.done(event.appId, event.eventId, EVENTS_OUTBOX);
   }
 
   private trackWork(appId: string, type: string, promise: Promise<void>) {
