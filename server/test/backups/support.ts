@@ -9,7 +9,14 @@ import { LOOPBACK_ONLY } from '../webhooks/support.js';
 import { startHarness, TEST_SECRET, withAdminAndApp, type EngineName, type Harness } from '../support/harness.js';
 
 export const PASSWORD = 'a long enough password 42';
-export const EXCLUDED = new Set(['_sessions', '_auth_tokens', '_uploads', '_signing_keys']);
+export const EXCLUDED = new Set([
+  '_sessions',
+  '_auth_tokens',
+  '_uploads',
+  '_signing_keys',
+  '_webhook_outbox',
+  '_webhook_outbox_events',
+]);
 
 export interface World {
   h: Harness;

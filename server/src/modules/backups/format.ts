@@ -19,7 +19,8 @@ import { KEY_PATTERN } from '../../ports/file-store.js';
  * File metadata lives in the `_files` collection; users (with their password hashes), webhooks,
  * schedules, push installations and credentials (still sealed) are collections of the app too.
  * Left out: sessions and one-time tokens (everyone signs in again), unfinished resumable uploads,
- * signing key ids (the new app makes its own, so no token of the old app opens the new one).
+ * signing key ids (the new app makes its own, so no token of the old app opens the new one), and
+ * webhook outbox records (events of the old app in flight: the new app must not send them again).
  *
  * A reader refuses (invalid_request `backup_format_newer`) a format version above its own, and
  * (`backup_invalid`) anything else that is not exactly this: another first entry, an entry that is
@@ -37,7 +38,14 @@ export const PART_DOCUMENTS = 1000;
 export const MAX_JSON_ENTRY = 64 * 1024 * 1024;
 
 /** Collections of an app that are not backed up (see above). */
-export const EXCLUDED_COLLECTIONS = ['_sessions', '_auth_tokens', '_uploads', '_signing_keys'] as const;
+export const EXCLUDED_COLLECTIONS = [
+  '_sessions',
+  '_auth_tokens',
+  '_uploads',
+  '_signing_keys',
+  '_webhook_outbox',
+  '_webhook_outbox_events',
+] as const;
 
 export const manifestSchema = z.object({
   format: z.literal(FORMAT),
