@@ -193,18 +193,8 @@ export class UsersRepo {
   async remove(appId: string, id: string): Promise<void> {
     const eventId = await this.outboxId(appId, 'users.delete');
     let doc: StoredDocument;
-    if (eventId) {
-      const current = await this.get(appId, id);
-      if (!current) throw notFound('No such user.');
-      const before = toUserView(current);
-      await this.store
-        .forApp(appId)
-        .batch([
-          { op: 'delete', collection: USERS, id },
-          this.outbox!.record(appId, { id: eventId, type: 'users.delete', userId: id, before }),
-        ]);
-      doc = current;
-    } else doc = await this.store.forApp(appId).delete(USERS, id);
+    if (eventId) doc = await this.removeRecorded(appId, id, eventId);
+    else doc = await this.store.forApp(appId).delete(USERS, id);
     this.changed(appId);
     this.events?.emit({
       type: 'users.delete',
@@ -213,6 +203,28 @@ export class UsersRepo {
       after: null,
       ...(eventId ? { eventId } : {}),
     });
+  }
+
+  /**
+   * Deletes the user with its outbox record, whose `before` is the version deleted: the delete is
+   * conditional on that version, and a change in between makes it read again (a few times).
+   */
+  private async removeRecorded(appId: string, id: string, eventId: string): Promise<StoredDocument> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(appId, id);
+      if (!current) throw notFound('No such user.');
+      try {
+        await this.store
+          .forApp(appId)
+          .batch([
+            { op: 'delete', collection: USERS, id, expectedVersion: current.version },
+            this.outbox!.record(appId, { id: eventId, type: 'users.delete', userId: id, before: toUserView(current) }),
+          ]);
+        return current;
+      } catch (e) {
+        if (attempt >= 3 || !isError(e, 'conflict')) throw e;
+      }
+    }
   }
 
   /** A new outbox record id when the outbox wants this event, else undefined (the common case). */
