@@ -52,6 +52,8 @@ export class SqliteConnection {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
+      // The WAL file shrinks back to this after a checkpoint reset it (by default it keeps its largest size).
+      this.db.pragma('journal_size_limit = 67108864');
       this.db.exec(CATALOG_SCHEMA);
       if (options.file !== ':memory:' && options.checkpoints !== 'inline') {
         this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);

@@ -50,6 +50,7 @@ interface DirectPath {
   writeBuffer?: unknown[];
   transport?: {
     name?: string;
+    opts?: { perMessageDeflate?: unknown };
     socket?: {
       readyState?: number;
       _sender?: { _state?: number; _queue?: unknown[] };
@@ -78,6 +79,8 @@ export function writeDirect(conn: unknown, frame: unknown): boolean {
   if (
     c.readyState !== 'open' ||
     c.transport?.name !== 'websocket' ||
+    // engine.io itself sends a pre-built frame only without compression (`_canSendPreEncodedFrame`)
+    Boolean(c.transport.opts?.perMessageDeflate) ||
     c.writeBuffer?.length !== 0 ||
     ws?.readyState !== 1 ||
     sender?._state !== 0 ||
