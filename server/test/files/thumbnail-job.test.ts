@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueTargets, type QueueTarget } from '../conformance/job-queue/targets.js';
 import { thumbnailJobType } from '../../src/modules/files/thumbnail.job.js';
 import { THUMBNAIL_JOB, thumbnailJobId } from '../../src/modules/files/variants.js';
+import { binary, bombPng } from './images.js';
 import { errorOf, setSettings, startFiles, storedKeys, upload, type FilesWorld } from './support.js';
 
 /**
@@ -13,35 +12,6 @@ import { errorOf, setSettings, startFiles, storedKeys, upload, type FilesWorld }
  * many requests ask), small ones in the request; a request waits a bounded time for the job, then
  * answers 202 + Retry-After. On the embedded queue and on bull (the test redis-server).
  */
-const binary = (t: Test) =>
-  t.buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
-
-/** A PNG whose header claims 30000×30000, padded past the synchronous limit (so a job renders it). */
-function paddedBomb(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(30000, 0);
-  ihdr.writeUInt32BE(30000, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(30001 * 16))),
-    chunk('IEND', Buffer.alloc(0)),
-    Buffer.alloc(20_000),
-  ]);
-}
 
 for (const target of queueTargets()) {
   describe(`thumbnail jobs [${target.name}]`, () => {
@@ -146,7 +116,7 @@ for (const target of queueTargets()) {
     });
 
     it('an image the job can never render answers as a synchronous render would (413 image_too_large)', async () => {
-      const bomb = (await upload(w, w.secret, paddedBomb(), 'bomb.png').expect(201)).body;
+      const bomb = (await upload(w, w.secret, bombPng(20_000), 'bomb.png').expect(201)).body;
       expect(bomb.size).toBeGreaterThan(10_000);
       const res = await get(bomb.id, 'thumb=64x64&fit=cover');
       expect(errorOf({ status: res.status, body: JSON.parse((res.body as Buffer).toString()) })).toEqual({

@@ -1,7 +1,6 @@
-import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binary, bombPng } from './images.js';
 import { errorOf, PAIRS, pairName, setSettings, startFiles, storedKeys, upload, type FilesWorld } from './support.js';
 
 /**
@@ -10,37 +9,6 @@ import { errorOf, PAIRS, pairName, setSettings, startFiles, storedKeys, upload, 
  * signed URLs per variant, and refusals: a size outside the set, a non-image, a decompression
  * bomb (a PNG whose header claims 900 megapixels).
  */
-/** The response body as a Buffer, whatever its type. */
-const binary = (t: Test) =>
-  t.buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
-
-/** A PNG that says 30000×30000 (900 MP) in its header: decoding it would take gigabytes. */
-function bombPng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(30000, 0);
-  ihdr.writeUInt32BE(30000, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  const rows = deflateSync(Buffer.alloc(30001 * 16)); // a few rows of zeros: a tiny file
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', rows),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 for (const pair of PAIRS) {
   describe(`thumbnails [${pairName(pair)}]`, () => {

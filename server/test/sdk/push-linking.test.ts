@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { authRequests, createClient, HearthError, memoryStorage, type FetchLike, type HearthClient } from '@hearth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fcmToken } from '../push/keys.js';
-import { pushWorld, startPushServers, type PushServers, type PushWorld } from '../push/kit.js';
+import type { PushWorld } from '../push/kit.js';
+import { startLivePush, type LivePush } from './live-push.js';
 
 const PASSWORD = 'a long enough password 123';
 
@@ -13,22 +12,14 @@ const PASSWORD = 'a long enough password 123';
  * signs in on it, keeps it on refresh and unlinks it on sign-out (docs/push.md).
  */
 describe('SDK push installation linking', () => {
-  let servers: PushServers;
+  let live: LivePush;
   let w: PushWorld;
-  let server: Server;
   let url: string;
   beforeAll(async () => {
-    servers = await startPushServers();
-    w = await pushWorld('sqlite', servers);
-    server = w.h.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    live = await startLivePush();
+    ({ w, url } = live);
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await w?.close();
-    await servers?.close();
-  });
+  afterAll(() => live?.close());
 
   /** A client whose requests are recorded: path → the X-Hearth-Installation it carried. */
   const recordingClient = (storage = memoryStorage()) => {

@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient, memoryStorage, type PushManagerLike, type PushSubscriptionLike } from '@hearth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apnsToken, fcmToken } from '../push/keys.js';
-import { pushWorld, settled, startPushServers, type PushServers, type PushWorld } from '../push/kit.js';
+import { settled, type PushServers, type PushWorld } from '../push/kit.js';
+import { startLivePush, type LivePush } from './live-push.js';
 
 /**
  * `hearth.push` against a live Hearth with its push providers pointed at the local protocol
@@ -12,22 +11,15 @@ import { pushWorld, settled, startPushServers, type PushServers, type PushWorld 
  * SDK passed), delivered and decrypted end to end; native tokens; update; unregister.
  */
 describe('SDK push', () => {
+  let live: LivePush;
   let servers: PushServers;
   let w: PushWorld;
-  let server: Server;
   let url: string;
   beforeAll(async () => {
-    servers = await startPushServers();
-    w = await pushWorld('sqlite', servers);
-    server = w.h.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    live = await startLivePush();
+    ({ servers, w, url } = live);
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await w?.close();
-    await servers?.close();
-  });
+  afterAll(() => live?.close());
 
   /** A PushManager as a browser has one, backed by the local push service. */
   const pushManager = () => {
