@@ -49,9 +49,11 @@ export class SqliteConnection {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
     try {
       this.db = new Database(options.file);
+      // First: workers opening a new file together wait for each other's switch to WAL below
+      // instead of failing it with SQLITE_BUSY.
+      this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-      this.db.pragma('busy_timeout = 5000');
       // The WAL file shrinks back to this after a checkpoint reset it (by default it keeps its largest size).
       this.db.pragma('journal_size_limit = 67108864');
       this.db.exec(CATALOG_SCHEMA);
