@@ -10,6 +10,9 @@ import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { mapSqliteError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
+/** The largest part of the database file read through a memory map (SQLite's `mmap_size`). */
+export const MMAP_BYTES = 256 * 1024 * 1024;
+
 /**
  * The open database every app store of the engine shares: the better-sqlite3 connection (WAL),
  * the catalog, a cache of prepared statements, the `hearth_field` function (sql.ts) and the two
@@ -56,6 +59,10 @@ export class SqliteConnection {
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       // The WAL file shrinks back to this after a checkpoint reset it (by default it keeps its largest size).
       this.db.pragma('journal_size_limit = 67108864');
+      // Reads come straight from the OS page cache through a memory map instead of a pread()
+      // and a copy per page that SQLite's own 2 MiB cache misses (−5–6% CPU per get and per list
+      // on 100,000 documents: docs/performance.md). Writes still go through the WAL.
+      this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
       this.db.exec(CATALOG_SCHEMA);
       if (options.file !== ':memory:' && options.checkpoints !== 'inline') {
         this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
