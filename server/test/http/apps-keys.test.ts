@@ -89,6 +89,24 @@ describe.each(ENGINES)('apps and keys [%s]', (engine) => {
     await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', ctx.publicKey).expect(401);
   });
 
+  it('a key stops working at its expiresAt even while its lookup is cached', async () => {
+    let now = Date.now();
+    await h.close();
+    h = await startHarness(engine, { now: () => new Date(now) });
+    ctx = await withAdminAndApp(h);
+    const created = await h.http
+      .post(`/v1/admin/apps/${ctx.appId}/keys`)
+      .set(bearer(ctx.adminToken))
+      .send({ kind: 'public', name: 'short', expiresAt: new Date(now + 3_000).toISOString() })
+      .expect(201);
+    await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', created.body.key).expect(200);
+    now += 2_000;
+    await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', created.body.key).expect(200);
+    now += 1_500; // past expiresAt, inside the lookup cache's lifetime
+    const res = await h.http.get(`/v1/apps/${ctx.appId}`).set('X-Hearth-Key', created.body.key).expect(401);
+    expect(res.body.error.code).toBe('invalid_api_key');
+  });
+
   it('key and app input is validated', async () => {
     const auth = bearer(ctx.adminToken);
     const bad = await h.http

@@ -37,7 +37,7 @@ const KEYS = 'keys';
 const CACHE_TTL_MS = 10_000;
 
 export class KeysService {
-  private readonly cache = new Map<string, { key: KeyView | null; until: number }>();
+  private readonly cache = new Map<string, { key: KeyView | null; until: number; expiresMs: number }>();
 
   private readonly system: AppStore;
   private readonly audit: AuditLog;
@@ -162,26 +162,28 @@ export class KeysService {
 
   /**
    * The key behind an `X-Hearth-Key` value, if it is valid now. Cached for a few seconds per
-   * process (a revocation on another replica takes effect within CACHE_TTL_MS).
+   * process (a revocation on another replica takes effect within CACHE_TTL_MS). The cache is keyed
+   * by the presented text, so a request with a cached key skips hashing it (the store only ever
+   * holds the hash; the text lives in this process's memory as it does in each request).
    */
   async resolve(raw: string): Promise<KeyView | null> {
-    if (!/^(pk|sk)_[A-Za-z0-9_-]{16,64}$/.test(raw)) return null;
-    const hash = sha256(raw);
     const nowMs = this.now().getTime();
-    let entry = this.cache.get(hash);
+    let entry = this.cache.get(raw);
     if (!entry || entry.until < nowMs) {
+      if (!/^(pk|sk)_[A-Za-z0-9_-]{16,64}$/.test(raw)) return null;
       const page = await this.system.find(KEYS, {
-        filter: { op: 'field', path: 'hash', conds: [{ op: 'eq', value: hash }] },
+        filter: { op: 'field', path: 'hash', conds: [{ op: 'eq', value: sha256(raw) }] },
         limit: 1,
       });
       const doc = page.items[0];
-      entry = { key: doc ? toView(doc) : null, until: nowMs + CACHE_TTL_MS };
+      const key = doc ? toView(doc) : null;
+      entry = { key, until: nowMs + CACHE_TTL_MS, expiresMs: key?.expiresAt ? Date.parse(key.expiresAt) : Infinity };
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, entry);
+      this.cache.set(raw, entry);
     }
     const key = entry.key;
     if (!key || key.revokedAt) return null;
-    if (key.expiresAt && key.expiresAt <= new Date(nowMs).toISOString()) return null;
+    if (entry.expiresMs <= nowMs) return null;
     return key;
   }
 }
