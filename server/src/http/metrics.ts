@@ -38,27 +38,33 @@ export function createMetrics(): { registry: Registry; middleware: RequestHandle
   // request then costs two map lookups instead of prom-client hashing its label objects.
   const requestChildren = new Map<string, { inc(): void }>();
   const durationChildren = new Map<string, { observe(v: number): void }>();
-  const middleware: RequestHandler = (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = templates.of(req);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const status = String(res.statusCode);
-      const rkey = `${req.method} ${status} ${route}`;
-      let counter = requestChildren.get(rkey);
-      if (!counter) requestChildren.set(rkey, (counter = requests.labels({ method: req.method, route, status })));
-      counter.inc();
-      const dkey = `${req.method} ${route}`;
-      let histogram = durationChildren.get(dkey);
-      if (!histogram) durationChildren.set(dkey, (histogram = duration.labels({ method: req.method, route })));
-      histogram.observe(seconds);
-      const error = answeredErrors.get(res);
-      if (error) errors.inc({ ...error, route });
-    });
+  // One listener function for every response (no closure and no `once` wrapper per request).
+  function onFinish(this: Response): void {
+    const req = this.req;
+    const route = templates.of(req);
+    const seconds = Number(process.hrtime.bigint() - (this as TimedResponse)[STARTED]) / 1e9;
+    const status = String(this.statusCode);
+    const rkey = `${req.method} ${status} ${route}`;
+    let counter = requestChildren.get(rkey);
+    if (!counter) requestChildren.set(rkey, (counter = requests.labels({ method: req.method, route, status })));
+    counter.inc();
+    const dkey = `${req.method} ${route}`;
+    let histogram = durationChildren.get(dkey);
+    if (!histogram) durationChildren.set(dkey, (histogram = duration.labels({ method: req.method, route })));
+    histogram.observe(seconds);
+    const error = answeredErrors.get(this);
+    if (error) errors.inc({ ...error, route });
+  }
+  const middleware: RequestHandler = (_req, res, next) => {
+    (res as TimedResponse)[STARTED] = process.hrtime.bigint();
+    res.on('finish', onFinish);
     next();
   };
   return { registry, middleware };
 }
+
+const STARTED = Symbol('metrics started');
+type TimedResponse = Response & { [STARTED]: bigint };
 
 const answeredErrors = new WeakMap<Response, { code: ErrorCode; reason: string }>();
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -17,26 +17,32 @@ const levelOf = (status: number): Level => (status >= 500 ? 'error' : status >= 
  * level check, no serializers, no child logger.
  */
 export function requestLog(logger: Logger): RequestHandler[] {
+  // One listener function for every response (no closure and no `once` wrapper per request).
+  function onFinish(this: Response): void {
+    const level = levelOf(this.statusCode);
+    if (!logger.isLevelEnabled(level)) return;
+    const req = this.req;
+    const q = req.originalUrl.indexOf('?');
+    logger[level](
+      {
+        req: { id: req.ctx.requestId, method: req.method, url: q < 0 ? req.originalUrl : req.originalUrl.slice(0, q) },
+        res: { statusCode: this.statusCode },
+        responseTime: Date.now() - (this as TimedResponse)[STARTED],
+      },
+      'request completed',
+    );
+  }
   const logRequest: RequestHandler = (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.ctx = { requestId };
     res.setHeader('X-Request-Id', requestId);
-    const start = Date.now();
-    res.once('finish', () => {
-      const level = levelOf(res.statusCode);
-      if (!logger.isLevelEnabled(level)) return;
-      const q = req.originalUrl.indexOf('?');
-      logger[level](
-        {
-          req: { id: requestId, method: req.method, url: q < 0 ? req.originalUrl : req.originalUrl.slice(0, q) },
-          res: { statusCode: res.statusCode },
-          responseTime: Date.now() - start,
-        },
-        'request completed',
-      );
-    });
+    (res as TimedResponse)[STARTED] = Date.now();
+    res.on('finish', onFinish);
     next();
   };
   return [logRequest];
 }
+
+const STARTED = Symbol('request started');
+type TimedResponse = Response & { [STARTED]: number };

@@ -125,9 +125,30 @@ export function routeHandlers(spec: RouteSpec): RequestHandler[] {
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     const status = result.status ?? 200;
-    if (result.json !== undefined && status !== 204) res.status(status).type('json').send(result.json);
+    if (result.json !== undefined && status !== 204) sendJson(req, res, status, result.json, true);
     else if (result.body === undefined || status === 204) res.status(status).end();
-    else res.status(status).json(result.body);
+    else sendJson(req, res, status, JSON.stringify(result.body), false);
   };
   return [...(spec.before ?? []), run];
+}
+
+/**
+ * What express's `res.json` sends for a JSON body (the same headers, a 304 for a fresh
+ * conditional GET, no body for HEAD), without its per-reply content-type parsing and formatting
+ * (app.ts sets no JSON replacer or spacing, and the ETag setting is off).
+ */
+function sendJson(req: Request, res: Response, status: number, text: string, forceType: boolean): void {
+  res.statusCode = status;
+  // res.json keeps a Content-Type the handler set; `.type('json')` (the pre-serialised path) did not.
+  if (forceType || !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+  if (conditional && req.fresh) {
+    res.statusCode = 304;
+    res.removeHeader('Content-Type');
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (req.method === 'HEAD') res.end();
+  else res.end(text);
 }
