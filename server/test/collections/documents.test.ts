@@ -20,6 +20,25 @@ describe.each(ENGINES)('documents [%s]', (engine) => {
 
   const create = (body: Record<string, unknown>, headers = w.sk) => createDocument(w, 'todos', body, headers);
 
+  it('JSON replies: a conditional GET with the current ETag is 304 without a body; HEAD has the length, no body', async () => {
+    const doc = await create({ title: 'Cache me' });
+    const url = w.docs('todos', doc.id as string);
+    const full = await w.h.http.get(url).set(w.pk).expect(200);
+    expect(full.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(full.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(full.body)));
+    const fresh = await w.h.http.get(url).set(w.pk).set('If-None-Match', '"1"').expect(304);
+    expect(fresh.text ?? '').toBe('');
+    expect(fresh.headers['content-type']).toBeUndefined();
+    await w.h.http.patch(url).set(w.sk).send({ done: true }).expect(200);
+    const stale = await w.h.http.get(url).set(w.pk).set('If-None-Match', '"1"').expect(200);
+    expect(stale.body).toMatchObject({ id: doc.id, done: true, version: 2 });
+    const head = await w.h.http.head(url).set(w.pk).expect(200);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(JSON.stringify(stale.body))));
+    expect(head.text ?? '').toBe('');
+    const list = await w.h.http.head(w.docs('todos')).set(w.pk).expect(200);
+    expect(Number(list.headers['content-length'])).toBeGreaterThan(0);
+  });
+
   it('create → get → patch → put → delete, with system fields, ETags and events', async () => {
     const created = await w.h.http
       .post(w.docs('todos'))
