@@ -20,7 +20,7 @@ import { api, ApiError, freshToken } from '../api/client';
 import { qs } from '../api/queries';
 import { confirmDanger, formatBytes, formatDate, toast } from '../ui/feedback';
 import { FormModal } from '../ui/FormModal';
-import { QueryView } from '../ui/QueryView';
+import { DeleteButton, ResourceTable, RowActions } from '../ui/ResourceTable';
 import { PageHeader } from '../ui/PageHeader';
 
 interface Progressed {
@@ -275,91 +275,69 @@ export default function Backups() {
         }
       />
       <ScheduleForm appId={appId} />
-      <Paper withBorder>
-        <QueryView
-          query={list}
-          empty={{ title: 'No backups yet', description: 'Back up now, or set a schedule above.' }}
-        >
-          {() => (
-            <Table verticalSpacing="xs" highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Started</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Contents</Table.Th>
-                  <Table.Th>Size</Table.Th>
-                  <Table.Th>
-                    <span className="sr-only">Actions</span>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((b) => (
-                  <Table.Tr key={b.id} data-testid="backup-row">
-                    <Table.Td>
-                      {formatDate(b.createdAt)}{' '}
-                      {b.trigger === 'scheduled' && (
-                        <Badge size="xs" variant="light">
-                          scheduled
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td miw={160}>
-                      {running(b.status) ? (
-                        <JobProgress progress={b.progress} label="Backup progress" />
-                      ) : (
-                        <Badge color={STATUS_COLOR[b.status]}>{b.status}</Badge>
-                      )}
-                      {b.error && (
-                        <Text size="xs" c="red.8">
-                          {b.error}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {b.counts
-                        ? `${b.counts.collections.reduce((n, c) => n + c.documents, 0)} records · ${b.counts.files.count} files`
-                        : '—'}
-                    </Table.Td>
-                    <Table.Td>{b.size !== null ? formatBytes(b.size) : '—'}</Table.Td>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          leftSection={<IconDownload size={14} />}
-                          disabled={b.status !== 'completed'}
-                          onClick={() => void download(b).catch((e: unknown) => toast.error(e))}
-                        >
-                          Download
-                        </Button>
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          disabled={b.status !== 'completed'}
-                          onClick={() => setRestoring(b)}
-                        >
-                          Restore…
-                        </Button>
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          color="red"
-                          disabled={b.status === 'running'}
-                          onClick={() => void remove(b)}
-                          aria-label={`Delete the backup of ${formatDate(b.createdAt)}`}
-                        >
-                          Delete
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </QueryView>
-      </Paper>
+      <ResourceTable
+        query={list}
+        empty={{ title: 'No backups yet', description: 'Back up now, or set a schedule above.' }}
+        columns={['Started', 'Status', 'Contents', 'Size']}
+        spacing="xs"
+        rows={() =>
+          items.map((b) => (
+            <Table.Tr key={b.id} data-testid="backup-row">
+              <Table.Td>
+                {formatDate(b.createdAt)}{' '}
+                {b.trigger === 'scheduled' && (
+                  <Badge size="xs" variant="light">
+                    scheduled
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td miw={160}>
+                {running(b.status) ? (
+                  <JobProgress progress={b.progress} label="Backup progress" />
+                ) : (
+                  <Badge color={STATUS_COLOR[b.status]}>{b.status}</Badge>
+                )}
+                {b.error && (
+                  <Text size="xs" c="red.8">
+                    {b.error}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {b.counts
+                  ? `${b.counts.collections.reduce((n, c) => n + c.documents, 0)} records · ${b.counts.files.count} files`
+                  : '—'}
+              </Table.Td>
+              <Table.Td>{b.size !== null ? formatBytes(b.size) : '—'}</Table.Td>
+              <RowActions>
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  leftSection={<IconDownload size={14} />}
+                  disabled={b.status !== 'completed'}
+                  onClick={() => void download(b).catch((e: unknown) => toast.error(e))}
+                >
+                  Download
+                </Button>
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  disabled={b.status !== 'completed'}
+                  onClick={() => setRestoring(b)}
+                >
+                  Restore…
+                </Button>
+                <DeleteButton
+                  size="compact-xs"
+                  label={`Delete the backup of ${formatDate(b.createdAt)}`}
+                  disabled={b.status === 'running'}
+                  onClick={() => void remove(b)}
+                />
+              </RowActions>
+            </Table.Tr>
+          ))
+        }
+      />
       <RestoreModal backup={restoring} onClose={() => setRestoring(null)} />
     </>
   );

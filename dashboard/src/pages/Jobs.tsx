@@ -10,7 +10,7 @@ import {
   Text,
   UnstyledButton,
 } from '@mantine/core';
-import { IconRefresh, IconTrash } from '@tabler/icons-react';
+import { IconRefresh } from '@tabler/icons-react';
 import { Link, useSearchParams } from 'react-router';
 import {
   JOB_PAGE_SIZE,
@@ -24,6 +24,7 @@ import {
 } from '../api/jobs';
 import { confirmDanger, formatDate, toast } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';
+import { DeleteButton, ResourceTable, RowActions } from '../ui/ResourceTable';
 import { PageHeader } from '../ui/PageHeader';
 
 export const STATE_COLOR: Record<JobState, string> = {
@@ -138,87 +139,58 @@ function JobList(props: { queue: string; state: JobState; offset: number; setOff
   const jobs = list.data?.items ?? [];
   return (
     <>
-      <Paper withBorder>
-        <QueryView query={list} empty={{ title: `No ${state} jobs in ${queue}` }}>
-          {() => (
-            <Table verticalSpacing="xs" highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Job</Table.Th>
-                  <Table.Th>Type</Table.Th>
-                  <Table.Th>App</Table.Th>
-                  <Table.Th>Attempts</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Last error</Table.Th>
-                  <Table.Th aria-label="Actions" />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {jobs.map((j) => (
-                  <Table.Tr key={j.id} data-testid="job-row">
-                    <Table.Td>
-                      <Anchor
-                        component={Link}
-                        to={`/jobs/${queue}/${encodeURIComponent(j.id)}`}
-                        ff="monospace"
-                        size="sm"
-                      >
-                        {j.id}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{j.type}</Table.Td>
-                    <Table.Td>
-                      {j.appId ? (
-                        <Anchor component={Link} to={`/apps/${j.appId}`} size="sm">
-                          {j.appId}
-                        </Anchor>
-                      ) : (
-                        '—'
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {j.attemptsMade} / {j.attempts}
-                    </Table.Td>
-                    <Table.Td>{formatDate(j.createdAt)}</Table.Td>
-                    <Table.Td maw={320}>
-                      <Text size="sm" c={j.error ? 'red.8' : 'dimmed'} lineClamp={2}>
-                        {j.error ?? '—'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap" justify="flex-end">
-                        {j.state === 'failed' && (
-                          <Button
-                            size="compact-sm"
-                            variant="light"
-                            leftSection={<IconRefresh size={14} />}
-                            onClick={() => retry(j)}
-                            aria-label={`Retry job ${j.id}`}
-                          >
-                            Retry
-                          </Button>
-                        )}
-                        {j.state !== 'active' && (
-                          <Button
-                            size="compact-sm"
-                            variant="subtle"
-                            color="red"
-                            leftSection={<IconTrash size={14} />}
-                            onClick={() => void remove(j)}
-                            aria-label={`Remove job ${j.id}`}
-                          >
-                            Remove
-                          </Button>
-                        )}
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </QueryView>
-      </Paper>
+      <ResourceTable
+        query={list}
+        empty={{ title: `No ${state} jobs in ${queue}` }}
+        columns={['Job', 'Type', 'App', 'Attempts', 'Created', 'Last error']}
+        spacing="xs"
+        rows={() =>
+          jobs.map((j) => (
+            <Table.Tr key={j.id} data-testid="job-row">
+              <Table.Td>
+                <Anchor component={Link} to={`/jobs/${queue}/${encodeURIComponent(j.id)}`} ff="monospace" size="sm">
+                  {j.id}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{j.type}</Table.Td>
+              <Table.Td>
+                {j.appId ? (
+                  <Anchor component={Link} to={`/apps/${j.appId}`} size="sm">
+                    {j.appId}
+                  </Anchor>
+                ) : (
+                  '—'
+                )}
+              </Table.Td>
+              <Table.Td>
+                {j.attemptsMade} / {j.attempts}
+              </Table.Td>
+              <Table.Td>{formatDate(j.createdAt)}</Table.Td>
+              <Table.Td maw={320}>
+                <Text size="sm" c={j.error ? 'red.8' : 'dimmed'} lineClamp={2}>
+                  {j.error ?? '—'}
+                </Text>
+              </Table.Td>
+              <RowActions>
+                {j.state === 'failed' && (
+                  <Button
+                    size="compact-sm"
+                    variant="light"
+                    leftSection={<IconRefresh size={14} />}
+                    onClick={() => retry(j)}
+                    aria-label={`Retry job ${j.id}`}
+                  >
+                    Retry
+                  </Button>
+                )}
+                {j.state !== 'active' && (
+                  <DeleteButton label={`Remove job ${j.id}`} text="Remove" onClick={() => void remove(j)} />
+                )}
+              </RowActions>
+            </Table.Tr>
+          ))
+        }
+      />
       <Group justify="space-between" mt="sm">
         <Text size="sm" c="dimmed">
           {jobs.length > 0 ? `Jobs ${offset + 1}–${offset + jobs.length}, newest first` : ''}

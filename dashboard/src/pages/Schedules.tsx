@@ -1,11 +1,12 @@
-import { Anchor, Badge, Button, Drawer, Group, Paper, Switch, Table, Text } from '@mantine/core';
-import { IconHistory, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from '@tabler/icons-react';
+import { Anchor, Badge, Button, Drawer, Switch, Table, Text } from '@mantine/core';
+import { IconHistory, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useRuns, useScheduleActions, useSchedules, type Schedule } from '../api/schedules';
 import { useWebhooks } from '../api/webhooks';
 import { confirmDanger, formatDate, toast } from '../ui/feedback';
 import { QueryView } from '../ui/QueryView';
+import { AddFirstButton, DeleteButton, EditButton, ResourceTable, RowActions } from '../ui/ResourceTable';
 import { PageHeader } from '../ui/PageHeader';
 import { ScheduleForm } from './SchedulesForm';
 
@@ -60,119 +61,79 @@ export default function Schedules() {
           </Button>
         }
       />
-      <Paper withBorder>
-        <QueryView
-          query={list}
-          empty={{
-            title: 'No schedules yet',
-            description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
-            action: (
-              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
-                Add the first schedule
-              </Button>
-            ),
-          }}
-        >
-          {() => (
-            <Table verticalSpacing="sm" highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Cron</Table.Th>
-                  <Table.Th>Calls</Table.Th>
-                  <Table.Th>Next run</Table.Th>
-                  <Table.Th>Last run</Table.Th>
-                  <Table.Th>Enabled</Table.Th>
-                  <Table.Th aria-label="Actions" />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((s) => (
-                  <Table.Tr key={s.id} data-testid="schedule-row">
-                    <Table.Td>
-                      <Text fw={600}>{s.name}</Text>
-                      {s.description && (
-                        <Text size="xs" c="dimmed">
-                          {s.description}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {s.cron}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        {s.timezone}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td maw={260}>
-                      {s.target.type === 'webhook' ? (
-                        <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
-                          {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
-                        </Anchor>
-                      ) : (
-                        <Badge variant="light" tt="none">
-                          job {s.target.job}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
-                    <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
-                    <Table.Td>
-                      <Switch
-                        checked={s.enabled}
-                        onChange={(e) => toggle(s, e.currentTarget.checked)}
-                        aria-label={`Schedule ${s.name} enabled`}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} justify="flex-end" wrap="nowrap">
-                        <Button
-                          size="compact-sm"
-                          variant="light"
-                          leftSection={<IconPlayerPlay size={14} />}
-                          onClick={() => runNow(s)}
-                          aria-label={`Run now: ${s.name}`}
-                        >
-                          Run now
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          leftSection={<IconHistory size={14} />}
-                          onClick={() => setParams({ runs: s.id }, { replace: true })}
-                          aria-label={`Runs of ${s.name}`}
-                        >
-                          Runs
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          leftSection={<IconPencil size={14} />}
-                          onClick={() => edit(s)}
-                          aria-label={`Edit ${s.name}`}
-                        >
-                          Edit
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          color="red"
-                          leftSection={<IconTrash size={14} />}
-                          onClick={() => void remove(s)}
-                          aria-label={`Delete ${s.name}`}
-                        >
-                          Delete
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </QueryView>
-      </Paper>
+      <ResourceTable
+        query={list}
+        empty={{
+          title: 'No schedules yet',
+          description: 'A schedule calls a webhook (schedule.fire) or queues a job on a cron.',
+          action: <AddFirstButton onClick={() => edit('new')}>Add the first schedule</AddFirstButton>,
+        }}
+        columns={['Name', 'Cron', 'Calls', 'Next run', 'Last run', 'Enabled']}
+        rows={() =>
+          items.map((s) => (
+            <Table.Tr key={s.id} data-testid="schedule-row">
+              <Table.Td>
+                <Text fw={600}>{s.name}</Text>
+                {s.description && (
+                  <Text size="xs" c="dimmed">
+                    {s.description}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Text ff="monospace" size="sm">
+                  {s.cron}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {s.timezone}
+                </Text>
+              </Table.Td>
+              <Table.Td maw={260}>
+                {s.target.type === 'webhook' ? (
+                  <Anchor component={Link} to={`/apps/${appId}/webhooks/${s.target.webhookId}`} size="sm">
+                    {hookUrl.get(s.target.webhookId) ?? s.target.webhookId}
+                  </Anchor>
+                ) : (
+                  <Badge variant="light" tt="none">
+                    job {s.target.job}
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>{formatDate(s.nextRunAt)}</Table.Td>
+              <Table.Td>{formatDate(s.lastRunAt)}</Table.Td>
+              <Table.Td>
+                <Switch
+                  checked={s.enabled}
+                  onChange={(e) => toggle(s, e.currentTarget.checked)}
+                  aria-label={`Schedule ${s.name} enabled`}
+                />
+              </Table.Td>
+              <RowActions>
+                <Button
+                  size="compact-sm"
+                  variant="light"
+                  leftSection={<IconPlayerPlay size={14} />}
+                  onClick={() => runNow(s)}
+                  aria-label={`Run now: ${s.name}`}
+                >
+                  Run now
+                </Button>
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  leftSection={<IconHistory size={14} />}
+                  onClick={() => setParams({ runs: s.id }, { replace: true })}
+                  aria-label={`Runs of ${s.name}`}
+                >
+                  Runs
+                </Button>
+                <EditButton label={`Edit ${s.name}`} onClick={() => edit(s)} />
+                <DeleteButton label={`Delete ${s.name}`} onClick={() => void remove(s)} />
+              </RowActions>
+            </Table.Tr>
+          ))
+        }
+      />
       <ScheduleForm
         opened={editing !== null}
         initial={editing === 'new' ? null : editing}

@@ -1,10 +1,10 @@
-import { Alert, Anchor, Badge, Button, Group, Modal, Paper, Stack, Switch, Table, Text } from '@mantine/core';
-import { IconAlertTriangle, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
+import { Alert, Anchor, Badge, Button, Group, Modal, Stack, Switch, Table, Text } from '@mantine/core';
+import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useWebhookActions, useWebhooks, type Webhook, type WebhookWithSecret } from '../api/webhooks';
 import { confirmDanger, CopyValue, toast } from '../ui/feedback';
-import { QueryView } from '../ui/QueryView';
+import { AddFirstButton, DeleteButton, EditButton, ResourceTable, RowActions } from '../ui/ResourceTable';
 import { PageHeader } from '../ui/PageHeader';
 import { WebhookForm } from './WebhooksForm';
 
@@ -48,103 +48,61 @@ export default function Webhooks() {
           </Button>
         }
       />
-      <Paper withBorder>
-        <QueryView
-          query={list}
-          empty={{
-            title: 'No webhooks yet',
-            description: 'A webhook sends the events you choose to a URL of yours.',
-            action: (
-              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => edit('new')}>
-                Add the first webhook
-              </Button>
-            ),
-          }}
-        >
-          {() => (
-            <Table verticalSpacing="sm" highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>URL</Table.Th>
-                  <Table.Th>Events</Table.Th>
-                  <Table.Th>Secret</Table.Th>
-                  <Table.Th>Enabled</Table.Th>
-                  <Table.Th aria-label="Actions" />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {hooks.map((h) => (
-                  <Table.Tr key={h.id} data-testid="webhook-row">
-                    <Table.Td maw={360}>
-                      <Anchor
-                        component={Link}
-                        to={`/apps/${appId}/webhooks/${h.id}`}
-                        style={{ wordBreak: 'break-all' }}
-                      >
-                        {h.url}
-                      </Anchor>
-                      {h.description && (
-                        <Text size="xs" c="dimmed">
-                          {h.description}
-                        </Text>
-                      )}
-                      {h.notice && (
-                        <Text size="xs" c="red.8" mt={4}>
-                          <IconAlertTriangle size={12} aria-hidden /> {h.notice}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        {h.events.map((e) => (
-                          <Badge key={e} variant="light" tt="none">
-                            {e}
-                          </Badge>
-                        ))}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        …{h.secretHint}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Switch
-                        checked={h.enabled}
-                        onChange={(e) => toggle(h, e.currentTarget.checked)}
-                        aria-label={`Webhook ${h.url} enabled`}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} justify="flex-end" wrap="nowrap">
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          leftSection={<IconPencil size={14} />}
-                          onClick={() => edit(h)}
-                          aria-label={`Edit webhook ${h.url}`}
-                        >
-                          Edit
-                        </Button>
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          color="red"
-                          leftSection={<IconTrash size={14} />}
-                          onClick={() => void remove(h)}
-                          aria-label={`Delete webhook ${h.url}`}
-                        >
-                          Delete
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </QueryView>
-      </Paper>
+      <ResourceTable
+        query={list}
+        empty={{
+          title: 'No webhooks yet',
+          description: 'A webhook sends the events you choose to a URL of yours.',
+          action: <AddFirstButton onClick={() => edit('new')}>Add the first webhook</AddFirstButton>,
+        }}
+        columns={['URL', 'Events', 'Secret', 'Enabled']}
+        rows={() =>
+          hooks.map((h) => (
+            <Table.Tr key={h.id} data-testid="webhook-row">
+              <Table.Td maw={360}>
+                <Anchor component={Link} to={`/apps/${appId}/webhooks/${h.id}`} style={{ wordBreak: 'break-all' }}>
+                  {h.url}
+                </Anchor>
+                {h.description && (
+                  <Text size="xs" c="dimmed">
+                    {h.description}
+                  </Text>
+                )}
+                {h.notice && (
+                  <Text size="xs" c="red.8" mt={4}>
+                    <IconAlertTriangle size={12} aria-hidden /> {h.notice}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  {h.events.map((e) => (
+                    <Badge key={e} variant="light" tt="none">
+                      {e}
+                    </Badge>
+                  ))}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text ff="monospace" size="sm">
+                  …{h.secretHint}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Switch
+                  checked={h.enabled}
+                  onChange={(e) => toggle(h, e.currentTarget.checked)}
+                  aria-label={`Webhook ${h.url} enabled`}
+                />
+              </Table.Td>
+              <RowActions>
+                <EditButton label={`Edit webhook ${h.url}`} onClick={() => edit(h)} />
+                <DeleteButton label={`Delete webhook ${h.url}`} onClick={() => void remove(h)} />
+              </RowActions>
+            </Table.Tr>
+          ))
+        }
+      />
       <WebhookForm
         opened={editing !== null}
         initial={editing === 'new' ? null : editing}
