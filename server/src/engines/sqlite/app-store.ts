@@ -112,29 +112,43 @@ export class SqliteAppStore implements AppStore, BatchTarget {
   /**
    * The stored JSON text of one page's rows (at most `page.fetch`, after `page.offset`), in order.
    * Plucked: better-sqlite3 returns the column's strings instead of an object per row.
+   *
+   * The LIMIT is written into the SQL as an integer (pageRequest made it one), never bound: SQLite
+   * (3.51) plans with a bound LIMIT's value, so every execution that binds it re-prepares the
+   * statement, parse and planner included (a third of a page's time in the engine on 100,000
+   * documents: docs/performance.md). Page sizes are few, so the cached statements stay few; the
+   * OFFSET stays bound (it does not re-prepare).
    */
   private pageRows(info: CollectionInfo, filter: FilterNode | undefined, page: PageRequest): string[] {
     const queries = this.pageQueries(info, filter, page);
     if (queries.length === 1) {
       const q = queries[0]!;
       return this.s
-        .statement(`${q.sql} LIMIT ? OFFSET ?`)
+        .statement(`${q.sql} LIMIT ${sqlLimit(page.fetch)} OFFSET ?`)
         .pluck()
-        .all(...q.params, page.fetch, page.offset) as string[];
+        .all(...q.params, page.offset) as string[];
     }
-    // The rows an offset skips may straddle the two queries of a cursor page.
+    // The rows an offset skips may straddle the two queries of a cursor page. Without an offset
+    // each query asks for the whole page (one statement per page size) and the surplus is cut
+    // here; with one (rare next to a cursor) the remainder is bound instead, so offsets do not
+    // multiply the cached statements.
     const wanted = page.offset + page.fetch;
     let rows: string[] = [];
     for (const q of queries) {
       if (rows.length >= wanted) break;
-      rows = rows.concat(
-        this.s
-          .statement(`${q.sql} LIMIT ?`)
-          .pluck()
-          .all(...q.params, wanted - rows.length) as string[],
-      );
+      const more =
+        page.offset === 0
+          ? this.s
+              .statement(`${q.sql} LIMIT ${sqlLimit(wanted)}`)
+              .pluck()
+              .all(...q.params)
+          : this.s
+              .statement(`${q.sql} LIMIT ?`)
+              .pluck()
+              .all(...q.params, wanted - rows.length);
+      rows = rows.concat(more as string[]);
     }
-    return rows.slice(page.offset);
+    return rows.slice(page.offset, wanted);
   }
 
   async count(collection: string, options: { filter?: FilterNode; mode?: CountMode } = {}): Promise<number> {
@@ -373,3 +387,9 @@ export class SqliteAppStore implements AppStore, BatchTarget {
 }
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A LIMIT written into SQL text: a positive safe integer, or the request is refused. */
+function sqlLimit(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`Not a row limit: ${n}`);
+  return n;
+}

@@ -125,6 +125,45 @@ describe('query plans', () => {
   });
 });
 
+describe('prepared statements', () => {
+  it("writes a page's LIMIT into its SQL (a bound LIMIT re-prepares on every run) and reuses one statement per shape", async () => {
+    const app = await seed(60);
+    const conn = (app as unknown as { s: { statement(sql: string): unknown } }).s;
+    const original = conn.statement.bind(conn);
+    const texts: string[] = [];
+    conn.statement = (sql: string) => {
+      texts.push(sql);
+      return original(sql);
+    };
+    const filter = (status: string) => parseFilter({ status });
+    for (const [k, status] of ['open', 'done', 'late'].entries()) {
+      for (const offset of [0, 1, 5, 17]) {
+        const page = await app.find('todos', {
+          filter: filter(status),
+          sort: [{ path: 'rank', dir: 1 }],
+          limit: 4,
+          offset,
+        });
+        const expected = Array.from({ length: 20 }, (_, i) => 3 * i + k).slice(offset, offset + 4);
+        expect(page.items.map((d) => d.rank)).toEqual(expected);
+      }
+    }
+    let after = (await app.find('todos', { sort: [{ path: 'rank', dir: 1 }], limit: 7 })).next;
+    const ranks: number[] = [];
+    while (after) {
+      const page = await app.find('todos', { sort: [{ path: 'rank', dir: 1 }], limit: 7, after });
+      ranks.push(...page.items.map((d) => d.rank as number));
+      after = page.next;
+    }
+    expect(ranks).toEqual(Array.from({ length: 53 }, (_, i) => i + 7));
+    const pages = texts.filter((t) => t.startsWith('SELECT data'));
+    expect(pages.length).toBeGreaterThan(12);
+    for (const sql of pages) expect(sql).toMatch(/ LIMIT \d+( OFFSET \?)?$/);
+    // the twelve filtered pages (three values, four offsets) share one statement
+    expect(new Set(pages.filter((t) => t.includes('"status"'))).size).toBe(1);
+  });
+});
+
 describe('catalog', () => {
   it('keeps collections whose names differ only by case apart', async () => {
     const app = store.forApp('app1');
