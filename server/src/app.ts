@@ -9,7 +9,7 @@ import { createMetrics } from './http/metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { warnForwardedWithoutTrustProxy } from './http/proxy-warning.js';
 import { requestLog } from './http/request-log.js';
-import { securityHeaders } from './http/security-headers.js';
+import { apiSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import './http/request.js';
 import { mountRoutes, routeHandlers } from './http/route.js';
 import { createAdminModule, type AdminModule } from './modules/admin/index.js';
@@ -300,11 +300,13 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
       ...requestLog(logger),
       warnForwardedWithoutTrustProxy({ logger, trustProxy: options.trustProxy }),
       ...(metrics ? [metrics.middleware] : []),
-      securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }),
+      apiSecurityHeaders(),
     ]),
   );
-  // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key.
-  for (const m of list) for (const page of m.pages ?? []) app.use(page.path, page.router);
+  // Browser pages (mail links, OAuth legs) parse their own form bodies and carry no key; they
+  // and the dashboard are HTML documents, with helmet's full set of headers over the API's.
+  const htmlHeaders = securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  for (const m of list) for (const page of m.pages ?? []) app.use(page.path, htmlHeaders, page.router);
   const rawBodyPaths = list.flatMap((m) => m.rawBodyPaths ?? []);
   app.use(...jsonBody({ limit: options.bodyLimit ?? '1mb', except: (path) => rawBodyPaths.some((p) => p.test(path)) }));
   // One layer for the app middleware, and routes found by table (http/dispatch.ts), express's
@@ -319,7 +321,7 @@ export async function buildApp(ports: Ports, options: AppOptions): Promise<Built
   const routes = list.flatMap((m) => m.routes);
   app.use(routeDispatcher(routes.map((spec) => ({ ...spec, handlers: routeHandlers(spec) }))));
   app.use(router);
-  mountDashboard(app, options.dashboardDir ?? null);
+  mountDashboard(app, options.dashboardDir ?? null, htmlHeaders);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 

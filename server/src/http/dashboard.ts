@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 
 /** Serves the built dashboard at /dashboard (a single-page app), or a page saying how to build it. */
-export function mountDashboard(app: Express, dir: string | null): void {
+export function mountDashboard(app: Express, dir: string | null, htmlHeaders: RequestHandler): void {
   app.get('/', (_req, res) => res.redirect(302, '/dashboard/'));
+  app.use('/dashboard', htmlHeaders);
   if (dir && existsSync(join(dir, 'index.html'))) {
     app.use('/dashboard', express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
     // Client-side routes of the single-page app.

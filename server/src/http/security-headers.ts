@@ -16,6 +16,33 @@ export function securityHeaders(options: Readonly<HelmetOptions>): RequestHandle
   };
 }
 
+/**
+ * The security headers of a JSON API reply (everything but the dashboard and the browser
+ * pages), after OWASP's REST Security Cheat Sheet: nothing may run, load or frame from an API
+ * reply (`default-src 'none'`, `frame-ancestors 'none'`, X-Frame-Options for old browsers),
+ * no sniffing, HTTPS only, no referrer; and `Cross-Origin-Resource-Policy: cross-origin` so an
+ * app on another origin may load its files. helmet's other headers (COOP, Origin-Agent-Cluster,
+ * X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection)
+ * only mean something for an HTML document, so the pages keep helmet's full set (`securityHeaders`)
+ * and JSON replies send these six: half the headers, about 400 bytes less per reply.
+ */
+export const API_SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Cross-Origin-Resource-Policy', 'cross-origin'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+];
+
+export function apiSecurityHeaders(): RequestHandler {
+  const headers = API_SECURITY_HEADERS;
+  return (_req, res, next) => {
+    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
+    next();
+  };
+}
+
 /** The headers helmet sets with these options (and checks it removes only X-Powered-By). */
 export function helmetHeaders(options: Readonly<HelmetOptions>): Array<[string, string]> {
   const set = new Map<string, string>();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HearthError } from '../../src/errors.js';
-import { ENGINES, startHarness, type Harness } from '../support/harness.js';
+import { ENGINES, startHarness, withAdminAndApp, type Harness } from '../support/harness.js';
 
 describe.each(ENGINES)('system routes [%s]', (engine) => {
   let h: Harness;
@@ -22,6 +22,36 @@ describe.each(ENGINES)('system routes [%s]', (engine) => {
         jobQueue: { engine: 'sqlite', ok: true },
       },
     });
+  });
+
+  it("JSON replies carry the API's six security headers; HTML pages and the dashboard helmet's full set", async () => {
+    const api = [
+      await h.http.get('/healthz'),
+      await h.http.get('/v1/nothing-here'),
+      await h.http.get('/v1/apps/x/documents'),
+    ];
+    for (const res of api) {
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+      expect(res.headers['x-xss-protection']).toBeUndefined();
+    }
+    const pages = [
+      await h.http.get(`/v1/apps/${(await withAdminAndApp(h)).appId}/auth/links/verify?token=nope`),
+      await h.http.get('/dashboard/'),
+    ];
+    for (const res of pages) {
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
   });
 
   it('/metrics counts requests by route template', async () => {
