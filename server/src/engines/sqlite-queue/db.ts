@@ -73,6 +73,19 @@ export interface JobRow {
   remove_on_complete: number;
 }
 
+/**
+ * Claims up to `n` due jobs at once, none while the queue is paused (by any process). The LIMIT
+ * is in the SQL text: SQLite plans with a bound LIMIT's value and re-prepares the statement on
+ * every run that binds it (docs/performance.md), and a claim runs on every poll.
+ */
+export function claimSql(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`Not a claim size: ${n}`);
+  return `UPDATE jobs SET state = 'active', attempts_made = attempts_made + 1, lease_owner = ?, lease_until = ?
+    WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_due WHERE queue = ? AND state = 'queued' AND run_at <= ?
+      AND NOT EXISTS (SELECT 1 FROM queues WHERE name = jobs.queue AND paused = 1)
+      ORDER BY priority, seq LIMIT ${n}) RETURNING *`;
+}
+
 export function openQueueDatabase(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   try {

@@ -13,7 +13,7 @@ import type {
 import { isUnrecoverable } from '../../ports/job-queue.js';
 import { backoffDelay, checkAddOptions, emptyCounts, errorText, nextCronTick } from '../../ports/job-queue.helpers.js';
 import { newId } from '../../lib/ids.js';
-import { NO_PRIORITY, openQueueDatabase, parseBackoff, toJob, type JobRow } from './db.js';
+import { claimSql, NO_PRIORITY, openQueueDatabase, parseBackoff, toJob, type JobRow } from './db.js';
 
 /**
  * The durable embedded job queue (the default): jobs live in their own SQLite file (DATA_DIR/
@@ -65,6 +65,8 @@ class SqliteQueue implements JobQueue {
   private closing = false;
   private lastPrune = 0;
   private readonly stmt: Record<string, Database.Statement>;
+  /** The claim statement per batch size (at most a worker's concurrency of them). */
+  private readonly claims = new Map<number, Database.Statement>();
 
   constructor(options: SqliteQueueOptions) {
     this.db = openQueueDatabase(options.file);
@@ -83,11 +85,6 @@ class SqliteQueue implements JobQueue {
       setPaused: p(
         'INSERT INTO queues (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused',
       ),
-      // up to `limit` due jobs at once, none while the queue is paused (by any process)
-      claim: p(`UPDATE jobs SET state = 'active', attempts_made = attempts_made + 1, lease_owner = ?, lease_until = ?
-        WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_due WHERE queue = ? AND state = 'queued' AND run_at <= ?
-          AND NOT EXISTS (SELECT 1 FROM queues WHERE name = jobs.queue AND paused = 1)
-          ORDER BY priority, seq LIMIT ?) RETURNING *`),
       sweep: p(`UPDATE jobs SET
           state = CASE WHEN stalls >= ? THEN 'failed' ELSE 'queued' END,
           error = CASE WHEN stalls >= ? THEN 'job stalled more than allowable limit' ELSE error END,
@@ -338,17 +335,18 @@ class SqliteQueue implements JobQueue {
     });
   }
 
+  /** The claim of up to `n` jobs (db.ts: claimSql, why the LIMIT is in the text). */
+  private claim(n: number): Database.Statement {
+    let stmt = this.claims.get(n);
+    if (!stmt) this.claims.set(n, (stmt = this.db.prepare(claimSql(n))));
+    return stmt;
+  }
+
   private pump(queue: string): void {
     const w = this.workers.get(queue);
     if (!w || this.closing || w.running >= w.concurrency) return;
     const now = this.now();
-    const rows = this.stmt.claim!.all(
-      this.owner,
-      now + this.leaseMs,
-      queue,
-      now,
-      w.concurrency - w.running,
-    ) as JobRow[];
+    const rows = this.claim(w.concurrency - w.running).all(this.owner, now + this.leaseMs, queue, now) as JobRow[];
     rows.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
     for (const row of rows) {
       w.running += 1;
