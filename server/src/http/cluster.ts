@@ -24,21 +24,26 @@ export function runPrimary(options: { workers: number; logger: Logger; shutdownT
   /** The exit code of a worker that could not start: the primary's own. */
   let failed = 0;
 
+  // A worker can still be listed in cluster.workers when its 'exit' arrives (its disconnect not
+  // yet handled), so count the live ones; and the exit code is also set for the primary's natural
+  // exit, in case the last 'exit' comes while a dead worker is still listed.
+  const alive = () => Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead()).length;
   const fork = () => {
     const worker = cluster.fork();
     worker.once('listening', () => listened.add(worker));
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed);
+      if (alive() === 0) process.exit(failed);
       return;
     }
     if (!listened.has(worker)) {
       // It could not start: neither will the next one. Stop the others and exit as it did.
       stopping = true;
       failed = code || 1;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed);
+      process.exitCode = failed;
+      for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGTERM');
+      if (alive() === 0) process.exit(failed);
       return;
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died: starting another');
