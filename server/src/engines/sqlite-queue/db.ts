@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { switchToWal } from '../sqlite/wal.js';
 import { unavailable } from '../../errors.js';
 import type { Backoff, Job, JobState } from '../../ports/job-queue.js';
 
@@ -90,9 +91,9 @@ export function openQueueDatabase(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   try {
     const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    switchToWal(db);
+    db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
     return db;
   } catch (err) {

@@ -8,6 +8,7 @@ import type { FieldCondition } from '../../lib/filter/types.js';
 import { CATALOG_SCHEMA, Catalog } from './catalog.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { mapSqliteError } from './errors.js';
+import { switchToWal } from './wal.js';
 import { GroupCommit } from './group-commit.js';
 
 /** The largest part of the database file read through a memory map (SQLite's `mmap_size`). */
@@ -55,7 +56,7 @@ export class SqliteConnection {
       // First: workers opening a new file together wait for each other's switch to WAL below
       // instead of failing it with SQLITE_BUSY.
       this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
+      switchToWal(this.db);
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       // The WAL file shrinks back to this after a checkpoint reset it (by default it keeps its largest size).
       this.db.pragma('journal_size_limit = 67108864');
