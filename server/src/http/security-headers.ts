@@ -9,7 +9,11 @@ import helmet, { type HelmetOptions } from 'helmet';
  * header computation) on every route. security-headers.test.ts checks the list equals helmet's.
  */
 export function securityHeaders(options: Readonly<HelmetOptions>): RequestHandler {
-  const headers = helmetHeaders(options);
+  return fixedHeaders(helmetHeaders(options));
+}
+
+/** A middleware that sets the same header list on every response. */
+function fixedHeaders(headers: ReadonlyArray<readonly [string, string]>): RequestHandler {
   return (_req, res, next) => {
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
     next();
@@ -35,13 +39,7 @@ export const API_SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Frame-Options', 'DENY'],
 ];
 
-export function apiSecurityHeaders(): RequestHandler {
-  const headers = API_SECURITY_HEADERS;
-  return (_req, res, next) => {
-    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
-    next();
-  };
-}
+export const apiSecurityHeaders = (): RequestHandler => fixedHeaders(API_SECURITY_HEADERS);
 
 /** The headers helmet sets with these options (and checks it removes only X-Powered-By). */
 export function helmetHeaders(options: Readonly<HelmetOptions>): Array<[string, string]> {
